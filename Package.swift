@@ -1,0 +1,70 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "tickwire",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tickwire", targets: ["tickwire"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Domain types and the event envelope: pure, no I/O.
+        .target(name: "TickwireModel"),
+        // The Store protocol and its SQLite implementation (PostgreSQL comes next to it).
+        .target(
+            name: "TickwireStore",
+            dependencies: [
+                "TickwireModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Topics, subscriptions and fan-out of committed events; knows nothing about HTTP.
+        .target(name: "TickwireHub", dependencies: ["TickwireModel"]),
+        // The one write path: a command changes the store (event appended in the same transaction), then the hub publishes.
+        .target(name: "TickwireService", dependencies: ["TickwireModel", "TickwireStore", "TickwireHub"]),
+        // Hummingbird routes, middleware, the OpenAPI document.
+        .target(
+            name: "TickwireServer",
+            dependencies: [
+                "TickwireModel", "TickwireStore", "TickwireHub", "TickwireService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")]
+        ),
+        .executableTarget(
+            name: "tickwire",
+            dependencies: [
+                "TickwireServer", "TickwireStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),
+        .testTarget(
+            name: "TickwireStoreTests",
+            dependencies: ["TickwireModel", "TickwireStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "TickwireServerTests",
+            dependencies: [
+                "TickwireServer", "TickwireModel", "TickwireStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,129 @@
+public enum BotStatus: String, ClosedSet, Sendable {
+    public init(from decoder: any Decoder) throws { self = try Self.decodeClosedSet(from: decoder) }
+
+    case active = "ACTIVE"
+    case stopped = "STOPPED"
+    case error = "ERROR"
+
+    /// `POST /bots/{id}/toggle`: ACTIVE becomes STOPPED; STOPPED and ERROR become ACTIVE.
+    public var toggled: BotStatus { self == .active ? .stopped : .active }
+}
+
+public struct Bot: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var ticker: String
+    public var exchange: String
+    public var strategy: String
+    public var config: [String: JSONValue]
+    public var status: BotStatus
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: Int64, name: String, ticker: String, exchange: String, strategy: String, config: [String: JSONValue],
+        status: BotStatus, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.name = name
+        self.ticker = ticker
+        self.exchange = exchange
+        self.strategy = strategy
+        self.config = config
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, ticker, exchange, strategy, config, status
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// Body of `POST /bots`.
+public struct NewBot: Codable, Sendable, Equatable {
+    public var name: String
+    public var ticker: String
+    public var exchange: String
+    public var strategy: String
+    public var config: [String: JSONValue]?
+    public var status: BotStatus?
+
+    public init(
+        name: String, ticker: String, exchange: String, strategy: String, config: [String: JSONValue]? = nil,
+        status: BotStatus? = nil
+    ) {
+        self.name = name
+        self.ticker = ticker
+        self.exchange = exchange
+        self.strategy = strategy
+        self.config = config
+        self.status = status
+    }
+
+    public func validate() throws(ValidationError) {
+        try Check.nonEmpty(name, "name")
+        try Check.nonEmpty(ticker, "ticker", maxLength: 40)
+        try Check.nonEmpty(exchange, "exchange", maxLength: 40)
+        try Check.nonEmpty(strategy, "strategy", maxLength: 80)
+    }
+}
+
+/// Body of `PATCH /bots/{id}`: every field optional, absent means unchanged.
+public struct BotPatch: Codable, Sendable, Equatable {
+    public var name: String?
+    public var ticker: String?
+    public var exchange: String?
+    public var strategy: String?
+    public var config: [String: JSONValue]?
+    public var status: BotStatus?
+
+    public init(
+        name: String? = nil, ticker: String? = nil, exchange: String? = nil, strategy: String? = nil,
+        config: [String: JSONValue]? = nil, status: BotStatus? = nil
+    ) {
+        self.name = name
+        self.ticker = ticker
+        self.exchange = exchange
+        self.strategy = strategy
+        self.config = config
+        self.status = status
+    }
+
+    public func validate() throws(ValidationError) {
+        if let name { try Check.nonEmpty(name, "name") }
+        if let ticker { try Check.nonEmpty(ticker, "ticker", maxLength: 40) }
+        if let exchange { try Check.nonEmpty(exchange, "exchange", maxLength: 40) }
+        if let strategy { try Check.nonEmpty(strategy, "strategy", maxLength: 80) }
+    }
+
+    public var isEmpty: Bool {
+        name == nil && ticker == nil && exchange == nil && strategy == nil && config == nil && status == nil
+    }
+
+    public func applied(to bot: Bot, at now: Timestamp) -> Bot {
+        var bot = bot
+        if let name { bot.name = name }
+        if let ticker { bot.ticker = ticker }
+        if let exchange { bot.exchange = exchange }
+        if let strategy { bot.strategy = strategy }
+        if let config { bot.config = config }
+        if let status { bot.status = status }
+        bot.updatedAt = now
+        return bot
+    }
+}
+
+public struct BotFilter: Sendable, Equatable {
+    public var status: BotStatus?
+    public var exchange: String?
+    public var ticker: String?
+
+    public init(status: BotStatus? = nil, exchange: String? = nil, ticker: String? = nil) {
+        self.status = status
+        self.exchange = exchange
+        self.ticker = ticker
+    }
+}

@@ -1,0 +1,142 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// An event's kind. Names follow seed 001's WebSocket messages and seed 004's trading-session stream.
+public struct EventType: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let botCreated = EventType(rawValue: "bot_created")
+    public static let botUpdated = EventType(rawValue: "bot_updated")
+    public static let botDeleted = EventType(rawValue: "bot_deleted")
+    public static let orderUpdate = EventType(rawValue: "order_update")
+    public static let orderFilled = EventType(rawValue: "order_filled")
+    public static let logCreated = EventType(rawValue: "log_created")
+    public static let pnlUpdate = EventType(rawValue: "pnl_update")
+    public static let priceUpdate = EventType(rawValue: "price_update")
+    public static let system = EventType(rawValue: "system")
+}
+
+/// A group of events a client subscribes to.
+public struct Topic: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let bots = Topic(rawValue: "bots")
+    public static let orders = Topic(rawValue: "orders")
+    public static let logs = Topic(rawValue: "logs")
+    public static let pnl = Topic(rawValue: "pnl")
+    public static let prices = Topic(rawValue: "prices")
+    public static let system = Topic(rawValue: "system")
+}
+
+/// An event about to be appended to the event log, in the same transaction as the change it describes.
+public struct EventDraft: Sendable, Equatable {
+    public var topic: Topic
+    public var type: EventType
+    /// The payload, already encoded as a JSON object: events are serialized once, when they are made.
+    public var data: String
+    /// Routing keys that let a subscriber narrow a topic (one bot's orders, one ticker's prices).
+    public var botId: Int64?
+    public var ticker: String?
+
+    public init(topic: Topic, type: EventType, data: String, botId: Int64? = nil, ticker: String? = nil) {
+        self.topic = topic
+        self.type = type
+        self.data = data
+        self.botId = botId
+        self.ticker = ticker
+    }
+}
+
+/// An event as stored in the event log. `id` is its position in the log: it orders every event of the server.
+public struct Event: Sendable, Equatable {
+    public var id: Int64
+    public var timestamp: Timestamp
+    public var topic: Topic
+    public var type: EventType
+    public var data: String
+    public var botId: Int64?
+    public var ticker: String?
+
+    public init(id: Int64, timestamp: Timestamp, draft: EventDraft) {
+        self.id = id
+        self.timestamp = timestamp
+        self.topic = draft.topic
+        self.type = draft.type
+        self.data = draft.data
+        self.botId = draft.botId
+        self.ticker = draft.ticker
+    }
+
+    /// `{"id": "...", "topic": "...", "type": "...", "timestamp": "...", "data": {...}}`.
+    ///
+    /// Topic and type names are identifiers made by the server (letters, digits, `_`, `.`), so they need no escaping.
+    public var envelopeJSON: String {
+        "{\"id\":\"\(id)\",\"topic\":\"\(topic.rawValue)\",\"type\":\"\(type.rawValue)\",\"timestamp\":\"\(timestamp.iso8601)\",\"data\":\(data)}"
+    }
+}
+
+/// The JSON encoder every payload and response shares, so that an event's data and the REST representation of the
+/// same object are byte-for-byte the same.
+public enum JSONCoding {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }
+
+    public static func encodeToString(_ value: some Encodable) -> String {
+        // Encoding the model's own types cannot fail: they hold only strings, finite numbers and nested values.
+        do {
+            return String(decoding: try encoder().encode(value), as: UTF8.self)
+        } catch {
+            preconditionFailure("encoding \(type(of: value)) failed: \(error)")
+        }
+    }
+}
+
+extension EventDraft {
+    public static func botCreated(_ bot: Bot) -> EventDraft {
+        EventDraft(topic: .bots, type: .botCreated, data: JSONCoding.encodeToString(bot), botId: bot.id)
+    }
+
+    public static func botUpdated(_ bot: Bot) -> EventDraft {
+        EventDraft(topic: .bots, type: .botUpdated, data: JSONCoding.encodeToString(bot), botId: bot.id)
+    }
+
+    public static func botDeleted(id: Int64) -> EventDraft {
+        EventDraft(topic: .bots, type: .botDeleted, data: "{\"id\":\(id)}", botId: id)
+    }
+
+    public static func orderUpdate(_ order: Order) -> EventDraft {
+        EventDraft(topic: .orders, type: .orderUpdate, data: JSONCoding.encodeToString(order), botId: order.botId)
+    }
+
+    public static func orderFilled(_ order: Order, fill: FillRequest) -> EventDraft {
+        struct Payload: Encodable {
+            let order: Order
+            let fill: FillRequest
+        }
+        return EventDraft(
+            topic: .orders, type: .orderFilled, data: JSONCoding.encodeToString(Payload(order: order, fill: fill)),
+            botId: order.botId)
+    }
+
+    public static func logCreated(_ log: ActivityLog) -> EventDraft {
+        EventDraft(topic: .logs, type: .logCreated, data: JSONCoding.encodeToString(log), botId: log.botId)
+    }
+
+    public static func pnlUpdate(_ pnl: BotPnL) -> EventDraft {
+        EventDraft(topic: .pnl, type: .pnlUpdate, data: JSONCoding.encodeToString(pnl), botId: pnl.botId)
+    }
+
+    public static func priceUpdate(_ price: Price) -> EventDraft {
+        EventDraft(topic: .prices, type: .priceUpdate, data: JSONCoding.encodeToString(price), ticker: price.ticker)
+    }
+}

@@ -1,0 +1,112 @@
+/// A bot's net position, kept by the average-cost method: buys and sells in the direction of the position move the
+/// average entry price; trades against it realize PnL at the difference to that average.
+public struct Position: Codable, Sendable, Equatable {
+    public var botId: Int64
+    /// Signed: positive is long, negative is short.
+    public var quantity: Double
+    public var avgEntryPrice: Double
+    public var realizedPnl: Double
+    public var fees: Double
+    public var updatedAt: Timestamp
+
+    public init(
+        botId: Int64, quantity: Double = 0, avgEntryPrice: Double = 0, realizedPnl: Double = 0, fees: Double = 0,
+        updatedAt: Timestamp
+    ) {
+        self.botId = botId
+        self.quantity = quantity
+        self.avgEntryPrice = avgEntryPrice
+        self.realizedPnl = realizedPnl
+        self.fees = fees
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case quantity, fees
+        case botId = "bot_id"
+        case avgEntryPrice = "avg_entry_price"
+        case realizedPnl = "realized_pnl"
+        case updatedAt = "updated_at"
+    }
+
+    public static func flat(botId: Int64, at time: Timestamp) -> Position {
+        Position(botId: botId, updatedAt: time)
+    }
+
+    public func applying(side: OrderSide, quantity fillQuantity: Double, price: Double, fee: Double, at time: Timestamp)
+        -> Position
+    {
+        var next = self
+        let signed = side.sign * fillQuantity
+        next.fees += fee
+        next.updatedAt = time
+
+        if quantity == 0 || (quantity > 0) == (signed > 0) {
+            let total = abs(quantity) + fillQuantity
+            next.avgEntryPrice = (abs(quantity) * avgEntryPrice + fillQuantity * price) / total
+            next.quantity = quantity + signed
+            return next
+        }
+
+        let closing = min(fillQuantity, abs(quantity))
+        let direction: Double = quantity > 0 ? 1 : -1
+        next.realizedPnl += closing * (price - avgEntryPrice) * direction
+        next.quantity = quantity + signed
+        if abs(next.quantity) < 1e-12 {
+            next.quantity = 0
+            next.avgEntryPrice = 0
+        } else if fillQuantity > abs(quantity) {
+            // The fill flipped the position: what is left was opened at this fill's price.
+            next.avgEntryPrice = price
+        }
+        return next
+    }
+
+    public func unrealizedPnl(at lastPrice: Double?) -> Double {
+        guard let lastPrice, quantity != 0 else { return 0 }
+        return (lastPrice - avgEntryPrice) * quantity
+    }
+}
+
+/// What `GET /bots/{id}/pnl` answers and `pnl_update` carries.
+public struct BotPnL: Codable, Sendable, Equatable {
+    public var botId: Int64
+    public var ticker: String
+    public var exchange: String
+    public var positionQuantity: Double
+    public var avgEntryPrice: Double
+    public var lastPrice: Double?
+    public var realizedPnl: Double
+    public var unrealizedPnl: Double
+    public var fees: Double
+    /// realized + unrealized - fees
+    public var totalPnl: Double
+    public var updatedAt: Timestamp
+
+    public init(bot: Bot, position: Position, lastPrice: Double?) {
+        let unrealized = position.unrealizedPnl(at: lastPrice)
+        self.botId = bot.id
+        self.ticker = bot.ticker
+        self.exchange = bot.exchange
+        self.positionQuantity = position.quantity
+        self.avgEntryPrice = position.avgEntryPrice
+        self.lastPrice = lastPrice
+        self.realizedPnl = position.realizedPnl
+        self.unrealizedPnl = unrealized
+        self.fees = position.fees
+        self.totalPnl = position.realizedPnl + unrealized - position.fees
+        self.updatedAt = position.updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ticker, exchange, fees
+        case botId = "bot_id"
+        case positionQuantity = "position_quantity"
+        case avgEntryPrice = "avg_entry_price"
+        case lastPrice = "last_price"
+        case realizedPnl = "realized_pnl"
+        case unrealizedPnl = "unrealized_pnl"
+        case totalPnl = "total_pnl"
+        case updatedAt = "updated_at"
+    }
+}

@@ -1,0 +1,26 @@
+import Hummingbird
+import Logging
+
+/// Turns every error below it (route, decoding, store, router not-found) into the stable JSON error body.
+/// Unexpected errors are logged here with the request id and answered with a bare 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            if let httpError = error as? HTTPError, httpError.status == .notFound, httpError.body == nil {
+                return APIError.notFound("no route for \(request.method.rawValue) \(request.uri.path)").response()
+            }
+            if let apiError = APIError.from(error) {
+                if apiError.status.code >= 500 {
+                    context.logger.error("request failed", metadata: ["error": "\(error)"])
+                }
+                return apiError.response()
+            }
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return APIError.internalError.response()
+        }
+    }
+}

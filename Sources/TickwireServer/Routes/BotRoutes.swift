@@ -1,0 +1,64 @@
+import Hummingbird
+import TickwireModel
+import TickwireService
+
+/// `/api/v1/bots`: create, list, read, change, toggle, delete; a bot's orders and PnL.
+struct BotRoutes {
+    let service: TradingService
+    let bodyLimit: Int
+
+    func register(on api: RouterGroup<TickwireRequestContext>) {
+        api.post("bots", use: create)
+        api.get("bots", use: list)
+        api.get("bots/:id", use: show)
+        api.patch("bots/:id", use: update)
+        api.delete("bots/:id", use: delete)
+        api.post("bots/:id/toggle", use: toggle)
+        api.post("bots/:id/orders", use: placeOrder)
+        api.get("bots/:id/pnl", use: pnl)
+    }
+
+    @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let new = try await request.decodeJSON(NewBot.self, limit: bodyLimit)
+        let bot = try await service.createBot(new)
+        return try JSONResponse.make(bot, status: .created, headers: [.location: "/api/v1/bots/\(bot.id)"])
+    }
+
+    @Sendable func list(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        let filter = BotFilter(
+            status: try query.enumeration("status", BotStatus.self), exchange: try query.string("exchange"),
+            ticker: try query.string("ticker"))
+        return try JSONResponse.make(ListBody(try await service.store.bots(filter)))
+    }
+
+    @Sendable func show(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        try JSONResponse.make(try await service.store.bot(id: context.parameters.id(entity: "bot")))
+    }
+
+    @Sendable func update(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let id = try context.parameters.id(entity: "bot")
+        let patch = try await request.decodeJSON(BotPatch.self, limit: bodyLimit)
+        return try JSONResponse.make(try await service.updateBot(id: id, patch))
+    }
+
+    @Sendable func delete(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        try await service.deleteBot(id: context.parameters.id(entity: "bot"))
+        return Response(status: .noContent)
+    }
+
+    @Sendable func toggle(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        try JSONResponse.make(try await service.toggleBot(id: context.parameters.id(entity: "bot")))
+    }
+
+    @Sendable func placeOrder(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let botId = try context.parameters.id(entity: "bot")
+        let new = try await request.decodeJSON(NewOrder.self, limit: bodyLimit)
+        let order = try await service.placeOrder(botId: botId, new)
+        return try JSONResponse.make(order, status: .created, headers: [.location: "/api/v1/orders/\(order.id)"])
+    }
+
+    @Sendable func pnl(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        try JSONResponse.make(try await service.store.pnl(botId: context.parameters.id(entity: "bot")))
+    }
+}

@@ -1,0 +1,80 @@
+import TickwireHub
+import TickwireModel
+import TickwireStore
+
+/// The one write path. Every change, from the REST API or from the engine, goes through here:
+/// validate, run the store command (data and events in one transaction), then publish the committed events.
+public struct TradingService: Sendable {
+    public let store: any Store
+    let publisher: any EventPublisher
+    let clock: @Sendable () -> Timestamp
+
+    public init(store: any Store, publisher: any EventPublisher, clock: @escaping @Sendable () -> Timestamp = WallClock.now) {
+        self.store = store
+        self.publisher = publisher
+        self.clock = clock
+    }
+
+    public var now: Timestamp { clock() }
+
+    private func commit<Value>(_ committed: Committed<Value>) -> Value {
+        publisher.publish(committed.events)
+        return committed.value
+    }
+
+    // MARK: Bots
+
+    public func createBot(_ new: NewBot) async throws -> Bot {
+        try new.validate()
+        return commit(try await store.createBot(new, at: clock()))
+    }
+
+    public func updateBot(id: Int64, _ patch: BotPatch) async throws -> Bot {
+        try patch.validate()
+        return commit(try await store.updateBot(id: id, patch, at: clock()))
+    }
+
+    public func toggleBot(id: Int64) async throws -> Bot {
+        commit(try await store.toggleBot(id: id, at: clock()))
+    }
+
+    public func deleteBot(id: Int64) async throws {
+        _ = commit(try await store.deleteBot(id: id, at: clock()))
+    }
+
+    // MARK: Orders
+
+    public func placeOrder(botId: Int64, _ new: NewOrder) async throws -> Order {
+        try new.validate()
+        return commit(try await store.createOrder(botId: botId, new, at: clock()))
+    }
+
+    public func updateOrder(id: Int64, _ patch: OrderPatch) async throws -> Order {
+        try patch.validate()
+        return commit(try await store.updateOrder(id: id, patch, at: clock()))
+    }
+
+    // MARK: Logs and prices
+
+    public func appendLogs(_ logs: [NewLog]) async throws -> [ActivityLog] {
+        for (index, log) in logs.enumerated() {
+            do {
+                try log.validate()
+            } catch {
+                throw logs.count == 1 ? error : ValidationError("[\(index)].\(error.field)", error.message)
+            }
+        }
+        return commit(try await store.appendLogs(logs, at: clock()))
+    }
+
+    public func recordPrices(_ prices: [NewPrice]) async throws -> [Price] {
+        for (index, price) in prices.enumerated() {
+            do {
+                try price.validate()
+            } catch {
+                throw prices.count == 1 ? error : ValidationError("[\(index)].\(error.field)", error.message)
+            }
+        }
+        return commit(try await store.recordPrices(prices, at: clock()))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import TickwireModel
+
+/// Column lists and row decoders, by position: each `SELECT` below names its columns in the order decoded here.
+enum Columns {
+    static let bot = "id, name, ticker, exchange, strategy, config, status, created_at, updated_at"
+    static let order =
+        "id, bot_id, exchange_order_id, side, type, quantity, price, status, filled_quantity, avg_fill_price, created_at, updated_at"
+    static let log = "id, bot_id, level, message, timestamp"
+    static let price = "ticker, exchange, price, timestamp"
+    static let position = "bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at"
+    static let event = "id, timestamp, topic, type, data, bot_id, ticker"
+}
+
+extension Bot {
+    init(row: Row) throws {
+        let configText: String = row[5]
+        let config: [String: JSONValue]
+        do {
+            config = try JSONDecoder().decode([String: JSONValue].self, from: Data(configText.utf8))
+        } catch {
+            throw DatabaseError(message: "bot \(row[0] as Int64) has a config that is not a JSON object")
+        }
+        self.init(
+            id: row[0], name: row[1], ticker: row[2], exchange: row[3], strategy: row[4], config: config,
+            status: try Self.decodeEnum(row[6]), createdAt: Timestamp(milliseconds: row[7]),
+            updatedAt: Timestamp(milliseconds: row[8]))
+    }
+}
+
+extension Order {
+    init(row: Row) throws {
+        self.init(
+            id: row[0], botId: row[1], exchangeOrderId: row[2], side: try Self.decodeEnum(row[3]),
+            type: try Self.decodeEnum(row[4]), quantity: row[5], price: row[6], status: try Self.decodeEnum(row[7]),
+            filledQuantity: row[8], avgFillPrice: row[9], createdAt: Timestamp(milliseconds: row[10]),
+            updatedAt: Timestamp(milliseconds: row[11]))
+    }
+}
+
+extension ActivityLog {
+    init(row: Row) throws {
+        self.init(
+            id: row[0], botId: row[1], level: try Self.decodeEnum(row[2]), message: row[3],
+            timestamp: Timestamp(milliseconds: row[4]))
+    }
+}
+
+extension Price {
+    init(row: Row) {
+        self.init(ticker: row[0], exchange: row[1], price: row[2], timestamp: Timestamp(milliseconds: row[3]))
+    }
+}
+
+extension Position {
+    init(row: Row) {
+        self.init(
+            botId: row[0], quantity: row[1], avgEntryPrice: row[2], realizedPnl: row[3], fees: row[4],
+            updatedAt: Timestamp(milliseconds: row[5]))
+    }
+}
+
+extension Event {
+    init(row: Row) {
+        self.init(
+            id: row[0], timestamp: Timestamp(milliseconds: row[1]),
+            draft: EventDraft(
+                topic: Topic(rawValue: row[2]), type: EventType(rawValue: row[3]), data: row[4], botId: row[5],
+                ticker: row[6]))
+    }
+}
+
+extension Decodable {
+    fileprivate static func decodeEnum<E: RawRepresentable>(_ raw: String) throws -> E where E.RawValue == String {
+        guard let value = E(rawValue: raw) else {
+            throw DatabaseError(message: "unexpected value '\(raw)' for \(E.self)")
+        }
+        return value
+    }
+}

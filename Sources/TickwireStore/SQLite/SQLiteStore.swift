@@ -1,0 +1,494 @@
+import Foundation
+import GRDB
+import TickwireModel
+
+/// The embedded store: one SQLite file in WAL mode through a GRDB `DatabasePool`.
+///
+/// Writes are serialized by GRDB's writer queue, so event ids are assigned and committed in the same order: a reader
+/// never sees event N+1 without event N. Reads run concurrently on snapshot-isolated readers, off the event loop.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // WAL with synchronous=NORMAL: a commit survives a crash of the process, not a power loss of the machine;
+            // FULL would fsync on every commit and cap writes at a few hundred per second.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        self.path = path
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    // MARK: - Bots
+
+    public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    new.name, new.ticker, new.exchange, new.strategy, JSONCoding.encodeToString(new.config ?? [:]),
+                    (new.status ?? .stopped).rawValue, now.milliseconds, now.milliseconds,
+                ])
+            let bot = Bot(
+                id: db.lastInsertedRowID, name: new.name, ticker: new.ticker, exchange: new.exchange,
+                strategy: new.strategy, config: new.config ?? [:], status: new.status ?? .stopped, createdAt: now,
+                updatedAt: now)
+            return Committed(bot, events: try Self.append([.botCreated(bot)], at: now, in: db))
+        }
+    }
+
+    public func bot(id: Int64) async throws -> Bot {
+        try await pool.read { db in try Self.fetchBot(id: id, in: db) }
+    }
+
+    public func bots(_ filter: BotFilter) async throws -> [Bot] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let status = filter.status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        if let exchange = filter.exchange {
+            conditions.append("exchange = ?")
+            arguments += [exchange]
+        }
+        if let ticker = filter.ticker {
+            conditions.append("ticker = ?")
+            arguments += [ticker]
+        }
+        let sql = "SELECT \(Columns.bot) FROM bots\(Self.whereClause(conditions)) ORDER BY created_at, id"
+        return try await pool.read { [arguments] db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Bot.init(row:))
+        }
+    }
+
+    public func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot> {
+        try await pool.write { db in
+            let current = try Self.fetchBot(id: id, in: db)
+            let bot = patch.applied(to: current, at: now)
+            if bot.ticker != current.ticker || bot.exchange != current.exchange {
+                let position = try Self.fetchPosition(botId: id, at: now, in: db)
+                if position.quantity != 0 {
+                    throw StoreError.conflict(
+                        "bot \(id) holds a position of \(position.quantity) \(current.ticker); close it before changing ticker or exchange"
+                    )
+                }
+            }
+            try db.execute(
+                sql: """
+                    UPDATE bots SET name = ?, ticker = ?, exchange = ?, strategy = ?, config = ?, status = ?,
+                    updated_at = ? WHERE id = ?
+                    """,
+                arguments: [
+                    bot.name, bot.ticker, bot.exchange, bot.strategy, JSONCoding.encodeToString(bot.config),
+                    bot.status.rawValue, now.milliseconds, id,
+                ])
+            return Committed(bot, events: try Self.append([.botUpdated(bot)], at: now, in: db))
+        }
+    }
+
+    public func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot> {
+        try await pool.write { db in
+            var bot = try Self.fetchBot(id: id, in: db)
+            bot.status = bot.status.toggled
+            bot.updatedAt = now
+            try db.execute(
+                sql: "UPDATE bots SET status = ?, updated_at = ? WHERE id = ?",
+                arguments: [bot.status.rawValue, now.milliseconds, id])
+            return Committed(bot, events: try Self.append([.botUpdated(bot)], at: now, in: db))
+        }
+    }
+
+    public func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM bots WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw StoreError.notFound(entity: "bot", id: String(id)) }
+            return Committed(id, events: try Self.append([.botDeleted(id: id)], at: now, in: db))
+        }
+    }
+
+    // MARK: - Orders
+
+    public func createOrder(botId: Int64, _ new: NewOrder, at now: Timestamp) async throws -> Committed<Order> {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?"), arguments: [botId])
+                != nil
+            else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status,
+                    filled_quantity, avg_fill_price, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'NEW', 0, NULL, ?, ?)
+                    """
+            ).execute(arguments: [
+                botId, new.exchangeOrderId, new.side.rawValue, new.type.rawValue, new.quantity, new.price,
+                now.milliseconds, now.milliseconds,
+            ])
+            let order = Order(
+                id: db.lastInsertedRowID, botId: botId, exchangeOrderId: new.exchangeOrderId, side: new.side,
+                type: new.type, quantity: new.quantity, price: new.price, status: .new, filledQuantity: 0,
+                avgFillPrice: nil, createdAt: now, updatedAt: now)
+            return Committed(order, events: try Self.append([.orderUpdate(order)], at: now, in: db))
+        }
+    }
+
+    public func order(id: Int64) async throws -> Order {
+        try await pool.read { db in try Self.fetchOrder(id: id, in: db) }
+    }
+
+    public func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let botId = filter.botId {
+            conditions.append("bot_id = ?")
+            arguments += [botId]
+        }
+        if let status = filter.status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        return try await Self.page(
+            pool, table: "orders", columns: Columns.order, conditions: conditions, arguments: arguments, page: page,
+            decode: Order.init(row:), id: \.id)
+    }
+
+    public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
+        try await pool.write { db in
+            let current = try Self.fetchOrder(id: id, in: db)
+            let transition: OrderTransition
+            do {
+                transition = try current.applying(patch, at: now)
+            } catch let conflict as OrderConflict {
+                throw StoreError.conflict(conflict.message)
+            }
+            let order = transition.order
+            try db.execute(
+                sql: """
+                    UPDATE orders SET exchange_order_id = ?, status = ?, filled_quantity = ?, avg_fill_price = ?,
+                    updated_at = ? WHERE id = ?
+                    """,
+                arguments: [
+                    order.exchangeOrderId, order.status.rawValue, order.filledQuantity, order.avgFillPrice,
+                    now.milliseconds, id,
+                ])
+            var drafts: [EventDraft] = [.orderUpdate(order)]
+            if let fill = transition.fill {
+                try db.execute(
+                    sql: """
+                        INSERT INTO fills (order_id, bot_id, side, quantity, price, fee, timestamp)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        id, order.botId, order.side.rawValue, fill.quantity, fill.price, fill.fee ?? 0, now.milliseconds,
+                    ])
+                let position = try Self.fetchPosition(botId: order.botId, at: now, in: db).applying(
+                    side: order.side, quantity: fill.quantity, price: fill.price, fee: fill.fee ?? 0, at: now)
+                try Self.savePosition(position, in: db)
+                let bot = try Self.fetchBot(id: order.botId, in: db)
+                let lastPrice = try Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, in: db)
+                drafts.append(.orderFilled(order, fill: fill))
+                drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
+            }
+            return Committed(order, events: try Self.append(drafts, at: now, in: db))
+        }
+    }
+
+    // MARK: - Activity logs
+
+    public func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]> {
+        try await pool.write { db in
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?")
+            for botId in Set(logs.compactMap(\.botId)) {
+                guard try Bool.fetchOne(exists, arguments: [botId]) != nil else {
+                    throw StoreError.invalidReference(field: "bot_id", message: "bot \(botId) does not exist")
+                }
+            }
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO activity_logs (bot_id, level, message, timestamp) VALUES (?, ?, ?, ?)")
+            var created: [ActivityLog] = []
+            created.reserveCapacity(logs.count)
+            for log in logs {
+                let timestamp = log.timestamp ?? now
+                try insert.execute(arguments: [log.botId, log.level.rawValue, log.message, timestamp.milliseconds])
+                created.append(
+                    ActivityLog(
+                        id: db.lastInsertedRowID, botId: log.botId, level: log.level, message: log.message,
+                        timestamp: timestamp))
+            }
+            return Committed(created, events: try Self.append(created.map(EventDraft.logCreated), at: now, in: db))
+        }
+    }
+
+    public func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog> {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let botId = filter.botId {
+            conditions.append("bot_id = ?")
+            arguments += [botId]
+        }
+        if let level = filter.level {
+            conditions.append("level = ?")
+            arguments += [level.rawValue]
+        }
+        if let since = filter.since {
+            conditions.append("timestamp >= ?")
+            arguments += [since.milliseconds]
+        }
+        return try await Self.page(
+            pool, table: "activity_logs", columns: Columns.log, conditions: conditions, arguments: arguments,
+            page: page, decode: ActivityLog.init(row:), id: \.id)
+    }
+
+    // MARK: - Prices
+
+    public func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]> {
+        try await pool.write { db in
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO prices (ticker, exchange, price, timestamp) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (ticker, exchange) DO UPDATE SET price = excluded.price, timestamp = excluded.timestamp
+                    WHERE excluded.timestamp >= prices.timestamp
+                    """)
+            let history = try db.cachedStatement(
+                sql: "INSERT INTO price_history (ticker, exchange, price, timestamp) VALUES (?, ?, ?, ?)")
+            var recorded: [Price] = []
+            var drafts: [EventDraft] = []
+            // Instruments in first-seen order, so that the pnl events of a batch come out in a deterministic order.
+            var touched: [(ticker: String, exchange: String)] = []
+            for new in prices {
+                let price = Price(
+                    ticker: new.ticker, exchange: new.exchange, price: new.price, timestamp: new.timestamp ?? now)
+                let arguments: StatementArguments = [
+                    price.ticker, price.exchange, price.price, price.timestamp.milliseconds,
+                ]
+                try upsert.execute(arguments: arguments)
+                try history.execute(arguments: arguments)
+                recorded.append(price)
+                drafts.append(.priceUpdate(price))
+                if !touched.contains(where: { $0.ticker == price.ticker && $0.exchange == price.exchange }) {
+                    touched.append((price.ticker, price.exchange))
+                }
+            }
+            // A new price moves the unrealized PnL of every bot holding that instrument.
+            for (ticker, exchange) in touched {
+                let lastPrice = try Self.fetchLatestPrice(ticker: ticker, exchange: exchange, in: db)
+                let holders = try Int64.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT b.id FROM bots b JOIN positions p ON p.bot_id = b.id
+                            WHERE b.ticker = ? AND b.exchange = ? AND p.quantity != 0 ORDER BY b.id
+                            """),
+                    arguments: [ticker, exchange])
+                for botId in holders {
+                    let bot = try Self.fetchBot(id: botId, in: db)
+                    let position = try Self.fetchPosition(botId: botId, at: now, in: db)
+                    drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
+                }
+            }
+            return Committed(recorded, events: try Self.append(drafts, at: now, in: db))
+        }
+    }
+
+    public func latestPrices(_ filter: PriceFilter) async throws -> [Price] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let ticker = filter.ticker {
+            conditions.append("ticker = ?")
+            arguments += [ticker]
+        }
+        if let exchange = filter.exchange {
+            conditions.append("exchange = ?")
+            arguments += [exchange]
+        }
+        let sql = "SELECT \(Columns.price) FROM prices\(Self.whereClause(conditions)) ORDER BY ticker, exchange"
+        return try await pool.read { [arguments] db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Price.init(row:))
+        }
+    }
+
+    public func priceHistory(ticker: String, exchange: String?, page: PageRequest) async throws -> Page<Price> {
+        var conditions = ["ticker = ?"]
+        var arguments: StatementArguments = [ticker]
+        if let exchange {
+            conditions.append("exchange = ?")
+            arguments += [exchange]
+        }
+        let page = try await Self.page(
+            pool, table: "price_history", columns: "id, " + Columns.price, conditions: conditions,
+            arguments: arguments, page: page, decode: { row in (id: row[0] as Int64, price: Self.priceAfterId(row)) },
+            id: \.id)
+        return Page(items: page.items.map(\.price), nextCursor: page.nextCursor)
+    }
+
+    private static func priceAfterId(_ row: Row) -> Price {
+        Price(ticker: row[1], exchange: row[2], price: row[3], timestamp: Timestamp(milliseconds: row[4]))
+    }
+
+    // MARK: - PnL and views
+
+    public func pnl(botId: Int64) async throws -> BotPnL {
+        try await pool.read { db in
+            let bot = try Self.fetchBot(id: botId, in: db)
+            let position = try Self.fetchPosition(botId: botId, at: bot.createdAt, in: db)
+            let lastPrice = try Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, in: db)
+            return BotPnL(bot: bot, position: position, lastPrice: lastPrice)
+        }
+    }
+
+    public func botsPage(at now: Timestamp) async throws -> BotsPage {
+        // One read transaction: the bundle and its event id come from the same snapshot.
+        try await pool.read { db in
+            let eventId = try Self.fetchLastEventId(in: db)
+            let bots = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT \(Columns.bot) FROM bots ORDER BY created_at, id")
+            ).map(Bot.init(row:))
+            var positions: [Int64: Position] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Columns.position) FROM positions")) {
+                let position = Position(row: row)
+                positions[position.botId] = position
+            }
+            var prices: [String: Double] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Columns.price) FROM prices")) {
+                let price = Price(row: row)
+                prices[price.ticker + "\u{0}" + price.exchange] = price.price
+            }
+            let recentOrders = try db.cachedStatement(
+                sql: "SELECT \(Columns.order) FROM orders WHERE bot_id = ? ORDER BY created_at DESC, id DESC LIMIT ?")
+            let recentLogs = try db.cachedStatement(
+                sql:
+                    "SELECT \(Columns.log) FROM activity_logs WHERE bot_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?"
+            )
+            let entries = try bots.map { bot in
+                BotsPage.Entry(
+                    bot: bot,
+                    pnl: BotPnL(
+                        bot: bot, position: positions[bot.id] ?? .flat(botId: bot.id, at: bot.createdAt),
+                        lastPrice: prices[bot.ticker + "\u{0}" + bot.exchange]),
+                    recentOrders: try Row.fetchAll(recentOrders, arguments: [bot.id, BotsPage.ordersPerBot]).map(
+                        Order.init(row:)),
+                    recentLogs: try Row.fetchAll(recentLogs, arguments: [bot.id, BotsPage.logsPerBot]).map(
+                        ActivityLog.init(row:)))
+            }
+            return BotsPage(eventId: eventId, generatedAt: now, bots: entries)
+        }
+    }
+
+    // MARK: - Event log
+
+    public func lastEventId() async throws -> Int64 {
+        try await pool.read { db in try Self.fetchLastEventId(in: db) }
+    }
+
+    public func events(after: Int64, limit: Int) async throws -> [Event] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT \(Columns.event) FROM events WHERE id > ? ORDER BY id LIMIT ?"),
+                arguments: [after, limit]
+            ).map(Event.init(row:))
+        }
+    }
+
+    public func checkReachable() async throws {
+        do {
+            _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        } catch {
+            throw StoreError.unavailable("SQLite database at \(path): \(error)")
+        }
+    }
+
+    // MARK: - Helpers (run inside a transaction)
+
+    static func append(_ drafts: [EventDraft], at now: Timestamp, in db: Database) throws -> [Event] {
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO events (topic, type, timestamp, bot_id, ticker, data) VALUES (?, ?, ?, ?, ?, ?)")
+        return try drafts.map { draft in
+            try insert.execute(arguments: [
+                draft.topic.rawValue, draft.type.rawValue, now.milliseconds, draft.botId, draft.ticker, draft.data,
+            ])
+            return Event(id: db.lastInsertedRowID, timestamp: now, draft: draft)
+        }
+    }
+
+    static func fetchBot(id: Int64, in db: Database) throws -> Bot {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Columns.bot) FROM bots WHERE id = ?"), arguments: [id])
+        else { throw StoreError.notFound(entity: "bot", id: String(id)) }
+        return try Bot(row: row)
+    }
+
+    static func fetchOrder(id: Int64, in db: Database) throws -> Order {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Columns.order) FROM orders WHERE id = ?"), arguments: [id])
+        else { throw StoreError.notFound(entity: "order", id: String(id)) }
+        return try Order(row: row)
+    }
+
+    static func fetchPosition(botId: Int64, at time: Timestamp, in db: Database) throws -> Position {
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(Columns.position) FROM positions WHERE bot_id = ?"), arguments: [botId])
+        return row.map(Position.init(row:)) ?? .flat(botId: botId, at: time)
+    }
+
+    static func savePosition(_ position: Position, in db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO positions (bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (bot_id) DO UPDATE SET quantity = excluded.quantity,
+                avg_entry_price = excluded.avg_entry_price, realized_pnl = excluded.realized_pnl,
+                fees = excluded.fees, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [
+            position.botId, position.quantity, position.avgEntryPrice, position.realizedPnl, position.fees,
+            position.updatedAt.milliseconds,
+        ])
+    }
+
+    static func fetchLatestPrice(ticker: String, exchange: String, in db: Database) throws -> Double? {
+        try Double.fetchOne(
+            db.cachedStatement(sql: "SELECT price FROM prices WHERE ticker = ? AND exchange = ?"),
+            arguments: [ticker, exchange])
+    }
+
+    static func fetchLastEventId(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM events")) ?? 0
+    }
+
+    static func whereClause(_ conditions: [String]) -> String {
+        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    }
+
+    /// Newest-first keyset pagination on the table's integer primary key (see `PageRequest`).
+    static func page<Item: Sendable>(
+        _ pool: DatabasePool, table: String, columns: String, conditions: [String], arguments: StatementArguments,
+        page: PageRequest, decode: @escaping @Sendable (Row) throws -> Item, id: @escaping @Sendable (Item) -> Int64
+    ) async throws -> Page<Item> {
+        var conditions = conditions
+        var arguments = arguments
+        if let before = page.before {
+            conditions.append("id < ?")
+            arguments += [before]
+        }
+        arguments += [page.limit + 1]
+        let sql = "SELECT \(columns) FROM \(table)\(whereClause(conditions)) ORDER BY id DESC LIMIT ?"
+        return try await pool.read { [arguments] db in
+            var items = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(decode)
+            var next: Int64?
+            if items.count > page.limit {
+                items.removeLast()
+                next = items.last.map(id)
+            }
+            return Page(items: items, nextCursor: next)
+        }
+    }
+}

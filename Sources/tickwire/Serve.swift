@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TickwireHub
+import TickwireServer
+import TickwireService
+import TickwireStore
+
+/// `tickwire serve`: the HTTP server on an embedded SQLite file. Flags win over `TICKWIRE_*` environment variables,
+/// which win over the defaults.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Tickwire server.")
+
+    @Option(help: "Address to listen on (env TICKWIRE_HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env TICKWIRE_PORT, default 8080).")
+    var port: Int?
+
+    @Option(help: "SQLite file path (env TICKWIRE_DATABASE or DATABASE_URL, default ./tickwire.db).")
+    var database: String?
+
+    @Option(help: "Largest request body in bytes (env TICKWIRE_MAX_BODY_SIZE, default 1048576).")
+    var maxBodySize: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (env TICKWIRE_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try Settings(
+            host: host ?? environment["TICKWIRE_HOST"] ?? "127.0.0.1",
+            port: port ?? environment["TICKWIRE_PORT"].map(parseInt("TICKWIRE_PORT")) ?? 8080,
+            database: database ?? environment["TICKWIRE_DATABASE"] ?? environment["DATABASE_URL"] ?? "./tickwire.db",
+            maxBodySize: maxBodySize ?? environment["TICKWIRE_MAX_BODY_SIZE"].map(parseInt("TICKWIRE_MAX_BODY_SIZE"))
+                ?? 1 << 20,
+            logLevel: logLevel ?? environment["TICKWIRE_LOG_LEVEL"] ?? "info")
+
+        var logger = Logger(label: "tickwire")
+        logger.logLevel = settings.logLevel
+
+        let store = try openStore(settings.database)
+        let service = TradingService(store: store, publisher: DiscardingPublisher())
+        let app = try buildApplication(
+            service: service,
+            configuration: ServerConfiguration(
+                host: settings.host, port: settings.port, maxBodySize: settings.maxBodySize),
+            logger: logger)
+        logger.info(
+            "Tickwire listening",
+            metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])
+        try await app.runService()
+    }
+
+    private func openStore(_ location: String) throws -> any Store {
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            throw ValidationError("PostgreSQL is not supported by this build yet; pass a SQLite file path")
+        }
+        let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
+        return try SQLiteStore(path: path)
+    }
+
+    private func parseInt(_ name: String) -> (String) throws -> Int {
+        { text in
+            guard let value = Int(text) else { throw ValidationError("\(name) must be an integer, got '\(text)'") }
+            return value
+        }
+    }
+}
+
+private struct Settings {
+    var host: String
+    var port: Int
+    var database: String
+    var maxBodySize: Int
+    var logLevel: Logger.Level
+
+    init(host: String, port: Int, database: String, maxBodySize: Int, logLevel: String) throws {
+        guard (0...65535).contains(port) else { throw ValidationError("port must be between 0 and 65535") }
+        guard maxBodySize > 0 else { throw ValidationError("max body size must be positive") }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+        self.host = host
+        self.port = port
+        self.database = database
+        self.maxBodySize = maxBodySize
+        self.logLevel = level
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Tickwire: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tickwire",
+        abstract: "Real-time backend and live dashboard for trading bots.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
