@@ -50,23 +50,9 @@ public final class SQLiteStore: Store {
     }
 
     public func bots(_ filter: BotFilter) async throws -> [Bot] {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments += [status.rawValue]
-        }
-        if let exchange = filter.exchange {
-            conditions.append("exchange = ?")
-            arguments += [exchange]
-        }
-        if let ticker = filter.ticker {
-            conditions.append("ticker = ?")
-            arguments += [ticker]
-        }
-        let sql = "SELECT \(Columns.bot) FROM bots\(Self.whereClause(conditions)) ORDER BY created_at, id"
-        return try await pool.read { [arguments] db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Bot.init(row:))
+        let query = Queries.bots(filter)
+        return try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Bot.init(row:))
         }
     }
 
@@ -145,19 +131,7 @@ public final class SQLiteStore: Store {
     }
 
     public func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let botId = filter.botId {
-            conditions.append("bot_id = ?")
-            arguments += [botId]
-        }
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments += [status.rawValue]
-        }
-        return try await Self.page(
-            pool, table: "orders", columns: Columns.order, conditions: conditions, arguments: arguments, page: page,
-            decode: Order.init(row:), id: \.id)
+        try await fetchPage(Queries.orders(filter, page: page), limit: page.limit, decode: Order.init(row:), id: \.id)
     }
 
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
@@ -228,23 +202,8 @@ public final class SQLiteStore: Store {
     }
 
     public func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog> {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let botId = filter.botId {
-            conditions.append("bot_id = ?")
-            arguments += [botId]
-        }
-        if let level = filter.level {
-            conditions.append("level = ?")
-            arguments += [level.rawValue]
-        }
-        if let since = filter.since {
-            conditions.append("timestamp >= ?")
-            arguments += [since.milliseconds]
-        }
-        return try await Self.page(
-            pool, table: "activity_logs", columns: Columns.log, conditions: conditions, arguments: arguments,
-            page: page, decode: ActivityLog.init(row:), id: \.id)
+        try await fetchPage(
+            Queries.logs(filter, page: page), limit: page.limit, decode: ActivityLog.init(row:), id: \.id)
     }
 
     // MARK: - Prices
@@ -308,28 +267,22 @@ public final class SQLiteStore: Store {
             conditions.append("exchange = ?")
             arguments += [exchange]
         }
-        let sql = "SELECT \(Columns.price) FROM prices\(Self.whereClause(conditions)) ORDER BY ticker, exchange"
+        let sql = "SELECT \(Columns.price) FROM prices\(Queries.whereClause(conditions)) ORDER BY ticker, exchange"
         return try await pool.read { [arguments] db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Price.init(row:))
         }
     }
 
     public func priceHistory(ticker: String, exchange: String?, page: PageRequest) async throws -> Page<Price> {
-        var conditions = ["ticker = ?"]
-        var arguments: StatementArguments = [ticker]
-        if let exchange {
-            conditions.append("exchange = ?")
-            arguments += [exchange]
-        }
-        let page = try await Self.page(
-            pool, table: "price_history", columns: "id, " + Columns.price, conditions: conditions,
-            arguments: arguments, page: page, decode: { row in (id: row[0] as Int64, price: Self.priceAfterId(row)) },
-            id: \.id)
+        let page = try await fetchPage(
+            Queries.priceHistory(ticker: ticker, exchange: exchange, page: page), limit: page.limit,
+            decode: { row in
+                (
+                    id: row[0] as Int64,
+                    price: Price(ticker: row[1], exchange: row[2], price: row[3], timestamp: Timestamp(milliseconds: row[4]))
+                )
+            }, id: \.id)
         return Page(items: page.items.map(\.price), nextCursor: page.nextCursor)
-    }
-
-    private static func priceAfterId(_ row: Row) -> Price {
-        Price(ticker: row[1], exchange: row[2], price: row[3], timestamp: Timestamp(milliseconds: row[4]))
     }
 
     // MARK: - PnL and views
@@ -360,12 +313,8 @@ public final class SQLiteStore: Store {
                 let price = Price(row: row)
                 prices[price.ticker + "\u{0}" + price.exchange] = price.price
             }
-            let recentOrders = try db.cachedStatement(
-                sql: "SELECT \(Columns.order) FROM orders WHERE bot_id = ? ORDER BY created_at DESC, id DESC LIMIT ?")
-            let recentLogs = try db.cachedStatement(
-                sql:
-                    "SELECT \(Columns.log) FROM activity_logs WHERE bot_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?"
-            )
+            let recentOrders = try db.cachedStatement(sql: Queries.recentOrders)
+            let recentLogs = try db.cachedStatement(sql: Queries.recentLogs)
             let entries = try bots.map { bot in
                 BotsPage.Entry(
                     bot: bot,
@@ -464,27 +413,15 @@ public final class SQLiteStore: Store {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM events")) ?? 0
     }
 
-    static func whereClause(_ conditions: [String]) -> String {
-        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-    }
-
-    /// Newest-first keyset pagination on the table's integer primary key (see `PageRequest`).
-    static func page<Item: Sendable>(
-        _ pool: DatabasePool, table: String, columns: String, conditions: [String], arguments: StatementArguments,
-        page: PageRequest, decode: @escaping @Sendable (Row) throws -> Item, id: @escaping @Sendable (Item) -> Int64
+    /// Runs a query from `Queries.page`: it asks for one row more than the page to learn whether another follows.
+    func fetchPage<Item: Sendable>(
+        _ query: Query, limit: Int, decode: @escaping @Sendable (Row) throws -> Item,
+        id: @escaping @Sendable (Item) -> Int64
     ) async throws -> Page<Item> {
-        var conditions = conditions
-        var arguments = arguments
-        if let before = page.before {
-            conditions.append("id < ?")
-            arguments += [before]
-        }
-        arguments += [page.limit + 1]
-        let sql = "SELECT \(columns) FROM \(table)\(whereClause(conditions)) ORDER BY id DESC LIMIT ?"
-        return try await pool.read { [arguments] db in
-            var items = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(decode)
+        try await pool.read { db in
+            var items = try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(decode)
             var next: Int64?
-            if items.count > page.limit {
+            if items.count > limit {
                 items.removeLast()
                 next = items.last.map(id)
             }

@@ -1,0 +1,205 @@
+import GRDB
+import Testing
+import TickwireModel
+
+@testable import TickwireStore
+
+@Suite struct WritePathTests {
+    @Test func everyCommandAppendsItsEventsInOrder() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let created = try await store.createBot(
+                NewBot(name: "a", ticker: "ETH", exchange: "x", strategy: "rsi", config: ["period": .number(14)]),
+                at: t0)
+            #expect(created.events.map(\.type) == [.botCreated])
+            let order = try await store.createOrder(
+                botId: created.value.id, NewOrder(side: .buy, type: .market, quantity: 2), at: at(1))
+            #expect(order.events.map(\.type) == [.orderUpdate])
+            let fill = try await store.updateOrder(
+                id: order.value.id, OrderPatch(fill: FillRequest(quantity: 2, price: 10, fee: 0.5)), at: at(2))
+            #expect(fill.events.map(\.type) == [.orderUpdate, .orderFilled, .pnlUpdate])
+            let price = try await store.recordPrices([NewPrice(ticker: "ETH", exchange: "x", price: 12)], at: at(3))
+            #expect(price.events.map(\.type) == [.priceUpdate, .pnlUpdate])
+            #expect(price.events.map(\.topic) == [.prices, .pnl])
+            let logs = try await store.appendLogs(
+                [NewLog(botId: created.value.id, level: .info, message: "m")], at: at(4))
+            #expect(logs.events.map(\.type) == [.logCreated])
+
+            let published = created.events + order.events + fill.events + price.events + logs.events
+            let stored = try await store.events(after: 0, limit: 100)
+            #expect(stored == published)
+            #expect(stored.map(\.id) == Array(1...Int64(stored.count)))
+            #expect(try await store.lastEventId() == Int64(stored.count))
+            #expect(try await store.events(after: 5, limit: 2).map(\.id) == [6, 7])
+
+            let pnl = try await store.pnl(botId: created.value.id)
+            #expect(pnl.positionQuantity == 2)
+            #expect(pnl.lastPrice == 12)
+            #expect(pnl.unrealizedPnl == 4)
+            #expect(pnl.totalPnl == 3.5)
+            #expect(stored.last(where: { $0.type == .pnlUpdate })?.data.contains("\"total_pnl\":3.5") == true)
+        }
+    }
+
+    @Test func aFailedBatchWritesNothing() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let bot = try await makeBot(store)
+            let before = try await store.lastEventId()
+            await #expect(throws: StoreError.invalidReference(field: "bot_id", message: "bot 999 does not exist")) {
+                try await store.appendLogs(
+                    [NewLog(botId: bot.id, level: .info, message: "ok"), NewLog(botId: 999, level: .info, message: "x")],
+                    at: t0)
+            }
+            #expect(try await store.logs(LogFilter(), page: PageRequest()).items.isEmpty)
+            #expect(try await store.lastEventId() == before)
+        }
+    }
+
+    @Test func aConflictingOrderChangeWritesNothing() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let bot = try await makeBot(store)
+            let order = try await store.createOrder(botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: t0)
+            _ = try await store.updateOrder(id: order.value.id, OrderPatch(status: .canceled), at: at(1))
+            let before = try await store.lastEventId()
+            await #expect(throws: StoreError.self) {
+                try await store.updateOrder(id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: at(2))
+            }
+            #expect(try await store.order(id: order.value.id).status == .canceled)
+            #expect(try await store.lastEventId() == before)
+            let fills = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fills") }
+            #expect(fills == 0)
+        }
+    }
+
+    @Test func changingTickerWithAnOpenPositionIsRefused() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let bot = try await makeBot(store)
+            let order = try await store.createOrder(botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
+            _ = try await store.updateOrder(id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
+            await #expect(throws: StoreError.self) {
+                try await store.updateBot(id: bot.id, BotPatch(ticker: "ETH/USDT"), at: at(1))
+            }
+            let renamed = try await store.updateBot(id: bot.id, BotPatch(name: "beta"), at: at(1))
+            #expect(renamed.value.name == "beta")
+            #expect(renamed.value.ticker == "BTC/USDT")
+        }
+    }
+
+    @Test func deletingABotRemovesItsOrdersLogsAndPosition() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let bot = try await makeBot(store)
+            let keep = try await makeBot(store, name: "keep")
+            let order = try await store.createOrder(botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
+            _ = try await store.updateOrder(id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
+            _ = try await store.appendLogs([NewLog(botId: bot.id, level: .info, message: "x")], at: t0)
+            _ = try await store.appendLogs([NewLog(botId: keep.id, level: .info, message: "y")], at: t0)
+            let deleted = try await store.deleteBot(id: bot.id, at: at(1))
+            #expect(deleted.events.map(\.type) == [.botDeleted])
+            #expect(deleted.events[0].data == "{\"id\":\(bot.id)}")
+            await #expect(throws: StoreError.notFound(entity: "bot", id: String(bot.id))) { try await store.bot(id: bot.id) }
+            #expect(try await store.orders(OrderFilter(), page: PageRequest()).items.isEmpty)
+            #expect(try await store.logs(LogFilter(), page: PageRequest()).items.map(\.botId) == [keep.id])
+            await #expect(throws: StoreError.self) { try await store.deleteBot(id: bot.id, at: at(2)) }
+        }
+    }
+
+    @Test func dataAndEventPositionsSurviveAReopen() async throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        do {
+            let store = try database.open()
+            _ = try await makeBot(store)
+            _ = try await makeBot(store, name: "b")
+        }
+        let reopened = try database.open()
+        #expect(try await reopened.bots(BotFilter()).map(\.name) == ["alpha", "b"])
+        #expect(try await reopened.lastEventId() == 2)
+        let third = try await reopened.createBot(NewBot(name: "c", ticker: "T", exchange: "E", strategy: "s"), at: t0)
+        #expect(third.events.map(\.id) == [3])
+    }
+
+    @Test func latestPriceKeepsTheNewestTimestamp() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            _ = try await store.recordPrices(
+                [
+                    NewPrice(ticker: "X", exchange: "e", price: 2, timestamp: at(10)),
+                    NewPrice(ticker: "X", exchange: "e", price: 1, timestamp: at(5)),
+                ], at: at(11))
+            #expect(try await store.latestPrices(PriceFilter(ticker: "X")).map(\.price) == [2])
+            let history = try await store.priceHistory(ticker: "X", exchange: nil, page: PageRequest(limit: 1))
+            #expect(history.items.map(\.price) == [1])
+            #expect(history.nextCursor != nil)
+        }
+    }
+}
+
+@Suite struct PaginationTests {
+    @Test func pagesStayCorrectWhileRowsAreInserted() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let bot = try await makeBot(store)
+            for i in 0..<25 {
+                _ = try await store.createOrder(
+                    botId: bot.id, NewOrder(side: .buy, type: .limit, quantity: 1, price: Double(i + 1)), at: at(Int64(i)))
+            }
+            var seen: [Int64] = []
+            var cursor: Int64?
+            repeat {
+                let page = try await store.orders(OrderFilter(botId: bot.id), page: PageRequest(limit: 10, before: cursor))
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+                // Concurrent inserts between pages must neither shift nor repeat rows.
+                _ = try await store.createOrder(botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: at(99))
+            } while cursor != nil
+            #expect(seen == Array((1...25).reversed()))
+        }
+    }
+
+    @Test func logFiltersCombine() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let a = try await makeBot(store)
+            let b = try await makeBot(store, name: "b")
+            _ = try await store.appendLogs(
+                [
+                    NewLog(botId: a.id, level: .info, message: "1", timestamp: at(1)),
+                    NewLog(botId: a.id, level: .error, message: "2", timestamp: at(2)),
+                    NewLog(botId: b.id, level: .error, message: "3", timestamp: at(3)),
+                    NewLog(botId: nil, level: .warning, message: "4", timestamp: at(4)),
+                ], at: at(5))
+            #expect(try await store.logs(LogFilter(botId: a.id), page: PageRequest()).items.map(\.message) == ["2", "1"])
+            #expect(try await store.logs(LogFilter(level: .error), page: PageRequest()).items.map(\.message) == ["3", "2"])
+            #expect(try await store.logs(LogFilter(since: at(3)), page: PageRequest()).items.map(\.message) == ["4", "3"])
+            #expect(
+                try await store.logs(LogFilter(botId: a.id, level: .error, since: at(2)), page: PageRequest()).items.map(
+                    \.message) == ["2"])
+        }
+    }
+}
+
+@Suite struct BotsPageTests {
+    @Test func bundleCarriesEachBotsStateAndItsEventPosition() async throws {
+        try await TemporaryDatabase.with { store, _ in
+            let a = try await makeBot(store)
+            _ = try await makeBot(store, name: "idle", ticker: "ETH")
+            for i in 0..<12 {
+                _ = try await store.createOrder(
+                    botId: a.id, NewOrder(side: .buy, type: .market, quantity: 1), at: at(Int64(i)))
+            }
+            let order = try await store.orders(OrderFilter(botId: a.id), page: PageRequest(limit: 1)).items[0]
+            _ = try await store.updateOrder(id: order.id, OrderPatch(fill: FillRequest(quantity: 1, price: 100)), at: at(20))
+            _ = try await store.recordPrices([NewPrice(ticker: "BTC/USDT", exchange: "binance", price: 110)], at: at(21))
+            _ = try await store.appendLogs([NewLog(botId: a.id, level: .info, message: "bought")], at: at(22))
+
+            let page = try await store.botsPage(at: at(30))
+            let last = try await store.lastEventId()
+            #expect(page.eventId == last)
+            #expect(page.bots.map(\.bot.name) == ["alpha", "idle"])
+            let entry = page.bots[0]
+            #expect(entry.recentOrders.count == BotsPage.ordersPerBot)
+            #expect(entry.recentOrders.first?.id == order.id)
+            #expect(entry.recentLogs.map(\.message) == ["bought"])
+            #expect(entry.pnl.lastPrice == 110)
+            #expect(entry.pnl.unrealizedPnl == 10)
+            #expect(page.bots[1].recentOrders.isEmpty)
+            #expect(page.bots[1].pnl.positionQuantity == 0)
+        }
+    }
+}
