@@ -25,7 +25,15 @@ public func buildRouter(service: TradingService, configuration: ServerConfigurat
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: APIHeadersMiddleware())
     router.add(middleware: CompressionMiddleware())
+    try registerRoutes(on: router, service: service, configuration: configuration)
+    router.addMethodNotAllowedResponders()
+    return router
+}
 
+/// Every documented route; `openapi.yaml` lists exactly these (a test compares the two).
+func registerRoutes(
+    on router: Router<TickwireRequestContext>, service: TradingService, configuration: ServerConfiguration
+) throws {
     HealthRoutes(store: service.store).register(on: router)
 
     let api = router.group("api/v1")
@@ -36,9 +44,6 @@ public func buildRouter(service: TradingService, configuration: ServerConfigurat
     LogRoutes(service: service, bodyLimit: limit).register(on: api)
     PriceRoutes(service: service, bodyLimit: limit).register(on: api)
     try OpenAPIRoute().register(on: api)
-
-    router.addMethodNotAllowedResponders()
-    return router
 }
 
 /// The Tickwire HTTP application. `runService()` on it serves until SIGINT or SIGTERM, then shuts down gracefully.

@@ -1,0 +1,95 @@
+import HummingbirdTesting
+import Testing
+import TickwireModel
+
+@Suite struct BotRouteTests {
+    @Test func createReadListUpdateToggleDelete() async throws {
+        try await TestServer.with { client, server in
+            let created = try await client.call(
+                .post, "/api/v1/bots",
+                json: #"{"name":"alpha","ticker":"BTC/USDT","exchange":"binance","strategy":"sma","config":{"fast":5}}"#)
+            #expect(created.status == .created)
+            let id = try #require(created.json["id"]?.int)
+            #expect(created.headers[.location] == "/api/v1/bots/\(id)")
+            #expect(created.json["status"]?.string == "STOPPED")
+            #expect(created.json["config"]?["fast"]?.number == 5)
+            #expect(created.json["created_at"]?.string?.hasSuffix("Z") == true)
+            #expect(created.json["created_at"]?.string?.count == 24)
+
+            _ = try await client.createBot(name: "beta", ticker: "ETH/USDT", exchange: "kraken")
+            #expect(try await client.call(.get, "/api/v1/bots/\(id)").json["name"]?.string == "alpha")
+            #expect(try await client.call(.get, "/api/v1/bots").json["data"]?.array?.count == 2)
+            #expect(try await client.call(.get, "/api/v1/bots?exchange=kraken").json["data"]?[0]?["name"]?.string == "beta")
+            #expect(try await client.call(.get, "/api/v1/bots?ticker=BTC/USDT").json["data"]?.array?.count == 1)
+            #expect(try await client.call(.get, "/api/v1/bots?status=ACTIVE").json["data"]?.array?.count == 0)
+
+            let patched = try await client.call(.patch, "/api/v1/bots/\(id)", json: #"{"name":"alpha-2","config":{}}"#)
+            #expect(patched.status == .ok)
+            #expect(patched.json["name"]?.string == "alpha-2")
+            #expect(patched.json["ticker"]?.string == "BTC/USDT")
+
+            let toggled = try await client.call(.post, "/api/v1/bots/\(id)/toggle")
+            #expect(toggled.json["status"]?.string == "ACTIVE")
+            #expect(try await client.call(.get, "/api/v1/bots?status=ACTIVE").json["data"]?.array?.count == 1)
+            #expect(try await client.call(.post, "/api/v1/bots/\(id)/toggle").json["status"]?.string == "STOPPED")
+
+            let deleted = try await client.call(.delete, "/api/v1/bots/\(id)")
+            #expect(deleted.status == .noContent)
+            #expect(try await client.call(.get, "/api/v1/bots/\(id)").status == .notFound)
+            #expect(try await client.call(.delete, "/api/v1/bots/\(id)").status == .notFound)
+
+            let types = server.publisher.published.map(\.type.rawValue)
+            #expect(types == ["bot_created", "bot_created", "bot_updated", "bot_updated", "bot_updated", "bot_deleted"])
+            #expect(server.publisher.published.map(\.id) == Array(1...6))
+        }
+    }
+
+    @Test func createValidation() async throws {
+        try await TestServer.with { client, server in
+            let cases: [(String, Int, String)] = [
+                (#"{"name":"a","ticker":"T","exchange":"E"}"#, 400, "invalid_request"),  // missing strategy
+                (#"{"name":"a","ticker":"T","exchange":"E","strategy":"s","colour":"red"}"#, 400, "invalid_request"),
+                (#"{"name":5,"ticker":"T","exchange":"E","strategy":"s"}"#, 400, "invalid_request"),
+                (#"{"name":"a","ticker":"T","exchange":"E","strategy":"s","status":"RUNNING"}"#, 400, "invalid_request"),
+                (#"{"name":"a","ticker":"T","exchange":"E","strategy":"s","config":[1]}"#, 400, "invalid_request"),
+                (#"{"name":"  ","ticker":"T","exchange":"E","strategy":"s"}"#, 422, "validation_failed"),
+                (#"{"name":"a","ticker":"","exchange":"E","strategy":"s"}"#, 422, "validation_failed"),
+                (#"["not","an","object"]"#, 400, "invalid_request"),
+                (#"{"name":"a""#, 400, "invalid_json"),
+                ("", 400, "invalid_json"),
+            ]
+            for (body, status, code) in cases {
+                let reply = try await client.call(.post, "/api/v1/bots", json: body)
+                #expect(reply.status.code == status, "\(body) -> \(reply.status) \(reply.text)")
+                #expect(reply.errorCode == code, "\(body) -> \(reply.text)")
+                #expect(reply.json["error"]?["message"]?.string?.isEmpty == false)
+            }
+            let unknownField = try await client.call(
+                .post, "/api/v1/bots", json: #"{"name":"a","ticker":"T","exchange":"E","strategy":"s","colour":"red"}"#)
+            #expect(unknownField.json["error"]?["message"]?.string == "unknown field 'colour'")
+            let badEnum = try await client.call(
+                .post, "/api/v1/bots", json: #"{"name":"a","ticker":"T","exchange":"E","strategy":"s","status":"RUNNING"}"#)
+            #expect(badEnum.json["error"]?["message"]?.string == "field 'status' must be one of ACTIVE, STOPPED, ERROR, got 'RUNNING'")
+            let form = try await client.call(
+                .post, "/api/v1/bots", json: "name=a", headers: [.contentType: "application/x-www-form-urlencoded"])
+            #expect(form.status == .unsupportedMediaType)
+            #expect(try await client.call(.get, "/api/v1/bots").json["data"]?.array?.count == 0)
+            #expect(server.publisher.published.isEmpty)
+        }
+    }
+
+    @Test func patchValidationAndUnknownIds() async throws {
+        try await TestServer.with { client, _ in
+            let id = try await client.createBot()
+            #expect(try await client.call(.patch, "/api/v1/bots/\(id)", json: #"{"nmae":"x"}"#).status == .badRequest)
+            #expect(try await client.call(.patch, "/api/v1/bots/\(id)", json: #"{"name":""}"#).status == .unprocessableContent)
+            #expect(try await client.call(.patch, "/api/v1/bots/999", json: #"{"name":"x"}"#).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/bots/abc").errorCode == "not_found")
+            #expect(try await client.call(.get, "/api/v1/bots/-1").status == .notFound)
+            #expect(try await client.call(.post, "/api/v1/bots/999/toggle").status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/bots/999/pnl").status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/bots?status=running").errorCode == "invalid_parameter")
+            #expect(try await client.call(.get, "/api/v1/bots?ticker=").errorCode == "invalid_parameter")
+        }
+    }
+}
