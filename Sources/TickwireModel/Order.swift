@@ -156,11 +156,11 @@ public struct OrderPatch: Codable, Sendable, Equatable {
         }
         try fill?.validate()
         if let exchangeOrderId { try Check.nonEmpty(exchangeOrderId, "exchange_order_id", maxLength: 120) }
-        if fill == nil, let status, status == .filled || status == .partiallyFilled {
-            throw ValidationError("status", "\(status.rawValue) is reached by sending a fill, not set directly")
+        if fill == nil, let status, status != .canceled, status != .rejected {
+            throw ValidationError("status", "only CANCELED or REJECTED can be set without a fill, not \(status.rawValue)")
         }
-        if fill != nil, let status, status == .canceled || status == .rejected {
-            throw ValidationError("status", "a fill cannot be combined with \(status.rawValue)")
+        if fill != nil, let status, status != .filled, status != .partiallyFilled {
+            throw ValidationError("status", "a fill can only be combined with PARTIALLY_FILLED or FILLED")
         }
     }
 }
@@ -198,6 +198,9 @@ extension Order {
             if patch.status == .filled, !complete {
                 throw OrderConflict("fill of \(fill.quantity) does not complete order \(id)")
             }
+            if patch.status == .partiallyFilled, complete {
+                throw OrderConflict("fill of \(fill.quantity) completes order \(id), which is then FILLED")
+            }
             order.avgFillPrice = ((avgFillPrice ?? 0) * filledQuantity + fill.price * fill.quantity) / filled
             order.filledQuantity = complete ? quantity : filled
             order.status = complete ? .filled : .partiallyFilled
@@ -206,7 +209,7 @@ extension Order {
                 throw OrderConflict("order \(id) cannot go from \(status.rawValue) to \(next.rawValue)")
             }
             order.status = next
-        } else if let next = patch.status, next == status, status.isTerminal {
+        } else if let next = patch.status, next == status {
             throw OrderConflict("order \(id) is already \(status.rawValue)")
         }
         order.updatedAt = now

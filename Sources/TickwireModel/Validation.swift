@@ -17,14 +17,20 @@ enum Check {
         if value.count > maxLength { throw ValidationError(field, "must be at most \(maxLength) characters") }
     }
 
+    /// The largest quantity, price or fee accepted. Products and sums of such values (notional, PnL, averages)
+    /// stay far inside Double's range, so every derived number is finite and can be written as JSON.
+    static let maxMagnitude = 1e15
+
     static func positive(_ value: Double, _ field: String) throws(ValidationError) {
         guard value.isFinite else { throw ValidationError(field, "must be a finite number") }
         guard value > 0 else { throw ValidationError(field, "must be greater than 0") }
+        guard value <= maxMagnitude else { throw ValidationError(field, "must be at most 1e15") }
     }
 
     static func nonNegative(_ value: Double, _ field: String) throws(ValidationError) {
         guard value.isFinite else { throw ValidationError(field, "must be a finite number") }
         guard value >= 0 else { throw ValidationError(field, "must not be negative") }
+        guard value <= maxMagnitude else { throw ValidationError(field, "must be at most 1e15") }
     }
 }
 

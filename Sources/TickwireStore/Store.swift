@@ -16,8 +16,6 @@ public enum StoreError: Error, Sendable, Equatable {
     case notFound(entity: String, id: String)
     /// The change conflicts with the current state (HTTP 409).
     case conflict(String)
-    /// The request names something that does not exist, e.g. a log line for an unknown bot (HTTP 422).
-    case invalidReference(field: String, message: String)
     /// The database cannot be reached (HTTP 503).
     case unavailable(String)
 }

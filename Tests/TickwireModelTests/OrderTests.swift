@@ -55,6 +55,8 @@ import TickwireModel
     @Test func patchValidation() {
         #expect(throws: ValidationError.self) { try OrderPatch().validate() }
         #expect(throws: ValidationError.self) { try OrderPatch(status: .filled).validate() }
+        #expect(throws: ValidationError.self) { try OrderPatch(status: .new).validate() }
+        #expect(throws: ValidationError.self) { try OrderPatch(fill: FillRequest(quantity: 2.3e307, price: 5e96)).validate() }
         #expect(throws: ValidationError.self) {
             try OrderPatch(status: .canceled, fill: FillRequest(quantity: 1, price: 1)).validate()
         }

@@ -79,12 +79,14 @@ import TickwireModel
                 (#"{"side":"buy","type":"limit","quantity":1}"#, 422),
                 (#"{"side":"buy","type":"limit","quantity":1,"price":-3}"#, 422),
                 (#"{"side":"buy","type":"market","quantity":1e999}"#, 400),
+                (#"{"side":"buy","type":"market","quantity":2.3e307}"#, 422),
                 (#"{"side":"buy","type":"market","quantity":"1"}"#, 400),
                 (#"{"side":"hold","type":"market","quantity":1}"#, 400),
                 (#"{"side":"buy","type":"stop","quantity":1}"#, 400),
                 (#"{"side":"buy","quantity":1}"#, 400),
                 (#"{"side":"buy","type":"market","quantity":1,"qty":2}"#, 400),
                 (#"{"side":"buy","type":"market","quantity":null}"#, 400),
+                (#"{"side":"buy","type":"market","quantity":1,"exchange_order_id":null}"#, 400),
             ]
             for (body, status) in cases {
                 let reply = try await client.call(.post, "/api/v1/bots/\(bot)/orders", json: body)
@@ -102,8 +104,13 @@ import TickwireModel
                 (#"{"status":"CANCELED","fill":{"quantity":1,"price":1}}"#, 422),
                 (#"{"fill":{"quantity":1}}"#, 400),
                 (#"{"fill":{"quantity":1,"price":1,"when":"now"}}"#, 400),
+                (#"{"fill":{"quantity":1,"price":1,"fee":null}}"#, 400),
                 (#"{"fill":{"quantity":-1,"price":1}}"#, 422),
                 (#"{"fill":{"quantity":1,"price":1,"fee":-1}}"#, 422),
+                (#"{"status":"NEW"}"#, 422),
+                (#"{"fill":{"quantity":1e300,"price":1e300}}"#, 422),
+                (#"{"fill":{"quantity":1,"price":1e16}}"#, 422),
+                (#"{"status":"PARTIALLY_FILLED","fill":{"quantity":1,"price":1}}"#, 409),
                 (#"{"fill":{"quantity":2,"price":1}}"#, 409),
             ]
             for (body, status) in patches {
@@ -137,7 +144,7 @@ import TickwireModel
             #expect(ids == [6, 4, 3, 1])
             #expect(try await client.call(.get, "/api/v1/orders?status=NEW").json["data"]?.array?.count == 6)
             #expect(try await client.call(.get, "/api/v1/orders?status=FILLED").json["data"]?.array?.count == 0)
-            for bad in ["limit=0", "limit=501", "limit=ten", "cursor=abc", "cursor=-4", "bot_id=x", "status=new"] {
+            for bad in ["limit=0", "limit=501", "limit=ten", "cursor=abc", "cursor=-4", "bot_id=x", "bot_id=0", "status=new"] {
                 let reply = try await client.call(.get, "/api/v1/orders?\(bad)")
                 #expect(reply.status == .badRequest, "\(bad)")
                 #expect(reply.errorCode == "invalid_parameter")

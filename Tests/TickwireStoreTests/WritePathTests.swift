@@ -44,7 +44,7 @@ import TickwireModel
         try await TemporaryDatabase.with { store, _ in
             let bot = try await makeBot(store)
             let before = try await store.lastEventId()
-            await #expect(throws: StoreError.invalidReference(field: "bot_id", message: "bot 999 does not exist")) {
+            await #expect(throws: StoreError.notFound(entity: "bot", id: "999")) {
                 try await store.appendLogs(
                     [NewLog(botId: bot.id, level: .info, message: "ok"), NewLog(botId: 999, level: .info, message: "x")],
                     at: t0)

@@ -68,8 +68,6 @@ public struct APIError: Error, Sendable, Equatable {
                 return .notFound("\(entity) \(id) not found")
             case .conflict(let message):
                 return APIError(.conflict, code: "conflict", message: message)
-            case .invalidReference(let field, let message):
-                return APIError(.unprocessableContent, code: "validation_failed", message: "\(field): \(message)")
             case .unavailable:
                 return APIError(.serviceUnavailable, code: "unavailable", message: "the database is not available")
             }

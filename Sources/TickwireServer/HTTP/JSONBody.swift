@@ -18,13 +18,21 @@ extension StrictRequestBody {
         guard case .object(let object) = value else {
             throw .invalidRequest("\(path.isEmpty ? "body" : path) must be a JSON object")
         }
-        for key in object.keys.sorted() where !knownKeys.contains(key) {
-            throw .invalidRequest("unknown field '\(path.isEmpty ? "" : path + ".")\(key)'")
-        }
+        let prefix = path.isEmpty ? "" : path + "."
+        try check(object, known: knownKeys, prefix: prefix)
         for (key, nestedKeys) in nestedKnownKeys {
             guard case .object(let nested)? = object[key] else { continue }
-            for nestedKey in nested.keys.sorted() where !nestedKeys.contains(nestedKey) {
-                throw .invalidRequest("unknown field '\(path.isEmpty ? "" : path + ".")\(key).\(nestedKey)'")
+            try check(nested, known: nestedKeys, prefix: prefix + key + ".")
+        }
+    }
+
+    /// Unknown keys are refused, and so is an explicit `null`: an optional field is omitted, never null, so that
+    /// "absent" has one spelling (and a PATCH never has to guess whether null means "clear" or "unchanged").
+    private static func check(_ object: [String: JSONValue], known: Set<String>, prefix: String) throws(APIError) {
+        for key in object.keys.sorted() {
+            guard known.contains(key) else { throw .invalidRequest("unknown field '\(prefix)\(key)'") }
+            if object[key] == .null {
+                throw .invalidRequest("field '\(prefix)\(key)' must not be null; omit it instead")
             }
         }
     }

@@ -8,7 +8,7 @@ extension Router {
         for route in routes {
             methodsByPath[route.path.description, default: (route.path, [])].methods.insert(route.method)
         }
-        let candidates: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+        let candidates: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace, .init("QUERY")!]
         for (_, entry) in methodsByPath {
             var allowed = entry.methods
             if allowed.contains(.get) { allowed.insert(.head) }

@@ -25,6 +25,13 @@ struct QueryParameters {
         return value
     }
 
+    /// An id filter such as `bot_id`: a positive integer.
+    func id(_ name: String) throws(APIError) -> Int64? {
+        guard let value = try int64(name) else { return nil }
+        guard value > 0 else { throw .invalidParameter(name, "must be a positive integer") }
+        return value
+    }
+
     func enumeration<Value: RawRepresentable & CaseIterable>(_ name: String, _ type: Value.Type) throws(APIError)
         -> Value? where Value.RawValue == String
     {

@@ -26,7 +26,7 @@ struct LogRoutes {
     @Sendable func list(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let query = QueryParameters(request)
         let filter = LogFilter(
-            botId: try query.int64("bot_id"), level: try query.enumeration("level", LogLevel.self),
+            botId: try query.id("bot_id"), level: try query.enumeration("level", LogLevel.self),
             since: try query.timestamp("since"))
         return try JSONResponse.make(ListBody(try await service.store.logs(filter, page: try query.page())))
     }

@@ -16,7 +16,7 @@ struct OrderRoutes {
     @Sendable func list(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let query = QueryParameters(request)
         let filter = OrderFilter(
-            botId: try query.int64("bot_id"), status: try query.enumeration("status", OrderStatus.self))
+            botId: try query.id("bot_id"), status: try query.enumeration("status", OrderStatus.self))
         return try JSONResponse.make(ListBody(try await service.store.orders(filter, page: try query.page())))
     }
 

@@ -182,7 +182,7 @@ public final class SQLiteStore: Store {
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?")
             for botId in Set(logs.compactMap(\.botId)) {
                 guard try Bool.fetchOne(exists, arguments: [botId]) != nil else {
-                    throw StoreError.invalidReference(field: "bot_id", message: "bot \(botId) does not exist")
+                    throw StoreError.notFound(entity: "bot", id: String(botId))
                 }
             }
             let insert = try db.cachedStatement(

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need, builds once, runs the Swift tests,
+# then runs schemathesis against a live server built in the same step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+# --- System and Python tools (idempotent; skipped when already present) ---------------------------------------
+need_apt=()
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
+  log "installing schemathesis"
+  python3 -m pip install -q "schemathesis>=4,<5"
+fi
+
+# --- One build for tests and the server ------------------------------------------------------------------------
+log "swift build --build-tests"
+swift build --build-tests
+
+log "swift test"
+swift test --skip-build 2>&1 | tee "${TMPDIR:-/tmp}/tickwire-swift-test.log"
+swift_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test.log" | tail -1)
+
+# --- Schemathesis against the served OpenAPI document ----------------------------------------------------------
+workdir=$(mktemp -d)
+port=${TICKWIRE_TEST_PORT:-18931}
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+log "schemathesis against http://127.0.0.1:$port"
+"$(swift build --show-bin-path)/tickwire" serve --port "$port" --database "$workdir/schemathesis.db" \
+  --log-level warning >"$workdir/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+status=0
+schemathesis run "http://127.0.0.1:$port/api/v1/openapi.yaml" --url "http://127.0.0.1:$port" \
+  --checks all --max-examples "${SCHEMATHESIS_EXAMPLES:-60}" --seed 20261123 --no-color || status=$?
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  echo "the server died during the schemathesis run:"; tail -50 "$workdir/server.log"; status=1
+fi
+# One closing line for the whole suite: the Swift tests plus the schemathesis run counted as one.
+if [ "$status" -ne 0 ]; then
+  echo "tickwire: ${swift_tests:-0} passed, 1 failed"
+  exit "$status"
+fi
+echo "tickwire: $(( ${swift_tests:-0} + 1 )) passed, 0 failed"
