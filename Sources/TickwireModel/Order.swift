@@ -89,8 +89,9 @@ public struct NewOrder: Codable, Sendable, Equatable {
     public var price: Double?
     public var exchangeOrderId: String?
 
-    public init(side: OrderSide, type: OrderType, quantity: Double, price: Double? = nil, exchangeOrderId: String? = nil)
-    {
+    public init(
+        side: OrderSide, type: OrderType, quantity: Double, price: Double? = nil, exchangeOrderId: String? = nil
+    ) {
         self.side = side
         self.type = type
         self.quantity = quantity
@@ -157,7 +158,8 @@ public struct OrderPatch: Codable, Sendable, Equatable {
         try fill?.validate()
         if let exchangeOrderId { try Check.nonEmpty(exchangeOrderId, "exchange_order_id", maxLength: 120) }
         if fill == nil, let status, status != .canceled, status != .rejected {
-            throw ValidationError("status", "only CANCELED or REJECTED can be set without a fill, not \(status.rawValue)")
+            throw ValidationError(
+                "status", "only CANCELED or REJECTED can be set without a fill, not \(status.rawValue)")
         }
         if fill != nil, let status, status != .filled, status != .partiallyFilled {
             throw ValidationError("status", "a fill can only be combined with PARTIALLY_FILLED or FILLED")

@@ -9,7 +9,9 @@ public struct TradingService: Sendable {
     let publisher: any EventPublisher
     let clock: @Sendable () -> Timestamp
 
-    public init(store: any Store, publisher: any EventPublisher, clock: @escaping @Sendable () -> Timestamp = WallClock.now) {
+    public init(
+        store: any Store, publisher: any EventPublisher, clock: @escaping @Sendable () -> Timestamp = WallClock.now
+    ) {
         self.store = store
         self.publisher = publisher
         self.clock = clock

@@ -1,9 +1,10 @@
+import TickwireModel
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import TickwireModel
 
 /// Wall-clock time for the write path. Tests and the engine's backtests pass their own clock to `TradingService`.
 public enum WallClock {

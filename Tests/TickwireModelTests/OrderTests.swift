@@ -30,7 +30,9 @@ import TickwireModel
 
     @Test func terminalOrdersAcceptNoChange() {
         for status in [OrderStatus.filled, .canceled, .rejected] {
-            #expect(throws: OrderConflict.self) { try order(status: status).applying(OrderPatch(status: .canceled), at: t1) }
+            #expect(throws: OrderConflict.self) {
+                try order(status: status).applying(OrderPatch(status: .canceled), at: t1)
+            }
             #expect(throws: OrderConflict.self) {
                 try order(status: status).applying(OrderPatch(fill: FillRequest(quantity: 1, price: 1)), at: t1)
             }
@@ -56,7 +58,9 @@ import TickwireModel
         #expect(throws: ValidationError.self) { try OrderPatch().validate() }
         #expect(throws: ValidationError.self) { try OrderPatch(status: .filled).validate() }
         #expect(throws: ValidationError.self) { try OrderPatch(status: .new).validate() }
-        #expect(throws: ValidationError.self) { try OrderPatch(fill: FillRequest(quantity: 2.3e307, price: 5e96)).validate() }
+        #expect(throws: ValidationError.self) {
+            try OrderPatch(fill: FillRequest(quantity: 2.3e307, price: 5e96)).validate()
+        }
         #expect(throws: ValidationError.self) {
             try OrderPatch(status: .canceled, fill: FillRequest(quantity: 1, price: 1)).validate()
         }
@@ -71,7 +75,9 @@ import TickwireModel
         try NewOrder(side: .buy, type: .market, quantity: 1).validate()
         #expect(throws: ValidationError.self) { try NewOrder(side: .buy, type: .limit, quantity: 1).validate() }
         #expect(throws: ValidationError.self) { try NewOrder(side: .buy, type: .market, quantity: 0).validate() }
-        #expect(throws: ValidationError.self) { try NewOrder(side: .buy, type: .market, quantity: .infinity).validate() }
+        #expect(throws: ValidationError.self) {
+            try NewOrder(side: .buy, type: .market, quantity: .infinity).validate()
+        }
         #expect(throws: ValidationError.self) {
             try NewOrder(side: .sell, type: .limit, quantity: 1, price: -5).validate()
         }

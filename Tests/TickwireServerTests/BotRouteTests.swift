@@ -7,7 +7,8 @@ import TickwireModel
         try await TestServer.with { client, server in
             let created = try await client.call(
                 .post, "/api/v1/bots",
-                json: #"{"name":"alpha","ticker":"BTC/USDT","exchange":"binance","strategy":"sma","config":{"fast":5}}"#)
+                json: #"{"name":"alpha","ticker":"BTC/USDT","exchange":"binance","strategy":"sma","config":{"fast":5}}"#
+            )
             #expect(created.status == .created)
             let id = try #require(created.json["id"]?.int)
             #expect(created.headers[.location] == "/api/v1/bots/\(id)")
@@ -19,7 +20,8 @@ import TickwireModel
             _ = try await client.createBot(name: "beta", ticker: "ETH/USDT", exchange: "kraken")
             #expect(try await client.call(.get, "/api/v1/bots/\(id)").json["name"]?.string == "alpha")
             #expect(try await client.call(.get, "/api/v1/bots").json["data"]?.array?.count == 2)
-            #expect(try await client.call(.get, "/api/v1/bots?exchange=kraken").json["data"]?[0]?["name"]?.string == "beta")
+            #expect(
+                try await client.call(.get, "/api/v1/bots?exchange=kraken").json["data"]?[0]?["name"]?.string == "beta")
             #expect(try await client.call(.get, "/api/v1/bots?ticker=BTC/USDT").json["data"]?.array?.count == 1)
             #expect(try await client.call(.get, "/api/v1/bots?status=ACTIVE").json["data"]?.array?.count == 0)
 
@@ -39,7 +41,8 @@ import TickwireModel
             #expect(try await client.call(.delete, "/api/v1/bots/\(id)").status == .notFound)
 
             let types = server.publisher.published.map(\.type.rawValue)
-            #expect(types == ["bot_created", "bot_created", "bot_updated", "bot_updated", "bot_updated", "bot_deleted"])
+            #expect(
+                types == ["bot_created", "bot_created", "bot_updated", "bot_updated", "bot_updated", "bot_deleted"])
             #expect(server.publisher.published.map(\.id) == Array(1...6))
         }
     }
@@ -50,7 +53,10 @@ import TickwireModel
                 (#"{"name":"a","ticker":"T","exchange":"E"}"#, 400, "invalid_request"),  // missing strategy
                 (#"{"name":"a","ticker":"T","exchange":"E","strategy":"s","colour":"red"}"#, 400, "invalid_request"),
                 (#"{"name":5,"ticker":"T","exchange":"E","strategy":"s"}"#, 400, "invalid_request"),
-                (#"{"name":"a","ticker":"T","exchange":"E","strategy":"s","status":"RUNNING"}"#, 400, "invalid_request"),
+                (
+                    #"{"name":"a","ticker":"T","exchange":"E","strategy":"s","status":"RUNNING"}"#, 400,
+                    "invalid_request"
+                ),
                 (#"{"name":"a","ticker":"T","exchange":"E","strategy":"s","config":[1]}"#, 400, "invalid_request"),
                 (#"{"name":"  ","ticker":"T","exchange":"E","strategy":"s"}"#, 422, "validation_failed"),
                 (#"{"name":"a","ticker":"","exchange":"E","strategy":"s"}"#, 422, "validation_failed"),
@@ -68,8 +74,11 @@ import TickwireModel
                 .post, "/api/v1/bots", json: #"{"name":"a","ticker":"T","exchange":"E","strategy":"s","colour":"red"}"#)
             #expect(unknownField.json["error"]?["message"]?.string == "unknown field 'colour'")
             let badEnum = try await client.call(
-                .post, "/api/v1/bots", json: #"{"name":"a","ticker":"T","exchange":"E","strategy":"s","status":"RUNNING"}"#)
-            #expect(badEnum.json["error"]?["message"]?.string == "field 'status' must be one of ACTIVE, STOPPED, ERROR, got 'RUNNING'")
+                .post, "/api/v1/bots",
+                json: #"{"name":"a","ticker":"T","exchange":"E","strategy":"s","status":"RUNNING"}"#)
+            #expect(
+                badEnum.json["error"]?["message"]?.string
+                    == "field 'status' must be one of ACTIVE, STOPPED, ERROR, got 'RUNNING'")
             let form = try await client.call(
                 .post, "/api/v1/bots", json: "name=a", headers: [.contentType: "application/x-www-form-urlencoded"])
             #expect(form.status == .unsupportedMediaType)
@@ -82,7 +91,9 @@ import TickwireModel
         try await TestServer.with { client, _ in
             let id = try await client.createBot()
             #expect(try await client.call(.patch, "/api/v1/bots/\(id)", json: #"{"nmae":"x"}"#).status == .badRequest)
-            #expect(try await client.call(.patch, "/api/v1/bots/\(id)", json: #"{"name":""}"#).status == .unprocessableContent)
+            #expect(
+                try await client.call(.patch, "/api/v1/bots/\(id)", json: #"{"name":""}"#).status
+                    == .unprocessableContent)
             #expect(try await client.call(.patch, "/api/v1/bots/999", json: #"{"name":"x"}"#).status == .notFound)
             #expect(try await client.call(.get, "/api/v1/bots/abc").errorCode == "not_found")
             #expect(try await client.call(.get, "/api/v1/bots/-1").status == .notFound)

@@ -74,9 +74,12 @@ import TickwireModel
             let notModified = try await client.call(.get, "/api/v1/bots/page", headers: [.ifNoneMatch: etag])
             #expect(notModified.status == .notModified)
             #expect(notModified.body.readableBytes == 0)
-            #expect(try await client.call(.get, "/api/v1/bots/page", headers: [.ifNoneMatch: "W/\(etag)"]).status == .notModified)
+            #expect(
+                try await client.call(.get, "/api/v1/bots/page", headers: [.ifNoneMatch: "W/\(etag)"]).status
+                    == .notModified)
 
-            _ = try await client.call(.post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":1}"#)
+            _ = try await client.call(
+                .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":1}"#)
             let changed = try await client.call(.get, "/api/v1/bots/page", headers: [.ifNoneMatch: etag])
             #expect(changed.status == .ok)
             #expect(changed.headers[.eTag] != etag)
@@ -100,10 +103,13 @@ import TickwireModel
                 configuration: ServerConfiguration())
             let served = Set(
                 router.routes.map { route in
-                    "\(route.method.rawValue) " + route.path.description.replacingOccurrences(
-                        of: #":(\w+)"#, with: "{$1}", options: .regularExpression)
+                    "\(route.method.rawValue) "
+                        + route.path.description.replacingOccurrences(
+                            of: #":(\w+)"#, with: "{$1}", options: .regularExpression)
                 })
-            #expect(documented == served, "documented only: \(documented.subtracting(served)); served only: \(served.subtracting(documented))")
+            #expect(
+                documented == served,
+                "documented only: \(documented.subtracting(served)); served only: \(served.subtracting(documented))")
         }
     }
 

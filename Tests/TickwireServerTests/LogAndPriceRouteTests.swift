@@ -6,7 +6,8 @@ import TickwireModel
     @Test func singleAndBatchAppendThenFilteredListing() async throws {
         try await TestServer.with { client, server in
             let bot = try await client.createBot()
-            let single = try await client.call(.post, "/api/v1/logs", json: #"{"bot_id":\#(bot),"level":"INFO","message":"started"}"#)
+            let single = try await client.call(
+                .post, "/api/v1/logs", json: #"{"bot_id":\#(bot),"level":"INFO","message":"started"}"#)
             #expect(single.status == .created)
             #expect(single.json["message"]?.string == "started")
             let batch = try await client.call(
@@ -21,7 +22,8 @@ import TickwireModel
 
             #expect(try await client.call(.get, "/api/v1/logs").json["data"]?.array?.count == 3)
             #expect(try await client.call(.get, "/api/v1/logs?bot_id=\(bot)").json["data"]?.array?.count == 2)
-            #expect(try await client.call(.get, "/api/v1/logs?level=ERROR").json["data"]?[0]?["message"]?.string == "boom")
+            #expect(
+                try await client.call(.get, "/api/v1/logs?level=ERROR").json["data"]?[0]?["message"]?.string == "boom")
             let since = try await client.call(.get, "/api/v1/logs?since=2025-06-01T00:00:00Z").json["data"]?.array
             #expect(since?.count == 2)
             let first = try await client.call(.get, "/api/v1/logs?limit=2").json
@@ -44,7 +46,10 @@ import TickwireModel
                 (#"{"level":"INFO","message":"x","timestamp":"yesterday"}"#, 400),
                 (#"{"level":"INFO","message":"x","timestamp":"2025-01-24T12:00:00"}"#, 400),
                 (#"{"bot_id":424242,"level":"INFO","message":"x"}"#, 404),
-                (#"[{"bot_id":\#(bot),"level":"INFO","message":"ok"},{"bot_id":424242,"level":"INFO","message":"x"}]"#, 404),
+                (
+                    #"[{"bot_id":\#(bot),"level":"INFO","message":"ok"},{"bot_id":424242,"level":"INFO","message":"x"}]"#,
+                    404
+                ),
                 (#"[{"bot_id":\#(bot),"level":"INFO","message":"ok"},{"level":"INFO","message":"x","extra":1}]"#, 400),
                 ("[]", 400),
                 ("42", 400),
@@ -53,7 +58,8 @@ import TickwireModel
                 let reply = try await client.call(.post, "/api/v1/logs", json: body)
                 #expect(reply.status.code == status, "\(body) -> \(reply.text)")
             }
-            let tooMany = "[" + Array(repeating: #"{"level":"INFO","message":"x"}"#, count: 1001).joined(separator: ",") + "]"
+            let tooMany =
+                "[" + Array(repeating: #"{"level":"INFO","message":"x"}"#, count: 1001).joined(separator: ",") + "]"
             #expect(try await client.call(.post, "/api/v1/logs", json: tooMany).status == .badRequest)
             #expect(try await client.call(.get, "/api/v1/logs").json["data"]?.array?.count == 0)
             #expect(try await client.call(.get, "/api/v1/logs?since=last-week").errorCode == "invalid_parameter")
@@ -65,7 +71,9 @@ import TickwireModel
 @Suite struct PriceRouteTests {
     @Test func recordLatestAndHistory() async throws {
         try await TestServer.with { client, _ in
-            #expect(try await client.call(.post, "/api/v1/prices", json: #"{"ticker":"ETH","exchange":"x","price":10}"#).status == .created)
+            #expect(
+                try await client.call(.post, "/api/v1/prices", json: #"{"ticker":"ETH","exchange":"x","price":10}"#)
+                    .status == .created)
             let batch = try await client.call(
                 .post, "/api/v1/prices",
                 json: #"[{"ticker":"ETH","exchange":"x","price":11},{"ticker":"BTC","exchange":"x","price":50000}]"#)

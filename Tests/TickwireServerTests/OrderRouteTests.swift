@@ -54,18 +54,32 @@ import TickwireModel
             let bot = try await client.createBot()
             func place() async throws -> Int64 {
                 try #require(
-                    try await client.call(.post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"sell","type":"market","quantity":1}"#)
-                        .json["id"]?.int)
+                    try await client.call(
+                        .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"sell","type":"market","quantity":1}"#
+                    )
+                    .json["id"]?.int)
             }
             let a = try await place()
-            #expect(try await client.call(.patch, "/api/v1/orders/\(a)", json: #"{"status":"REJECTED"}"#).json["status"]?.string == "REJECTED")
-            #expect(try await client.call(.patch, "/api/v1/orders/\(a)", json: #"{"status":"REJECTED"}"#).status == .conflict)
+            #expect(
+                try await client.call(.patch, "/api/v1/orders/\(a)", json: #"{"status":"REJECTED"}"#).json["status"]?
+                    .string == "REJECTED")
+            #expect(
+                try await client.call(.patch, "/api/v1/orders/\(a)", json: #"{"status":"REJECTED"}"#).status
+                    == .conflict)
             let b = try await place()
             _ = try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"fill":{"quantity":0.4,"price":10}}"#)
-            #expect(try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"status":"REJECTED"}"#).status == .conflict)
-            #expect(try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"fill":{"quantity":0.7,"price":10}}"#).status == .conflict)
-            #expect(try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"status":"CANCELED"}"#).json["status"]?.string == "CANCELED")
-            #expect(try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"exchange_order_id":"E-9"}"#).json["exchange_order_id"]?.string == "E-9")
+            #expect(
+                try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"status":"REJECTED"}"#).status
+                    == .conflict)
+            #expect(
+                try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"fill":{"quantity":0.7,"price":10}}"#)
+                    .status == .conflict)
+            #expect(
+                try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"status":"CANCELED"}"#).json["status"]?
+                    .string == "CANCELED")
+            #expect(
+                try await client.call(.patch, "/api/v1/orders/\(b)", json: #"{"exchange_order_id":"E-9"}"#).json[
+                    "exchange_order_id"]?.string == "E-9")
         }
     }
 
@@ -93,11 +107,15 @@ import TickwireModel
                 #expect(reply.status.code == status, "\(body) -> \(reply.text)")
             }
             #expect(
-                try await client.call(.post, "/api/v1/bots/999/orders", json: #"{"side":"buy","type":"market","quantity":1}"#)
-                    .status == .notFound)
+                try await client.call(
+                    .post, "/api/v1/bots/999/orders", json: #"{"side":"buy","type":"market","quantity":1}"#
+                )
+                .status == .notFound)
             let order = try #require(
-                try await client.call(.post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":1}"#)
-                    .json["id"]?.int)
+                try await client.call(
+                    .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":1}"#
+                )
+                .json["id"]?.int)
             let patches: [(String, Int)] = [
                 ("{}", 422),
                 (#"{"status":"FILLED"}"#, 422),
@@ -117,7 +135,9 @@ import TickwireModel
                 let reply = try await client.call(.patch, "/api/v1/orders/\(order)", json: body)
                 #expect(reply.status.code == status, "\(body) -> \(reply.text)")
             }
-            #expect(try await client.call(.patch, "/api/v1/orders/999", json: #"{"status":"CANCELED"}"#).status == .notFound)
+            #expect(
+                try await client.call(.patch, "/api/v1/orders/999", json: #"{"status":"CANCELED"}"#).status == .notFound
+            )
             #expect(try await client.call(.get, "/api/v1/orders/999").status == .notFound)
             #expect(server.publisher.published.count == before + 1)  // only the one accepted order
         }
@@ -128,7 +148,8 @@ import TickwireModel
             let a = try await client.createBot()
             let b = try await client.createBot(name: "b")
             for bot in [a, b, a, a, b, a] {
-                _ = try await client.call(.post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":1}"#)
+                _ = try await client.call(
+                    .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":1}"#)
             }
             var ids: [Int64] = []
             var uri = "/api/v1/orders?bot_id=\(a)&limit=3"
@@ -144,7 +165,9 @@ import TickwireModel
             #expect(ids == [6, 4, 3, 1])
             #expect(try await client.call(.get, "/api/v1/orders?status=NEW").json["data"]?.array?.count == 6)
             #expect(try await client.call(.get, "/api/v1/orders?status=FILLED").json["data"]?.array?.count == 0)
-            for bad in ["limit=0", "limit=501", "limit=ten", "cursor=abc", "cursor=-4", "bot_id=x", "bot_id=0", "status=new"] {
+            for bad in [
+                "limit=0", "limit=501", "limit=ten", "cursor=abc", "cursor=-4", "bot_id=x", "bot_id=0", "status=new",
+            ] {
                 let reply = try await client.call(.get, "/api/v1/orders?\(bad)")
                 #expect(reply.status == .badRequest, "\(bad)")
                 #expect(reply.errorCode == "invalid_parameter")

@@ -58,7 +58,8 @@ extension TestClientProtocol {
     ) async throws -> Reply {
         var headers = headers
         if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) {
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        {
             Reply(status: $0.status, headers: $0.headers, body: $0.body)
         }
     }

@@ -46,7 +46,9 @@ import TickwireModel
             let page = PageRequest(limit: 50, before: 1000)
             let byBot = try await plan(store, Queries.orders(OrderFilter(botId: 1), page: page))
             #expect(byBot.contains("USING INDEX ix_orders_bot_id") || byBot.contains("USING INDEX ix_orders_bot_id_"))
-            #expect(try await plan(store, Queries.orders(OrderFilter(status: .new), page: page)).contains("ix_orders_status"))
+            #expect(
+                try await plan(store, Queries.orders(OrderFilter(status: .new), page: page)).contains(
+                    "ix_orders_status"))
             #expect(
                 try await plan(store, Queries.orders(OrderFilter(botId: 1, status: .filled), page: page)).contains(
                     "ix_orders_bot_id_status"))
@@ -61,9 +63,11 @@ import TickwireModel
         try await TemporaryDatabase.with { store, _ in
             let page = PageRequest()
             #expect(
-                try await plan(store, Queries.logs(LogFilter(botId: 3), page: page)).contains("ix_activity_logs_bot_id"))
+                try await plan(store, Queries.logs(LogFilter(botId: 3), page: page)).contains("ix_activity_logs_bot_id")
+            )
             #expect(
-                try await plan(store, Queries.logs(LogFilter(level: .error), page: page)).contains("ix_activity_logs_level"))
+                try await plan(store, Queries.logs(LogFilter(level: .error), page: page)).contains(
+                    "ix_activity_logs_level"))
             // `since` alone: newest first is the primary key walked backwards, stopping after `limit` matches;
             // that beats the timestamp index, which would need a sort. Either way, never a sort of the table.
             let sincePlan = try await plan(store, Queries.logs(LogFilter(since: t0), page: page))

@@ -46,7 +46,10 @@ import TickwireModel
             let before = try await store.lastEventId()
             await #expect(throws: StoreError.notFound(entity: "bot", id: "999")) {
                 try await store.appendLogs(
-                    [NewLog(botId: bot.id, level: .info, message: "ok"), NewLog(botId: 999, level: .info, message: "x")],
+                    [
+                        NewLog(botId: bot.id, level: .info, message: "ok"),
+                        NewLog(botId: 999, level: .info, message: "x"),
+                    ],
                     at: t0)
             }
             #expect(try await store.logs(LogFilter(), page: PageRequest()).items.isEmpty)
@@ -57,11 +60,13 @@ import TickwireModel
     @Test func aConflictingOrderChangeWritesNothing() async throws {
         try await TemporaryDatabase.with { store, _ in
             let bot = try await makeBot(store)
-            let order = try await store.createOrder(botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: t0)
+            let order = try await store.createOrder(
+                botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: t0)
             _ = try await store.updateOrder(id: order.value.id, OrderPatch(status: .canceled), at: at(1))
             let before = try await store.lastEventId()
             await #expect(throws: StoreError.self) {
-                try await store.updateOrder(id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: at(2))
+                try await store.updateOrder(
+                    id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: at(2))
             }
             #expect(try await store.order(id: order.value.id).status == .canceled)
             #expect(try await store.lastEventId() == before)
@@ -73,8 +78,10 @@ import TickwireModel
     @Test func changingTickerWithAnOpenPositionIsRefused() async throws {
         try await TemporaryDatabase.with { store, _ in
             let bot = try await makeBot(store)
-            let order = try await store.createOrder(botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
-            _ = try await store.updateOrder(id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
+            let order = try await store.createOrder(
+                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
+            _ = try await store.updateOrder(
+                id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
             await #expect(throws: StoreError.self) {
                 try await store.updateBot(id: bot.id, BotPatch(ticker: "ETH/USDT"), at: at(1))
             }
@@ -88,14 +95,18 @@ import TickwireModel
         try await TemporaryDatabase.with { store, _ in
             let bot = try await makeBot(store)
             let keep = try await makeBot(store, name: "keep")
-            let order = try await store.createOrder(botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
-            _ = try await store.updateOrder(id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
+            let order = try await store.createOrder(
+                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
+            _ = try await store.updateOrder(
+                id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
             _ = try await store.appendLogs([NewLog(botId: bot.id, level: .info, message: "x")], at: t0)
             _ = try await store.appendLogs([NewLog(botId: keep.id, level: .info, message: "y")], at: t0)
             let deleted = try await store.deleteBot(id: bot.id, at: at(1))
             #expect(deleted.events.map(\.type) == [.botDeleted])
             #expect(deleted.events[0].data == "{\"id\":\(bot.id)}")
-            await #expect(throws: StoreError.notFound(entity: "bot", id: String(bot.id))) { try await store.bot(id: bot.id) }
+            await #expect(throws: StoreError.notFound(entity: "bot", id: String(bot.id))) {
+                try await store.bot(id: bot.id)
+            }
             #expect(try await store.orders(OrderFilter(), page: PageRequest()).items.isEmpty)
             #expect(try await store.logs(LogFilter(), page: PageRequest()).items.map(\.botId) == [keep.id])
             await #expect(throws: StoreError.self) { try await store.deleteBot(id: bot.id, at: at(2)) }
@@ -138,16 +149,19 @@ import TickwireModel
             let bot = try await makeBot(store)
             for i in 0..<25 {
                 _ = try await store.createOrder(
-                    botId: bot.id, NewOrder(side: .buy, type: .limit, quantity: 1, price: Double(i + 1)), at: at(Int64(i)))
+                    botId: bot.id, NewOrder(side: .buy, type: .limit, quantity: 1, price: Double(i + 1)),
+                    at: at(Int64(i)))
             }
             var seen: [Int64] = []
             var cursor: Int64?
             repeat {
-                let page = try await store.orders(OrderFilter(botId: bot.id), page: PageRequest(limit: 10, before: cursor))
+                let page = try await store.orders(
+                    OrderFilter(botId: bot.id), page: PageRequest(limit: 10, before: cursor))
                 seen += page.items.map(\.id)
                 cursor = page.nextCursor
                 // Concurrent inserts between pages must neither shift nor repeat rows.
-                _ = try await store.createOrder(botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: at(99))
+                _ = try await store.createOrder(
+                    botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: at(99))
             } while cursor != nil
             #expect(seen == Array((1...25).reversed()))
         }
@@ -164,12 +178,16 @@ import TickwireModel
                     NewLog(botId: b.id, level: .error, message: "3", timestamp: at(3)),
                     NewLog(botId: nil, level: .warning, message: "4", timestamp: at(4)),
                 ], at: at(5))
-            #expect(try await store.logs(LogFilter(botId: a.id), page: PageRequest()).items.map(\.message) == ["2", "1"])
-            #expect(try await store.logs(LogFilter(level: .error), page: PageRequest()).items.map(\.message) == ["3", "2"])
-            #expect(try await store.logs(LogFilter(since: at(3)), page: PageRequest()).items.map(\.message) == ["4", "3"])
             #expect(
-                try await store.logs(LogFilter(botId: a.id, level: .error, since: at(2)), page: PageRequest()).items.map(
-                    \.message) == ["2"])
+                try await store.logs(LogFilter(botId: a.id), page: PageRequest()).items.map(\.message) == ["2", "1"])
+            #expect(
+                try await store.logs(LogFilter(level: .error), page: PageRequest()).items.map(\.message) == ["3", "2"])
+            #expect(
+                try await store.logs(LogFilter(since: at(3)), page: PageRequest()).items.map(\.message) == ["4", "3"])
+            #expect(
+                try await store.logs(LogFilter(botId: a.id, level: .error, since: at(2)), page: PageRequest()).items
+                    .map(
+                        \.message) == ["2"])
         }
     }
 }
@@ -184,8 +202,10 @@ import TickwireModel
                     botId: a.id, NewOrder(side: .buy, type: .market, quantity: 1), at: at(Int64(i)))
             }
             let order = try await store.orders(OrderFilter(botId: a.id), page: PageRequest(limit: 1)).items[0]
-            _ = try await store.updateOrder(id: order.id, OrderPatch(fill: FillRequest(quantity: 1, price: 100)), at: at(20))
-            _ = try await store.recordPrices([NewPrice(ticker: "BTC/USDT", exchange: "binance", price: 110)], at: at(21))
+            _ = try await store.updateOrder(
+                id: order.id, OrderPatch(fill: FillRequest(quantity: 1, price: 100)), at: at(20))
+            _ = try await store.recordPrices(
+                [NewPrice(ticker: "BTC/USDT", exchange: "binance", price: 110)], at: at(21))
             _ = try await store.appendLogs([NewLog(botId: a.id, level: .info, message: "bought")], at: at(22))
 
             let page = try await store.botsPage(at: at(30))

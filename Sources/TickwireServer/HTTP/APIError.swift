@@ -36,7 +36,8 @@ public struct APIError: Error, Sendable, Equatable {
     }
 
     public static func payloadTooLarge(limit: Int) -> APIError {
-        APIError(.contentTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
+        APIError(
+            .contentTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
     }
 
     func response() -> Response {

@@ -27,8 +27,9 @@ struct BotsPageRoute {
         }
         let snapshot = try await view.snapshot(atLeast: current, service: service)
         var headers: HTTPFields = [.eTag: ETag.of(snapshot.eventId), .vary: "Accept-Encoding"]
-        if snapshot.plain.readableBytes > 1024, CompressionMiddleware<TickwireRequestContext>.acceptsGzip(
-            request.headers[.acceptEncoding])
+        if snapshot.plain.readableBytes > 1024,
+            CompressionMiddleware<TickwireRequestContext>.acceptsGzip(
+                request.headers[.acceptEncoding])
         {
             headers[.contentEncoding] = "gzip"
             return JSONResponse.make(bytes: try view.gzipped(snapshot), headers: headers)

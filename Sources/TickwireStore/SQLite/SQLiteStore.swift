@@ -105,8 +105,9 @@ public final class SQLiteStore: Store {
 
     public func createOrder(botId: Int64, _ new: NewOrder, at now: Timestamp) async throws -> Committed<Order> {
         try await pool.write { db in
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?"), arguments: [botId])
-                != nil
+            guard
+                try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?"), arguments: [botId])
+                    != nil
             else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
             try db.cachedStatement(
                 sql: """
@@ -161,7 +162,8 @@ public final class SQLiteStore: Store {
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        id, order.botId, order.side.rawValue, fill.quantity, fill.price, fill.fee ?? 0, now.milliseconds,
+                        id, order.botId, order.side.rawValue, fill.quantity, fill.price, fill.fee ?? 0,
+                        now.milliseconds,
                     ])
                 let position = try Self.fetchPosition(botId: order.botId, at: now, in: db).applying(
                     side: order.side, quantity: fill.quantity, price: fill.price, fee: fill.fee ?? 0, at: now)
@@ -279,7 +281,8 @@ public final class SQLiteStore: Store {
             decode: { row in
                 (
                     id: row[0] as Int64,
-                    price: Price(ticker: row[1], exchange: row[2], price: row[3], timestamp: Timestamp(milliseconds: row[4]))
+                    price: Price(
+                        ticker: row[1], exchange: row[2], price: row[3], timestamp: Timestamp(milliseconds: row[4]))
                 )
             }, id: \.id)
         return Page(items: page.items.map(\.price), nextCursor: page.nextCursor)
