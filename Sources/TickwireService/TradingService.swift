@@ -59,24 +59,25 @@ public struct TradingService: Sendable {
     // MARK: Logs and prices
 
     public func appendLogs(_ logs: [NewLog]) async throws -> [ActivityLog] {
-        for (index, log) in logs.enumerated() {
-            do {
-                try log.validate()
-            } catch {
-                throw logs.count == 1 ? error : ValidationError("[\(index)].\(error.field)", error.message)
-            }
-        }
+        try Self.validateBatch(logs) { (log) throws(ValidationError) in try log.validate() }
         return commit(try await store.appendLogs(logs, at: clock()))
     }
 
     public func recordPrices(_ prices: [NewPrice]) async throws -> [Price] {
-        for (index, price) in prices.enumerated() {
+        try Self.validateBatch(prices) { (price) throws(ValidationError) in try price.validate() }
+        return commit(try await store.recordPrices(prices, at: clock()))
+    }
+
+    /// Validates every item before anything is written; in a batch the error names the item (`[3].price`).
+    private static func validateBatch<Item>(
+        _ items: [Item], _ validate: (Item) throws(ValidationError) -> Void
+    ) throws(ValidationError) {
+        for (index, item) in items.enumerated() {
             do {
-                try price.validate()
+                try validate(item)
             } catch {
-                throw prices.count == 1 ? error : ValidationError("[\(index)].\(error.field)", error.message)
+                throw items.count == 1 ? error : ValidationError("[\(index)].\(error.field)", error.message)
             }
         }
-        return commit(try await store.recordPrices(prices, at: clock()))
     }
 }
