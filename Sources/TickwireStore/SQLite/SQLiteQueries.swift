@@ -61,6 +61,22 @@ enum Queries {
         return self.page(table: "activity_logs", columns: Columns.log, conditions, arguments, page)
     }
 
+    static func latestPrices(_ filter: PriceFilter) -> Query {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let ticker = filter.ticker {
+            conditions.append("ticker = ?")
+            arguments += [ticker]
+        }
+        if let exchange = filter.exchange {
+            conditions.append("exchange = ?")
+            arguments += [exchange]
+        }
+        return Query(
+            sql: "SELECT \(Columns.price) FROM prices\(whereClause(conditions)) ORDER BY ticker, exchange",
+            arguments: arguments)
+    }
+
     static func priceHistory(ticker: String, exchange: String?, page: PageRequest) -> Query {
         var conditions = ["ticker = ?"]
         var arguments: StatementArguments = [ticker]

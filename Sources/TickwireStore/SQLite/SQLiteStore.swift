@@ -259,19 +259,9 @@ public final class SQLiteStore: Store {
     }
 
     public func latestPrices(_ filter: PriceFilter) async throws -> [Price] {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let ticker = filter.ticker {
-            conditions.append("ticker = ?")
-            arguments += [ticker]
-        }
-        if let exchange = filter.exchange {
-            conditions.append("exchange = ?")
-            arguments += [exchange]
-        }
-        let sql = "SELECT \(Columns.price) FROM prices\(Queries.whereClause(conditions)) ORDER BY ticker, exchange"
-        return try await pool.read { [arguments] db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Price.init(row:))
+        let query = Queries.latestPrices(filter)
+        return try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Price.init(row:))
         }
     }
 
