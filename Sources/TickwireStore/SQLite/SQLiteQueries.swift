@@ -1,6 +1,20 @@
 import GRDB
 import TickwireModel
 
+/// A `WHERE` clause built from optional filters: a filter that is nil adds nothing.
+struct Conditions {
+    private(set) var clauses: [String] = []
+    private(set) var arguments: StatementArguments = []
+
+    mutating func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
+        guard let value else { return }
+        clauses.append(clause)
+        arguments += [value]
+    }
+
+    var whereClause: String { clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
+}
+
 struct Query {
     var sql: String
     var arguments: StatementArguments
@@ -10,81 +24,44 @@ struct Query {
 /// store runs and prove each uses the index meant for it.
 enum Queries {
     static func bots(_ filter: BotFilter) -> Query {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments += [status.rawValue]
-        }
-        if let exchange = filter.exchange {
-            conditions.append("exchange = ?")
-            arguments += [exchange]
-        }
-        if let ticker = filter.ticker {
-            conditions.append("ticker = ?")
-            arguments += [ticker]
-        }
+        var c = Conditions()
+        c.add("status = ?", filter.status?.rawValue)
+        c.add("exchange = ?", filter.exchange)
+        c.add("ticker = ?", filter.ticker)
         return Query(
-            sql: "SELECT \(Columns.bot) FROM bots\(whereClause(conditions)) ORDER BY created_at, id",
-            arguments: arguments)
+            sql: "SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id",
+            arguments: c.arguments)
     }
 
     static func orders(_ filter: OrderFilter, page: PageRequest) -> Query {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let botId = filter.botId {
-            conditions.append("bot_id = ?")
-            arguments += [botId]
-        }
-        if let status = filter.status {
-            conditions.append("status = ?")
-            arguments += [status.rawValue]
-        }
-        return self.page(table: "orders", columns: Columns.order, conditions, arguments, page)
+        var c = Conditions()
+        c.add("bot_id = ?", filter.botId)
+        c.add("status = ?", filter.status?.rawValue)
+        return self.page(table: "orders", columns: Columns.order, c, page)
     }
 
     static func logs(_ filter: LogFilter, page: PageRequest) -> Query {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let botId = filter.botId {
-            conditions.append("bot_id = ?")
-            arguments += [botId]
-        }
-        if let level = filter.level {
-            conditions.append("level = ?")
-            arguments += [level.rawValue]
-        }
-        if let since = filter.since {
-            conditions.append("timestamp >= ?")
-            arguments += [since.milliseconds]
-        }
-        return self.page(table: "activity_logs", columns: Columns.log, conditions, arguments, page)
+        var c = Conditions()
+        c.add("bot_id = ?", filter.botId)
+        c.add("level = ?", filter.level?.rawValue)
+        c.add("timestamp >= ?", filter.since?.milliseconds)
+        return self.page(table: "activity_logs", columns: Columns.log, c, page)
     }
 
     static func latestPrices(_ filter: PriceFilter) -> Query {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let ticker = filter.ticker {
-            conditions.append("ticker = ?")
-            arguments += [ticker]
-        }
-        if let exchange = filter.exchange {
-            conditions.append("exchange = ?")
-            arguments += [exchange]
-        }
+        var c = Conditions()
+        c.add("ticker = ?", filter.ticker)
+        c.add("exchange = ?", filter.exchange)
         return Query(
-            sql: "SELECT \(Columns.price) FROM prices\(whereClause(conditions)) ORDER BY ticker, exchange",
-            arguments: arguments)
+            sql: "SELECT \(Columns.price) FROM prices\(c.whereClause) ORDER BY ticker, exchange",
+            arguments: c.arguments)
     }
 
     static func priceHistory(ticker: String, exchange: String?, page: PageRequest) -> Query {
-        var conditions = ["ticker = ?"]
-        var arguments: StatementArguments = [ticker]
-        if let exchange {
-            conditions.append("exchange = ?")
-            arguments += [exchange]
-        }
-        return self.page(table: "price_history", columns: "id, " + Columns.price, conditions, arguments, page)
+        var c = Conditions()
+        c.add("ticker = ?", ticker)
+        c.add("exchange = ?", exchange)
+        return self.page(table: "price_history", columns: "id, " + Columns.price, c, page)
     }
 
     /// The bots page: a bot's latest orders and log lines, newest first.
@@ -93,24 +70,15 @@ enum Queries {
     static let recentLogs =
         "SELECT \(Columns.log) FROM activity_logs WHERE bot_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?"
 
-    static func whereClause(_ conditions: [String]) -> String {
-        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-    }
-
     /// Newest-first keyset pagination on the table's integer primary key (see `PageRequest`), one row beyond the
     /// page so the caller knows whether another follows.
     static func page(
-        table: String, columns: String, _ conditions: [String], _ arguments: StatementArguments, _ page: PageRequest
+        table: String, columns: String, _ conditions: Conditions, _ page: PageRequest
     ) -> Query {
-        var conditions = conditions
-        var arguments = arguments
-        if let before = page.before {
-            conditions.append("id < ?")
-            arguments += [before]
-        }
-        arguments += [page.limit + 1]
+        var c = conditions
+        c.add("id < ?", page.before)
         return Query(
-            sql: "SELECT \(columns) FROM \(table)\(whereClause(conditions)) ORDER BY id DESC LIMIT ?",
-            arguments: arguments)
+            sql: "SELECT \(columns) FROM \(table)\(c.whereClause) ORDER BY id DESC LIMIT ?",
+            arguments: c.arguments + [page.limit + 1])
     }
 }
