@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         // Domain types and the event envelope: pure, no I/O.
@@ -28,16 +32,27 @@ let package = Package(
             ]
         ),
         // Topics, subscriptions and fan-out of committed events; knows nothing about HTTP.
-        .target(name: "TickwireHub", dependencies: ["TickwireModel"]),
+        .target(
+            name: "TickwireHub",
+            dependencies: [
+                "TickwireModel",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The one write path: a command changes the store (event appended in the same transaction), then the hub publishes.
-        .target(name: "TickwireService", dependencies: ["TickwireModel", "TickwireStore", "TickwireHub"]),
+        .target(name: "TickwireService", dependencies: ["TickwireModel", "TickwireStore"]),
         // Hummingbird routes, middleware, the OpenAPI document.
         .target(
             name: "TickwireServer",
             dependencies: [
                 "TickwireModel", "TickwireStore", "TickwireHub", "TickwireService",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -47,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "tickwire",
             dependencies: [
-                "TickwireServer", "TickwireStore",
+                "TickwireServer", "TickwireStore", "TickwireHub", "TickwireModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,8 +76,10 @@ let package = Package(
         .testTarget(
             name: "TickwireServerTests",
             dependencies: [
-                "TickwireServer", "TickwireModel", "TickwireStore",
+                "TickwireServer", "TickwireModel", "TickwireStore", "TickwireHub",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),

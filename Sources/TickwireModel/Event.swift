@@ -19,6 +19,18 @@ public struct EventType: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let pnlUpdate = EventType(rawValue: "pnl_update")
     public static let priceUpdate = EventType(rawValue: "price_update")
     public static let system = EventType(rawValue: "system")
+    // Trading-model sessions (seed 004).
+    public static let connected = EventType(rawValue: "connected")
+    public static let status = EventType(rawValue: "status")
+    public static let trade = EventType(rawValue: "trade")
+    public static let sessionComplete = EventType(rawValue: "session_complete")
+    public static let complete = EventType(rawValue: "complete")
+    public static let error = EventType(rawValue: "error")
+    // Intraday signal cycles (seeds 000 and 002).
+    public static let intradaySnapshot = EventType(rawValue: "intraday_snapshot")
+
+    /// Whether `name` can be an event type: 1-64 of `a-z`, `0-9`, `_`, `.`.
+    public static func isValidName(_ name: String) -> Bool { Topic.isValidName(name) }
 }
 
 /// A group of events a client subscribes to.
@@ -33,6 +45,21 @@ public struct Topic: RawRepresentable, Hashable, Sendable, Codable, CustomString
     public static let pnl = Topic(rawValue: "pnl")
     public static let prices = Topic(rawValue: "prices")
     public static let system = Topic(rawValue: "system")
+    public static let intraday = Topic(rawValue: "intraday")
+    /// Every activity log line, unfiltered: the admin console's feed (seed 000's `/events/admin/logs`).
+    public static let adminLogs = Topic(rawValue: "admin.logs")
+
+    /// One trading model's session events (seed 004's `/api/trading/stream/{model_id}`).
+    public static func model(_ id: Int64) -> Topic { Topic(rawValue: "models.\(id)") }
+
+    /// Whether `name` can be a topic or type: 1-64 of `a-z`, `0-9`, `_`, `.`; such names need no JSON escaping.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            }
+    }
 }
 
 /// An event about to be appended to the event log, in the same transaction as the change it describes.

@@ -1,27 +1,22 @@
-import TickwireHub
 import TickwireModel
 import TickwireStore
 
 /// The one write path. Every change, from the REST API or from the engine, goes through here:
-/// validate, run the store command (data and events in one transaction), then publish the committed events.
+/// validate, then run the store command, which changes the data and appends its events in one transaction and hands
+/// them to the hub once committed (`Store.publishCommits(to:)`).
 public struct TradingService: Sendable {
     public let store: any Store
-    let publisher: any EventPublisher
     let clock: @Sendable () -> Timestamp
 
-    public init(
-        store: any Store, publisher: any EventPublisher, clock: @escaping @Sendable () -> Timestamp = WallClock.now
-    ) {
+    public init(store: any Store, clock: @escaping @Sendable () -> Timestamp = WallClock.now) {
         self.store = store
-        self.publisher = publisher
         self.clock = clock
     }
 
     public var now: Timestamp { clock() }
 
     private func commit<Value>(_ committed: Committed<Value>) -> Value {
-        publisher.publish(committed.events)
-        return committed.value
+        committed.value
     }
 
     // MARK: Bots
@@ -66,6 +61,13 @@ public struct TradingService: Sendable {
     public func recordPrices(_ prices: [NewPrice]) async throws -> [Price] {
         try Self.validateBatch(prices) { (price) throws(ValidationError) in try price.validate() }
         return commit(try await store.recordPrices(prices, at: clock()))
+    }
+
+    // MARK: Events that change no other data
+
+    public func publishEvents(_ events: [NewEvent]) async throws -> [Event] {
+        try Self.validateBatch(events) { (event) throws(ValidationError) in try event.validate() }
+        return commit(try await store.appendEvents(events.map(\.draft), at: clock()))
     }
 
     /// Validates every item before anything is written; in a batch the error names the item (`[3].price`).

@@ -21,10 +21,14 @@ public enum StoreError: Error, Sendable, Equatable {
 }
 
 /// Everything Tickwire keeps. Each command runs in one transaction that changes the data and appends the events
-/// describing the change to the event log; the caller publishes `Committed.events` once the transaction is done.
+/// describing the change to the event log; once the transaction has committed, the store hands those events to its
+/// publisher, in commit order (`Committed.events` returns them to the caller too).
 ///
 /// Implementations: `SQLiteStore` (embedded, the default). A PostgreSQL store implements the same protocol.
-public protocol Store: Sendable {
+public protocol Store: EventLogReader {
+    /// Where committed events go from now on (the push hub). Set once, before serving.
+    func publishCommits(to publisher: any EventPublisher)
+
     // MARK: Bots
     func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot>
     func bot(id: Int64) async throws -> Bot
@@ -55,11 +59,14 @@ public protocol Store: Sendable {
     /// The bots-page bundle, read in one snapshot together with the event-log position it reflects.
     func botsPage(at now: Timestamp) async throws -> BotsPage
 
-    // MARK: Event log
-    /// The id of the newest event, 0 when the log is empty.
-    func lastEventId() async throws -> Int64
-    /// Events with an id greater than `after`, oldest first.
-    func events(after: Int64, limit: Int) async throws -> [Event]
+    // MARK: Event log (reads: see EventLogReader)
+    /// Appends events that change no other table (system notices, trading-model sessions, intraday snapshots).
+    func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]>
+    /// The newest `limit` events of `topic` with an id of at most `through`, oldest first.
+    func latestEvents(topic: Topic, through: Int64, limit: Int) async throws -> [Event]
+    /// Retention: removes the oldest events beyond the newest `count` and those older than `cutoff`.
+    /// Returns how many were removed.
+    func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int
 
     /// Throws `StoreError.unavailable` when the database cannot answer.
     func checkReachable() async throws

@@ -26,6 +26,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TICKWIRE_LOG_LEVEL, default info).")
     var logLevel: String?
 
+    @Option(help: "Seconds between SSE heartbeat comments on idle streams (default 15).")
+    var heartbeat: Int?
+
+    @Flag(help: "Serve the WebSocket echo endpoint /api/v1/ws/echo (conformance tests only).")
+    var webSocketEcho = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(
@@ -40,11 +46,14 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = settings.logLevel
 
         let store = try openStore(settings.database)
-        let service = TradingService(store: store, publisher: DiscardingPublisher())
+        let hub = Hub(head: try await store.lastEventId())
+        store.publishCommits(to: hub)
+        let service = TradingService(store: store)
         let app = try buildApplication(
-            service: service,
+            service: service, hub: hub,
             configuration: ServerConfiguration(
-                host: settings.host, port: settings.port, maxBodySize: settings.maxBodySize),
+                host: settings.host, port: settings.port, maxBodySize: settings.maxBodySize,
+                heartbeatInterval: .seconds(heartbeat ?? 15), webSocketEcho: webSocketEcho),
             logger: logger)
         logger.info(
             "Tickwire listening",

@@ -99,7 +99,8 @@ import TickwireModel
 
             let router = Router(context: TickwireRequestContext.self)
             try registerRoutes(
-                on: router, service: .init(store: server.store, publisher: RecordingPublisher()),
+                on: router,
+                streams: Streams(hub: server.hub, service: .init(store: server.store), botsPage: BotsPageView()),
                 configuration: ServerConfiguration())
             let served = Set(
                 router.routes.map { route in

@@ -17,25 +17,38 @@ final class RecordingPublisher: EventPublisher {
     var published: [Event] { events.withLock { $0 } }
 }
 
+/// Hands each committed batch to several publishers (the hub and a recorder).
+struct Fanout: EventPublisher {
+    let targets: [any EventPublisher]
+    func publish(_ events: [Event]) { for target in targets { target.publish(events) } }
+}
+
 /// A live Tickwire server on an ephemeral port over a fresh SQLite file.
 struct TestServer {
     let store: SQLiteStore
     let publisher: RecordingPublisher
 
+    let hub: Hub
+
     static func with(
-        maxBodySize: Int = 1 << 20, _ body: @Sendable (any TestClientProtocol, TestServer) async throws -> Void
+        maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(),
+        _ body: @Sendable (any TestClientProtocol, TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("test.db").path)
         let publisher = RecordingPublisher()
-        let service = TradingService(store: store, publisher: publisher)
+        let hub = Hub(head: try await store.lastEventId())
+        store.publishCommits(to: Fanout(targets: [hub, publisher]))
+        let service = TradingService(store: store)
         var logger = Logger(label: "tickwire-test")
         logger.logLevel = .warning
-        let app = try buildApplication(
-            service: service, configuration: ServerConfiguration(port: 0, maxBodySize: maxBodySize), logger: logger)
-        let server = TestServer(store: store, publisher: publisher)
+        var configuration = configuration
+        configuration.port = 0
+        configuration.maxBodySize = maxBodySize
+        let app = try buildApplication(service: service, hub: hub, configuration: configuration, logger: logger)
+        let server = TestServer(store: store, publisher: publisher, hub: hub)
         try await app.test(.live) { client in try await body(client, server) }
     }
 }

@@ -172,3 +172,7 @@ extension Request {
         }
     }
 }
+
+extension NewEvent: StrictRequestBody {
+    static let knownKeys: Set<String> = ["topic", "type", "data", "bot_id", "ticker"]
+}

@@ -14,7 +14,7 @@ import TickwireStore
 /// older than the last committed change, and an unchanged bundle costs one indexed read (`MAX(id)`) to serve.
 struct BotsPageRoute {
     let service: TradingService
-    let view = BotsPageView()
+    let view: BotsPageView
 
     func register(on api: RouterGroup<TickwireRequestContext>) {
         api.get("bots/page", use: page)

@@ -112,6 +112,10 @@ enum SQLiteMigrations {
                     CREATE INDEX ix_events_timestamp ON events(timestamp);
                     """)
         }
+        migrator.registerMigration("v2-event-topics") { db in
+            // The latest event of one topic (the intraday snapshot a new subscriber gets first) without a scan.
+            try db.execute(sql: "CREATE INDEX ix_events_topic_id ON events(topic, id)")
+        }
         return migrator
     }
 }

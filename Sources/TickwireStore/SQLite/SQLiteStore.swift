@@ -1,14 +1,20 @@
 import Foundation
 import GRDB
+import Synchronization
 import TickwireModel
 
 /// The embedded store: one SQLite file in WAL mode through a GRDB `DatabasePool`.
 ///
 /// Writes are serialized by GRDB's writer queue, so event ids are assigned and committed in the same order: a reader
 /// never sees event N+1 without event N. Reads run concurrently on snapshot-isolated readers, off the event loop.
+///
+/// Committed events go to the publisher from GRDB's commit hook, which runs on the writer queue right after each
+/// commit: the hub receives them exactly in id order, whatever the concurrency of the callers.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let path: String
+    private let publisher = Mutex<any EventPublisher>(DiscardingPublisher())
+    private let checkpointer: WALCheckpointer
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -18,10 +24,17 @@ public final class SQLiteStore: Store {
             // WAL with synchronous=NORMAL: a commit survives a crash of the process, not a power loss of the machine;
             // FULL would fsync on every commit and cap writes at a few hundred per second.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoints (which fsync) run on their own connection, off the write path: see WALCheckpointer.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator.migrate(pool)
+        self.checkpointer = try WALCheckpointer(path: path)
+    }
+
+    public func publishCommits(to publisher: any EventPublisher) {
+        self.publisher.withLock { $0 = publisher }
     }
 
     // MARK: - Bots
@@ -41,7 +54,7 @@ public final class SQLiteStore: Store {
                 id: db.lastInsertedRowID, name: new.name, ticker: new.ticker, exchange: new.exchange,
                 strategy: new.strategy, config: new.config ?? [:], status: new.status ?? .stopped, createdAt: now,
                 updatedAt: now)
-            return Committed(bot, events: try Self.append([.botCreated(bot)], at: now, in: db))
+            return Committed(bot, events: try self.append([.botCreated(bot)], at: now, in: db))
         }
     }
 
@@ -77,7 +90,7 @@ public final class SQLiteStore: Store {
                     bot.name, bot.ticker, bot.exchange, bot.strategy, JSONCoding.encodeToString(bot.config),
                     bot.status.rawValue, now.milliseconds, id,
                 ])
-            return Committed(bot, events: try Self.append([.botUpdated(bot)], at: now, in: db))
+            return Committed(bot, events: try self.append([.botUpdated(bot)], at: now, in: db))
         }
     }
 
@@ -89,7 +102,7 @@ public final class SQLiteStore: Store {
             try db.execute(
                 sql: "UPDATE bots SET status = ?, updated_at = ? WHERE id = ?",
                 arguments: [bot.status.rawValue, now.milliseconds, id])
-            return Committed(bot, events: try Self.append([.botUpdated(bot)], at: now, in: db))
+            return Committed(bot, events: try self.append([.botUpdated(bot)], at: now, in: db))
         }
     }
 
@@ -97,7 +110,7 @@ public final class SQLiteStore: Store {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM bots WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw StoreError.notFound(entity: "bot", id: String(id)) }
-            return Committed(id, events: try Self.append([.botDeleted(id: id)], at: now, in: db))
+            return Committed(id, events: try self.append([.botDeleted(id: id)], at: now, in: db))
         }
     }
 
@@ -123,7 +136,7 @@ public final class SQLiteStore: Store {
                 id: db.lastInsertedRowID, botId: botId, exchangeOrderId: new.exchangeOrderId, side: new.side,
                 type: new.type, quantity: new.quantity, price: new.price, status: .new, filledQuantity: 0,
                 avgFillPrice: nil, createdAt: now, updatedAt: now)
-            return Committed(order, events: try Self.append([.orderUpdate(order)], at: now, in: db))
+            return Committed(order, events: try self.append([.orderUpdate(order)], at: now, in: db))
         }
     }
 
@@ -173,7 +186,7 @@ public final class SQLiteStore: Store {
                 drafts.append(.orderFilled(order, fill: fill))
                 drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
             }
-            return Committed(order, events: try Self.append(drafts, at: now, in: db))
+            return Committed(order, events: try self.append(drafts, at: now, in: db))
         }
     }
 
@@ -199,7 +212,7 @@ public final class SQLiteStore: Store {
                         id: db.lastInsertedRowID, botId: log.botId, level: log.level, message: log.message,
                         timestamp: timestamp))
             }
-            return Committed(created, events: try Self.append(created.map(EventDraft.logCreated), at: now, in: db))
+            return Committed(created, events: try self.append(created.map(EventDraft.logCreated), at: now, in: db))
         }
     }
 
@@ -254,7 +267,7 @@ public final class SQLiteStore: Store {
                     drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
                 }
             }
-            return Committed(recorded, events: try Self.append(drafts, at: now, in: db))
+            return Committed(recorded, events: try self.append(drafts, at: now, in: db))
         }
     }
 
@@ -338,6 +351,52 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func oldestEventId() async throws -> Int64? {
+        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM events")) }
+    }
+
+    public func latestEvents(topic: Topic, through: Int64, limit: Int) async throws -> [Event] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT \(Columns.event) FROM events WHERE topic = ? AND id <= ? ORDER BY id DESC LIMIT ?"),
+                arguments: [topic.rawValue, through, limit]
+            ).map(Event.init(row:)).reversed()
+        }
+    }
+
+    public func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]> {
+        try await pool.write { db in
+            let events = try self.append(drafts, at: now, in: db)
+            return Committed(events, events: events)
+        }
+    }
+
+    public func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int {
+        // Only a prefix of the log is ever removed, so what is retained stays contiguous; small batches keep each
+        // write transaction short, so the write path never waits long behind retention.
+        let bound: Int64 = try await pool.read { db in
+            let newest = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0
+            let expired =
+                try Int64.fetchOne(
+                    db, sql: "SELECT MAX(id) FROM events WHERE timestamp < ?", arguments: [cutoff.milliseconds]) ?? 0
+            return max(newest - Int64(count), expired)
+        }
+        var removed = 0
+        while true {
+            let batch = try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT 5000)
+                        """,
+                    arguments: [bound])
+                return db.changesCount
+            }
+            removed += batch
+            if batch < 5000 { return removed }
+        }
+    }
+
     public func checkReachable() async throws {
         do {
             _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
@@ -348,15 +407,23 @@ public final class SQLiteStore: Store {
 
     // MARK: - Helpers (run inside a transaction)
 
-    static func append(_ drafts: [EventDraft], at now: Timestamp, in db: Database) throws -> [Event] {
+    /// Appends the events of the running transaction and hands them to the publisher once it commits.
+    func append(_ drafts: [EventDraft], at now: Timestamp, in db: Database) throws -> [Event] {
         let insert = try db.cachedStatement(
             sql: "INSERT INTO events (topic, type, timestamp, bot_id, ticker, data) VALUES (?, ?, ?, ?, ?, ?)")
-        return try drafts.map { draft in
+        let events = try drafts.map { draft in
             try insert.execute(arguments: [
                 draft.topic.rawValue, draft.type.rawValue, now.milliseconds, draft.botId, draft.ticker, draft.data,
             ])
             return Event(id: db.lastInsertedRowID, timestamp: now, draft: draft)
         }
+        let publisher = self.publisher.withLock { $0 }
+        let checkpointer = self.checkpointer
+        db.afterNextTransaction(onCommit: { _ in
+            publisher.publish(events)
+            checkpointer.noteCommit()
+        })
+        return events
     }
 
     static func fetchBot(id: Int64, in db: Database) throws -> Bot {

@@ -1,0 +1,268 @@
+import DequeModule
+import NIOCore
+import Synchronization
+import TickwireModel
+
+/// One subscriber's queue between the hub and its connection.
+///
+/// The hub appends to it under a lock and never waits; the connection's task takes everything queued in one call
+/// (`next()`), so several events waiting for a busy socket leave in one write. The queue is bounded: a subscriber that
+/// falls behind by more than `HubConfiguration.maxQueuedEvents` events or `maxQueuedBytes` bytes is ended with
+/// `slow_consumer`, its queue is dropped, and it can resume from the last id it received.
+public final class Subscription: Sendable {
+    public enum Item: Sendable {
+        case event(SharedEvent)
+        /// Nothing happened for a while: transports that need it write a keep-alive.
+        case heartbeat
+        /// The requested position is no longer (or never was) in the log: the client must refetch its snapshot.
+        /// Events that follow have ids greater than `lastEventId`.
+        case reset(reason: String, lastEventId: Int64)
+        /// Bytes the connection itself queued behind the events already waiting (a WebSocket reply).
+        case control(ByteBuffer)
+    }
+
+    public enum EndReason: String, Sendable, Error {
+        case slowConsumer = "slow_consumer"
+        case closed = "closed"
+        case shuttingDown = "shutting_down"
+    }
+
+    struct State {
+        var queue: Deque<Item> = []
+        var queuedBytes = 0
+        var waiter: CheckedContinuation<Deque<Item>, any Error>?
+        var endWaiter: CheckedContinuation<EndReason, Never>?
+        var ended: EndReason?
+        var interest: Interest
+        /// Events older than the hub's history, to read from the log before the queue is served.
+        var pendingReplay: ClosedRange<Int64>?
+    }
+
+    public let id: Int
+    let state: Mutex<State>
+    let limits: HubConfiguration
+    private let hub: Hub
+    private let log: (any EventLogReader)?
+    /// The id of the newest event handed to the connection; nothing at or below it is handed again.
+    private let lastHanded: Mutex<Int64>
+
+    init(id: Int, interest: Interest, after position: Int64, hub: Hub, log: (any EventLogReader)?, limits: HubConfiguration) {
+        self.id = id
+        self.hub = hub
+        self.log = log
+        self.limits = limits
+        self.state = Mutex(State(interest: interest))
+        self.lastHanded = Mutex(position)
+    }
+
+    public var interest: Interest { state.withLock { $0.interest } }
+
+    /// Everything queued since the last call, waiting until there is something. Throws `EndReason` once the
+    /// subscription has ended (queued items are delivered first), or `CancellationError` if the task is cancelled.
+    public func next() async throws -> Deque<Item> {
+        while let range = state.withLock({ $0.pendingReplay }) {
+            let (items, remaining) = try await replayPage(range)
+            state.withLock { $0.pendingReplay = remaining }
+            if !items.isEmpty { return items }
+        }
+        while true {
+            let items = try await take()
+            let fresh = dropAlreadyHanded(items)
+            if !fresh.isEmpty { return fresh }
+        }
+    }
+
+    /// Queues bytes behind what is already queued, so that they reach the client in order with the events.
+    public func enqueueControl(_ bytes: ByteBuffer) {
+        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
+            guard state.ended == nil else { return nil }
+            state.queue.append(.control(bytes))
+            return Self.takeWaiter(&state)
+        }
+        waiter?.resume(returning: [])
+    }
+
+    /// Returns once the subscription has ended, with the reason, or when the calling task is cancelled (`.closed`).
+    /// A transport waits on this beside its write loop, to abort a write stuck on a client that stopped reading.
+    public func untilEnded() async -> EndReason {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<EndReason, Never>) in
+                let ended = state.withLock { state -> EndReason? in
+                    if let ended = state.ended { return ended }
+                    if Task.isCancelled { return .closed }
+                    state.endWaiter = continuation
+                    return nil
+                }
+                if let ended { continuation.resume(returning: ended) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.endWaiter = nil }
+                return state.endWaiter
+            }
+            waiter?.resume(returning: .closed)
+        }
+    }
+
+    /// Stops the subscription; the connection's pending `next()` ends with `EndReason.closed`.
+    public func cancel() {
+        hub.remove(self)
+        end(.closed)
+    }
+
+    // MARK: - Called by the hub (under its lock)
+
+    /// Appends an item; returns false when this overflowed the bounds and the subscription has ended.
+    /// - Parameter filtered: for a live event, whether the interest's filters apply (checked under the same lock).
+    func enqueue(_ item: Item, size: Int, filtered: Bool? = nil) -> Bool {
+        var overflowed = false
+        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
+            guard state.ended == nil else { return nil }
+            if let filtered, case .event(let shared) = item,
+                !state.interest.passes(shared.event, filtered: filtered)
+            {
+                return nil
+            }
+            if state.queue.count >= limits.maxQueuedEvents || state.queuedBytes + size > limits.maxQueuedBytes {
+                overflowed = true
+                state.ended = .slowConsumer
+                state.queue = []
+                state.queuedBytes = 0
+                state.endWaiter?.resume(returning: .slowConsumer)
+                state.endWaiter = nil
+                if let waiter = state.waiter {
+                    state.waiter = nil
+                    return waiter
+                }
+                return nil
+            }
+            state.queue.append(item)
+            state.queuedBytes += size
+            return Self.takeWaiter(&state)
+        }
+        if overflowed {
+            waiter?.resume(throwing: EndReason.slowConsumer)
+            return false
+        }
+        waiter?.resume(returning: [])
+        return true
+    }
+
+    /// Queues a heartbeat if nothing is queued (traffic keeps the connection alive by itself).
+    func enqueueHeartbeat() {
+        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
+            guard state.ended == nil, state.queue.isEmpty else { return nil }
+            state.queue.append(.heartbeat)
+            return Self.takeWaiter(&state)
+        }
+        waiter?.resume(returning: [])
+    }
+
+    func end(_ reason: EndReason) {
+        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
+            if state.ended == nil { state.ended = reason }
+            state.endWaiter?.resume(returning: state.ended ?? reason)
+            state.endWaiter = nil
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(throwing: reason)
+    }
+
+    // MARK: - Private
+
+    /// A waiting `take()` is woken with an empty batch and then takes the queue itself: resuming never moves items
+    /// across the continuation, so nothing is lost if the waiting task was cancelled at the same moment.
+    private static func takeWaiter(_ state: inout State) -> CheckedContinuation<Deque<Item>, any Error>? {
+        defer { state.waiter = nil }
+        return state.waiter
+    }
+
+    private func take() async throws -> Deque<Item> {
+        while true {
+            if let ready = try takeQueued() { return ready }
+            try await withTaskCancellationHandler {
+                _ = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Deque<Item>, any Error>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if !state.queue.isEmpty || state.ended != nil || Task.isCancelled { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume(returning: []) }
+                }
+            } onCancel: {
+                let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume(throwing: CancellationError())
+            }
+            try Task.checkCancellation()
+        }
+    }
+
+    /// The whole queue if anything is queued; throws the end reason once the queue is drained.
+    private func takeQueued() throws -> Deque<Item>? {
+        try state.withLock { state -> Deque<Item>? in
+            if !state.queue.isEmpty {
+                var taken: Deque<Item> = []
+                swap(&taken, &state.queue)
+                state.queuedBytes = 0
+                return taken
+            }
+            if let ended = state.ended { throw ended }
+            return nil
+        }
+    }
+
+    private func dropAlreadyHanded(_ items: Deque<Item>) -> Deque<Item> {
+        lastHanded.withLock { last in
+            var fresh: Deque<Item> = []
+            for item in items {
+                if case .event(let shared) = item {
+                    guard shared.event.id > last else { continue }
+                    last = shared.event.id
+                } else if case .reset(_, let lastEventId) = item {
+                    last = max(last, lastEventId)
+                }
+                fresh.append(item)
+            }
+            return fresh
+        }
+    }
+
+    func markHanded(upTo id: Int64) {
+        lastHanded.withLock { $0 = max($0, id) }
+    }
+
+    /// Reads the next page of `range` from the durable log and returns it with what remains. If part of the range was
+    /// pruned by retention, the client gets a `reset` instead: it must refetch, and is told so rather than silently
+    /// missing events.
+    private func replayPage(_ range: ClosedRange<Int64>) async throws -> (Deque<Item>, ClosedRange<Int64>?) {
+        guard let log else { return ([], nil) }
+        let cursor = range.lowerBound - 1
+        let oldest = try await log.oldestEventId()
+        if oldest.map({ range.lowerBound < $0 }) ?? true {
+            markHanded(upTo: range.upperBound)
+            hub.metrics.resets.increment()
+            return ([.reset(reason: "retention", lastEventId: range.upperBound)], nil)
+        }
+        let page = try await log.events(after: cursor, limit: 500)
+        guard let last = page.last, last.id < range.upperBound else {
+            markHanded(upTo: range.upperBound)
+            return (replayItems(page, upTo: range.upperBound), nil)
+        }
+        markHanded(upTo: last.id)
+        return (replayItems(page, upTo: last.id), (last.id + 1)...range.upperBound)
+    }
+
+    private func replayItems(_ page: [Event], upTo bound: Int64) -> Deque<Item> {
+        let interest = self.interest
+        var items: Deque<Item> = []
+        for event in page where event.id <= bound && interest.matches(event) {
+            items.append(.event(SharedEvent(event)))
+        }
+        hub.metrics.replayed.increment(by: Int64(items.count))
+        return items
+    }
+}

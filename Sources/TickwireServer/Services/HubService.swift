@@ -1,0 +1,50 @@
+import Logging
+import ServiceLifecycle
+import TickwireHub
+import TickwireModel
+import TickwireService
+import TickwireStore
+
+/// Keeps the hub running: SSE heartbeats on one timer for all connections, event-log retention, and on graceful
+/// shutdown the end of every stream (`shutting_down`), so open connections do not hold the process.
+struct HubService: Service {
+    let hub: Hub
+    let store: any Store
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await heartbeats() }
+                group.addTask { await retention() }
+                await group.waitForAll()
+            }
+        }
+        hub.close()
+    }
+
+    private func heartbeats() async {
+        while !Task.isCancelled {
+            guard (try? await Task.sleep(for: configuration.heartbeatInterval)) != nil else { return }
+            hub.heartbeat()
+        }
+    }
+
+    private func retention() async {
+        while !Task.isCancelled {
+            do {
+                let cutoff = Timestamp(milliseconds: WallClock.now().milliseconds - configuration.retentionAge.milliseconds)
+                let removed = try await store.pruneEvents(keepingLast: configuration.retentionCount, olderThan: cutoff)
+                if removed > 0 { logger.info("event log retention", metadata: ["removed": "\(removed)"]) }
+            } catch {
+                logger.warning("event log retention failed", metadata: ["error": "\(error)"])
+            }
+            guard (try? await Task.sleep(for: .seconds(60))) != nil else { return }
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

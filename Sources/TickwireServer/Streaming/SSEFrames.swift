@@ -1,0 +1,57 @@
+import NIOCore
+import TickwireHub
+import TickwireModel
+
+/// Server-Sent Events framing that is not an event of the log: the opening hint, keep-alives, resets and the reason
+/// a stream ends.
+enum SSEFrames {
+    /// Reconnect after 3 s (the browser default is implementation-defined) and open the stream at once.
+    static let prelude = ByteBuffer(string: "retry: 3000\n: connected\n\n")
+    static let heartbeat = ByteBuffer(string: ": heartbeat\n\n")
+
+    static func reset(reason: String, lastEventId: Int64) -> ByteBuffer {
+        ByteBuffer(
+            string:
+                "id: \(lastEventId)\nevent: reset\ndata: {\"reason\":\"\(reason)\",\"last_event_id\":\"\(lastEventId)\"}\n\n"
+        )
+    }
+
+    /// The last frame of a stream the server ends (`slow_consumer`, `shutting_down`): the client reconnects with
+    /// its `Last-Event-ID` and resumes.
+    static func end(_ reason: String) -> ByteBuffer {
+        ByteBuffer(string: "event: close\ndata: {\"reason\":\"\(reason)\"}\n\n")
+    }
+
+    /// `data:` lines for an arbitrary payload (one line per line of text, as the format requires).
+    static func message(id: Int64?, event: String? = nil, data: String) -> ByteBuffer {
+        var text = ""
+        if let id { text += "id: \(id)\n" }
+        if let event { text += "event: \(event)\n" }
+        for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
+            text += "data: \(line)\n"
+        }
+        text += "\n"
+        return ByteBuffer(string: text)
+    }
+
+    /// The multiplexed stream's rendering: each event's shared frame, in one buffer when several are queued.
+    static func render(_ items: some Collection<Subscription.Item>) -> ByteBuffer {
+        if items.count == 1, case .event(let shared) = items.first! { return shared.sse }
+        var size = 0
+        for item in items {
+            if case .event(let shared) = item { size += shared.sse.readableBytes } else { size += 64 }
+        }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(size)
+        for item in items {
+            switch item {
+            case .event(let shared): buffer.writeImmutableBuffer(shared.sse)
+            case .heartbeat: buffer.writeImmutableBuffer(heartbeat)
+            case .reset(let reason, let lastEventId):
+                buffer.writeImmutableBuffer(reset(reason: reason, lastEventId: lastEventId))
+            case .control(let bytes): buffer.writeImmutableBuffer(bytes)
+            }
+        }
+        return buffer
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+import TickwireHub
+import TickwireModel
+
+/// The endpoints the seeds' dashboards already use, served from the hub instead of polling loops. Each sends plain
+/// `data:` messages (no `event:` name) so that an `EventSource.onmessage` handler receives them unchanged. All accept
+/// `?token=` as the seeds pass it, and resume with `Last-Event-ID`.
+struct SeedStreamRoutes {
+    static let bundleTopics: Set<Topic> = [.bots, .orders, .logs, .pnl, .prices]
+    static let adminLogBacklog = 100
+
+    let streams: Streams
+    /// At most one bundle push per this interval per connection; bursts of changes in between become one push.
+    let bundleInterval: Duration
+
+    func register(on router: Router<TickwireRequestContext>) {
+        router.get("events/bots", use: bots)
+        router.get("events/admin/logs", use: adminLogs)
+        router.get("events/intraday", use: intraday)
+        router.get("api/trading/stream/:model_id", use: tradingModel)
+    }
+
+    /// The bots-page bundle now, then again whenever it changed, at most every `bundleInterval`.
+    @Sendable func bots(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let view = streams.botsPage
+        let service = streams.service
+        let first = try await view.snapshot(atLeast: 0, service: service)
+        let subscription = try streams.subscribe(Interest(topics: Self.bundleTopics), after: first.eventId)
+        let pushed = Mutex<(eventId: Int64, at: ContinuousClock.Instant)>((first.eventId, .now))
+        let interval = bundleInterval
+        return SSEResponse.make(
+            request: request, subscription: subscription, metrics: streams.sseMetrics,
+            opening: [Self.bundleMessage(first)]
+        ) { items in
+            let newest = items.reduce(Int64(0)) { newest, item in
+                if case .event(let shared) = item { return max(newest, shared.event.id) }
+                return newest
+            }
+            let last = pushed.withLock { $0 }
+            guard newest > last.eventId else { return items.isEmpty ? nil : SSEFrames.heartbeat }
+            try await Task.sleep(until: last.at.advanced(by: interval))
+            let snapshot = try await view.snapshot(atLeast: newest, service: service)
+            pushed.withLock { $0 = (snapshot.eventId, .now) }
+            return Self.bundleMessage(snapshot)
+        }
+    }
+
+    static func bundleMessage(_ snapshot: BotsPageView.Snapshot) -> ByteBuffer {
+        SSEFrames.message(id: snapshot.eventId, data: String(buffer: snapshot.plain))
+    }
+
+    /// Every activity log line: the latest 100 first (unless resuming), then each new one, as the log object.
+    @Sendable func adminLogs(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let lastEventId = try StreamRequest.lastEventId(request, QueryParameters(request))
+        let head = streams.hub.head
+        let subscription = try streams.subscribe(Interest(topics: [.adminLogs]), after: lastEventId ?? head)
+        var opening: [ByteBuffer] = []
+        if lastEventId == nil {
+            let backlog = try await streams.service.store.latestEvents(
+                topic: .logs, through: head, limit: Self.adminLogBacklog)
+            opening = backlog.map { SSEFrames.message(id: $0.id, data: $0.data) }
+        }
+        return SSEResponse.make(
+            request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening,
+            render: { items in Self.render(items) { SSEFrames.message(id: $0.id, data: $0.data) } })
+    }
+
+    /// The latest intraday snapshot (its `signals` capped at `limit`, default 120), then each new one.
+    @Sendable func intraday(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        let limit = Int(try query.int64("limit") ?? 120)
+        guard (1...1000).contains(limit) else { throw APIError.invalidParameter("limit", "must be between 1 and 1000") }
+        let lastEventId = try StreamRequest.lastEventId(request, query)
+        let head = streams.hub.head
+        let subscription = try streams.subscribe(Interest(topics: [.intraday]), after: lastEventId ?? head)
+        var opening: [ByteBuffer] = []
+        if lastEventId == nil {
+            let latest = try await streams.service.store.latestEvents(topic: .intraday, through: head, limit: 1)
+            opening = [
+                latest.first.map { Self.intradayMessage($0, limit: limit) }
+                    ?? SSEFrames.message(id: nil, data: #"{"signals":[]}"#)
+            ]
+        }
+        return SSEResponse.make(
+            request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening,
+            render: { items in Self.render(items) { Self.intradayMessage($0, limit: limit) } })
+    }
+
+    static func intradayMessage(_ event: Event, limit: Int) -> ByteBuffer {
+        guard case .object(var object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8)),
+            case .array(let signals)? = object["signals"], signals.count > limit
+        else { return SSEFrames.message(id: event.id, data: event.data) }
+        object["signals"] = .array(Array(signals.prefix(limit)))
+        return SSEFrames.message(id: event.id, data: JSONCoding.encodeToString(JSONValue.object(object)))
+    }
+
+    /// One trading model's session: `connected` first, then its events as `{"type","timestamp","data"}`.
+    @Sendable func tradingModel(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        guard let modelId = context.parameters.get("model_id", as: Int64.self), modelId > 0 else {
+            throw APIError.notFound("no trading model with id '\(context.parameters.get("model_id") ?? "")'")
+        }
+        let lastEventId = try StreamRequest.lastEventId(request, QueryParameters(request))
+        let subscription = try streams.subscribe(Interest(topics: [.model(modelId)]), after: lastEventId)
+        let connected =
+            #"{"type":"connected","timestamp":"\#(streams.service.now.iso8601)","data":{"model_id":\#(modelId),"message":"Connected to trading stream"}}"#
+        return SSEResponse.make(
+            request: request, subscription: subscription, metrics: streams.sseMetrics,
+            opening: [SSEFrames.message(id: nil, data: connected)],
+            render: { items in
+                Self.render(items) { event in
+                    SSEFrames.message(
+                        id: event.id,
+                        data:
+                            #"{"type":"\#(event.type.rawValue)","timestamp":"\#(event.timestamp.iso8601)","data":\#(event.data)}"#
+                    )
+                }
+            })
+    }
+
+    /// Renders events with `message`, and heartbeats and resets as the multiplexed stream does.
+    static func render(_ items: some Collection<Subscription.Item>, _ message: (Event) -> ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for item in items {
+            switch item {
+            case .event(let shared): buffer.writeImmutableBuffer(message(shared.event))
+            default: buffer.writeImmutableBuffer(SSEFrames.render(CollectionOfOne(item)))
+            }
+        }
+        return buffer
+    }
+}

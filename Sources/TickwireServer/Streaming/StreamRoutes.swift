@@ -1,0 +1,52 @@
+import Hummingbird
+import NIOCore
+import TickwireHub
+import TickwireModel
+import TickwireService
+
+/// `GET /api/v1/stream`: one Server-Sent Events connection for any number of topics.
+///
+/// `?topics=bots,orders,logs` (plus `bot_id`, `ticker` filters), resumable with `Last-Event-ID` or
+/// `?last_event_id=`. `?snapshot=bots_page` first sends the bots-page bundle as a `snapshot` event whose id is the
+/// log position it was read at; the events that follow are exactly those after it.
+struct StreamRoutes {
+    let streams: Streams
+
+    func register(on api: RouterGroup<TickwireRequestContext>) {
+        api.get("stream", use: stream)
+    }
+
+    @Sendable func stream(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        var parsed = try StreamRequest(request)
+        var opening: [ByteBuffer] = []
+        if let snapshot = try QueryParameters(request).string("snapshot") {
+            guard snapshot == "bots_page" else {
+                throw APIError.invalidParameter("snapshot", "must be bots_page, got '\(snapshot)'")
+            }
+            let page = try await streams.botsPage.snapshot(atLeast: 0, service: streams.service)
+            opening.append(
+                SSEFrames.message(id: page.eventId, event: "snapshot", data: String(buffer: page.plain)))
+            parsed.lastEventId = page.eventId
+        }
+        let subscription = try streams.subscribe(parsed.interest, after: parsed.lastEventId)
+        return SSEResponse.make(
+            request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening)
+    }
+}
+
+/// What every stream route shares: the hub, the store to replay from, the bots-page view, the transport counters.
+struct Streams: Sendable {
+    let hub: Hub
+    let service: TradingService
+    let botsPage: BotsPageView
+    let sseMetrics = TransportMetrics(transport: "sse")
+    let webSocketMetrics = TransportMetrics(transport: "websocket")
+
+    func subscribe(_ interest: Interest, after position: Int64?) throws -> Subscription {
+        do {
+            return try hub.subscribe(interest, after: position, log: service.store)
+        } catch {
+            throw APIError(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down")
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
+import TickwireHub
+import TickwireModel
+
+/// `GET /api/v1/ws/app` (seed 001's route): the hub over WebSocket, JSON text frames.
+///
+/// Client to server: `{"type":"subscribe","topics":[...],"filters":{"bot_id":[..],"ticker":[..]},"since":"42"}`
+/// (`since` only on the first subscribe; later ones change the topics from now on), `{"type":"unsubscribe",
+/// "topics":[...]}`, `{"type":"ping"}`. Server to client: event envelopes, `subscribed`, `pong`, and
+/// `{"type":"error","code":...,"message":...}`. Ten bad messages close the socket with 1008 `too_many_errors`;
+/// a subscriber that falls behind is closed with 1008 `slow_consumer` and can resume with `since`.
+struct WebSocketRoutes {
+    static let maxMessageSize = 64 << 10
+    static let maxErrors = 10
+
+    let streams: Streams
+
+    func register(on router: Router<BasicWebSocketRequestContext>, echo: Bool) {
+        router.ws("api/v1/ws/app") { inbound, outbound, context in
+            await session(inbound: inbound, outbound: outbound)
+        }
+        if echo {
+            // Test-only (`--ws-echo`): the Autobahn conformance suite drives the same WebSocket stack through it.
+            router.ws("api/v1/ws/echo") { inbound, outbound, _ in
+                for try await message in inbound.messages(maxSize: 16 << 20) {
+                    switch message {
+                    case .text(let text): try await outbound.write(.text(text))
+                    case .binary(let bytes): try await outbound.write(.binary(bytes))
+                    }
+                }
+            }
+        }
+    }
+
+    struct ClientMessage: Decodable {
+        struct Filters: Decodable {
+            var botId: [Int64]?
+            var ticker: [String]?
+            enum CodingKeys: String, CodingKey {
+                case botId = "bot_id"
+                case ticker
+            }
+        }
+        var type: String
+        var topics: [String]?
+        var filters: Filters?
+        var since: String?
+    }
+
+    final class Session: @unchecked Sendable {
+        // Touched only by the inbound loop's task.
+        var subscription: Subscription?
+        var errors = 0
+    }
+
+    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let metrics = streams.webSocketMetrics
+        metrics.connections.increment()
+        defer { metrics.connections.decrement() }
+        let session = Session()
+        await withTaskGroup(of: Void.self) { group in
+            do {
+                for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
+                    guard case .text(let text) = message else {
+                        try await reject(session, outbound, code: "invalid_message", "send JSON text frames")
+                        continue
+                    }
+                    try await handle(text, session: session, outbound: outbound, group: &group)
+                }
+            } catch let error as CloseReason {
+                try? await outbound.close(error.code, reason: error.reason)
+            } catch {
+                // The peer closed or sent a frame the protocol layer rejected; it answers with the close code.
+            }
+            session.subscription?.cancel()
+            group.cancelAll()
+        }
+    }
+
+    struct CloseReason: Error {
+        var code: WebSocketErrorCode
+        var reason: String
+    }
+
+    private func handle(
+        _ text: String, session: Session, outbound: WebSocketOutboundWriter, group: inout TaskGroup<Void>
+    ) async throws {
+        guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)) else {
+            return try await reject(session, outbound, code: "invalid_message", "not a JSON object with a 'type'")
+        }
+        switch message.type {
+        case "ping":
+            try await reply(session, outbound, #"{"type":"pong"}"#)
+        case "subscribe", "unsubscribe":
+            var topics: Set<Topic> = []
+            for name in message.topics ?? [] {
+                do { topics.insert(try StreamRequest.topic(name)) } catch {
+                    return try await reject(session, outbound, code: error.code, error.message)
+                }
+            }
+            if topics.isEmpty { return try await reject(session, outbound, code: "invalid_message", "'topics' is empty") }
+            var since: Int64?
+            if let text = message.since {
+                guard let value = Int64(text), value >= 0 else {
+                    return try await reject(session, outbound, code: "invalid_message", "'since' must be an event id")
+                }
+                since = value
+            }
+            if message.type == "unsubscribe" {
+                guard let subscription = session.subscription else { return try await reply(session, outbound, ack("unsubscribed", [])) }
+                var interest = subscription.interest
+                interest.topics.subtract(topics)
+                streams.hub.update(subscription, to: interest)
+                return try await reply(session, outbound, ack("unsubscribed", interest.topics))
+            }
+            if let subscription = session.subscription {
+                if since != nil {
+                    return try await reject(session, outbound, code: "invalid_message", "'since' is accepted on the first subscribe only")
+                }
+                var interest = subscription.interest
+                interest.topics.formUnion(topics)
+                if let ids = message.filters?.botId { interest.botIds = Set(ids) }
+                if let tickers = message.filters?.ticker { interest.tickers = Set(tickers) }
+                streams.hub.update(subscription, to: interest)
+                return try await reply(session, outbound, ack("subscribed", interest.topics))
+            }
+            let interest = Interest(
+                topics: topics, botIds: message.filters?.botId.map(Set.init), tickers: message.filters?.ticker.map(Set.init))
+            let subscription: Subscription
+            do {
+                subscription = try streams.hub.subscribe(interest, after: since, log: streams.service.store)
+            } catch {
+                throw CloseReason(code: .goingAway, reason: "shutting_down")
+            }
+            session.subscription = subscription
+            // The acknowledgement goes through the queue, so it precedes the replayed and live events.
+            subscription.enqueueControl(ByteBuffer(string: ack("subscribed", topics, head: streams.hub.head)))
+            let metrics = streams.webSocketMetrics
+            group.addTask { await deliver(subscription, to: outbound, metrics: metrics) }
+        default:
+            try await reject(session, outbound, code: "unknown_type", "unknown message type '\(message.type)'")
+        }
+    }
+
+    private func ack(_ type: String, _ topics: Set<Topic>, head: Int64? = nil) -> String {
+        let list = topics.map { "\"\($0.rawValue)\"" }.sorted().joined(separator: ",")
+        return #"{"type":"\#(type)","topics":[\#(list)]\#(head.map { #","head":"\#($0)""# } ?? "")}"#
+    }
+
+    /// Control replies go behind queued events once a subscription exists, so that order is kept.
+    private func reply(_ session: Session, _ outbound: WebSocketOutboundWriter, _ json: String) async throws {
+        if let subscription = session.subscription {
+            subscription.enqueueControl(ByteBuffer(string: json))
+        } else {
+            try await outbound.write(.text(json))
+        }
+    }
+
+    private func reject(
+        _ session: Session, _ outbound: WebSocketOutboundWriter, code: String, _ message: String
+    ) async throws {
+        session.errors += 1
+        if session.errors >= Self.maxErrors { throw CloseReason(code: .policyViolation, reason: "too_many_errors") }
+        let body = JSONCoding.encodeToString(["type": "error", "code": code, "message": message])
+        try await reply(session, outbound, body)
+    }
+
+    /// Drains the subscription into the socket. A subscription ended by the hub (slow consumer, shutdown) closes
+    /// the socket with the reason, even if a write is stuck on a peer that stopped reading.
+    private func deliver(_ subscription: Subscription, to outbound: WebSocketOutboundWriter, metrics: TransportMetrics) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    while true {
+                        for item in try await subscription.next() {
+                            switch item {
+                            case .event(let shared):
+                                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: shared.json)))
+                                metrics.delivered.increment()
+                            case .control(let bytes):
+                                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
+                            case .reset(let reason, let lastEventId):
+                                try await outbound.write(
+                                    .text(#"{"type":"reset","reason":"\#(reason)","last_event_id":"\#(lastEventId)"}"#))
+                            case .heartbeat:
+                                break  // WebSocket keeps itself alive with protocol pings.
+                            }
+                        }
+                    }
+                } catch {}
+            }
+            let reason = await subscription.untilEnded()
+            group.cancelAll()
+            switch reason {
+            case .slowConsumer: try? await outbound.close(.policyViolation, reason: "slow_consumer")
+            case .shuttingDown: try? await outbound.close(.goingAway, reason: "shutting_down")
+            case .closed: break
+            }
+        }
+    }
+}
