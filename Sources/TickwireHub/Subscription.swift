@@ -46,7 +46,10 @@ public final class Subscription: Sendable {
     /// The id of the newest event handed to the connection; nothing at or below it is handed again.
     private let lastHanded: Mutex<Int64>
 
-    init(id: Int, interest: Interest, after position: Int64, hub: Hub, log: (any EventLogReader)?, limits: HubConfiguration) {
+    init(
+        id: Int, interest: Interest, after position: Int64, hub: Hub, log: (any EventLogReader)?,
+        limits: HubConfiguration
+    ) {
         self.id = id
         self.hub = hub
         self.log = log
@@ -182,7 +185,8 @@ public final class Subscription: Sendable {
         while true {
             if let ready = try takeQueued() { return ready }
             try await withTaskCancellationHandler {
-                _ = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Deque<Item>, any Error>) in
+                _ = try await withCheckedThrowingContinuation {
+                    (continuation: CheckedContinuation<Deque<Item>, any Error>) in
                     let resumeNow = state.withLock { state -> Bool in
                         if !state.queue.isEmpty || state.ended != nil || Task.isCancelled { return true }
                         state.waiter = continuation

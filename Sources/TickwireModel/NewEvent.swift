@@ -29,13 +29,15 @@ public struct NewEvent: Codable, Sendable, Equatable {
         if topic == Topic.system.rawValue || topic == Topic.intraday.rawValue { return true }
         guard topic.hasPrefix("models.") else { return false }
         let id = topic.dropFirst("models.".count)
-        return !id.isEmpty && id.count <= 18 && id.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        return !id.isEmpty && id.count <= 18
+            && id.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     public func validate() throws(ValidationError) {
         guard Self.isPublishable(topic) else {
             throw ValidationError(
-                "topic", "must be system, intraday or models.{id}; bot, order, log, price and pnl events come from their routes")
+                "topic",
+                "must be system, intraday or models.{id}; bot, order, log, price and pnl events come from their routes")
         }
         guard EventType.isValidName(type) else {
             throw ValidationError("type", "must be 1-64 characters of a-z, 0-9, _ and .")

@@ -48,7 +48,8 @@ public struct ServerConfiguration: Sendable {
 public func buildRouter(service: TradingService, hub: Hub, configuration: ServerConfiguration) throws
     -> Router<TickwireRequestContext>
 {
-    try buildRouter(streams: Streams(hub: hub, service: service, botsPage: BotsPageView()), configuration: configuration)
+    try buildRouter(
+        streams: Streams(hub: hub, service: service, botsPage: BotsPageView()), configuration: configuration)
 }
 
 func buildRouter(streams: Streams, configuration: ServerConfiguration) throws -> Router<TickwireRequestContext> {

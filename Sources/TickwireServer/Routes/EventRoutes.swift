@@ -23,7 +23,8 @@ struct EventRoutes {
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         switch try await request.decodeJSONBatch(NewEvent.self, limit: bodyLimit, maxItems: Self.maxBatch) {
         case .one(let event):
-            return JSONResponse.make(bytes: .init(string: try await service.publishEvents([event])[0].envelopeJSON), status: .created)
+            return JSONResponse.make(
+                bytes: .init(string: try await service.publishEvents([event])[0].envelopeJSON), status: .created)
         case .many(let events):
             let published = try await service.publishEvents(events)
             let list = published.map { (event: Event) in event.envelopeJSON }.joined(separator: ",")

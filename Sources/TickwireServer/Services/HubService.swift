@@ -34,7 +34,8 @@ struct HubService: Service {
     private func retention() async {
         while !Task.isCancelled {
             do {
-                let cutoff = Timestamp(milliseconds: WallClock.now().milliseconds - configuration.retentionAge.milliseconds)
+                let cutoff = Timestamp(
+                    milliseconds: WallClock.now().milliseconds - configuration.retentionAge.milliseconds)
                 let removed = try await store.pruneEvents(keepingLast: configuration.retentionCount, olderThan: cutoff)
                 if removed > 0 { logger.info("event log retention", metadata: ["removed": "\(removed)"]) }
             } catch {

@@ -25,7 +25,8 @@ struct StreamRequest {
             throw .invalidParameter("topics", "is required, for example topics=bots,orders,logs")
         }
         interest = Interest(
-            topics: topics, botIds: try Self.ids(query.string("bot_id")), tickers: try Self.tickers(query.string("ticker"))
+            topics: topics, botIds: try Self.ids(query.string("bot_id")),
+            tickers: try Self.tickers(query.string("ticker"))
         )
         lastEventId = try Self.lastEventId(request, query)
     }
@@ -35,7 +36,8 @@ struct StreamRequest {
         if fixedTopics.contains(topic) || NewEvent.isPublishable(name) && name.hasPrefix("models.") { return topic }
         throw APIError(
             .badRequest, code: "unknown_topic",
-            message: "unknown topic '\(name)'; topics are bots, orders, logs, pnl, prices, intraday, system, admin.logs and models.{id}"
+            message:
+                "unknown topic '\(name)'; topics are bots, orders, logs, pnl, prices, intraday, system, admin.logs and models.{id}"
         )
     }
 

@@ -102,7 +102,9 @@ struct WebSocketRoutes {
                     return try await reject(session, outbound, code: error.code, error.message)
                 }
             }
-            if topics.isEmpty { return try await reject(session, outbound, code: "invalid_message", "'topics' is empty") }
+            if topics.isEmpty {
+                return try await reject(session, outbound, code: "invalid_message", "'topics' is empty")
+            }
             var since: Int64?
             if let text = message.since {
                 guard let value = Int64(text), value >= 0 else {
@@ -111,7 +113,9 @@ struct WebSocketRoutes {
                 since = value
             }
             if message.type == "unsubscribe" {
-                guard let subscription = session.subscription else { return try await reply(session, outbound, ack("unsubscribed", [])) }
+                guard let subscription = session.subscription else {
+                    return try await reply(session, outbound, ack("unsubscribed", []))
+                }
                 var interest = subscription.interest
                 interest.topics.subtract(topics)
                 streams.hub.update(subscription, to: interest)
@@ -119,7 +123,8 @@ struct WebSocketRoutes {
             }
             if let subscription = session.subscription {
                 if since != nil {
-                    return try await reject(session, outbound, code: "invalid_message", "'since' is accepted on the first subscribe only")
+                    return try await reject(
+                        session, outbound, code: "invalid_message", "'since' is accepted on the first subscribe only")
                 }
                 var interest = subscription.interest
                 interest.topics.formUnion(topics)
@@ -129,7 +134,8 @@ struct WebSocketRoutes {
                 return try await reply(session, outbound, ack("subscribed", interest.topics))
             }
             let interest = Interest(
-                topics: topics, botIds: message.filters?.botId.map(Set.init), tickers: message.filters?.ticker.map(Set.init))
+                topics: topics, botIds: message.filters?.botId.map(Set.init),
+                tickers: message.filters?.ticker.map(Set.init))
             let subscription: Subscription
             do {
                 subscription = try streams.hub.subscribe(interest, after: since, log: streams.service.store)
@@ -171,7 +177,9 @@ struct WebSocketRoutes {
 
     /// Drains the subscription into the socket. A subscription ended by the hub (slow consumer, shutdown) closes
     /// the socket with the reason, even if a write is stuck on a peer that stopped reading.
-    private func deliver(_ subscription: Subscription, to outbound: WebSocketOutboundWriter, metrics: TransportMetrics) async {
+    private func deliver(_ subscription: Subscription, to outbound: WebSocketOutboundWriter, metrics: TransportMetrics)
+        async
+    {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -179,7 +187,8 @@ struct WebSocketRoutes {
                         for item in try await subscription.next() {
                             switch item {
                             case .event(let shared):
-                                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: shared.json)))
+                                try await outbound.write(
+                                    .custom(WebSocketFrame(fin: true, opcode: .text, data: shared.json)))
                                 metrics.delivered.increment()
                             case .control(let bytes):
                                 try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))

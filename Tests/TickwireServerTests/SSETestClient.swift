@@ -1,0 +1,141 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One Server-Sent Events message as a client parses it (a comment-only block is a heartbeat).
+struct SSEMessage: Equatable {
+    var id: String?
+    var event: String?
+    var data: String?
+    var comment: String?
+}
+
+struct Timeout: Error {}
+
+/// Runs `body` and fails with `Timeout` if it takes longer than `seconds`.
+func within<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            throw Timeout()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// Hands the response parts of one connection to an AsyncStream.
+private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    let continuation: AsyncStream<HTTPClientResponsePart>.Continuation
+    init(_ continuation: AsyncStream<HTTPClientResponsePart>.Continuation) { self.continuation = continuation }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { continuation.yield(unwrapInboundIn(data)) }
+    func channelInactive(context: ChannelHandlerContext) { continuation.finish() }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}
+
+/// A real socket reading an SSE response incrementally (HTTP/1.1, chunked decoding by NIO's client codec).
+final class SSETestClient: @unchecked Sendable {
+    private var iterator: AsyncStream<HTTPClientResponsePart>.AsyncIterator
+    private let channel: any Channel
+    private var pending = ""
+    private(set) var status: HTTPResponseStatus?
+    private(set) var headers: HTTPHeaders = [:]
+
+    private init(channel: any Channel, stream: AsyncStream<HTTPClientResponsePart>) {
+        self.channel = channel
+        self.iterator = stream.makeAsyncIterator()
+    }
+
+    static func connect(port: Int, path: String, headers: [(String, String)] = []) async throws -> SSETestClient {
+        let (stream, continuation) = AsyncStream.makeStream(of: HTTPClientResponsePart.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(continuation))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+        head.headers.add(name: "Host", value: "127.0.0.1")
+        head.headers.add(name: "Accept", value: "text/event-stream")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+        let client = SSETestClient(channel: channel, stream: stream)
+        try await client.readHead()
+        return client
+    }
+
+    private func readHead() async throws {
+        while let part = await iterator.next() {
+            if case .head(let head) = part {
+                status = head.status
+                headers = head.headers
+                return
+            }
+        }
+        throw EndOfStream(pending: "")
+    }
+
+    /// The next message (heartbeats are returned as comments).
+    func next(timeout: Double = 5) async throws -> SSEMessage {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while true {
+            if let range = pending.range(of: "\n\n") {
+                let block = String(pending[..<range.lowerBound])
+                pending = String(pending[range.upperBound...])
+                var message = SSEMessage()
+                for line in block.split(separator: "\n") {
+                    if line.hasPrefix(":") {
+                        message.comment = String(line.dropFirst().drop(while: { $0 == " " }))
+                        continue
+                    }
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    let field = String(parts[0])
+                    let value = parts.count > 1 ? String(parts[1].drop(while: { $0 == " " })) : ""
+                    switch field {
+                    case "id": message.id = value
+                    case "event": message.event = value
+                    case "data": message.data = (message.data.map { $0 + "\n" } ?? "") + value
+                    default: break
+                    }
+                }
+                return message
+            }
+            guard ContinuousClock.now < deadline else { throw Timeout() }
+            // A timer closes the socket at the deadline, which ends the stream: a timeout costs the connection.
+            let channel = self.channel
+            let timer = Task {
+                try await Task.sleep(until: deadline)
+                try? await channel.close()
+            }
+            let part = await iterator.next()
+            timer.cancel()
+            switch part {
+            case .body(let buffer): pending += String(buffer: buffer)
+            case .head: continue
+            case .end, nil:
+                if ContinuousClock.now >= deadline { throw Timeout() }
+                throw EndOfStream(pending: pending)
+            }
+        }
+    }
+
+    /// The next message that is not a heartbeat or the opening comment.
+    func nextEvent(timeout: Double = 5) async throws -> SSEMessage {
+        while true {
+            let message = try await next(timeout: timeout)
+            if message.data != nil || message.event != nil { return message }
+        }
+    }
+
+    struct EndOfStream: Error { var pending: String }
+
+    func close() async {
+        try? await channel.close()
+    }
+}
