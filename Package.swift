@@ -74,6 +74,10 @@ let package = Package(
             dependencies: ["TickwireModel", "TickwireStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
+            name: "TickwireHubTests",
+            dependencies: ["TickwireHub", "TickwireModel", "TickwireStore"]
+        ),
+        .testTarget(
             name: "TickwireServerTests",
             dependencies: [
                 "TickwireServer", "TickwireModel", "TickwireStore", "TickwireHub",

@@ -60,6 +60,17 @@ public final class Subscription: Sendable {
 
     public var interest: Interest { state.withLock { $0.interest } }
 
+    /// A snapshot of the queue's state (tests and diagnostics).
+    public var snapshot: Snapshot {
+        state.withLock { Snapshot(queueCount: $0.queue.count, queuedBytes: $0.queuedBytes, ended: $0.ended) }
+    }
+
+    public struct Snapshot: Sendable {
+        public var queueCount: Int
+        public var queuedBytes: Int
+        public var ended: EndReason?
+    }
+
     /// Everything queued since the last call, waiting until there is something. Throws `EndReason` once the
     /// subscription has ended (queued items are delivered first), or `CancellationError` if the task is cancelled.
     public func next() async throws -> Deque<Item> {
