@@ -142,9 +142,10 @@ struct WebSocketRoutes {
             } catch {
                 throw CloseReason(code: .goingAway, reason: "shutting_down")
             }
+            // The acknowledgement is written before the delivery task starts, so it precedes every replayed and live
+            // event; from then on replies go through the subscription's queue, behind the events already waiting.
+            try await outbound.write(.text(ack("subscribed", topics, head: streams.hub.head)))
             session.subscription = subscription
-            // The acknowledgement goes through the queue, so it precedes the replayed and live events.
-            subscription.enqueueControl(ByteBuffer(string: ack("subscribed", topics, head: streams.hub.head)))
             let metrics = streams.webSocketMetrics
             group.addTask { await deliver(subscription, to: outbound, metrics: metrics) }
         default:

@@ -1,0 +1,118 @@
+import Foundation
+import HummingbirdTesting
+import HummingbirdWSClient
+import HummingbirdWSCompression
+import Logging
+import Synchronization
+import Testing
+import TickwireModel
+
+/// `/api/v1/ws/app` through a real WebSocket client.
+@Suite struct WebSocketTests {
+    static let logger = Logger(label: "ws-test")
+
+    static func json(_ text: String) -> JSONValue {
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
+    }
+
+    /// Connects, sends `messages`, and collects text frames until `done` says so; returns them and the close frame.
+    static func session(
+        port: Int, send messages: [String], deflate: Bool = false,
+        afterFirst: (@Sendable () async throws -> Void)? = nil,
+        until done: @escaping @Sendable ([JSONValue]) -> Bool
+    ) async throws -> (received: [JSONValue], close: WebSocketCloseFrame?) {
+        let received = Mutex<[JSONValue]>([])
+        let close = try await within(10) {
+            try await WebSocketClient.connect(
+                url: "ws://127.0.0.1:\(port)/api/v1/ws/app",
+                configuration: .init(extensions: deflate ? [.perMessageDeflate()] : []), logger: logger
+            ) { inbound, outbound, _ in
+                for message in messages { try await outbound.write(.text(message)) }
+                var first = true
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    let all = received.withLock { list in
+                        list.append(json(text))
+                        return list
+                    }
+                    if first, let afterFirst {
+                        first = false
+                        try await afterFirst()
+                    }
+                    if done(all) {
+                        try await outbound.close(.normalClosure, reason: "done")
+                        return
+                    }
+                }
+            }
+        }
+        return (received.withLock { $0 }, close)
+    }
+
+    @Test func subscribeAcknowledgesThenDeliversEventsInOrder() async throws {
+        try await TestServer.with { client, _ in
+            let port = try #require(client.port)
+            let result = try await Self.session(
+                port: port, send: [#"{"type":"subscribe","topics":["bots","logs"]}"#],
+                afterFirst: {
+                    let botId = try await client.createBot()
+                    try await client.call(
+                        .post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"x"}"#)
+                }, until: { $0.count == 3 })
+            #expect(result.received[0]["type"]?.string == "subscribed")
+            #expect(result.received[0]["topics"]?.array?.count == 2)
+            #expect(result.received[1]["type"]?.string == "bot_created")
+            #expect(result.received[2]["type"]?.string == "log_created")
+            #expect(result.received[2]["data"]?["message"]?.string == "x")
+        }
+    }
+
+    @Test func sinceReplaysMissedEventsWithDeflateNegotiated() async throws {
+        try await TestServer.with { client, _ in
+            let port = try #require(client.port)
+            let botId = try await client.createBot()
+            for index in 0..<3 {
+                try await client.call(
+                    .post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"m\#(index)"}"#)
+            }
+            let result = try await Self.session(
+                port: port, send: [#"{"type":"subscribe","topics":["logs"],"since":"2"}"#], deflate: true,
+                until: { $0.count == 3 })
+            #expect(result.received.map { $0["type"]?.string } == ["subscribed", "log_created", "log_created"])
+            #expect(result.received.dropFirst().map { $0["id"]?.string } == ["3", "4"])
+        }
+    }
+
+    @Test func pingAndMalformedMessagesGetReplies() async throws {
+        try await TestServer.with { client, _ in
+            let result = try await Self.session(
+                port: try #require(client.port),
+                send: [
+                    #"{"type":"ping"}"#, "not json", #"{"type":"dance"}"#, #"{"type":"subscribe","topics":["nope"]}"#,
+                ],
+                until: { $0.count == 4 })
+            #expect(result.received[0]["type"]?.string == "pong")
+            #expect(result.received[1]["code"]?.string == "invalid_message")
+            #expect(result.received[2]["code"]?.string == "unknown_type")
+            #expect(result.received[3]["code"]?.string == "unknown_topic")
+        }
+    }
+
+    @Test func repeatedAbuseClosesWithPolicyViolation() async throws {
+        try await TestServer.with { client, _ in
+            let result = try await Self.session(
+                port: try #require(client.port), send: Array(repeating: "garbage", count: 12), until: { _ in false })
+            #expect(result.received.count == 9)
+            #expect(result.close?.closeCode == .policyViolation)
+            #expect(result.close?.reason == "too_many_errors")
+        }
+    }
+
+    @Test func oversizedFramesCloseWithMessageTooBig() async throws {
+        try await TestServer.with { client, _ in
+            let big = #"{"type":"ping","pad":""# + String(repeating: "x", count: 100_000) + #""}"#
+            let result = try await Self.session(port: try #require(client.port), send: [big], until: { _ in false })
+            #expect(result.close?.closeCode == .messageTooLarge)
+        }
+    }
+}
