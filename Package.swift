@@ -64,6 +64,8 @@ let package = Package(
             dependencies: [
                 "TickwireServer", "TickwireStore", "TickwireHub", "TickwireModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -1,0 +1,299 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// `tickwire bench stream`: N SSE or WebSocket subscribers on one server, events published through the REST API at
+/// a fixed rate; prints publish-to-receive latency percentiles, delivered events/s, lost events and the server's
+/// memory per connection (from /proc, when `--server-pid` is given).
+///
+/// Each published event is an activity log line whose message carries its sequence number and send time
+/// (`bench:SEQ:NANOS`, wall clock, same machine); subscribers scan their socket bytes for it, so the client side costs
+/// little more than a read per batch.
+struct StreamBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream", abstract: "Measure fan-out: subscribers, publish rate, latency, loss, memory.")
+
+    @Option(help: "Server address.") var host = "127.0.0.1"
+    @Option(help: "Server port.") var port = 8080
+    @Option(help: "sse or ws.") var transport = "sse"
+    @Option(help: "Number of subscribers.") var subscribers = 1000
+    @Option(help: "Published events per second.") var rate = 10
+    @Option(help: "Seconds of publishing.") var duration = 10
+    @Option(help: "Server process id, to read its memory before and after connecting.") var serverPid: Int32?
+    @Option(help: "Event-loop threads of the load generator.") var threads = 2
+
+    func run() async throws {
+        guard transport == "sse" || transport == "ws" else { throw ValidationError("transport must be sse or ws") }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let rssBefore = serverPid.flatMap(Self.rss)
+        var handlers: [SubscriberHandler] = []
+        var channels: [any Channel] = []
+        let connected = ManagedAtomicCounter()
+        for index in 0..<subscribers {
+            let handler = SubscriberHandler(transport: transport, host: host, connected: connected)
+            let channel = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                }
+                .connect(host: host, port: port).get()
+            handlers.append(handler)
+            channels.append(channel)
+            if index % 1000 == 999 { print("connected \(index + 1)") }
+        }
+        // Wait until every subscriber has its response head (the subscription exists on the server).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while connected.value < subscribers, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .seconds(1))
+        let rssConnected = serverPid.flatMap(Self.rss)
+        print("subscribers ready: \(connected.value)/\(subscribers)")
+
+        let published = try await Publisher(host: host, port: port, group: group).run(rate: rate, seconds: duration)
+        try await Task.sleep(for: .seconds(2))  // let the tail arrive
+
+        var latencies: [UInt32] = []
+        var received = 0
+        for (handler, channel) in zip(handlers, channels) {
+            let stats = try await channel.eventLoop.submit { (handler.latencies, handler.received) }.get()
+            latencies += stats.0
+            received += stats.1
+            channel.close(promise: nil)
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty
+                ? .nan : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
+        }
+        let expected = published * subscribers
+        print("transport=\(transport) subscribers=\(subscribers) rate=\(rate)/s duration=\(duration)s")
+        print("published=\(published) expected_deliveries=\(expected) received=\(received) lost=\(expected - received)")
+        print(String(format: "delivered_per_s=%.0f", Double(received) / Double(duration)))
+        print(
+            String(
+                format: "latency_ms p50=%.2f p90=%.2f p99=%.2f p99.9=%.2f max=%.2f", percentile(0.5), percentile(0.9),
+                percentile(0.99), percentile(0.999), percentile(1.0)))
+        if let before = rssBefore, let after = rssConnected {
+            print(
+                String(
+                    format: "server_rss_mb before=%.1f connected=%.1f per_connection_kib=%.1f", Double(before) / 1024,
+                    Double(after) / 1024, Double(after - before) / Double(subscribers)))
+        }
+        try await group.shutdownGracefully()
+    }
+
+    /// Resident set size in KiB.
+    static func rss(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        }
+        return nil
+    }
+}
+
+/// A counter shared by event-loop threads.
+final class ManagedAtomicCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+/// One subscriber connection: sends the request (SSE GET, or WebSocket upgrade plus a subscribe frame) and scans
+/// what arrives for `bench:SEQ:NANOS` markers. Touched only on its channel's event loop.
+final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let transport: String
+    let host: String
+    let connected: ManagedAtomicCounter
+    var latencies: [UInt32] = []
+    var received = 0
+    private var headDone = false
+    private var carry: [UInt8] = []
+    static let marker = Array("bench:".utf8)
+
+    init(transport: String, host: String, connected: ManagedAtomicCounter) {
+        self.transport = transport
+        self.host = host
+        self.connected = connected
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let request =
+            transport == "sse"
+            ? "GET /api/v1/stream?topics=logs HTTP/1.1\r\nHost: \(host)\r\nAccept: text/event-stream\r\n\r\n"
+            : "GET /api/v1/ws/app HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        var bytes = carry
+        bytes.append(contentsOf: buffer.readableBytesView)
+        if !headDone {
+            guard let end = Self.find(Array("\r\n\r\n".utf8), in: bytes, from: 0) else {
+                carry = bytes
+                return
+            }
+            headDone = true
+            connected.increment()
+            bytes.removeFirst(end + 4)
+            if transport == "ws" {
+                context.writeAndFlush(
+                    wrapOutboundOut(Self.maskedText(#"{"type":"subscribe","topics":["logs"]}"#)), promise: nil)
+            }
+        }
+        let now = Self.wallNanos()
+        var index = 0
+        var lastComplete = 0
+        while let start = Self.find(Self.marker, in: bytes, from: index) {
+            var cursor = start + Self.marker.count
+            var seq = 0
+            var sent: UInt64 = 0
+            while cursor < bytes.count, bytes[cursor] != UInt8(ascii: ":") {
+                seq = seq * 10 + Int(bytes[cursor] &- 48)
+                cursor += 1
+            }
+            cursor += 1
+            let digitsStart = cursor
+            while cursor < bytes.count, (48...57).contains(bytes[cursor]) {
+                sent = sent * 10 + UInt64(bytes[cursor] - 48)
+                cursor += 1
+            }
+            guard cursor < bytes.count, cursor > digitsStart else { break }  // marker cut by the segment end
+            _ = seq
+            received += 1
+            latencies.append(UInt32(min(UInt64(UInt32.max), now > sent ? (now - sent) / 1000 : 0)))
+            index = cursor
+            lastComplete = cursor
+        }
+        // Keep a tail that may hold the start of a marker split across reads.
+        let keepFrom = max(lastComplete, bytes.count - 64)
+        carry = keepFrom < bytes.count ? Array(bytes[keepFrom...]) : []
+        if let partial = Self.find(Self.marker, in: carry, from: 0) {
+            carry = Array(carry[partial...])
+        } else {
+            carry = Array(carry.suffix(5))
+        }
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        var index = from
+        while index <= haystack.count - needle.count {
+            if haystack[index] == needle[0], Array(haystack[index..<(index + needle.count)]) == needle { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    static func wallNanos() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// A client-to-server text frame (clients must mask; a zero mask keeps the payload readable).
+    static func maskedText(_ text: String) -> ByteBuffer {
+        let payload = Array(text.utf8)
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt8(0x81))
+        buffer.writeInteger(UInt8(0x80 | UInt8(payload.count)))
+        buffer.writeBytes([0, 0, 0, 0])
+        buffer.writeBytes(payload)
+        return buffer
+    }
+}
+
+/// Posts log lines at a fixed rate over a few keep-alive connections.
+struct Publisher {
+    let host: String
+    let port: Int
+    let group: MultiThreadedEventLoopGroup
+
+    func run(rate: Int, seconds: Int) async throws -> Int {
+        let total = rate * seconds
+        let connections = max(1, min(8, rate / 500 + 1))
+        let start = ContinuousClock.now
+        let interval = Duration.nanoseconds(1_000_000_000 / max(rate, 1))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for lane in 0..<connections {
+                tasks.addTask {
+                    let connection = try await PublishConnection.open(host: host, port: port, group: group)
+                    var seq = lane
+                    while seq < total {
+                        try await Task.sleep(until: start + interval * seq)
+                        let body = #"{"level":"INFO","message":"bench:\#(seq):\#(SubscriberHandler.wallNanos())"}"#
+                        try await connection.post(path: "/api/v1/logs", body: body, host: host)
+                        seq += connections
+                    }
+                    connection.close()
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        return total
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection sending a request and waiting for the complete response head.
+final class PublishConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    private var pending: CheckedContinuation<Void, any Error>?
+    private var buffer: [UInt8] = []
+    private var channel: (any Channel)?
+
+    static func open(host: String, port: Int, group: MultiThreadedEventLoopGroup) async throws -> PublishConnection {
+        let connection = PublishConnection()
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(connection) }
+            }
+            .connect(host: host, port: port).get()
+        connection.channel = channel
+        return connection
+    }
+
+    func post(path: String, body: String, host: String) async throws {
+        guard let channel else { return }
+        let request =
+            "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            channel.eventLoop.execute {
+                self.pending = continuation
+                channel.writeAndFlush(ByteBuffer(string: request), promise: nil)
+            }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        buffer.append(contentsOf: unwrapInboundIn(data).readableBytesView)
+        // Responses are small JSON bodies with Content-Length; one response per request.
+        guard let headEnd = SubscriberHandler.find(Array("\r\n\r\n".utf8), in: buffer, from: 0) else { return }
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self).lowercased()
+        let length =
+            head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        guard buffer.count >= headEnd + 4 + length else { return }
+        buffer.removeFirst(headEnd + 4 + length)
+        let continuation = pending
+        pending = nil
+        if head.hasPrefix("http/1.1 201") {
+            continuation?.resume()
+        } else {
+            continuation?.resume(throwing: ValidationError("publish failed: \(head.prefix(80))"))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pending?.resume(throwing: ValidationError("publish connection closed"))
+        pending = nil
+    }
+
+    func close() { channel?.close(promise: nil) }
+}
