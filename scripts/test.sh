@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need, builds once, runs the Swift tests,
-# then runs schemathesis against a live server built in the same step.
+# then runs schemathesis and the Autobahn WebSocket suite (fast groups) against live servers built in the same step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,9 +55,13 @@ schemathesis run "http://127.0.0.1:$port/api/v1/openapi.yaml" --url "http://127.
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "the server died during the schemathesis run:"; tail -50 "$workdir/server.log"; status=1
 fi
-# One closing line for the whole suite: the Swift tests plus the schemathesis run counted as one.
-if [ "$status" -ne 0 ]; then
-  echo "tickwire: ${swift_tests:-0} passed, 1 failed"
-  exit "$status"
-fi
-echo "tickwire: $(( ${swift_tests:-0} + 1 )) passed, 0 failed"
+
+# --- WebSocket conformance (Autobahn fast groups) ---------------------------------------------------------------
+log "autobahn (fast groups)"
+autobahn_status=0
+scripts/autobahn.sh "$(swift build --show-bin-path)/tickwire" || autobahn_status=$?
+
+# One closing line for the whole suite: the Swift tests plus schemathesis and Autobahn counted as one each.
+failed=$(( (status != 0) + (autobahn_status != 0) ))
+echo "tickwire: $(( ${swift_tests:-0} + 2 - failed )) passed, $failed failed"
+[ "$failed" -eq 0 ] || exit 1

@@ -24,12 +24,16 @@ public struct ServerConfiguration: Sendable {
     public var hub: HubConfiguration
     /// Serve `/api/v1/ws/echo` (for the WebSocket conformance suite).
     public var webSocketEcho: Bool
+    /// Largest WebSocket frame a client may send; larger ones close the socket with 1009. Client messages are small
+    /// JSON commands, so 64 KiB is plenty; the conformance run raises it to the 16 MiB its cases send.
+    public var webSocketMaxFrameSize: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
         heartbeatInterval: Duration = .seconds(15), webSocketPingInterval: Duration = .seconds(25),
         bundleInterval: Duration = .milliseconds(250), retentionAge: Duration = .seconds(7 * 86400),
-        retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false
+        retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false,
+        webSocketMaxFrameSize: Int = 64 << 10
     ) {
         self.host = host
         self.port = port
@@ -41,6 +45,7 @@ public struct ServerConfiguration: Sendable {
         self.retentionCount = retentionCount
         self.hub = hub
         self.webSocketEcho = webSocketEcho
+        self.webSocketMaxFrameSize = webSocketMaxFrameSize
     }
 }
 
@@ -93,14 +98,15 @@ public func buildApplication(
     let router = try buildRouter(streams: streams, configuration: configuration)
 
     let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-    WebSocketRoutes(streams: streams).register(on: webSocketRouter, echo: configuration.webSocketEcho)
+    WebSocketRoutes(streams: streams, maxMessageSize: configuration.webSocketMaxFrameSize).register(
+        on: webSocketRouter, echo: configuration.webSocketEcho)
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(
             webSocketRouter: webSocketRouter,
             configuration: .init(
                 ws: .init(
-                    maxFrameSize: WebSocketRoutes.maxMessageSize,
+                    maxFrameSize: configuration.webSocketMaxFrameSize,
                     extensions: [.perMessageDeflate(minFrameSizeToCompress: 256)],
                     autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
                     validateUTF8: true))),

@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between SSE heartbeat comments on idle streams (default 15).")
     var heartbeat: Int?
 
-    @Flag(help: "Serve the WebSocket echo endpoint /api/v1/ws/echo (conformance tests only).")
+    @Flag(help: "Serve the WebSocket echo endpoint /api/v1/ws/echo and accept 16 MiB frames (conformance tests only).")
     var webSocketEcho = false
 
     func run() async throws {
@@ -53,7 +53,8 @@ struct Serve: AsyncParsableCommand {
             service: service, hub: hub,
             configuration: ServerConfiguration(
                 host: settings.host, port: settings.port, maxBodySize: settings.maxBodySize,
-                heartbeatInterval: .seconds(heartbeat ?? 15), webSocketEcho: webSocketEcho),
+                heartbeatInterval: .seconds(heartbeat ?? 15), webSocketEcho: webSocketEcho,
+                webSocketMaxFrameSize: webSocketEcho ? 16 << 20 : 64 << 10),
             logger: logger)
         logger.info(
             "Tickwire listening",

@@ -14,10 +14,10 @@ import TickwireModel
 /// `{"type":"error","code":...,"message":...}`. Ten bad messages close the socket with 1008 `too_many_errors`;
 /// a subscriber that falls behind is closed with 1008 `slow_consumer` and can resume with `since`.
 struct WebSocketRoutes {
-    static let maxMessageSize = 64 << 10
     static let maxErrors = 10
 
     let streams: Streams
+    let maxMessageSize: Int
 
     func register(on router: Router<BasicWebSocketRequestContext>, echo: Bool) {
         router.ws("api/v1/ws/app") { inbound, outbound, context in
@@ -64,7 +64,7 @@ struct WebSocketRoutes {
         let session = Session()
         await withTaskGroup(of: Void.self) { group in
             do {
-                for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
+                for try await message in inbound.messages(maxSize: maxMessageSize) {
                     guard case .text(let text) = message else {
                         try await reject(session, outbound, code: "invalid_message", "send JSON text frames")
                         continue
