@@ -13,8 +13,9 @@ import TickwireModel
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let path: String
-    private let publisher = Mutex<any EventPublisher>(DiscardingPublisher())
+    private let publisher = PublisherSlot()
     private let checkpointer: WALCheckpointer
+    private let commands: GroupCommit
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -30,17 +31,21 @@ public final class SQLiteStore: Store {
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator.migrate(pool)
-        self.checkpointer = try WALCheckpointer(path: path)
+        let checkpointer = try WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
+        let publisher = self.publisher
+        self.commands = GroupCommit(
+            pool: pool, publisher: { publisher.current }, onCommit: { checkpointer.noteCommit() })
     }
 
     public func publishCommits(to publisher: any EventPublisher) {
-        self.publisher.withLock { $0 = publisher }
+        self.publisher.current = publisher
     }
 
     // MARK: - Bots
 
     public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
-        try await pool.write { db in
+        try await commands.run { db in
             try db.execute(
                 sql: """
                     INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at)
@@ -70,7 +75,7 @@ public final class SQLiteStore: Store {
     }
 
     public func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot> {
-        try await pool.write { db in
+        try await commands.run { db in
             let current = try Self.fetchBot(id: id, in: db)
             let bot = patch.applied(to: current, at: now)
             if bot.ticker != current.ticker || bot.exchange != current.exchange {
@@ -95,7 +100,7 @@ public final class SQLiteStore: Store {
     }
 
     public func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot> {
-        try await pool.write { db in
+        try await commands.run { db in
             var bot = try Self.fetchBot(id: id, in: db)
             bot.status = bot.status.toggled
             bot.updatedAt = now
@@ -107,7 +112,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
-        try await pool.write { db in
+        try await commands.run { db in
             try db.execute(sql: "DELETE FROM bots WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw StoreError.notFound(entity: "bot", id: String(id)) }
             return Committed(id, events: try self.append([.botDeleted(id: id)], at: now, in: db))
@@ -117,7 +122,7 @@ public final class SQLiteStore: Store {
     // MARK: - Orders
 
     public func createOrder(botId: Int64, _ new: NewOrder, at now: Timestamp) async throws -> Committed<Order> {
-        try await pool.write { db in
+        try await commands.run { db in
             guard
                 try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?"), arguments: [botId])
                     != nil
@@ -149,7 +154,7 @@ public final class SQLiteStore: Store {
     }
 
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
-        try await pool.write { db in
+        try await commands.run { db in
             let current = try Self.fetchOrder(id: id, in: db)
             let transition: OrderTransition
             do {
@@ -193,7 +198,7 @@ public final class SQLiteStore: Store {
     // MARK: - Activity logs
 
     public func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]> {
-        try await pool.write { db in
+        try await commands.run { db in
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?")
             for botId in Set(logs.compactMap(\.botId)) {
                 guard try Bool.fetchOne(exists, arguments: [botId]) != nil else {
@@ -224,7 +229,7 @@ public final class SQLiteStore: Store {
     // MARK: - Prices
 
     public func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]> {
-        try await pool.write { db in
+        try await commands.run { db in
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO prices (ticker, exchange, price, timestamp) VALUES (?, ?, ?, ?)
@@ -366,7 +371,7 @@ public final class SQLiteStore: Store {
     }
 
     public func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]> {
-        try await pool.write { db in
+        try await commands.run { db in
             let events = try self.append(drafts, at: now, in: db)
             return Committed(events, events: events)
         }
@@ -407,7 +412,7 @@ public final class SQLiteStore: Store {
 
     // MARK: - Helpers (run inside a transaction)
 
-    /// Appends the events of the running transaction and hands them to the publisher once it commits.
+    /// Appends events to the log in the running command's savepoint; `GroupCommit` publishes them on commit.
     func append(_ drafts: [EventDraft], at now: Timestamp, in db: Database) throws -> [Event] {
         let insert = try db.cachedStatement(
             sql: "INSERT INTO events (topic, type, timestamp, bot_id, ticker, data) VALUES (?, ?, ?, ?, ?, ?)")
@@ -417,12 +422,6 @@ public final class SQLiteStore: Store {
             ])
             return Event(id: db.lastInsertedRowID, timestamp: now, draft: draft)
         }
-        let publisher = self.publisher.withLock { $0 }
-        let checkpointer = self.checkpointer
-        db.afterNextTransaction(onCommit: { _ in
-            publisher.publish(events)
-            checkpointer.noteCommit()
-        })
         return events
     }
 
@@ -487,5 +486,14 @@ public final class SQLiteStore: Store {
             }
             return Page(items: items, nextCursor: next)
         }
+    }
+}
+
+/// Where committed events go; set once before serving, read on every commit.
+final class PublisherSlot: Sendable {
+    private let value = Mutex<any EventPublisher>(DiscardingPublisher())
+    var current: any EventPublisher {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

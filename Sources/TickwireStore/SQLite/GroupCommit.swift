@@ -1,0 +1,109 @@
+import GRDB
+import Synchronization
+import TickwireModel
+
+/// Runs store commands in shared write transactions: while one transaction is being written, the commands that arrive
+/// queue up, and the next transaction runs them all, each in its own savepoint.
+///
+/// A command that throws rolls back its savepoint only and fails alone; the others commit together. The events of
+/// the commands that succeeded are handed to the publisher from the commit hook, in command order (which is id
+/// order), and their callers resume only once the transaction has committed. One commit (one WAL append and its
+/// bookkeeping) then serves many commands, which is what lifts write throughput under concurrency.
+final class GroupCommit: Sendable {
+    /// One queued command. `run` executes it inside the shared transaction and keeps its outcome; `finish` resumes
+    /// the caller exactly once: with the outcome after the commit, or with the transaction's error.
+    private final class Job: Sendable {
+        let run: @Sendable (Database) -> [Event]
+        let finish: @Sendable ((any Error)?) -> Void
+
+        init(run: @escaping @Sendable (Database) -> [Event], finish: @escaping @Sendable ((any Error)?) -> Void) {
+            self.run = run
+            self.finish = finish
+        }
+    }
+
+    private struct State {
+        var jobs: [Job] = []
+        var draining = false
+    }
+
+    private let pool: DatabasePool
+    private let publisher: @Sendable () -> any EventPublisher
+    private let onCommit: @Sendable () -> Void
+    private let state = Mutex(State())
+
+    init(
+        pool: DatabasePool, publisher: @escaping @Sendable () -> any EventPublisher,
+        onCommit: @escaping @Sendable () -> Void
+    ) {
+        self.pool = pool
+        self.publisher = publisher
+        self.onCommit = onCommit
+    }
+
+    func run<Value: Sendable>(
+        _ command: @escaping @Sendable (Database) throws -> Committed<Value>
+    ) async throws -> Committed<Value> {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Committed<Value>, any Error>) in
+            let outcome = Mutex<Result<Committed<Value>, any Error>?>(nil)
+            let job = Job(
+                run: { db in
+                    var result: Result<Committed<Value>, any Error> = .failure(CancellationError())
+                    do {
+                        try db.inSavepoint {
+                            result = .success(try command(db))
+                            return .commit
+                        }
+                    } catch {
+                        result = .failure(error)
+                    }
+                    outcome.withLock { $0 = result }
+                    return (try? result.get())?.events ?? []
+                },
+                finish: { transactionError in
+                    if let transactionError {
+                        continuation.resume(throwing: transactionError)
+                    } else {
+                        continuation.resume(with: outcome.withLock { $0 } ?? .failure(CancellationError()))
+                    }
+                })
+            let startDrain = state.withLock { state -> Bool in
+                state.jobs.append(job)
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if startDrain { Task { await drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let jobs = state.withLock { state -> [Job] in
+                defer { state.jobs = [] }
+                if state.jobs.isEmpty { state.draining = false }
+                return state.jobs
+            }
+            if jobs.isEmpty { return }
+            let publisher = self.publisher()
+            let onCommit = self.onCommit
+            do {
+                try await pool.write { db in
+                    var collected: [Event] = []
+                    for job in jobs { collected += job.run(db) }
+                    let events = collected
+                    if !events.isEmpty {
+                        db.afterNextTransaction(onCommit: { _ in
+                            publisher.publish(events)
+                            onCommit()
+                        })
+                    }
+                }
+                for job in jobs { job.finish(nil) }
+            } catch {
+                // The transaction itself failed (begin or commit, database gone): nothing of it was written.
+                for job in jobs { job.finish(error) }
+            }
+        }
+    }
+}
