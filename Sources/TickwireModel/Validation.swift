@@ -35,7 +35,8 @@ enum Check {
 }
 
 extension String {
-    var trimmingWhitespace: Substring {
+    /// The string without leading and trailing whitespace (Unicode's definition).
+    public var trimmingWhitespace: Substring {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })

@@ -15,59 +15,55 @@ public struct TradingService: Sendable {
 
     public var now: Timestamp { clock() }
 
-    private func commit<Value>(_ committed: Committed<Value>) -> Value {
-        committed.value
-    }
-
     // MARK: Bots
 
     public func createBot(_ new: NewBot) async throws -> Bot {
         try new.validate()
-        return commit(try await store.createBot(new, at: clock()))
+        return try await store.createBot(new, at: clock()).value
     }
 
     public func updateBot(id: Int64, _ patch: BotPatch) async throws -> Bot {
         try patch.validate()
-        return commit(try await store.updateBot(id: id, patch, at: clock()))
+        return try await store.updateBot(id: id, patch, at: clock()).value
     }
 
     public func toggleBot(id: Int64) async throws -> Bot {
-        commit(try await store.toggleBot(id: id, at: clock()))
+        try await store.toggleBot(id: id, at: clock()).value
     }
 
     public func deleteBot(id: Int64) async throws {
-        _ = commit(try await store.deleteBot(id: id, at: clock()))
+        _ = try await store.deleteBot(id: id, at: clock())
     }
 
     // MARK: Orders
 
     public func placeOrder(botId: Int64, _ new: NewOrder) async throws -> Order {
         try new.validate()
-        return commit(try await store.createOrder(botId: botId, new, at: clock()))
+        return try await store.createOrder(botId: botId, new, at: clock()).value
     }
 
     public func updateOrder(id: Int64, _ patch: OrderPatch) async throws -> Order {
         try patch.validate()
-        return commit(try await store.updateOrder(id: id, patch, at: clock()))
+        return try await store.updateOrder(id: id, patch, at: clock()).value
     }
 
     // MARK: Logs and prices
 
     public func appendLogs(_ logs: [NewLog]) async throws -> [ActivityLog] {
         try Self.validateBatch(logs) { (log) throws(ValidationError) in try log.validate() }
-        return commit(try await store.appendLogs(logs, at: clock()))
+        return try await store.appendLogs(logs, at: clock()).value
     }
 
     public func recordPrices(_ prices: [NewPrice]) async throws -> [Price] {
         try Self.validateBatch(prices) { (price) throws(ValidationError) in try price.validate() }
-        return commit(try await store.recordPrices(prices, at: clock()))
+        return try await store.recordPrices(prices, at: clock()).value
     }
 
     // MARK: Events that change no other data
 
     public func publishEvents(_ events: [NewEvent]) async throws -> [Event] {
         try Self.validateBatch(events) { (event) throws(ValidationError) in try event.validate() }
-        return commit(try await store.appendEvents(events.map(\.draft), at: clock()))
+        return try await store.appendEvents(events.map(\.draft), at: clock()).value
     }
 
     /// Validates every item before anything is written; in a batch the error names the item (`[3].price`).

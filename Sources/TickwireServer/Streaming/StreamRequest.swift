@@ -12,15 +12,13 @@ struct StreamRequest {
     /// The last event the client has seen: replay everything after it.
     var lastEventId: Int64?
 
-    init(_ request: Request, defaultTopics: Set<Topic>? = nil) throws(APIError) {
+    init(_ request: Request) throws(APIError) {
         let query = QueryParameters(request)
         var topics: Set<Topic> = []
         if let list = try query.string("topics") {
             for name in list.split(separator: ",", omittingEmptySubsequences: false) {
-                topics.insert(try Self.topic(String(name.trimmingWhitespace)))
+                topics.insert(try Self.topic(String(String(name).trimmingWhitespace)))
             }
-        } else if let defaultTopics {
-            topics = defaultTopics
         } else {
             throw .invalidParameter("topics", "is required, for example topics=bots,orders,logs")
         }
@@ -45,7 +43,7 @@ struct StreamRequest {
         guard let list else { return nil }
         var ids: Set<Int64> = []
         for text in list.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let id = Int64(text.trimmingWhitespace), id > 0 else {
+            guard let id = Int64(String(text).trimmingWhitespace), id > 0 else {
                 throw .invalidParameter("bot_id", "must be a comma-separated list of positive integers")
             }
             ids.insert(id)
@@ -55,7 +53,7 @@ struct StreamRequest {
 
     static func tickers(_ list: String?) throws(APIError) -> Set<String>? {
         guard let list else { return nil }
-        let tickers = list.split(separator: ",").map { String($0.trimmingWhitespace) }.filter { !$0.isEmpty }
+        let tickers = list.split(separator: ",").map { String(String($0).trimmingWhitespace) }.filter { !$0.isEmpty }
         guard !tickers.isEmpty else { throw .invalidParameter("ticker", "must list at least one ticker") }
         return Set(tickers)
     }
@@ -65,7 +63,7 @@ struct StreamRequest {
         var text = request.headers[.lastEventID]
         if text == nil { text = try query.string("last_event_id") }
         guard let text else { return nil }
-        guard let id = Int64(Substring(text).trimmingWhitespace), id >= 0 else {
+        guard let id = Int64(text.trimmingWhitespace), id >= 0 else {
             throw .invalidParameter("last_event_id", "must be an event id this server sent, got '\(text)'")
         }
         return id
@@ -75,12 +73,4 @@ struct StreamRequest {
 extension HTTPField.Name {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
     static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
-}
-
-extension Substring {
-    var trimmingWhitespace: Substring {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace })
-        else { return "" }
-        return self[first...last]
-    }
 }
