@@ -83,8 +83,10 @@ public final class Hub: EventPublisher {
     ///   - position: the last event id the client has seen; `nil` for live events only. Events after it are
     ///     replayed first. A position ahead of the log yields a `reset` item.
     ///   - log: where events older than the in-memory history are read from.
+    ///   - holder: the credentials the subscriber authenticated with, so that their expiry or revocation can end it.
     public func subscribe(
-        _ interest: Interest, after position: Int64? = nil, log: (any EventLogReader)? = nil
+        _ interest: Interest, after position: Int64? = nil, log: (any EventLogReader)? = nil,
+        holder: StreamHolder? = nil
     ) throws(Subscription.EndReason) -> Subscription {
         let subscription = try state.withLock { state throws(Subscription.EndReason) -> Subscription in
             guard !state.closed else { throw .shuttingDown }
@@ -93,7 +95,7 @@ public final class Hub: EventPublisher {
             let head = state.head
             let start = position.map { min($0, head) } ?? head
             let subscription = Subscription(
-                id: id, interest: interest, after: start, hub: self, log: log, limits: configuration)
+                id: id, interest: interest, after: start, hub: self, log: log, holder: holder, limits: configuration)
             state.all[id] = subscription
             for (topic, filtered) in interest.routes {
                 state.byTopic[topic, default: [:]][id] = Entry(subscription: subscription, filtered: filtered)
@@ -135,6 +137,19 @@ public final class Hub: EventPublisher {
     func remove(_ subscription: Subscription) {
         let removed = state.withLock { state in Self.unregister(subscription, in: &state) }
         if removed { metrics.subscribers.decrement() }
+    }
+
+    /// Ends the subscriptions whose holder matches (credentials revoked or expired); returns how many.
+    @discardableResult
+    public func end(where matches: (StreamHolder) -> Bool, reason: Subscription.EndReason) -> Int {
+        let ended = state.withLock { state in
+            let ended = state.all.values.filter { subscription in subscription.holder.map(matches) ?? false }
+            for subscription in ended { Self.unregister(subscription, in: &state) }
+            return ended
+        }
+        for subscription in ended { subscription.end(reason) }
+        metrics.subscribers.decrement(by: Double(ended.count))
+        return ended.count
     }
 
     /// Ends every subscription (graceful shutdown) and refuses new ones.

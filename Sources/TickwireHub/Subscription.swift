@@ -25,6 +25,10 @@ public final class Subscription: Sendable {
         case slowConsumer = "slow_consumer"
         case closed = "closed"
         case shuttingDown = "shutting_down"
+        /// The token the stream was opened with expired: reconnect with a fresh one and resume.
+        case authExpired = "auth_expired"
+        /// The session or key was revoked, or the user disabled.
+        case revoked = "revoked"
     }
 
     struct State {
@@ -39,6 +43,8 @@ public final class Subscription: Sendable {
     }
 
     public let id: Int
+    /// Who opened it, if the server authenticates streams.
+    public let holder: StreamHolder?
     let state: Mutex<State>
     let limits: HubConfiguration
     private let hub: Hub
@@ -48,9 +54,10 @@ public final class Subscription: Sendable {
 
     init(
         id: Int, interest: Interest, after position: Int64, hub: Hub, log: (any EventLogReader)?,
-        limits: HubConfiguration
+        holder: StreamHolder?, limits: HubConfiguration
     ) {
         self.id = id
+        self.holder = holder
         self.hub = hub
         self.log = log
         self.limits = limits

@@ -73,10 +73,13 @@ public struct LogFilter: Sendable, Equatable {
     public var botId: Int64?
     public var level: LogLevel?
     public var since: Timestamp?
+    /// Only log lines of this user's bots.
+    public var ownerId: Int64?
 
-    public init(botId: Int64? = nil, level: LogLevel? = nil, since: Timestamp? = nil) {
+    public init(botId: Int64? = nil, level: LogLevel? = nil, since: Timestamp? = nil, ownerId: Int64? = nil) {
         self.botId = botId
         self.level = level
         self.since = since
+        self.ownerId = ownerId
     }
 }

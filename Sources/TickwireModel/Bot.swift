@@ -19,10 +19,12 @@ public struct Bot: Codable, Sendable, Equatable {
     public var status: BotStatus
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
+    /// The user the bot belongs to; only they (and admins) see it, its orders, logs and PnL.
+    public var ownerId: Int64?
 
     public init(
         id: Int64, name: String, ticker: String, exchange: String, strategy: String, config: [String: JSONValue],
-        status: BotStatus, createdAt: Timestamp, updatedAt: Timestamp
+        status: BotStatus, createdAt: Timestamp, updatedAt: Timestamp, ownerId: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -33,12 +35,14 @@ public struct Bot: Codable, Sendable, Equatable {
         self.status = status
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.ownerId = ownerId
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, ticker, exchange, strategy, config, status
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case ownerId = "owner_id"
     }
 }
 
@@ -50,10 +54,12 @@ public struct NewBot: Codable, Sendable, Equatable {
     public var strategy: String
     public var config: [String: JSONValue]?
     public var status: BotStatus?
+    /// Set by the service from the caller (an admin may name another user).
+    public var ownerId: Int64?
 
     public init(
         name: String, ticker: String, exchange: String, strategy: String, config: [String: JSONValue]? = nil,
-        status: BotStatus? = nil
+        status: BotStatus? = nil, ownerId: Int64? = nil
     ) {
         self.name = name
         self.ticker = ticker
@@ -61,6 +67,12 @@ public struct NewBot: Codable, Sendable, Equatable {
         self.strategy = strategy
         self.config = config
         self.status = status
+        self.ownerId = ownerId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, ticker, exchange, strategy, config, status
+        case ownerId = "owner_id"
     }
 
     public func validate() throws(ValidationError) {
@@ -120,10 +132,13 @@ public struct BotFilter: Sendable, Equatable {
     public var status: BotStatus?
     public var exchange: String?
     public var ticker: String?
+    /// Only this user's bots (set by the service for every caller who is not an admin).
+    public var ownerId: Int64?
 
-    public init(status: BotStatus? = nil, exchange: String? = nil, ticker: String? = nil) {
+    public init(status: BotStatus? = nil, exchange: String? = nil, ticker: String? = nil, ownerId: Int64? = nil) {
         self.status = status
         self.exchange = exchange
         self.ticker = ticker
+        self.ownerId = ownerId
     }
 }

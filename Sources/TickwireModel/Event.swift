@@ -48,9 +48,21 @@ public struct Topic: RawRepresentable, Hashable, Sendable, Codable, CustomString
     public static let intraday = Topic(rawValue: "intraday")
     /// Every activity log line, unfiltered: the admin console's feed (seed 000's `/events/admin/logs`).
     public static let adminLogs = Topic(rawValue: "admin.logs")
+    /// Credentials revoked (logout, key revoked, user disabled): read by the server to close the streams they opened.
+    /// Never offered to clients.
+    public static let auth = Topic(rawValue: "auth")
 
     /// One trading model's session events (seed 004's `/api/trading/stream/{model_id}`).
     public static func model(_ id: Int64) -> Topic { Topic(rawValue: "models.\(id)") }
+
+    /// Topics whose events are about one bot: they carry its id and belong to its owner.
+    public static let botScoped: Set<Topic> = [.bots, .orders, .logs, .pnl]
+
+    /// The trading model of a `models.{id}` topic.
+    public var modelId: Int64? {
+        guard rawValue.hasPrefix("models.") else { return nil }
+        return Int64(rawValue.dropFirst("models.".count))
+    }
 
     /// Whether `name` can be a topic or type: 1-64 of `a-z`, `0-9`, `_`, `.`; such names need no JSON escaping.
     public static func isValidName(_ name: String) -> Bool {
@@ -72,13 +84,19 @@ public struct EventDraft: Sendable, Equatable {
     /// Routing keys that let a subscriber narrow a topic (one bot's orders, one ticker's prices).
     public var botId: Int64?
     public var ticker: String?
+    /// The user the event belongs to; left nil, the store fills it in from the bot or trading model it is about.
+    /// Events without an owner (prices, intraday, system) are for everyone.
+    public var ownerId: Int64?
 
-    public init(topic: Topic, type: EventType, data: String, botId: Int64? = nil, ticker: String? = nil) {
+    public init(
+        topic: Topic, type: EventType, data: String, botId: Int64? = nil, ticker: String? = nil, ownerId: Int64? = nil
+    ) {
         self.topic = topic
         self.type = type
         self.data = data
         self.botId = botId
         self.ticker = ticker
+        self.ownerId = ownerId
     }
 }
 
@@ -91,6 +109,7 @@ public struct Event: Sendable, Equatable {
     public var data: String
     public var botId: Int64?
     public var ticker: String?
+    public var ownerId: Int64?
 
     public init(id: Int64, timestamp: Timestamp, draft: EventDraft) {
         self.id = id
@@ -100,6 +119,7 @@ public struct Event: Sendable, Equatable {
         self.data = draft.data
         self.botId = draft.botId
         self.ticker = draft.ticker
+        self.ownerId = draft.ownerId
     }
 
     /// `{"id": "...", "topic": "...", "type": "...", "timestamp": "...", "data": {...}}`.
@@ -131,15 +151,17 @@ public enum JSONCoding {
 
 extension EventDraft {
     public static func botCreated(_ bot: Bot) -> EventDraft {
-        EventDraft(topic: .bots, type: .botCreated, data: JSONCoding.encodeToString(bot), botId: bot.id)
+        EventDraft(
+            topic: .bots, type: .botCreated, data: JSONCoding.encodeToString(bot), botId: bot.id, ownerId: bot.ownerId)
     }
 
     public static func botUpdated(_ bot: Bot) -> EventDraft {
-        EventDraft(topic: .bots, type: .botUpdated, data: JSONCoding.encodeToString(bot), botId: bot.id)
+        EventDraft(
+            topic: .bots, type: .botUpdated, data: JSONCoding.encodeToString(bot), botId: bot.id, ownerId: bot.ownerId)
     }
 
-    public static func botDeleted(id: Int64) -> EventDraft {
-        EventDraft(topic: .bots, type: .botDeleted, data: "{\"id\":\(id)}", botId: id)
+    public static func botDeleted(id: Int64, ownerId: Int64?) -> EventDraft {
+        EventDraft(topic: .bots, type: .botDeleted, data: "{\"id\":\(id)}", botId: id, ownerId: ownerId)
     }
 
     public static func orderUpdate(_ order: Order) -> EventDraft {

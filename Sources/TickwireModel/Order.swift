@@ -222,9 +222,12 @@ extension Order {
 public struct OrderFilter: Sendable, Equatable {
     public var botId: Int64?
     public var status: OrderStatus?
+    /// Only orders of this user's bots.
+    public var ownerId: Int64?
 
-    public init(botId: Int64? = nil, status: OrderStatus? = nil) {
+    public init(botId: Int64? = nil, status: OrderStatus? = nil, ownerId: Int64? = nil) {
         self.botId = botId
         self.status = status
+        self.ownerId = ownerId
     }
 }

@@ -60,3 +60,16 @@ extension ClosedSet {
         return value
     }
 }
+
+/// The caller is known but may not do this (HTTP 403). Used where the thing exists for them but the action is not
+/// theirs to take (an API key without the `write` scope, a user publishing a system event). Someone else's data
+/// answers 404 instead, so its existence does not leak.
+public struct AccessDenied: Error, Sendable, Equatable {
+    public var code: String
+    public var message: String
+
+    public init(_ code: String = "forbidden", _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}

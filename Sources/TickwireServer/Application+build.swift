@@ -27,13 +27,14 @@ public struct ServerConfiguration: Sendable {
     /// Largest WebSocket frame a client may send; larger ones close the socket with 1009. Client messages are small
     /// JSON commands, so 64 KiB is plenty; the conformance run raises it to the 16 MiB its cases send.
     public var webSocketMaxFrameSize: Int
+    public var auth: AuthConfiguration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
         heartbeatInterval: Duration = .seconds(15), webSocketPingInterval: Duration = .seconds(25),
         bundleInterval: Duration = .milliseconds(250), retentionAge: Duration = .seconds(7 * 86400),
         retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false,
-        webSocketMaxFrameSize: Int = 64 << 10
+        webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init()
     ) {
         self.host = host
         self.port = port
@@ -46,45 +47,70 @@ public struct ServerConfiguration: Sendable {
         self.hub = hub
         self.webSocketEcho = webSocketEcho
         self.webSocketMaxFrameSize = webSocketMaxFrameSize
+        self.auth = auth
     }
 }
 
-/// The router with every route and middleware. Tests drive it directly; `buildApplication` serves it.
-public func buildRouter(service: TradingService, hub: Hub, configuration: ServerConfiguration) throws
-    -> Router<TickwireRequestContext>
-{
-    try buildRouter(
-        streams: Streams(hub: hub, service: service, botsPage: BotsPageView()), configuration: configuration)
+/// What the routes share: the write path, accounts, the hub and the token issuer.
+struct Components {
+    let streams: Streams
+    let auth: Auth
+
+    init(service: TradingService, hub: Hub, configuration: ServerConfiguration) async throws {
+        let accounts = AccountService(
+            store: service.store, clock: { service.now }, bcryptCost: configuration.auth.bcryptCost)
+        let tokens = try await TokenIssuer.make(
+            configuration: configuration.auth, accounts: accounts, clock: { service.now })
+        streams = Streams(hub: hub, service: service, botsPage: BotsPageView())
+        auth = Auth(accounts: accounts, tokens: tokens, configuration: configuration.auth)
+    }
 }
 
-func buildRouter(streams: Streams, configuration: ServerConfiguration) throws -> Router<TickwireRequestContext> {
+func buildRouter(_ components: Components, configuration: ServerConfiguration) throws -> Router<TickwireRequestContext> {
     let router = Router(context: TickwireRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: APIHeadersMiddleware())
+    if !configuration.auth.corsAllowedOrigins.isEmpty {
+        router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.auth.corsAllowedOrigins)))
+    }
     router.add(middleware: CompressionMiddleware())
-    try registerRoutes(on: router, streams: streams, configuration: configuration)
+    router.add(middleware: Authenticator(auth: components.auth))
+    try registerRoutes(on: router, components, configuration: configuration)
     router.addMethodNotAllowedResponders()
     return router
 }
 
 /// Every documented route; `openapi.yaml` lists exactly these (a test compares the two).
+///
+/// Public: health, readiness, the OpenAPI document, login, refresh, logout. Everything else needs credentials;
+/// stream routes also take stream tokens.
 func registerRoutes(
-    on router: Router<TickwireRequestContext>, streams: Streams, configuration: ServerConfiguration
+    on router: Router<TickwireRequestContext>, _ components: Components, configuration: ServerConfiguration
 ) throws {
+    let streams = components.streams
+    let auth = components.auth
     let service = streams.service
+    let limit = configuration.maxBodySize
     HealthRoutes(store: service.store).register(on: router)
-    SeedStreamRoutes(streams: streams, bundleInterval: configuration.bundleInterval).register(on: router)
+    let seedStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
+    SeedStreamRoutes(streams: streams, bundleInterval: configuration.bundleInterval).register(on: seedStreams)
 
     let api = router.group("api/v1")
-    let limit = configuration.maxBodySize
-    BotsPageRoute(service: service, view: streams.botsPage).register(on: api)
-    BotRoutes(service: service, bodyLimit: limit).register(on: api)
-    OrderRoutes(service: service, bodyLimit: limit).register(on: api)
-    LogRoutes(service: service, bodyLimit: limit).register(on: api)
-    PriceRoutes(service: service, bodyLimit: limit).register(on: api)
-    EventRoutes(service: service, bodyLimit: limit).register(on: api)
-    StreamRoutes(streams: streams).register(on: api)
     try OpenAPIRoute().register(on: api)
+    EventRoutes.registerUpgradeHint(on: api)
+    let secured = api.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: false))
+    AuthRoutes(auth: auth, service: service, bodyLimit: limit).register(public: api, secured: secured)
+    UserRoutes(accounts: auth.accounts, bodyLimit: limit).register(on: secured)
+    KeyRoutes(accounts: auth.accounts, bodyLimit: limit).register(on: secured)
+    BotsPageRoute(service: service, view: streams.botsPage).register(on: secured)
+    BotRoutes(service: service, bodyLimit: limit).register(on: secured)
+    OrderRoutes(service: service, bodyLimit: limit).register(on: secured)
+    LogRoutes(service: service, bodyLimit: limit).register(on: secured)
+    PriceRoutes(service: service, bodyLimit: limit).register(on: secured)
+    ModelRoutes(service: service, bodyLimit: limit).register(on: secured)
+    EventRoutes(service: service, bodyLimit: limit).register(on: secured)
+    let apiStreams = api.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
+    StreamRoutes(streams: streams).register(on: apiStreams)
 }
 
 /// The Tickwire HTTP application: REST, SSE and WebSocket on one port. `runService()` serves until SIGINT or
@@ -93,13 +119,16 @@ func registerRoutes(
 /// The hub must be the store's publisher (`store.publishCommits(to: hub)`), created with the log's current head.
 public func buildApplication(
     service: TradingService, hub: Hub, configuration: ServerConfiguration, logger: Logger
-) throws -> some ApplicationProtocol {
-    let streams = Streams(hub: hub, service: service, botsPage: BotsPageView())
-    let router = try buildRouter(streams: streams, configuration: configuration)
+) async throws -> some ApplicationProtocol {
+    let components = try await Components(service: service, hub: hub, configuration: configuration)
+    let router = try buildRouter(components, configuration: configuration)
 
-    let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-    WebSocketRoutes(streams: streams, maxMessageSize: configuration.webSocketMaxFrameSize).register(
-        on: webSocketRouter, echo: configuration.webSocketEcho)
+    let webSocketRouter = Router(context: TickwireWebSocketContext.self)
+    webSocketRouter.add(middleware: ErrorMiddleware())
+    webSocketRouter.add(middleware: Authenticator(auth: components.auth))
+    WebSocketRoutes(
+        streams: components.streams, auth: components.auth, maxMessageSize: configuration.webSocketMaxFrameSize
+    ).register(on: webSocketRouter, echo: configuration.webSocketEcho)
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(
@@ -111,6 +140,9 @@ public func buildApplication(
                     autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
                     validateUTF8: true))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tickwire"),
-        services: [HubService(hub: hub, store: service.store, configuration: configuration, logger: logger)],
+        services: [
+            HubService(hub: hub, store: service.store, configuration: configuration, logger: logger),
+            CredentialWatcher(hub: hub, logger: logger),
+        ],
         logger: logger)
 }

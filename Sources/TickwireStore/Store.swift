@@ -56,8 +56,9 @@ public protocol Store: EventLogReader {
     func pnl(botId: Int64) async throws -> BotPnL
 
     // MARK: Views
-    /// The bots-page bundle, read in one snapshot together with the event-log position it reflects.
-    func botsPage(at now: Timestamp) async throws -> BotsPage
+    /// The bots-page bundle (one user's bots, or every bot for `nil`), read in one snapshot together with the
+    /// event-log position it reflects.
+    func botsPage(ownerId: Int64?, at now: Timestamp) async throws -> BotsPage
 
     // MARK: Event log (reads: see EventLogReader)
     /// Appends events that change no other table (system notices, trading-model sessions, intraday snapshots).
@@ -67,6 +68,36 @@ public protocol Store: EventLogReader {
     /// Retention: removes the oldest events beyond the newest `count` and those older than `cutoff`.
     /// Returns how many were removed.
     func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int
+
+    // MARK: Users, credentials, settings
+    /// Throws `conflict` if the username is taken.
+    func createUser(username: String, passwordHash: String, role: Role, at now: Timestamp) async throws -> User
+    func userCount() async throws -> Int
+    func user(id: Int64) async throws -> User
+    func userCredentials(username: String) async throws -> UserCredentials?
+    func users() async throws -> [User]
+    /// Disabling a user or changing their password appends a revocation of all their credentials.
+    func updateUser(id: Int64, role: Role?, disabled: Bool?, passwordHash: String?, at now: Timestamp) async throws
+        -> Committed<User>
+    func createAPIKey(_ key: APIKey, secretHash: String) async throws -> APIKey
+    func apiKeyCredentials(id: String) async throws -> APIKeyCredentials?
+    /// One user's keys, or every key for `nil`, newest first.
+    func apiKeys(userId: Int64?) async throws -> [APIKey]
+    /// Appends a revocation of the key (its open streams close).
+    func revokeAPIKey(id: String, at now: Timestamp) async throws -> Committed<APIKey>
+    func createSession(_ session: Session) async throws
+    func session(id: String) async throws -> Session?
+    /// Appends a revocation of the session (its open streams close).
+    func revokeSession(id: String, at now: Timestamp) async throws -> Committed<Session>
+    func setting(_ key: String) async throws -> String?
+    /// Stores `value` unless the key has one already; returns what is stored (first writer wins).
+    func insertSettingIfAbsent(_ key: String, value: String) async throws -> String
+
+    // MARK: Trading models
+    func createModel(_ new: NewTradingModel, ownerId: Int64, at now: Timestamp) async throws -> TradingModel
+    func model(id: Int64) async throws -> TradingModel
+    /// One user's models, or every model for `nil`.
+    func models(ownerId: Int64?) async throws -> [TradingModel]
 
     /// Throws `StoreError.unavailable` when the database cannot answer.
     func checkReachable() async throws

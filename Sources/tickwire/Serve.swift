@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TickwireHub
+import TickwireModel
 import TickwireServer
 import TickwireService
 import TickwireStore
@@ -32,6 +33,21 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve the WebSocket echo endpoint /api/v1/ws/echo and accept 16 MiB frames (conformance tests only).")
     var webSocketEcho = false
 
+    @Flag(help: "Create the demo accounts (see README) if they do not exist.")
+    var demo = false
+
+    @Option(
+        help:
+            "Origin allowed to call the API from a browser (CORS); repeat for several (env TICKWIRE_CORS_ORIGINS, comma-separated). Default: CORS off."
+    )
+    var corsOrigin: [String] = []
+
+    @Flag(help: "Mark the session cookie Secure (when serving behind TLS).")
+    var secureCookies = false
+
+    @Option(help: "Requests per second allowed per API key (env TICKWIRE_API_KEY_RATE, default 200; burst twice that).")
+    var apiKeyRate: Double?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(
@@ -49,17 +65,45 @@ struct Serve: AsyncParsableCommand {
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         let service = TradingService(store: store)
-        let app = try buildApplication(
+        try await createAccounts(AccountService(store: store), environment: environment)
+        let rate = try apiKeyRate ?? environment["TICKWIRE_API_KEY_RATE"].map(parseDouble("TICKWIRE_API_KEY_RATE")) ?? 200
+        let origins =
+            corsOrigin.isEmpty
+            ? (environment["TICKWIRE_CORS_ORIGINS"] ?? "").split(separator: ",").map { String(String($0).trimmingWhitespace) }
+                .filter { !$0.isEmpty }
+            : corsOrigin
+        let app = try await buildApplication(
             service: service, hub: hub,
             configuration: ServerConfiguration(
                 host: settings.host, port: settings.port, maxBodySize: settings.maxBodySize,
                 heartbeatInterval: .seconds(heartbeat ?? 15), webSocketEcho: webSocketEcho,
-                webSocketMaxFrameSize: webSocketEcho ? 16 << 20 : 64 << 10),
+                webSocketMaxFrameSize: webSocketEcho ? 16 << 20 : 64 << 10,
+                auth: AuthConfiguration(
+                    signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
+                    apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins)),
             logger: logger)
         logger.info(
             "Tickwire listening",
             metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])
         try await app.runService()
+    }
+
+    /// The first start of an empty database creates `admin`, with `TICKWIRE_ADMIN_PASSWORD` or a generated password
+    /// printed once here. `--demo` adds the demo accounts.
+    private func createAccounts(_ accounts: AccountService, environment: [String: String]) async throws {
+        if let (_, generated) = try await accounts.bootstrapAdmin(password: environment["TICKWIRE_ADMIN_PASSWORD"]) {
+            if let generated {
+                print("Created the user 'admin' with the one-time password: \(generated)")
+                print("Sign in and change it: PATCH /api/v1/users/1 {\"password\": \"...\"}")
+            } else {
+                print("Created the user 'admin' with the password from TICKWIRE_ADMIN_PASSWORD")
+            }
+        }
+        guard demo else { return }
+        for account in DemoAccounts.all where try await accounts.user(named: account.username) == nil {
+            _ = try await accounts.createUser(account)
+            print("Demo account: \(account.username) / \(account.password) (\(account.role?.rawValue ?? "user"))")
+        }
     }
 
     private func openStore(_ location: String) throws -> any Store {
@@ -68,6 +112,15 @@ struct Serve: AsyncParsableCommand {
         }
         let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
         return try SQLiteStore(path: path)
+    }
+
+    private func parseDouble(_ name: String) -> (String) throws -> Double {
+        { text in
+            guard let value = Double(text), value > 0 else {
+                throw ValidationError("\(name) must be a positive number, got '\(text)'")
+            }
+            return value
+        }
     }
 
     private func parseInt(_ name: String) -> (String) throws -> Int {

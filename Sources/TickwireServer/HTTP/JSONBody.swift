@@ -39,7 +39,35 @@ extension StrictRequestBody {
 }
 
 extension NewBot: StrictRequestBody {
-    static let knownKeys: Set<String> = ["name", "ticker", "exchange", "strategy", "config", "status"]
+    static let knownKeys: Set<String> = ["name", "ticker", "exchange", "strategy", "config", "status", "owner_id"]
+}
+
+extension NewUser: StrictRequestBody {
+    static let knownKeys: Set<String> = ["username", "password", "role"]
+}
+
+extension UserPatch: StrictRequestBody {
+    static let knownKeys: Set<String> = ["role", "disabled", "password"]
+}
+
+extension NewAPIKey: StrictRequestBody {
+    static let knownKeys: Set<String> = ["name", "scopes"]
+}
+
+extension NewTradingModel: StrictRequestBody {
+    static let knownKeys: Set<String> = ["name", "policy", "config"]
+}
+
+extension AuthRoutes.LoginBody: StrictRequestBody {
+    static let knownKeys: Set<String> = ["username", "password"]
+}
+
+extension AuthRoutes.RefreshBody: StrictRequestBody {
+    static let knownKeys: Set<String> = ["refresh_token"]
+}
+
+extension AuthRoutes.StreamTokenBody: StrictRequestBody {
+    static let knownKeys: Set<String> = ["topics"]
 }
 
 extension BotPatch: StrictRequestBody {

@@ -1,10 +1,41 @@
 import Hummingbird
+import HummingbirdAuth
+import HummingbirdWebSocket
+import NIOCore
+
+/// What the authentication middleware leaves on every request context.
+protocol AuthenticatedContext: AuthRequestContext where Identity == Principal {
+    /// Why credentials that were presented were refused (nil if none were presented or they were valid). Public
+    /// routes ignore it; protected routes answer 401 with it.
+    var authFailure: APIError? { get set }
+    /// The peer's IP address, for per-address login limits.
+    var remoteAddress: String? { get }
+}
 
 /// The per-request context of every Tickwire route.
-public struct TickwireRequestContext: RequestContext {
+public struct TickwireRequestContext: AuthenticatedContext {
     public var coreContext: CoreRequestContextStorage
+    public var identity: Principal?
+    var authFailure: APIError?
+    let remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+}
+
+/// The context of the WebSocket router: the same authentication, before the upgrade.
+public struct TickwireWebSocketContext: AuthenticatedContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    public var identity: Principal?
+    var authFailure: APIError?
+    let remoteAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 }

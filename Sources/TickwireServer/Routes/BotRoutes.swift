@@ -20,7 +20,7 @@ struct BotRoutes {
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let new = try await request.decodeJSON(NewBot.self, limit: bodyLimit)
-        let bot = try await service.createBot(new)
+        let bot = try await service.createBot(new, by: try context.principal().actor)
         return try JSONResponse.make(bot, status: .created, headers: [.location: "/api/v1/bots/\(bot.id)"])
     }
 
@@ -28,37 +28,37 @@ struct BotRoutes {
         let query = QueryParameters(request)
         let filter = BotFilter(
             status: try query.enumeration("status", BotStatus.self), exchange: try query.string("exchange"),
-            ticker: try query.string("ticker"))
-        return try JSONResponse.make(ListBody(try await service.store.bots(filter)))
+            ticker: try query.string("ticker"), ownerId: try query.id("owner_id"))
+        return try JSONResponse.make(ListBody(try await service.bots(filter, by: try context.principal().actor)))
     }
 
     @Sendable func show(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.store.bot(id: context.parameters.id(entity: "bot")))
+        try JSONResponse.make(try await service.bot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor))
     }
 
     @Sendable func update(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let id = try context.parameters.id(entity: "bot")
         let patch = try await request.decodeJSON(BotPatch.self, limit: bodyLimit)
-        return try JSONResponse.make(try await service.updateBot(id: id, patch))
+        return try JSONResponse.make(try await service.updateBot(id: id, patch, by: try context.principal().actor))
     }
 
     @Sendable func delete(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try await service.deleteBot(id: context.parameters.id(entity: "bot"))
+        try await service.deleteBot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor)
         return Response(status: .noContent)
     }
 
     @Sendable func toggle(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.toggleBot(id: context.parameters.id(entity: "bot")))
+        try JSONResponse.make(try await service.toggleBot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor))
     }
 
     @Sendable func placeOrder(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let botId = try context.parameters.id(entity: "bot")
         let new = try await request.decodeJSON(NewOrder.self, limit: bodyLimit)
-        let order = try await service.placeOrder(botId: botId, new)
+        let order = try await service.placeOrder(botId: botId, new, by: try context.principal().actor)
         return try JSONResponse.make(order, status: .created, headers: [.location: "/api/v1/orders/\(order.id)"])
     }
 
     @Sendable func pnl(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.store.pnl(botId: context.parameters.id(entity: "bot")))
+        try JSONResponse.make(try await service.pnl(botId: context.parameters.id(entity: "bot"), by: try context.principal().actor))
     }
 }

@@ -12,7 +12,10 @@ struct EventRoutes {
 
     func register(on api: RouterGroup<TickwireRequestContext>) {
         api.post("events", use: create)
-        // Streams answer GET only with an upgrade; say so instead of a bare 404.
+    }
+
+    /// The WebSocket route answers GET only with an upgrade; say so instead of a bare 404.
+    static func registerUpgradeHint(on api: RouterGroup<TickwireRequestContext>) {
         api.get("ws/app") { _, _ -> Response in
             throw APIError(
                 .upgradeRequired, code: "upgrade_required", message: "this endpoint speaks WebSocket only",
@@ -24,9 +27,10 @@ struct EventRoutes {
         switch try await request.decodeJSONBatch(NewEvent.self, limit: bodyLimit, maxItems: Self.maxBatch) {
         case .one(let event):
             return JSONResponse.make(
-                bytes: .init(string: try await service.publishEvents([event])[0].envelopeJSON), status: .created)
+                bytes: .init(string: try await service.publishEvents([event], by: try context.principal().actor)[0].envelopeJSON),
+                status: .created)
         case .many(let events):
-            let published = try await service.publishEvents(events)
+            let published = try await service.publishEvents(events, by: try context.principal().actor)
             let list = published.map { (event: Event) in event.envelopeJSON }.joined(separator: ",")
             return JSONResponse.make(bytes: .init(string: #"{"data":[\#(list)],"next_cursor":null}"#), status: .created)
         }

@@ -17,16 +17,16 @@ struct OrderRoutes {
         let query = QueryParameters(request)
         let filter = OrderFilter(
             botId: try query.id("bot_id"), status: try query.enumeration("status", OrderStatus.self))
-        return try JSONResponse.make(ListBody(try await service.store.orders(filter, page: try query.page())))
+        return try JSONResponse.make(ListBody(try await service.orders(filter, page: try query.page(), by: try context.principal().actor)))
     }
 
     @Sendable func show(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.store.order(id: context.parameters.id(entity: "order")))
+        try JSONResponse.make(try await service.order(id: context.parameters.id(entity: "order"), by: try context.principal().actor))
     }
 
     @Sendable func update(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let id = try context.parameters.id(entity: "order")
         let patch = try await request.decodeJSON(OrderPatch.self, limit: bodyLimit)
-        return try JSONResponse.make(try await service.updateOrder(id: id, patch))
+        return try JSONResponse.make(try await service.updateOrder(id: id, patch, by: try context.principal().actor))
     }
 }

@@ -6,8 +6,9 @@ import TickwireHub
 import TickwireModel
 
 /// The endpoints the seeds' dashboards already use, served from the hub instead of polling loops. Each sends plain
-/// `data:` messages (no `event:` name) so that an `EventSource.onmessage` handler receives them unchanged. All accept
-/// `?token=` as the seeds pass it, and resume with `Last-Event-ID`.
+/// `data:` messages (no `event:` name) so that an `EventSource.onmessage` handler receives them unchanged. All take
+/// `?token=` as the seeds pass it (a stream token naming the endpoint's topic: `bots`, `admin.logs`, `intraday`,
+/// `models.{id}`) or the session cookie, and resume with `Last-Event-ID`.
 struct SeedStreamRoutes {
     static let bundleTopics: Set<Topic> = [.bots, .orders, .logs, .pnl, .prices]
     static let adminLogBacklog = 100
@@ -16,7 +17,7 @@ struct SeedStreamRoutes {
     /// At most one bundle push per this interval per connection; bursts of changes in between become one push.
     let bundleInterval: Duration
 
-    func register(on router: Router<TickwireRequestContext>) {
+    func register(on router: RouterGroup<TickwireRequestContext>) {
         router.get("events/bots", use: bots)
         router.get("events/admin/logs", use: adminLogs)
         router.get("events/intraday", use: intraday)
@@ -27,8 +28,13 @@ struct SeedStreamRoutes {
     @Sendable func bots(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let view = streams.botsPage
         let service = streams.service
-        let first = try await view.snapshot(atLeast: 0, service: service)
-        let subscription = try streams.subscribe(Interest(topics: Self.bundleTopics), after: first.eventId)
+        let principal = try context.principal()
+        try await StreamAccess.check(.bots, for: principal, service: service)
+        let actor = principal.actor
+        let first = try await view.snapshot(atLeast: 0, for: actor, service: service)
+        let subscription = try streams.subscribe(
+            Interest(topics: Self.bundleTopics, ownerId: actor.ownerFilter), after: first.eventId,
+            holder: principal.holder)
         let pushed = Mutex<(eventId: Int64, at: ContinuousClock.Instant)>((first.eventId, .now))
         let interval = bundleInterval
         return SSEResponse.make(
@@ -42,7 +48,7 @@ struct SeedStreamRoutes {
             let last = pushed.withLock { $0 }
             guard newest > last.eventId else { return items.isEmpty ? nil : SSEFrames.heartbeat }
             try await Task.sleep(until: last.at.advanced(by: interval))
-            let snapshot = try await view.snapshot(atLeast: newest, service: service)
+            let snapshot = try await view.snapshot(atLeast: newest, for: actor, service: service)
             pushed.withLock { $0 = (snapshot.eventId, .now) }
             return Self.bundleMessage(snapshot)
         }
@@ -54,9 +60,12 @@ struct SeedStreamRoutes {
 
     /// Every activity log line: the latest 100 first (unless resuming), then each new one, as the log object.
     @Sendable func adminLogs(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let principal = try context.principal()
+        try await StreamAccess.check(.adminLogs, for: principal, service: streams.service)
         let lastEventId = try StreamRequest.lastEventId(request, QueryParameters(request))
         let head = streams.hub.head
-        let subscription = try streams.subscribe(Interest(topics: [.adminLogs]), after: lastEventId ?? head)
+        let subscription = try streams.subscribe(
+            Interest(topics: [.adminLogs]), after: lastEventId ?? head, holder: principal.holder)
         var opening: [ByteBuffer] = []
         if lastEventId == nil {
             let backlog = try await streams.service.store.latestEvents(
@@ -73,9 +82,12 @@ struct SeedStreamRoutes {
         let query = QueryParameters(request)
         let limit = Int(try query.int64("limit") ?? 120)
         guard (1...1000).contains(limit) else { throw APIError.invalidParameter("limit", "must be between 1 and 1000") }
+        let principal = try context.principal()
+        try await StreamAccess.check(.intraday, for: principal, service: streams.service)
         let lastEventId = try StreamRequest.lastEventId(request, query)
         let head = streams.hub.head
-        let subscription = try streams.subscribe(Interest(topics: [.intraday]), after: lastEventId ?? head)
+        let subscription = try streams.subscribe(
+            Interest(topics: [.intraday]), after: lastEventId ?? head, holder: principal.holder)
         var opening: [ByteBuffer] = []
         if lastEventId == nil {
             let latest = try await streams.service.store.latestEvents(topic: .intraday, through: head, limit: 1)
@@ -102,8 +114,13 @@ struct SeedStreamRoutes {
         guard let modelId = context.parameters.get("model_id", as: Int64.self), modelId > 0 else {
             throw APIError.notFound("no trading model with id '\(context.parameters.get("model_id") ?? "")'")
         }
+        // seed 004: "verifies token and model ownership"; another user's model answers 404.
+        let principal = try context.principal()
+        try await StreamAccess.check(.model(modelId), for: principal, service: streams.service)
         let lastEventId = try StreamRequest.lastEventId(request, QueryParameters(request))
-        let subscription = try streams.subscribe(Interest(topics: [.model(modelId)]), after: lastEventId)
+        let subscription = try streams.subscribe(
+            Interest(topics: [.model(modelId)], ownerId: principal.actor.ownerFilter), after: lastEventId,
+            holder: principal.holder)
         let connected =
             #"{"type":"connected","timestamp":"\#(streams.service.now.iso8601)","data":{"model_id":\#(modelId),"message":"Connected to trading stream"}}"#
         return SSEResponse.make(

@@ -17,18 +17,21 @@ struct StreamRoutes {
     }
 
     @Sendable func stream(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let principal = try context.principal()
         var parsed = try StreamRequest(request)
+        parsed.interest = try await StreamAccess.authorize(parsed.interest, for: principal, service: streams.service)
         var opening: [ByteBuffer] = []
         if let snapshot = try QueryParameters(request).string("snapshot") {
             guard snapshot == "bots_page" else {
                 throw APIError.invalidParameter("snapshot", "must be bots_page, got '\(snapshot)'")
             }
-            let page = try await streams.botsPage.snapshot(atLeast: 0, service: streams.service)
+            let page = try await streams.botsPage.snapshot(
+                atLeast: 0, for: principal.actor, service: streams.service)
             opening.append(
                 SSEFrames.message(id: page.eventId, event: "snapshot", data: String(buffer: page.plain)))
             parsed.lastEventId = page.eventId
         }
-        let subscription = try streams.subscribe(parsed.interest, after: parsed.lastEventId)
+        let subscription = try streams.subscribe(parsed.interest, after: parsed.lastEventId, holder: principal.holder)
         return SSEResponse.make(
             request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening)
     }
@@ -42,9 +45,9 @@ struct Streams: Sendable {
     let sseMetrics = TransportMetrics(transport: "sse")
     let webSocketMetrics = TransportMetrics(transport: "websocket")
 
-    func subscribe(_ interest: Interest, after position: Int64?) throws -> Subscription {
+    func subscribe(_ interest: Interest, after position: Int64?, holder: StreamHolder?) throws -> Subscription {
         do {
-            return try hub.subscribe(interest, after: position, log: service.store)
+            return try hub.subscribe(interest, after: position, log: service.store, holder: holder)
         } catch {
             throw APIError(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down")
         }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import TickwireHub
 import TickwireModel
 
@@ -13,15 +14,28 @@ import TickwireModel
 /// "topics":[...]}`, `{"type":"ping"}`. Server to client: event envelopes, `subscribed`, `pong`, and
 /// `{"type":"error","code":...,"message":...}`. Ten bad messages close the socket with 1008 `too_many_errors`;
 /// a subscriber that falls behind is closed with 1008 `slow_consumer` and can resume with `since`.
+///
+/// Authentication: the session cookie or `Authorization: Bearer` on the upgrade request (refused credentials answer
+/// 401 before any upgrade), or else a first message `{"type":"auth","token":"..."}` (access token, API key or
+/// stream token) within `authTimeout`. Anything else first closes with 1008 `auth_required`. Expired or revoked
+/// credentials close the socket with 1008 `auth_expired` / `revoked`.
 struct WebSocketRoutes {
     static let maxErrors = 10
+    static let authTimeout: Duration = .seconds(10)
 
     let streams: Streams
+    let auth: Auth
     let maxMessageSize: Int
 
-    func register(on router: Router<BasicWebSocketRequestContext>, echo: Bool) {
-        router.ws("api/v1/ws/app") { inbound, outbound, context in
-            await session(inbound: inbound, outbound: outbound)
+    func register(on router: Router<TickwireWebSocketContext>, echo: Bool) {
+        router.ws(
+            "api/v1/ws/app",
+            shouldUpgrade: { _, context in
+                if let failure = context.authFailure { throw failure }
+                return .upgrade([:])
+            }
+        ) { inbound, outbound, context in
+            await session(inbound: inbound, outbound: outbound, principal: context.requestContext.identity)
         }
         if echo {
             // Test-only (`--ws-echo`): the Autobahn conformance suite drives the same WebSocket stack through it.
@@ -49,24 +63,42 @@ struct WebSocketRoutes {
         var topics: [String]?
         var filters: Filters?
         var since: String?
+        var token: String?
     }
 
     final class Session: @unchecked Sendable {
         // Touched only by the inbound loop's task.
         var subscription: Subscription?
         var errors = 0
+        var principal: Principal?
+
+        init(principal: Principal?) { self.principal = principal }
     }
 
-    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal?) async {
         let metrics = streams.webSocketMetrics
         metrics.connections.increment()
         defer { metrics.connections.decrement() }
-        let session = Session()
+        let session = Session(principal: principal)
+        let authenticated = AuthenticatedFlag(principal != nil)
         await withTaskGroup(of: Void.self) { group in
+            if principal == nil {
+                group.addTask {
+                    try? await Task.sleep(for: Self.authTimeout)
+                    if !authenticated.value.withLock({ $0 }) {
+                        try? await outbound.close(.policyViolation, reason: "auth_timeout")
+                    }
+                }
+            }
             do {
                 for try await message in inbound.messages(maxSize: maxMessageSize) {
                     guard case .text(let text) = message else {
                         try await reject(session, outbound, code: "invalid_message", "send JSON text frames")
+                        continue
+                    }
+                    if session.principal == nil {
+                        try await authenticate(text, session: session, outbound: outbound)
+                        authenticated.value.withLock { $0 = true }
                         continue
                     }
                     try await handle(text, session: session, outbound: outbound, group: &group)
@@ -81,9 +113,31 @@ struct WebSocketRoutes {
         }
     }
 
+    /// Read by the auth timeout, set by the inbound loop.
+    final class AuthenticatedFlag: Sendable {
+        let value: Mutex<Bool>
+        init(_ initial: Bool) { value = Mutex(initial) }
+    }
+
     struct CloseReason: Error {
         var code: WebSocketErrorCode
         var reason: String
+    }
+
+    /// The first message of a socket opened without credentials must be `auth`.
+    private func authenticate(_ text: String, session: Session, outbound: WebSocketOutboundWriter) async throws {
+        guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)),
+            message.type == "auth", let token = message.token
+        else { throw CloseReason(code: .policyViolation, reason: "auth_required") }
+        let principal: Principal
+        do {
+            principal = try await auth.principal(forToken: token)
+        } catch {
+            throw CloseReason(code: .policyViolation, reason: error.code)
+        }
+        session.principal = principal
+        let user = JSONCoding.encodeToString(principal.user)
+        try await outbound.write(.text(#"{"type":"authenticated","user":\#(user)}"#))
     }
 
     private func handle(
@@ -92,7 +146,10 @@ struct WebSocketRoutes {
         guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)) else {
             return try await reject(session, outbound, code: "invalid_message", "not a JSON object with a 'type'")
         }
+        guard let principal = session.principal else { throw CloseReason(code: .policyViolation, reason: "auth_required") }
         switch message.type {
+        case "auth":
+            try await reject(session, outbound, code: "invalid_message", "already authenticated")
         case "ping":
             try await reply(session, outbound, #"{"type":"pong"}"#)
         case "subscribe", "unsubscribe":
@@ -104,6 +161,14 @@ struct WebSocketRoutes {
             }
             if topics.isEmpty {
                 return try await reject(session, outbound, code: "invalid_message", "'topics' is empty")
+            }
+            if message.type == "subscribe" {
+                do {
+                    _ = try await StreamAccess.authorize(Interest(topics: topics), for: principal, service: streams.service)
+                } catch {
+                    let refused = APIError.from(error) ?? .internalError
+                    return try await reject(session, outbound, code: refused.code, refused.message)
+                }
             }
             var since: Int64?
             if let text = message.since {
@@ -135,10 +200,11 @@ struct WebSocketRoutes {
             }
             let interest = Interest(
                 topics: topics, botIds: message.filters?.botId.map(Set.init),
-                tickers: message.filters?.ticker.map(Set.init))
+                tickers: message.filters?.ticker.map(Set.init), ownerId: principal.actor.ownerFilter)
             let subscription: Subscription
             do {
-                subscription = try streams.hub.subscribe(interest, after: since, log: streams.service.store)
+                subscription = try streams.hub.subscribe(
+                    interest, after: since, log: streams.service.store, holder: principal.holder)
             } catch {
                 throw CloseReason(code: .goingAway, reason: "shutting_down")
             }
@@ -208,6 +274,7 @@ struct WebSocketRoutes {
             switch reason {
             case .slowConsumer: try? await outbound.close(.policyViolation, reason: "slow_consumer")
             case .shuttingDown: try? await outbound.close(.goingAway, reason: "shutting_down")
+            case .authExpired, .revoked: try? await outbound.close(.policyViolation, reason: reason.rawValue)
             case .closed: break
             }
         }

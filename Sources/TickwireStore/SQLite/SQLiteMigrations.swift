@@ -116,6 +116,65 @@ enum SQLiteMigrations {
             // The latest event of one topic (the intraday snapshot a new subscriber gets first) without a scan.
             try db.execute(sql: "CREATE INDEX ix_events_topic_id ON events(topic, id)")
         }
+        migrator.registerMigration("v3-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        username TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+                        disabled INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+
+                    -- Only the SHA-256 of a key's secret is kept; the id is public (it prefixes the key).
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        secret_hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX ix_api_keys_user_id ON api_keys(user_id);
+
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        secret_hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX ix_sessions_user_id ON sessions(user_id);
+
+                    -- Server-wide values created once (the token signing key).
+                    CREATE TABLE settings (
+                        key TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    );
+
+                    CREATE TABLE trading_models (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        owner_id INTEGER NOT NULL REFERENCES users(id),
+                        name TEXT NOT NULL,
+                        policy TEXT NOT NULL,
+                        config TEXT NOT NULL DEFAULT '{}',
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX ix_trading_models_owner_id ON trading_models(owner_id);
+
+                    -- Bots made before accounts existed have no owner: only admins see them.
+                    ALTER TABLE bots ADD COLUMN owner_id INTEGER REFERENCES users(id);
+                    CREATE INDEX ix_bots_owner_id ON bots(owner_id);
+                    -- Whose event it is, so that a replay from the log filters exactly as live delivery does.
+                    ALTER TABLE events ADD COLUMN owner_id INTEGER;
+                    """)
+        }
         return migrator
     }
 }

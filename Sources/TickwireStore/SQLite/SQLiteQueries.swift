@@ -28,6 +28,7 @@ enum Queries {
         c.add("status = ?", filter.status?.rawValue)
         c.add("exchange = ?", filter.exchange)
         c.add("ticker = ?", filter.ticker)
+        c.add("owner_id = ?", filter.ownerId)
         return Query(
             sql: "SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id",
             arguments: c.arguments)
@@ -37,6 +38,7 @@ enum Queries {
         var c = Conditions()
         c.add("bot_id = ?", filter.botId)
         c.add("status = ?", filter.status?.rawValue)
+        c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
         return self.page(table: "orders", columns: Columns.order, c, page)
     }
 
@@ -45,6 +47,7 @@ enum Queries {
         c.add("bot_id = ?", filter.botId)
         c.add("level = ?", filter.level?.rawValue)
         c.add("timestamp >= ?", filter.since?.milliseconds)
+        c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
         return self.page(table: "activity_logs", columns: Columns.log, c, page)
     }
 

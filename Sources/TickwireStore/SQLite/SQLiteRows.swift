@@ -4,28 +4,76 @@ import TickwireModel
 
 /// Column lists and row decoders, by position: each `SELECT` below names its columns in the order decoded here.
 enum Columns {
-    static let bot = "id, name, ticker, exchange, strategy, config, status, created_at, updated_at"
+    static let bot = "id, name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id"
     static let order =
         "id, bot_id, exchange_order_id, side, type, quantity, price, status, filled_quantity, avg_fill_price, created_at, updated_at"
     static let log = "id, bot_id, level, message, timestamp"
     static let price = "ticker, exchange, price, timestamp"
     static let position = "bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at"
-    static let event = "id, timestamp, topic, type, data, bot_id, ticker"
+    static let event = "id, timestamp, topic, type, data, bot_id, ticker, owner_id"
+    static let user = "id, username, role, disabled, created_at, updated_at"
+    static let apiKey = "id, user_id, name, scopes, created_at, revoked_at, secret_hash"
+    static let session = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
+    static let model = "id, owner_id, name, policy, config, created_at, updated_at"
+}
+
+/// A JSON object column (`config`).
+func decodeConfig(_ text: String, of entity: String) throws -> [String: JSONValue] {
+    do {
+        return try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+    } catch {
+        throw DatabaseError(message: "\(entity) has a config that is not a JSON object")
+    }
 }
 
 extension Bot {
     init(row: Row) throws {
-        let configText: String = row[5]
-        let config: [String: JSONValue]
-        do {
-            config = try JSONDecoder().decode([String: JSONValue].self, from: Data(configText.utf8))
-        } catch {
-            throw DatabaseError(message: "bot \(row[0] as Int64) has a config that is not a JSON object")
+        self.init(
+            id: row[0], name: row[1], ticker: row[2], exchange: row[3], strategy: row[4],
+            config: try decodeConfig(row[5], of: "bot \(row[0] as Int64)"),
+            status: try Self.decodeEnum(row[6]), createdAt: Timestamp(milliseconds: row[7]),
+            updatedAt: Timestamp(milliseconds: row[8]), ownerId: row[9])
+    }
+}
+
+extension User {
+    init(row: Row) throws {
+        self.init(
+            id: row[0], username: row[1], role: try Self.decodeEnum(row[2]), disabled: row[3],
+            createdAt: Timestamp(milliseconds: row[4]), updatedAt: Timestamp(milliseconds: row[5]))
+    }
+}
+
+extension APIKeyCredentials {
+    init(row: Row) throws {
+        let scopes = try (row[3] as String).split(separator: ",").map { name in
+            guard let scope = Scope(rawValue: String(name)) else {
+                throw DatabaseError(message: "unexpected scope '\(name)'")
+            }
+            return scope
         }
         self.init(
-            id: row[0], name: row[1], ticker: row[2], exchange: row[3], strategy: row[4], config: config,
-            status: try Self.decodeEnum(row[6]), createdAt: Timestamp(milliseconds: row[7]),
-            updatedAt: Timestamp(milliseconds: row[8]))
+            key: APIKey(
+                id: row[0], userId: row[1], name: row[2], scopes: scopes, createdAt: Timestamp(milliseconds: row[4]),
+                revokedAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:))),
+            secretHash: row[6])
+    }
+}
+
+extension Session {
+    init(row: Row) {
+        self.init(
+            id: row[0], userId: row[1], secretHash: row[2], createdAt: Timestamp(milliseconds: row[3]),
+            expiresAt: Timestamp(milliseconds: row[4]), revokedAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:)))
+    }
+}
+
+extension TradingModel {
+    init(row: Row) throws {
+        self.init(
+            id: row[0], ownerId: row[1], name: row[2], policy: row[3],
+            config: try decodeConfig(row[4], of: "trading model \(row[0] as Int64)"),
+            createdAt: Timestamp(milliseconds: row[5]), updatedAt: Timestamp(milliseconds: row[6]))
     }
 }
 
@@ -67,7 +115,7 @@ extension Event {
             id: row[0], timestamp: Timestamp(milliseconds: row[1]),
             draft: EventDraft(
                 topic: Topic(rawValue: row[2]), type: EventType(rawValue: row[3]), data: row[4], botId: row[5],
-                ticker: row[6]))
+                ticker: row[6], ownerId: row[7]))
     }
 }
 

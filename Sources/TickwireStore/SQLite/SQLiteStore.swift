@@ -15,7 +15,7 @@ public final class SQLiteStore: Store {
     public let path: String
     private let publisher = PublisherSlot()
     private let checkpointer: WALCheckpointer
-    private let commands: GroupCommit
+    let commands: GroupCommit
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -48,17 +48,17 @@ public final class SQLiteStore: Store {
         try await commands.run { db in
             try db.execute(
                 sql: """
-                    INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     new.name, new.ticker, new.exchange, new.strategy, JSONCoding.encodeToString(new.config ?? [:]),
-                    (new.status ?? .stopped).rawValue, now.milliseconds, now.milliseconds,
+                    (new.status ?? .stopped).rawValue, now.milliseconds, now.milliseconds, new.ownerId,
                 ])
             let bot = Bot(
                 id: db.lastInsertedRowID, name: new.name, ticker: new.ticker, exchange: new.exchange,
                 strategy: new.strategy, config: new.config ?? [:], status: new.status ?? .stopped, createdAt: now,
-                updatedAt: now)
+                updatedAt: now, ownerId: new.ownerId)
             return Committed(bot, events: try self.append([.botCreated(bot)], at: now, in: db))
         }
     }
@@ -113,9 +113,9 @@ public final class SQLiteStore: Store {
 
     public func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
         try await commands.run { db in
+            let bot = try Self.fetchBot(id: id, in: db)
             try db.execute(sql: "DELETE FROM bots WHERE id = ?", arguments: [id])
-            guard db.changesCount == 1 else { throw StoreError.notFound(entity: "bot", id: String(id)) }
-            return Committed(id, events: try self.append([.botDeleted(id: id)], at: now, in: db))
+            return Committed(id, events: try self.append([.botDeleted(id: id, ownerId: bot.ownerId)], at: now, in: db))
         }
     }
 
@@ -307,13 +307,13 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func botsPage(at now: Timestamp) async throws -> BotsPage {
+    public func botsPage(ownerId: Int64?, at now: Timestamp) async throws -> BotsPage {
+        let query = Queries.bots(BotFilter(ownerId: ownerId))
         // One read transaction: the bundle and its event id come from the same snapshot.
-        try await pool.read { db in
+        return try await pool.read { db in
             let eventId = try Self.fetchLastEventId(in: db)
-            let bots = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT \(Columns.bot) FROM bots ORDER BY created_at, id")
-            ).map(Bot.init(row:))
+            let bots = try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(
+                Bot.init(row:))
             var positions: [Int64: Position] = [:]
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Columns.position) FROM positions")) {
                 let position = Position(row: row)
@@ -415,14 +415,30 @@ public final class SQLiteStore: Store {
     /// Appends events to the log in the running command's savepoint; `GroupCommit` publishes them on commit.
     func append(_ drafts: [EventDraft], at now: Timestamp, in db: Database) throws -> [Event] {
         let insert = try db.cachedStatement(
-            sql: "INSERT INTO events (topic, type, timestamp, bot_id, ticker, data) VALUES (?, ?, ?, ?, ?, ?)")
+            sql: """
+                INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
         let events = try drafts.map { draft in
+            var draft = draft
+            if draft.ownerId == nil { draft.ownerId = try Self.owner(of: draft, in: db) }
             try insert.execute(arguments: [
                 draft.topic.rawValue, draft.type.rawValue, now.milliseconds, draft.botId, draft.ticker, draft.data,
+                draft.ownerId,
             ])
             return Event(id: db.lastInsertedRowID, timestamp: now, draft: draft)
         }
         return events
+    }
+
+    /// The user an event belongs to: the owner of the bot (bot-scoped topics) or trading model (`models.{id}`)
+    /// it is about. Other topics (prices, intraday, system) belong to nobody and are for everyone.
+    static func owner(of draft: EventDraft, in db: Database) throws -> Int64? {
+        if let modelId = draft.topic.modelId {
+            return try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT owner_id FROM trading_models WHERE id = ?"), arguments: [modelId])
+        }
+        guard let botId = draft.botId, Topic.botScoped.contains(draft.topic) else { return nil }
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT owner_id FROM bots WHERE id = ?"), arguments: [botId])
     }
 
     static func fetchBot(id: Int64, in db: Database) throws -> Bot {

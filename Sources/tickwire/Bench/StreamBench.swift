@@ -23,6 +23,13 @@ struct StreamBench: AsyncParsableCommand {
     @Option(help: "Seconds of publishing.") var duration = 10
     @Option(help: "Server process id, to read its memory before and after connecting.") var serverPid: Int32?
     @Option(help: "Event-loop threads of the load generator.") var threads = 2
+    @Option(help: "API key (read and write) for the subscribers and the publisher (env TICKWIRE_TOKEN).")
+    var token: String?
+
+    var authorization: String {
+        let key = token ?? ProcessInfo.processInfo.environment["TICKWIRE_TOKEN"] ?? ""
+        return "Authorization: Bearer \(key)\r\n"
+    }
 
     func run() async throws {
         guard transport == "sse" || transport == "ws" else { throw ValidationError("transport must be sse or ws") }
@@ -32,7 +39,8 @@ struct StreamBench: AsyncParsableCommand {
         var channels: [any Channel] = []
         let connected = ManagedAtomicCounter()
         for index in 0..<subscribers {
-            let handler = SubscriberHandler(transport: transport, host: host, connected: connected)
+            let handler = SubscriberHandler(
+                transport: transport, host: host, authorization: authorization, connected: connected)
             let channel = try await ClientBootstrap(group: group)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
@@ -51,7 +59,7 @@ struct StreamBench: AsyncParsableCommand {
         let rssConnected = serverPid.flatMap(Self.rss)
         print("subscribers ready: \(connected.value)/\(subscribers)")
 
-        let published = try await Publisher(host: host, port: port, group: group).run(rate: rate, seconds: duration)
+        let published = try await Publisher(host: host, port: port, authorization: authorization, group: group).run(rate: rate, seconds: duration)
         try await Task.sleep(for: .seconds(2))  // let the tail arrive
 
         var latencies: [UInt32] = []
@@ -109,6 +117,7 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
 
     let transport: String
     let host: String
+    let authorization: String
     let connected: ManagedAtomicCounter
     var latencies: [UInt32] = []
     var received = 0
@@ -116,17 +125,18 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
     private var carry: [UInt8] = []
     static let marker = Array("bench:".utf8)
 
-    init(transport: String, host: String, connected: ManagedAtomicCounter) {
+    init(transport: String, host: String, authorization: String, connected: ManagedAtomicCounter) {
         self.transport = transport
         self.host = host
+        self.authorization = authorization
         self.connected = connected
     }
 
     func channelActive(context: ChannelHandlerContext) {
         let request =
             transport == "sse"
-            ? "GET /api/v1/stream?topics=logs HTTP/1.1\r\nHost: \(host)\r\nAccept: text/event-stream\r\n\r\n"
-            : "GET /api/v1/ws/app HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            ? "GET /api/v1/stream?topics=logs HTTP/1.1\r\nHost: \(host)\r\n\(authorization)Accept: text/event-stream\r\n\r\n"
+            : "GET /api/v1/ws/app HTTP/1.1\r\nHost: \(host)\r\n\(authorization)Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
     }
@@ -214,6 +224,7 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
 struct Publisher {
     let host: String
     let port: Int
+    let authorization: String
     let group: MultiThreadedEventLoopGroup
 
     func run(rate: Int, seconds: Int) async throws -> Int {
@@ -229,7 +240,7 @@ struct Publisher {
                     while seq < total {
                         try await Task.sleep(until: start + interval * seq)
                         let body = #"{"level":"INFO","message":"bench:\#(seq):\#(SubscriberHandler.wallNanos())"}"#
-                        try await connection.post(path: "/api/v1/logs", body: body, host: host)
+                        try await connection.post(path: "/api/v1/logs", body: body, host: host, authorization: authorization)
                         seq += connections
                     }
                     connection.close()
@@ -259,10 +270,10 @@ final class PublishConnection: ChannelInboundHandler, @unchecked Sendable {
         return connection
     }
 
-    func post(path: String, body: String, host: String) async throws {
+    func post(path: String, body: String, host: String, authorization: String) async throws {
         guard let channel else { return }
         let request =
-            "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            "POST \(path) HTTP/1.1\r\nHost: \(host)\r\n\(authorization)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             channel.eventLoop.execute {
                 self.pending = continuation

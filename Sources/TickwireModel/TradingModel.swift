@@ -1,0 +1,50 @@
+/// An AI-style trading model (seed 004): it belongs to a user and runs trading sessions whose events go to the
+/// `models.{id}` topic. Only its owner (and admins) may read or subscribe to it.
+public struct TradingModel: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var ownerId: Int64
+    public var name: String
+    /// The decision policy that drives its sessions.
+    public var policy: String
+    public var config: [String: JSONValue]
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: Int64, ownerId: Int64, name: String, policy: String, config: [String: JSONValue], createdAt: Timestamp,
+        updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.ownerId = ownerId
+        self.name = name
+        self.policy = policy
+        self.config = config
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, policy, config
+        case ownerId = "owner_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// Body of `POST /api/v1/models`.
+public struct NewTradingModel: Codable, Sendable, Equatable {
+    public var name: String
+    public var policy: String?
+    public var config: [String: JSONValue]?
+
+    public init(name: String, policy: String? = nil, config: [String: JSONValue]? = nil) {
+        self.name = name
+        self.policy = policy
+        self.config = config
+    }
+
+    public func validate() throws(ValidationError) {
+        try Check.nonEmpty(name, "name", maxLength: 120)
+        if let policy { try Check.nonEmpty(policy, "policy", maxLength: 80) }
+    }
+}
