@@ -98,10 +98,12 @@ import TickwireModel
             let documented = Self.operations(inOpenAPI: reply.text)
 
             let router = Router(context: TickwireRequestContext.self)
+            let configuration = ServerConfiguration()
             try registerRoutes(
                 on: router,
-                streams: Streams(hub: server.hub, service: .init(store: server.store), botsPage: BotsPageView()),
-                configuration: ServerConfiguration())
+                try await Components(
+                    service: .init(store: server.store), hub: server.hub, configuration: configuration),
+                configuration: configuration)
             let served = Set(
                 router.routes.map { route in
                     "\(route.method.rawValue) "

@@ -16,7 +16,7 @@ import TickwireStore
     @Test func sseHeadersPreludeAndEventsInLogOrder() async throws {
         try await TestServer.with { client, server in
             let port = try #require(client.port)
-            let sse = try await SSETestClient.connect(port: port, path: "/api/v1/stream?topics=bots,logs")
+            let sse = try await client.sse("/api/v1/stream?topics=bots,logs")
             defer { Task { await sse.close() } }
             #expect(sse.status == .ok)
             #expect(sse.headers["Content-Type"].first?.hasPrefix("text/event-stream") == true)
@@ -53,8 +53,7 @@ import TickwireStore
             let port = try #require(client.port)
             let alpha = try await client.createBot(name: "alpha")
             let beta = try await client.createBot(name: "beta", ticker: "ETH/USDT")
-            let sse = try await SSETestClient.connect(
-                port: port, path: "/api/v1/stream?topics=logs,prices&bot_id=\(beta)&ticker=ETH/USDT")
+            let sse = try await client.sse("/api/v1/stream?topics=logs,prices&bot_id=\(beta)&ticker=ETH/USDT")
             defer { Task { await sse.close() } }
             try await client.call(.post, "/api/v1/logs", json: #"{"bot_id":\#(alpha),"level":"INFO","message":"a"}"#)
             try await client.call(.post, "/api/v1/logs", json: #"{"level":"INFO","message":"no bot"}"#)
@@ -94,8 +93,7 @@ import TickwireStore
                     .post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"m\#(index)"}"#)
             }
             // The client saw up to event 3 (bot_created, m0, m1); header wins over the query parameter.
-            let sse = try await SSETestClient.connect(
-                port: port, path: "/api/v1/stream?topics=logs&last_event_id=1", headers: [("Last-Event-ID", "3")])
+            let sse = try await client.sse("/api/v1/stream?topics=logs&last_event_id=1", headers: [("Last-Event-ID", "3")])
             defer { Task { await sse.close() } }
             try await client.call(.post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"live"}"#)
             var messages: [String] = []
@@ -108,8 +106,7 @@ import TickwireStore
 
     @Test func aPositionAheadOfTheLogGetsAReset() async throws {
         try await TestServer.with { client, _ in
-            let sse = try await SSETestClient.connect(
-                port: try #require(client.port), path: "/api/v1/stream?topics=bots&last_event_id=500")
+            let sse = try await client.sse("/api/v1/stream?topics=bots&last_event_id=500")
             defer { Task { await sse.close() } }
             let reset = try await sse.nextEvent()
             #expect(reset.event == "reset")
@@ -119,8 +116,7 @@ import TickwireStore
 
     @Test func heartbeatsKeepAnIdleStreamAlive() async throws {
         try await TestServer.with(configuration: .init(heartbeatInterval: .milliseconds(200))) { client, _ in
-            let sse = try await SSETestClient.connect(
-                port: try #require(client.port), path: "/api/v1/stream?topics=bots")
+            let sse = try await client.sse("/api/v1/stream?topics=bots")
             defer { Task { await sse.close() } }
             #expect(try await sse.next().comment == "connected")
             #expect(try await sse.next(timeout: 3).comment == "heartbeat")
@@ -129,16 +125,17 @@ import TickwireStore
 
     @Test func disconnectFreesTheSubscription() async throws {
         try await TestServer.with { client, server in
-            let sse = try await SSETestClient.connect(
-                port: try #require(client.port), path: "/api/v1/stream?topics=bots")
+            // The server's own credential watcher holds one subscription (to `auth`).
+            let baseline = server.hub.subscriberCount
+            let sse = try await client.sse("/api/v1/stream?topics=bots")
             _ = try await sse.next()
-            #expect(server.hub.subscriberCount == 1)
+            #expect(server.hub.subscriberCount == baseline + 1)
             await sse.close()
             let deadline = ContinuousClock.now + .seconds(5)
-            while server.hub.subscriberCount != 0, ContinuousClock.now < deadline {
+            while server.hub.subscriberCount != baseline, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(server.hub.subscriberCount == 0)
+            #expect(server.hub.subscriberCount == baseline)
         }
     }
 
@@ -153,7 +150,7 @@ import TickwireStore
                 }
             }
             try await Task.sleep(for: .milliseconds(20))
-            let sse = try await SSETestClient.connect(port: port, path: "/api/v1/stream?topics=logs&snapshot=bots_page")
+            let sse = try await client.sse("/api/v1/stream?topics=logs&snapshot=bots_page")
             defer { Task { await sse.close() } }
             let snapshot = try await sse.nextEvent()
             #expect(snapshot.event == "snapshot")
@@ -174,7 +171,7 @@ import TickwireStore
 
     @Test func eventsBotsPushesTheBundleWhenItChanges() async throws {
         try await TestServer.with { client, _ in
-            let sse = try await SSETestClient.connect(port: try #require(client.port), path: "/events/bots?token=t")
+            let sse = try await client.sse("/events/bots?token=t")
             defer { Task { await sse.close() } }
             let first = try await sse.nextEvent()
             #expect(first.event == nil)
@@ -190,7 +187,7 @@ import TickwireStore
     @Test func eventsAdminLogsSendsBacklogThenLiveLines() async throws {
         try await TestServer.with { client, _ in
             try await client.call(.post, "/api/v1/logs", json: #"{"level":"INFO","message":"old"}"#)
-            let sse = try await SSETestClient.connect(port: try #require(client.port), path: "/events/admin/logs")
+            let sse = try await client.sse("/events/admin/logs")
             defer { Task { await sse.close() } }
             #expect(Self.data(try await sse.nextEvent())["message"]?.string == "old")
             try await client.call(.post, "/api/v1/logs", json: #"{"level":"ERROR","message":"new"}"#)
@@ -207,7 +204,7 @@ import TickwireStore
                 .post, "/api/v1/events",
                 json: #"{"topic":"intraday","type":"intraday_snapshot","data":{"signals":[\#(signals)]}}"#)
             #expect(reply.status == .created)
-            let sse = try await SSETestClient.connect(port: try #require(client.port), path: "/events/intraday?limit=3")
+            let sse = try await client.sse("/events/intraday?limit=3")
             defer { Task { await sse.close() } }
             #expect(Self.data(try await sse.nextEvent())["signals"]?.array?.count == 3)
             try await client.call(
@@ -219,14 +216,17 @@ import TickwireStore
 
     @Test func tradingModelStreamSaysConnectedThenCarriesOnlyThatModel() async throws {
         try await TestServer.with { client, _ in
-            let sse = try await SSETestClient.connect(
-                port: try #require(client.port), path: "/api/trading/stream/7?token=abc")
+            let first = try #require(try await client.call(.post, "/api/v1/models", json: #"{"name":"m1"}"#).json["id"]?.int)
+            let other = try #require(try await client.call(.post, "/api/v1/models", json: #"{"name":"m2"}"#).json["id"]?.int)
+            let sse = try await client.sse("/api/trading/stream/\(first)")
             defer { Task { await sse.close() } }
             let connected = Self.data(try await sse.nextEvent())
             #expect(connected["type"]?.string == "connected")
-            #expect(connected["data"]?["model_id"]?.int == 7)
-            try await client.call(.post, "/api/v1/events", json: #"{"topic":"models.8","type":"trade","data":{"n":8}}"#)
-            try await client.call(.post, "/api/v1/events", json: #"{"topic":"models.7","type":"trade","data":{"n":7}}"#)
+            #expect(connected["data"]?["model_id"]?.int == first)
+            try await client.call(
+                .post, "/api/v1/events", json: #"{"topic":"models.\#(other)","type":"trade","data":{"n":8}}"#)
+            try await client.call(
+                .post, "/api/v1/events", json: #"{"topic":"models.\#(first)","type":"trade","data":{"n":7}}"#)
             let trade = try await sse.nextEvent()
             #expect(Self.data(trade)["type"]?.string == "trade")
             #expect(Self.data(trade)["data"]?["n"]?.int == 7)

@@ -9,6 +9,7 @@ import TickwireModel
 import TickwireServer
 import TickwireService
 import TickwireStore
+import Testing
 
 /// Collects what the write path publishes, to check that every committed change is handed on, in order.
 final class RecordingPublisher: EventPublisher {
@@ -23,16 +24,27 @@ struct Fanout: EventPublisher {
     func publish(_ events: [Event]) { for target in targets { target.publish(events) } }
 }
 
-/// A live Tickwire server on an ephemeral port over a fresh SQLite file.
+/// A live Tickwire server on an ephemeral port over a fresh SQLite file, with an admin (`admin`) whose API key the
+/// client sends on every call unless told otherwise.
 struct TestServer {
+    static let password = "correct horse battery"
+
     let store: SQLiteStore
     let publisher: RecordingPublisher
-
     let hub: Hub
+    let accounts: AccountService
+    let adminToken: String
+
+    /// A user with their own API key, for ownership tests.
+    func makeUser(_ username: String, role: Role = .user) async throws -> (user: User, token: String) {
+        let user = try await accounts.createUser(NewUser(username: username, password: Self.password, role: role))
+        let (_, token) = try await accounts.createAPIKey(for: user.id, NewAPIKey(name: "test"))
+        return (user, token)
+    }
 
     static func with(
         maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(),
-        _ body: @Sendable (any TestClientProtocol, TestServer) async throws -> Void
+        _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -47,9 +59,61 @@ struct TestServer {
         var configuration = configuration
         configuration.port = 0
         configuration.maxBodySize = maxBodySize
-        let app = try buildApplication(service: service, hub: hub, configuration: configuration, logger: logger)
-        let server = TestServer(store: store, publisher: publisher, hub: hub)
-        try await app.test(.live) { client in try await body(client, server) }
+        configuration.auth.bcryptCost = 4
+        let accounts = AccountService(store: store, bcryptCost: 4)
+        let admin = try await accounts.createUser(NewUser(username: "admin", password: password, role: .admin))
+        let (_, adminToken) = try await accounts.createAPIKey(for: admin.id, NewAPIKey(name: "tests"))
+        let app = try await buildApplication(service: service, hub: hub, configuration: configuration, logger: logger)
+        let server = TestServer(store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
+        try await app.test(.live) { client in
+            try await body(AuthedClient(base: client, token: adminToken), server)
+        }
+    }
+}
+
+/// The test client, sending `Authorization: Bearer token` unless the call passes its own header or `token: nil`.
+struct AuthedClient: Sendable {
+    let base: any TestClientProtocol
+    let token: String?
+
+    var port: Int? { base.port }
+
+    /// The same server, as someone else (nil: anonymous).
+    func as_(_ token: String?) -> AuthedClient { AuthedClient(base: base, token: token) }
+
+    var authorization: HTTPFields { token.map { [.authorization: "Bearer \($0)"] } ?? [:] }
+
+    @discardableResult
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = headers
+        if headers[.authorization] == nil, headers[.cookie] == nil, let token {
+            headers[.authorization] = "Bearer \(token)"
+        }
+        return try await base.call(method, uri, json: json, headers: headers)
+    }
+
+    /// An SSE connection to `path` with this client's credentials.
+    func sse(_ path: String, headers: [(String, String)] = []) async throws -> SSETestClient {
+        let port = try #require(base.port)
+        var headers = headers
+        if let token, !headers.contains(where: { $0.0.lowercased() == "authorization" }) {
+            headers.append(("Authorization", "Bearer \(token)"))
+        }
+        return try await SSETestClient.connect(port: port, path: path, headers: headers)
+    }
+
+    func createBot(name: String = "alpha", ticker: String = "BTC/USDT", exchange: String = "binance") async throws
+        -> Int64
+    {
+        let reply = try await call(
+            .post, "/api/v1/bots",
+            json: #"{"name":"\#(name)","ticker":"\#(ticker)","exchange":"\#(exchange)","strategy":"sma"}"#)
+        guard reply.status == .created, let id = reply.json["id"]?.int else {
+            throw TestFailure("bot creation failed: \(reply.status) \(reply.text)")
+        }
+        return id
     }
 }
 
@@ -77,18 +141,6 @@ extension TestClientProtocol {
         }
     }
 
-    /// Creates a bot through the API and returns its id.
-    func createBot(name: String = "alpha", ticker: String = "BTC/USDT", exchange: String = "binance") async throws
-        -> Int64
-    {
-        let reply = try await call(
-            .post, "/api/v1/bots",
-            json: #"{"name":"\#(name)","ticker":"\#(ticker)","exchange":"\#(exchange)","strategy":"sma"}"#)
-        guard reply.status == .created, let id = reply.json["id"]?.int else {
-            throw TestFailure("bot creation failed: \(reply.status) \(reply.text)")
-        }
-        return id
-    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -17,7 +17,7 @@ import TickwireModel
 
     /// Connects, sends `messages`, and collects text frames until `done` says so; returns them and the close frame.
     static func session(
-        port: Int, send messages: [String], deflate: Bool = false,
+        port: Int, token: String?, send messages: [String], deflate: Bool = false,
         afterFirst: (@Sendable () async throws -> Void)? = nil,
         until done: @escaping @Sendable ([JSONValue]) -> Bool
     ) async throws -> (received: [JSONValue], close: WebSocketCloseFrame?) {
@@ -25,7 +25,10 @@ import TickwireModel
         let close = try await within(10) {
             try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(port)/api/v1/ws/app",
-                configuration: .init(extensions: deflate ? [.perMessageDeflate()] : []), logger: logger
+                configuration: .init(
+                    additionalHeaders: token.map { [.authorization: "Bearer \($0)"] } ?? [:],
+                    extensions: deflate ? [.perMessageDeflate()] : []),
+                logger: logger
             ) { inbound, outbound, _ in
                 for message in messages { try await outbound.write(.text(message)) }
                 var first = true
@@ -53,7 +56,7 @@ import TickwireModel
         try await TestServer.with { client, _ in
             let port = try #require(client.port)
             let result = try await Self.session(
-                port: port, send: [#"{"type":"subscribe","topics":["bots","logs"]}"#],
+                port: port, token: client.token, send: [#"{"type":"subscribe","topics":["bots","logs"]}"#],
                 afterFirst: {
                     let botId = try await client.createBot()
                     try await client.call(
@@ -76,7 +79,7 @@ import TickwireModel
                     .post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"m\#(index)"}"#)
             }
             let result = try await Self.session(
-                port: port, send: [#"{"type":"subscribe","topics":["logs"],"since":"2"}"#], deflate: true,
+                port: port, token: client.token, send: [#"{"type":"subscribe","topics":["logs"],"since":"2"}"#], deflate: true,
                 until: { $0.count == 3 })
             #expect(result.received.map { $0["type"]?.string } == ["subscribed", "log_created", "log_created"])
             #expect(result.received.dropFirst().map { $0["id"]?.string } == ["3", "4"])
@@ -86,7 +89,7 @@ import TickwireModel
     @Test func pingAndMalformedMessagesGetReplies() async throws {
         try await TestServer.with { client, _ in
             let result = try await Self.session(
-                port: try #require(client.port),
+                port: try #require(client.port), token: client.token,
                 send: [
                     #"{"type":"ping"}"#, "not json", #"{"type":"dance"}"#, #"{"type":"subscribe","topics":["nope"]}"#,
                 ],
@@ -101,7 +104,7 @@ import TickwireModel
     @Test func repeatedAbuseClosesWithPolicyViolation() async throws {
         try await TestServer.with { client, _ in
             let result = try await Self.session(
-                port: try #require(client.port), send: Array(repeating: "garbage", count: 12), until: { _ in false })
+                port: try #require(client.port), token: client.token, send: Array(repeating: "garbage", count: 12), until: { _ in false })
             #expect(result.received.count == 9)
             #expect(result.close?.closeCode == .policyViolation)
             #expect(result.close?.reason == "too_many_errors")
@@ -111,7 +114,7 @@ import TickwireModel
     @Test func oversizedFramesCloseWithMessageTooBig() async throws {
         try await TestServer.with { client, _ in
             let big = #"{"type":"ping","pad":""# + String(repeating: "x", count: 100_000) + #""}"#
-            let result = try await Self.session(port: try #require(client.port), send: [big], until: { _ in false })
+            let result = try await Self.session(port: try #require(client.port), token: client.token, send: [big], until: { _ in false })
             #expect(result.close?.closeCode == .messageTooLarge)
         }
     }

@@ -208,7 +208,7 @@ import TickwireModel
                 [NewPrice(ticker: "BTC/USDT", exchange: "binance", price: 110)], at: at(21))
             _ = try await store.appendLogs([NewLog(botId: a.id, level: .info, message: "bought")], at: at(22))
 
-            let page = try await store.botsPage(at: at(30))
+            let page = try await store.botsPage(ownerId: nil, at: at(30))
             let last = try await store.lastEventId()
             #expect(page.eventId == last)
             #expect(page.bots.map(\.bot.name) == ["alpha", "idle"])
