@@ -66,7 +66,8 @@ struct Components {
     }
 }
 
-func buildRouter(_ components: Components, configuration: ServerConfiguration) throws -> Router<TickwireRequestContext> {
+func buildRouter(_ components: Components, configuration: ServerConfiguration) throws -> Router<TickwireRequestContext>
+{
     let router = Router(context: TickwireRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: APIHeadersMiddleware())

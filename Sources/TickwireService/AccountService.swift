@@ -69,7 +69,8 @@ public struct AccountService: Sendable {
         let id = Secret.random(bytes: 8)
         let secret = Secret.random(bytes: 32)
         let key = APIKey(
-            id: id, userId: userId, name: new.name, scopes: Array(Set(new.scopes ?? [.read, .write])).sorted {
+            id: id, userId: userId, name: new.name,
+            scopes: Array(Set(new.scopes ?? [.read, .write])).sorted {
                 $0.rawValue < $1.rawValue
             }, createdAt: clock())
         let stored = try await store.createAPIKey(key, secretHash: Secret.sha256(secret))

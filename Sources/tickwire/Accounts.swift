@@ -119,7 +119,9 @@ struct Tokens: AsyncParsableCommand {
         func run() async throws {
             for key in try await options.accounts().store.apiKeys(userId: nil) {
                 let state = key.revokedAt == nil ? "active" : "revoked"
-                print("\(key.id)\tuser \(key.userId)\t\(key.name)\t\(key.scopes.map(\.rawValue).joined(separator: ","))\t\(state)")
+                print(
+                    "\(key.id)\tuser \(key.userId)\t\(key.name)\t\(key.scopes.map(\.rawValue).joined(separator: ","))\t\(state)"
+                )
             }
         }
     }

@@ -66,11 +66,14 @@ struct Serve: AsyncParsableCommand {
         store.publishCommits(to: hub)
         let service = TradingService(store: store)
         try await createAccounts(AccountService(store: store), environment: environment)
-        let rate = try apiKeyRate ?? environment["TICKWIRE_API_KEY_RATE"].map(parseDouble("TICKWIRE_API_KEY_RATE")) ?? 200
+        let rate =
+            try apiKeyRate ?? environment["TICKWIRE_API_KEY_RATE"].map(parseDouble("TICKWIRE_API_KEY_RATE")) ?? 200
         let origins =
             corsOrigin.isEmpty
-            ? (environment["TICKWIRE_CORS_ORIGINS"] ?? "").split(separator: ",").map { String(String($0).trimmingWhitespace) }
-                .filter { !$0.isEmpty }
+            ? (environment["TICKWIRE_CORS_ORIGINS"] ?? "").split(separator: ",").map {
+                String(String($0).trimmingWhitespace)
+            }
+            .filter { !$0.isEmpty }
             : corsOrigin
         let app = try await buildApplication(
             service: service, hub: hub,

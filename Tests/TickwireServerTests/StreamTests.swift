@@ -93,7 +93,8 @@ import TickwireStore
                     .post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"m\#(index)"}"#)
             }
             // The client saw up to event 3 (bot_created, m0, m1); header wins over the query parameter.
-            let sse = try await client.sse("/api/v1/stream?topics=logs&last_event_id=1", headers: [("Last-Event-ID", "3")])
+            let sse = try await client.sse(
+                "/api/v1/stream?topics=logs&last_event_id=1", headers: [("Last-Event-ID", "3")])
             defer { Task { await sse.close() } }
             try await client.call(.post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"live"}"#)
             var messages: [String] = []
@@ -216,8 +217,10 @@ import TickwireStore
 
     @Test func tradingModelStreamSaysConnectedThenCarriesOnlyThatModel() async throws {
         try await TestServer.with { client, _ in
-            let first = try #require(try await client.call(.post, "/api/v1/models", json: #"{"name":"m1"}"#).json["id"]?.int)
-            let other = try #require(try await client.call(.post, "/api/v1/models", json: #"{"name":"m2"}"#).json["id"]?.int)
+            let first = try #require(
+                try await client.call(.post, "/api/v1/models", json: #"{"name":"m1"}"#).json["id"]?.int)
+            let other = try #require(
+                try await client.call(.post, "/api/v1/models", json: #"{"name":"m2"}"#).json["id"]?.int)
             let sse = try await client.sse("/api/trading/stream/\(first)")
             defer { Task { await sse.close() } }
             let connected = Self.data(try await sse.nextEvent())

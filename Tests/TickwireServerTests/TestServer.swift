@@ -4,12 +4,12 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Synchronization
+import Testing
 import TickwireHub
 import TickwireModel
 import TickwireServer
 import TickwireService
 import TickwireStore
-import Testing
 
 /// Collects what the write path publishes, to check that every committed change is handed on, in order.
 final class RecordingPublisher: EventPublisher {
@@ -64,7 +64,8 @@ struct TestServer {
         let admin = try await accounts.createUser(NewUser(username: "admin", password: password, role: .admin))
         let (_, adminToken) = try await accounts.createAPIKey(for: admin.id, NewAPIKey(name: "tests"))
         let app = try await buildApplication(service: service, hub: hub, configuration: configuration, logger: logger)
-        let server = TestServer(store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
+        let server = TestServer(
+            store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
         try await app.test(.live) { client in
             try await body(AuthedClient(base: client, token: adminToken), server)
         }

@@ -79,7 +79,8 @@ import TickwireModel
                     .post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"m\#(index)"}"#)
             }
             let result = try await Self.session(
-                port: port, token: client.token, send: [#"{"type":"subscribe","topics":["logs"],"since":"2"}"#], deflate: true,
+                port: port, token: client.token, send: [#"{"type":"subscribe","topics":["logs"],"since":"2"}"#],
+                deflate: true,
                 until: { $0.count == 3 })
             #expect(result.received.map { $0["type"]?.string } == ["subscribed", "log_created", "log_created"])
             #expect(result.received.dropFirst().map { $0["id"]?.string } == ["3", "4"])
@@ -104,7 +105,8 @@ import TickwireModel
     @Test func repeatedAbuseClosesWithPolicyViolation() async throws {
         try await TestServer.with { client, _ in
             let result = try await Self.session(
-                port: try #require(client.port), token: client.token, send: Array(repeating: "garbage", count: 12), until: { _ in false })
+                port: try #require(client.port), token: client.token, send: Array(repeating: "garbage", count: 12),
+                until: { _ in false })
             #expect(result.received.count == 9)
             #expect(result.close?.closeCode == .policyViolation)
             #expect(result.close?.reason == "too_many_errors")
@@ -114,7 +116,8 @@ import TickwireModel
     @Test func oversizedFramesCloseWithMessageTooBig() async throws {
         try await TestServer.with { client, _ in
             let big = #"{"type":"ping","pad":""# + String(repeating: "x", count: 100_000) + #""}"#
-            let result = try await Self.session(port: try #require(client.port), token: client.token, send: [big], until: { _ in false })
+            let result = try await Self.session(
+                port: try #require(client.port), token: client.token, send: [big], until: { _ in false })
             #expect(result.close?.closeCode == .messageTooLarge)
         }
     }

@@ -103,7 +103,8 @@ struct Auth: Sendable {
         case .stream:
             return Principal(
                 user: user,
-                credential: .streamToken(parent: claims.cid, parentIsSession: claims.ses, topics: Set(claims.topics ?? [])),
+                credential: .streamToken(
+                    parent: claims.cid, parentIsSession: claims.ses, topics: Set(claims.topics ?? [])),
                 expiresAt: expiresAt)
         case nil:
             throw APIError.unauthorized("invalid_token", "unknown token type")

@@ -21,7 +21,8 @@ final class RateLimiter: Sendable {
     func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
         buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = Double((now - bucket.updated).components.attoseconds) / 1e18
+            let elapsed =
+                Double((now - bucket.updated).components.attoseconds) / 1e18
                 + Double((now - bucket.updated).components.seconds)
             bucket.tokens = min(burst, bucket.tokens + elapsed * rate)
             bucket.updated = now

@@ -47,10 +47,16 @@ struct TokenIssuer: Sendable {
 
     /// The signing key from configuration, or the one kept in the database (generated on the first start; when
     /// several nodes start at once, the first to store it wins and the others read it).
-    static func make(configuration: AuthConfiguration, accounts: AccountService, clock: @escaping @Sendable () -> Timestamp)
+    static func make(
+        configuration: AuthConfiguration, accounts: AccountService, clock: @escaping @Sendable () -> Timestamp
+    )
         async throws -> TokenIssuer
     {
-        if let key = configuration.signingKey { return await TokenIssuer(secret: key, clock: clock) }
+        if let key = configuration.signingKey {
+            // HS256 needs a key at least as long as its output.
+            guard key.utf8.count >= 32 else { throw SigningKeyTooShort() }
+            return await TokenIssuer(secret: key, clock: clock)
+        }
         let stored = try await accounts.store.insertSettingIfAbsent(Self.settingKey, value: Secret.random(bytes: 32))
         return await TokenIssuer(secret: stored, clock: clock)
     }
@@ -81,6 +87,10 @@ struct TokenIssuer: Sendable {
             throw .invalid
         }
     }
+}
+
+struct SigningKeyTooShort: Error, CustomStringConvertible {
+    var description: String { "the token signing key (TICKWIRE_JWT_SECRET) must be at least 32 bytes" }
 }
 
 extension Timestamp {

@@ -63,6 +63,8 @@ public struct APIError: Error, Sendable, Equatable {
         case let error as ValidationError:
             return APIError(
                 .unprocessableContent, code: "validation_failed", message: "\(error.field): \(error.message)")
+        case let error as AccessDenied:
+            return APIError(.forbidden, code: error.code, message: error.message)
         case let error as StoreError:
             switch error {
             case .notFound(let entity, let id):

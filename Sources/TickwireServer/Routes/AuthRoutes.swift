@@ -57,7 +57,8 @@ struct AuthRoutes {
     /// A new access token for a live session, named by `refresh_token` in the body or by the cookie.
     @Sendable func refresh(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         var token = request.cookies[Auth.sessionCookie]?.value
-        if let body = try? await request.decodeJSON(RefreshBody.self, limit: bodyLimit), let refresh = body.refreshToken {
+        if let body = try? await request.decodeJSON(RefreshBody.self, limit: bodyLimit), let refresh = body.refreshToken
+        {
             token = refresh
         }
         guard let token, let (session, user) = try await auth.accounts.verifySession(token) else {

@@ -33,7 +33,8 @@ struct BotRoutes {
     }
 
     @Sendable func show(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.bot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor))
+        try JSONResponse.make(
+            try await service.bot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor))
     }
 
     @Sendable func update(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -48,7 +49,8 @@ struct BotRoutes {
     }
 
     @Sendable func toggle(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.toggleBot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor))
+        try JSONResponse.make(
+            try await service.toggleBot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor))
     }
 
     @Sendable func placeOrder(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -59,6 +61,7 @@ struct BotRoutes {
     }
 
     @Sendable func pnl(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.pnl(botId: context.parameters.id(entity: "bot"), by: try context.principal().actor))
+        try JSONResponse.make(
+            try await service.pnl(botId: context.parameters.id(entity: "bot"), by: try context.principal().actor))
     }
 }

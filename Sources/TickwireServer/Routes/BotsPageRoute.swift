@@ -32,7 +32,8 @@ struct BotsPageRoute {
                 request.headers[.acceptEncoding])
         {
             headers[.contentEncoding] = "gzip"
-            return JSONResponse.make(bytes: try view.gzipped(snapshot, for: try context.principal().actor), headers: headers)
+            return JSONResponse.make(
+                bytes: try view.gzipped(snapshot, for: try context.principal().actor), headers: headers)
         }
         return JSONResponse.make(bytes: snapshot.plain, headers: headers)
     }

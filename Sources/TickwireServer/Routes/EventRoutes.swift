@@ -27,7 +27,8 @@ struct EventRoutes {
         switch try await request.decodeJSONBatch(NewEvent.self, limit: bodyLimit, maxItems: Self.maxBatch) {
         case .one(let event):
             return JSONResponse.make(
-                bytes: .init(string: try await service.publishEvents([event], by: try context.principal().actor)[0].envelopeJSON),
+                bytes: .init(
+                    string: try await service.publishEvents([event], by: try context.principal().actor)[0].envelopeJSON),
                 status: .created)
         case .many(let events):
             let published = try await service.publishEvents(events, by: try context.principal().actor)

@@ -17,9 +17,11 @@ struct LogRoutes {
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         switch try await request.decodeJSONBatch(NewLog.self, limit: bodyLimit, maxItems: Self.maxBatch) {
         case .one(let log):
-            return try JSONResponse.make(try await service.appendLogs([log], by: try context.principal().actor)[0], status: .created)
+            return try JSONResponse.make(
+                try await service.appendLogs([log], by: try context.principal().actor)[0], status: .created)
         case .many(let logs):
-            return try JSONResponse.make(ListBody(try await service.appendLogs(logs, by: try context.principal().actor)), status: .created)
+            return try JSONResponse.make(
+                ListBody(try await service.appendLogs(logs, by: try context.principal().actor)), status: .created)
         }
     }
 
@@ -28,6 +30,7 @@ struct LogRoutes {
         let filter = LogFilter(
             botId: try query.id("bot_id"), level: try query.enumeration("level", LogLevel.self),
             since: try query.timestamp("since"))
-        return try JSONResponse.make(ListBody(try await service.logs(filter, page: try query.page(), by: try context.principal().actor)))
+        return try JSONResponse.make(
+            ListBody(try await service.logs(filter, page: try query.page(), by: try context.principal().actor)))
     }
 }

@@ -17,11 +17,13 @@ struct OrderRoutes {
         let query = QueryParameters(request)
         let filter = OrderFilter(
             botId: try query.id("bot_id"), status: try query.enumeration("status", OrderStatus.self))
-        return try JSONResponse.make(ListBody(try await service.orders(filter, page: try query.page(), by: try context.principal().actor)))
+        return try JSONResponse.make(
+            ListBody(try await service.orders(filter, page: try query.page(), by: try context.principal().actor)))
     }
 
     @Sendable func show(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        try JSONResponse.make(try await service.order(id: context.parameters.id(entity: "order"), by: try context.principal().actor))
+        try JSONResponse.make(
+            try await service.order(id: context.parameters.id(entity: "order"), by: try context.principal().actor))
     }
 
     @Sendable func update(_ request: Request, context: TickwireRequestContext) async throws -> Response {

@@ -60,7 +60,8 @@ struct KeyRoutes {
         switch principal.credential {
         case .session, .accessToken: return principal
         default:
-            throw APIError(.forbidden, code: "insufficient_scope", message: "API keys are managed from a signed-in session")
+            throw APIError(
+                .forbidden, code: "insufficient_scope", message: "API keys are managed from a signed-in session")
         }
     }
 

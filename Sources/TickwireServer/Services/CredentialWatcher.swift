@@ -40,7 +40,9 @@ struct CredentialWatcher: Service {
                         Revocation.self, from: Data(shared.event.data.utf8))
                 else { continue }
                 let closed = hub.end(
-                    where: { revocation.covers(userId: $0.userId, credentialId: $0.credentialId, isSession: $0.isSession) },
+                    where: {
+                        revocation.covers(userId: $0.userId, credentialId: $0.credentialId, isSession: $0.isSession)
+                    },
                     reason: .revoked)
                 if closed > 0 {
                     logger.info("closed streams of revoked credentials", metadata: ["streams": "\(closed)"])

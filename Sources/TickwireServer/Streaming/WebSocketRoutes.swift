@@ -146,7 +146,9 @@ struct WebSocketRoutes {
         guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)) else {
             return try await reject(session, outbound, code: "invalid_message", "not a JSON object with a 'type'")
         }
-        guard let principal = session.principal else { throw CloseReason(code: .policyViolation, reason: "auth_required") }
+        guard let principal = session.principal else {
+            throw CloseReason(code: .policyViolation, reason: "auth_required")
+        }
         switch message.type {
         case "auth":
             try await reject(session, outbound, code: "invalid_message", "already authenticated")
@@ -164,7 +166,8 @@ struct WebSocketRoutes {
             }
             if message.type == "subscribe" {
                 do {
-                    _ = try await StreamAccess.authorize(Interest(topics: topics), for: principal, service: streams.service)
+                    _ = try await StreamAccess.authorize(
+                        Interest(topics: topics), for: principal, service: streams.service)
                 } catch {
                     let refused = APIError.from(error) ?? .internalError
                     return try await reject(session, outbound, code: refused.code, refused.message)

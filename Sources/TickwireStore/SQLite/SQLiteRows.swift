@@ -64,7 +64,8 @@ extension Session {
     init(row: Row) {
         self.init(
             id: row[0], userId: row[1], secretHash: row[2], createdAt: Timestamp(milliseconds: row[3]),
-            expiresAt: Timestamp(milliseconds: row[4]), revokedAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:)))
+            expiresAt: Timestamp(milliseconds: row[4]), revokedAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:))
+        )
     }
 }
 

@@ -59,7 +59,8 @@ struct StreamBench: AsyncParsableCommand {
         let rssConnected = serverPid.flatMap(Self.rss)
         print("subscribers ready: \(connected.value)/\(subscribers)")
 
-        let published = try await Publisher(host: host, port: port, authorization: authorization, group: group).run(rate: rate, seconds: duration)
+        let published = try await Publisher(host: host, port: port, authorization: authorization, group: group).run(
+            rate: rate, seconds: duration)
         try await Task.sleep(for: .seconds(2))  // let the tail arrive
 
         var latencies: [UInt32] = []
@@ -240,7 +241,8 @@ struct Publisher {
                     while seq < total {
                         try await Task.sleep(until: start + interval * seq)
                         let body = #"{"level":"INFO","message":"bench:\#(seq):\#(SubscriberHandler.wallNanos())"}"#
-                        try await connection.post(path: "/api/v1/logs", body: body, host: host, authorization: authorization)
+                        try await connection.post(
+                            path: "/api/v1/logs", body: body, host: host, authorization: authorization)
                         seq += connections
                     }
                     connection.close()
