@@ -41,15 +41,20 @@ cleanup() {
 trap cleanup EXIT
 
 log "schemathesis against http://127.0.0.1:$port"
-"$(swift build --show-bin-path)/tickwire" serve --port "$port" --database "$workdir/schemathesis.db" \
-  --log-level warning >"$workdir/server.log" 2>&1 &
+tickwire="$(swift build --show-bin-path)/tickwire"
+# The first start creates the admin; schemathesis then calls every route as that admin through an API key (and
+# checks, without it, that every protected route answers 401).
+TICKWIRE_ADMIN_PASSWORD=schemathesis-admin "$tickwire" serve --port "$port" --database "$workdir/schemathesis.db" \
+  --log-level warning --api-key-rate 100000 >"$workdir/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
   sleep 0.1
 done
+api_key=$("$tickwire" tokens create --database "$workdir/schemathesis.db" --user admin --name schemathesis)
 status=0
 schemathesis run "http://127.0.0.1:$port/api/v1/openapi.yaml" --url "http://127.0.0.1:$port" \
+  --header "Authorization: Bearer $api_key" \
   --exclude-path-regex '^/(api/v1/(stream|ws/)|events/|api/trading/stream/)' \
   --checks all --max-examples "${SCHEMATHESIS_EXAMPLES:-60}" --seed 20261123 --no-color || status=$?
 if ! kill -0 "$server_pid" 2>/dev/null; then

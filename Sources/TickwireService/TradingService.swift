@@ -25,6 +25,7 @@ public struct TradingService: Sendable {
         try new.validate()
         var new = new
         if !actor.isAdmin || new.ownerId == nil { new.ownerId = actor.userId }
+        // An owner that does not exist answers 404 (user not found).
         if let ownerId = new.ownerId, actor.isAdmin { _ = try await store.user(id: ownerId) }
         return try await store.createBot(new, at: clock()).value
     }

@@ -15,7 +15,6 @@ import TickwireStore
 
     @Test func sseHeadersPreludeAndEventsInLogOrder() async throws {
         try await TestServer.with { client, server in
-            let port = try #require(client.port)
             let sse = try await client.sse("/api/v1/stream?topics=bots,logs")
             defer { Task { await sse.close() } }
             #expect(sse.status == .ok)
@@ -50,7 +49,6 @@ import TickwireStore
 
     @Test func filtersNarrowATopicToOneBotAndOneTicker() async throws {
         try await TestServer.with { client, server in
-            let port = try #require(client.port)
             let alpha = try await client.createBot(name: "alpha")
             let beta = try await client.createBot(name: "beta", ticker: "ETH/USDT")
             let sse = try await client.sse("/api/v1/stream?topics=logs,prices&bot_id=\(beta)&ticker=ETH/USDT")
@@ -86,7 +84,6 @@ import TickwireStore
 
     @Test func resumeReplaysWhatWasMissedWithoutGapOrDuplicate() async throws {
         try await TestServer.with { client, server in
-            let port = try #require(client.port)
             let botId = try await client.createBot()
             for index in 0..<5 {
                 try await client.call(
@@ -142,7 +139,6 @@ import TickwireStore
 
     @Test func snapshotThenDeltasHasNoSeamUnderConcurrentWrites() async throws {
         try await TestServer.with { client, server in
-            let port = try #require(client.port)
             let botId = try await client.createBot()
             let writer = Task {
                 for index in 0..<40 {

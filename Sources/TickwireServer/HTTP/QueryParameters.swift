@@ -25,6 +25,15 @@ struct QueryParameters {
         return value
     }
 
+    func bool(_ name: String) throws(APIError) -> Bool? {
+        guard let text = try string(name) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw .invalidParameter(name, "must be true or false, got '\(text)'")
+        }
+    }
+
     /// An id filter such as `bot_id`: a positive integer.
     func id(_ name: String) throws(APIError) -> Int64? {
         guard let value = try int64(name) else { return nil }

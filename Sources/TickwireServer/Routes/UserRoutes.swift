@@ -67,7 +67,7 @@ struct KeyRoutes {
 
     @Sendable func list(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let principal = try context.principal()
-        let all = principal.isAdmin && request.uri.queryParameters["all"] == "true"
+        let all = try QueryParameters(request).bool("all") == true && principal.isAdmin
         return try JSONResponse.make(ListBody(try await accounts.store.apiKeys(userId: all ? nil : principal.user.id)))
     }
 
