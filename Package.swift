@@ -54,6 +54,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The paper-trading engine: market feeds, strategies, paper broker, bots, agents, intraday cycle.
+        .target(name: "TickwireEngine", dependencies: ["TickwireModel", "TickwireService"]),
         // Hummingbird routes, middleware, the OpenAPI document.
         .target(
             name: "TickwireServer",
@@ -84,6 +86,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),
+        .testTarget(name: "TickwireEngineTests", dependencies: ["TickwireEngine", "TickwireModel"]),
         .testTarget(
             name: "TickwireStoreTests",
             dependencies: ["TickwireModel", "TickwireStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -18,17 +18,22 @@ swift build -c "$config" --product tickwire
 bin="$(swift build -c "$config" --show-bin-path)/tickwire"
 
 workdir=$(mktemp -d)
-"$bin" serve --port "$port" --database "$workdir/bench.db" --log-level warning >"$workdir/server.log" 2>&1 &
+TICKWIRE_ADMIN_PASSWORD=bench-admin-password "$bin" serve --port "$port" --database "$workdir/bench.db" \
+  --api-key-rate 1000000 --log-level warning >"$workdir/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$workdir"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+# Every request authenticates with an API key, as a bot process would.
+key=$("$bin" tokens create --database "$workdir/bench.db" --user admin --name bench)
+auth="Authorization: Bearer $key"
+export TICKWIRE_TOKEN=$key
 
 echo "== seeding 100 bots, 10,000 orders (half of them filled), 1,000 log lines, 100 prices"
-python3 - "$port" <<'PY'
+python3 - "$port" "$key" <<'PY'
 import http.client, json, sys
 conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
 def call(method, path, body):
-    conn.request(method, path, json.dumps(body), {"Content-Type": "application/json"})
+    conn.request(method, path, json.dumps(body), {"Content-Type": "application/json", "Authorization": f"Bearer {sys.argv[2]}"})
     response = conn.getresponse(); data = response.read()
     assert response.status < 300, (response.status, data)
     return json.loads(data)
@@ -43,14 +48,14 @@ for b in range(100):
     call("POST", "/api/v1/logs", [{"bot_id": bot["id"], "level": "INFO", "message": f"tick {i}"} for i in range(10)])
 call("POST", "/api/v1/prices", [{"ticker": f"T{t}/USDT", "exchange": "binance", "price": 150.0} for t in range(20)] * 5)
 PY
-curl -s -o /dev/null -w "bundle: %{size_download} bytes plain, " "http://127.0.0.1:$port/api/v1/bots/page"
-curl -s -o /dev/null -w "%{size_download} bytes gzip\n" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/api/v1/bots/page"
+curl -s -o /dev/null -H "$auth" -w "bundle: %{size_download} bytes plain, " "http://127.0.0.1:$port/api/v1/bots/page"
+curl -s -o /dev/null -H "$auth" -w "%{size_download} bytes gzip\n" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/api/v1/bots/page"
 
 echo "== GET /api/v1/bots/page (1 wrk thread, 16 connections, $duration)"
-wrk -t1 -c16 -d"$duration" --latency "http://127.0.0.1:$port/api/v1/bots/page" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
+wrk -t1 -c16 -d"$duration" --latency -H "$auth" "http://127.0.0.1:$port/api/v1/bots/page" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
 
 echo "== GET /api/v1/bots/page with Accept-Encoding: gzip"
-wrk -t1 -c16 -d"$duration" --latency -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/api/v1/bots/page" \
+wrk -t1 -c16 -d"$duration" --latency -H "$auth" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/api/v1/bots/page" \
   | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
 
 cat >"$workdir/orders.lua" <<'LUA'
@@ -65,6 +70,6 @@ request = function()
 end
 LUA
 echo "== POST /api/v1/bots/{id}/orders (1 wrk thread, 16 connections, $duration)"
-wrk -t1 -c16 -d"$duration" --latency -s "$workdir/orders.lua" "http://127.0.0.1:$port" \
+wrk -t1 -c16 -d"$duration" --latency -H "$auth" -s "$workdir/orders.lua" "http://127.0.0.1:$port" \
   | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), build: $config"

@@ -379,4 +379,47 @@ import TickwireService
             #expect(try await client.as_(token).call(.get, "/api/v1/auth/me").json["credential"]?.string == "api_key")
         }
     }
+
+    @Test func aCookieWebSocketFromAForeignOriginIsRefused() async throws {
+        // The Swift client always sends `Origin: ws://127.0.0.1`; allow it, and refuse any other.
+        var configuration = ServerConfiguration()
+        configuration.auth.corsAllowedOrigins = ["ws://127.0.0.1"]
+        try await TestServer.with(configuration: configuration) { client, _ in
+            let login = try await client.as_(nil).call(
+                .post, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(TestServer.password)"}"#)
+            let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+            let port = try #require(client.port)
+            let received = Mutex<[String]>([])
+            _ = try await within(10) {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/api/v1/ws/app",
+                    configuration: .init(additionalHeaders: [.cookie: cookie]),
+                    logger: Logger(label: "ws")
+                ) { inbound, outbound, _ in
+                    try await outbound.write(.text(#"{"type":"ping"}"#))
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        if case .text(let text) = message { received.withLock { $0.append(text) } }
+                        try await outbound.close(.normalClosure, reason: "done")
+                    }
+                }
+            }
+            #expect(received.withLock { $0 } == [#"{"type":"pong"}"#])
+
+            // Fresh connections (the upgrade is only parsed on one): the same handshake is switched from an allowed
+            // origin and refused (hummingbird-websocket answers 400) from a page of another site.
+            func handshake(origin: String) async throws -> UInt {
+                let connection = try await SSETestClient.connect(
+                    port: port, path: "/api/v1/ws/app",
+                    headers: [
+                        ("Cookie", cookie), ("Origin", origin), ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13"),
+                    ])
+                await connection.close()
+                return connection.status?.code ?? 0
+            }
+            #expect(try await handshake(origin: "ws://127.0.0.1") == 101)
+            #expect(try await handshake(origin: "http://evil.example") == 400)
+
+        }
+    }
 }

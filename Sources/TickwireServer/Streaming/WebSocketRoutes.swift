@@ -30,8 +30,17 @@ struct WebSocketRoutes {
     func register(on router: Router<TickwireWebSocketContext>, echo: Bool) {
         router.ws(
             "api/v1/ws/app",
-            shouldUpgrade: { _, context in
+            shouldUpgrade: { request, context in
                 if let failure = context.authFailure { throw failure }
+                // Browsers send cookies with a WebSocket handshake from any page: a cookie-authenticated upgrade
+                // must come from this origin or an allowed one (cross-site WebSocket hijacking).
+                if case .session? = context.identity?.credential, let origin = request.headers[.origin],
+                    !Self.isSameOrigin(origin, host: request.head.authority),
+                    !auth.configuration.corsAllowedOrigins.contains(origin)
+                {
+                    throw APIError(
+                        .forbidden, code: "forbidden_origin", message: "origin '\(origin)' may not use this session")
+                }
                 return .upgrade([:])
             }
         ) { inbound, outbound, context in
@@ -111,6 +120,11 @@ struct WebSocketRoutes {
             session.subscription?.cancel()
             group.cancelAll()
         }
+    }
+
+    static func isSameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
     /// Read by the auth timeout, set by the inbound loop.

@@ -1,0 +1,46 @@
+import TickwireModel
+
+/// How the paper broker fills orders.
+public struct BrokerSettings: Sendable, Equatable {
+    /// Market orders fill this many basis points worse than the tick (buys higher, sells lower).
+    public var slippageBps: Double
+    /// Fee on each fill, in basis points of its notional.
+    public var feeBps: Double
+    /// The most one tick fills of one order (large orders fill over several ticks); nil: all at once.
+    public var maxFillPerTick: Double?
+
+    public init(slippageBps: Double = 5, feeBps: Double = 10, maxFillPerTick: Double? = nil) {
+        self.slippageBps = slippageBps
+        self.feeBps = feeBps
+        self.maxFillPerTick = maxFillPerTick
+    }
+}
+
+/// The paper broker's matching rule, pure so that fills can be asserted exactly:
+/// - a market order fills at the next tick's price moved by the slippage against the trader;
+/// - a limit buy fills when the price is at or below its limit, at the tick's price (never worse than the limit);
+///   a limit sell when at or above, likewise;
+/// - each tick fills at most `maxFillPerTick` of what remains; the fee is `feeBps` of the fill's notional.
+public enum OrderMatcher {
+    public static func fill(for order: Order, at tick: Tick, settings: BrokerSettings) -> FillRequest? {
+        guard !order.status.isTerminal, order.remainingQuantity > 0, tick.price > 0 else { return nil }
+        let price: Double
+        switch order.type {
+        case .market:
+            let slip = settings.slippageBps / 10_000
+            price = tick.price * (order.side == .buy ? 1 + slip : 1 - slip)
+        case .limit:
+            guard let limit = order.price else { return nil }
+            switch order.side {
+            case .buy:
+                guard tick.price <= limit else { return nil }
+            case .sell:
+                guard tick.price >= limit else { return nil }
+            }
+            price = tick.price
+        }
+        let quantity = min(order.remainingQuantity, settings.maxFillPerTick ?? order.remainingQuantity)
+        let fee = price * quantity * settings.feeBps / 10_000
+        return FillRequest(quantity: quantity, price: price, fee: fee)
+    }
+}
