@@ -101,8 +101,8 @@ func registerRoutes(
     EventRoutes.registerUpgradeHint(on: api)
     let secured = api.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: false))
     AuthRoutes(auth: auth, service: service, bodyLimit: limit).register(public: api, secured: secured)
-    UserRoutes(accounts: auth.accounts, bodyLimit: limit).register(on: secured)
-    KeyRoutes(accounts: auth.accounts, bodyLimit: limit).register(on: secured)
+    UserRoutes(accounts: auth.accounts, cache: auth.cache, bodyLimit: limit).register(on: secured)
+    KeyRoutes(accounts: auth.accounts, cache: auth.cache, bodyLimit: limit).register(on: secured)
     BotsPageRoute(service: service, view: streams.botsPage).register(on: secured)
     BotRoutes(service: service, bodyLimit: limit).register(on: secured)
     OrderRoutes(service: service, bodyLimit: limit).register(on: secured)
@@ -143,7 +143,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tickwire"),
         services: [
             HubService(hub: hub, store: service.store, configuration: configuration, logger: logger),
-            CredentialWatcher(hub: hub, logger: logger),
+            CredentialWatcher(hub: hub, cache: components.auth.cache, logger: logger),
         ],
         logger: logger)
 }

@@ -156,7 +156,7 @@ public enum Secret {
     }
 
     /// `prefix{id}_{secret}` into its parts.
-    static func split(_ token: String, prefix: String) -> (id: String, secret: String)? {
+    public static func split(_ token: String, prefix: String) -> (id: String, secret: String)? {
         guard token.hasPrefix(prefix) else { return nil }
         let parts = token.dropFirst(prefix.count).split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 16, parts[1].count == 64 else { return nil }

@@ -12,6 +12,7 @@ struct Auth: Sendable {
     let configuration: AuthConfiguration
     let loginLimiter: LoginLimiter
     let apiKeyLimiter: RateLimiter
+    let cache = CredentialCache()
 
     init(accounts: AccountService, tokens: TokenIssuer, configuration: AuthConfiguration) {
         self.accounts = accounts
@@ -31,10 +32,10 @@ struct Auth: Sendable {
                 return try await bearerPrincipal(bearer)
             }
             if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty {
-                guard let (session, user) = try await accounts.verifySession(cookie) else {
-                    throw APIError.unauthorized("session_expired", "the session has ended; sign in again")
-                }
-                return Principal(user: user, credential: .session(id: session.id), expiresAt: session.expiresAt)
+                guard let (id, secret) = Secret.split(cookie, prefix: "tws_"),
+                    let entry = try await session(id: id), Secret.matches(secret, hash: entry.secretHash)
+                else { throw APIError.unauthorized("session_expired", "the session has ended; sign in again") }
+                return Principal(user: entry.user, credential: .session(id: id), expiresAt: entry.expiresAt)
             }
             if let token = request.uri.queryParameters["token"].map(String.init) {
                 let principal = try await bearerPrincipal(token)
@@ -66,10 +67,10 @@ struct Auth: Sendable {
 
     private func bearerPrincipal(_ token: String) async throws -> Principal {
         if token.hasPrefix("twk_") {
-            guard let (key, user) = try await accounts.verifyAPIKey(token) else {
-                throw APIError.unauthorized("invalid_credentials", "the API key is invalid or revoked")
-            }
-            return Principal(user: user, credential: .apiKey(id: key.id, scopes: Set(key.scopes)), expiresAt: nil)
+            guard let (id, secret) = Secret.split(token, prefix: "twk_"), let entry = try await apiKey(id: id),
+                Secret.matches(secret, hash: entry.secretHash)
+            else { throw APIError.unauthorized("invalid_credentials", "the API key is invalid or revoked") }
+            return Principal(user: entry.user, credential: .apiKey(id: id, scopes: entry.scopes ?? []), expiresAt: nil)
         }
         let claims: TokenIssuer.Claims
         do {
@@ -87,15 +88,13 @@ struct Auth: Sendable {
         // tokens derived from it at once, not when they expire.
         let user: User
         if claims.ses {
-            guard let (_, sessionUser) = try await accounts.liveSession(id: claims.cid), sessionUser.id == userId
+            guard let entry = try await session(id: claims.cid), entry.user.id == userId
             else { throw APIError.unauthorized("session_expired", "the session this token belongs to has ended") }
-            user = sessionUser
+            user = entry.user
         } else {
-            guard let credentials = try await accounts.store.apiKeyCredentials(id: claims.cid),
-                credentials.key.revokedAt == nil, credentials.key.userId == userId
+            guard let entry = try await apiKey(id: claims.cid), entry.user.id == userId
             else { throw APIError.unauthorized("invalid_credentials", "the key this token belongs to is revoked") }
-            user = try await accounts.store.user(id: userId)
-            guard !user.disabled else { throw APIError.unauthorized("invalid_credentials", "the user is disabled") }
+            user = entry.user
         }
         switch TokenIssuer.Kind(rawValue: claims.typ) {
         case .access:
@@ -109,6 +108,36 @@ struct Auth: Sendable {
         case nil:
             throw APIError.unauthorized("invalid_token", "unknown token type")
         }
+    }
+}
+
+extension Auth {
+    /// A live, unrevoked key of an enabled user (from the cache, or the store and then cached).
+    func apiKey(id: String) async throws -> CredentialCache.Entry? {
+        if let entry = cache.lookup("k:" + id) { return entry }
+        guard let credentials = try await accounts.store.apiKeyCredentials(id: id), credentials.key.revokedAt == nil
+        else { return nil }
+        let user = try await accounts.store.user(id: credentials.key.userId)
+        guard !user.disabled else { return nil }
+        let entry = CredentialCache.Entry(
+            user: user, secretHash: credentials.secretHash, scopes: Set(credentials.key.scopes), expiresAt: nil,
+            cachedAt: .now)
+        cache.store("k:" + id, entry)
+        return entry
+    }
+
+    /// A live session of an enabled user (cached likewise; an expired one is never returned).
+    func session(id: String) async throws -> CredentialCache.Entry? {
+        if let entry = cache.lookup("s:" + id), let expires = entry.expiresAt,
+            expires.milliseconds > tokens.clock().milliseconds
+        {
+            return entry
+        }
+        guard let (session, user) = try await accounts.liveSession(id: id) else { return nil }
+        let entry = CredentialCache.Entry(
+            user: user, secretHash: session.secretHash, scopes: nil, expiresAt: session.expiresAt, cachedAt: .now)
+        cache.store("s:" + id, entry)
+        return entry
     }
 }
 

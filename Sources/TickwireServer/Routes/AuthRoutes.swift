@@ -83,6 +83,7 @@ struct AuthRoutes {
             throw context.authFailure ?? APIError.unauthorized("unauthenticated", "no session to end")
         }
         try await auth.accounts.revokeSession(id: sessionId)
+        auth.cache.remove(session: sessionId)
         var response = Response(status: .noContent)
         response.setCookie(try sessionCookie("", maxAge: .zero))
         return response

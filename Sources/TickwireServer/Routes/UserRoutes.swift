@@ -5,6 +5,7 @@ import TickwireService
 /// `/api/v1/users` (admins only): list, create, change role, disable, reset a password.
 struct UserRoutes {
     let accounts: AccountService
+    let cache: CredentialCache
     let bodyLimit: Int
 
     func register(on api: RouterGroup<TickwireRequestContext>) {
@@ -39,13 +40,16 @@ struct UserRoutes {
             throw APIError(
                 .conflict, code: "conflict", message: "an admin cannot disable or demote themselves")
         }
-        return try JSONResponse.make(try await accounts.updateUser(id: id, patch))
+        let user = try await accounts.updateUser(id: id, patch)
+        cache.invalidate(userId: id)
+        return try JSONResponse.make(user)
     }
 }
 
 /// `/api/v1/keys`: a user's API keys for bot processes. The secret is in the creation response only.
 struct KeyRoutes {
     let accounts: AccountService
+    let cache: CredentialCache
     let bodyLimit: Int
 
     func register(on api: RouterGroup<TickwireRequestContext>) {
@@ -95,6 +99,8 @@ struct KeyRoutes {
         guard let credentials = try await accounts.store.apiKeyCredentials(id: id),
             principal.isAdmin || credentials.key.userId == principal.user.id
         else { throw APIError.notFound("API key \(id) not found") }
-        return try JSONResponse.make(try await accounts.store.revokeAPIKey(id: id, at: WallClock.now()).value)
+        let revoked = try await accounts.store.revokeAPIKey(id: id, at: WallClock.now()).value
+        cache.invalidate(userId: revoked.userId)
+        return try JSONResponse.make(revoked)
     }
 }

@@ -13,6 +13,7 @@ import TickwireService
 /// resumes without loss.
 struct CredentialWatcher: Service {
     let hub: Hub
+    let cache: CredentialCache
     let logger: Logger
 
     func run() async throws {
@@ -39,6 +40,7 @@ struct CredentialWatcher: Service {
                     let revocation = try? JSONDecoder().decode(
                         Revocation.self, from: Data(shared.event.data.utf8))
                 else { continue }
+                cache.invalidate(userId: revocation.userId)
                 let closed = hub.end(
                     where: {
                         revocation.covers(userId: $0.userId, credentialId: $0.credentialId, isSession: $0.isSession)

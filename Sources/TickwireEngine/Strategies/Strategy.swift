@@ -1,0 +1,68 @@
+import TickwireModel
+
+/// What a strategy wants done, with the reason in words (it becomes the bot's activity log line).
+public struct Signal: Sendable, Equatable {
+    public var side: OrderSide
+    public var reason: String
+
+    public init(_ side: OrderSide, _ reason: String) {
+        self.side = side
+        self.reason = reason
+    }
+}
+
+/// A trading rule fed one price at a time. Deterministic: the same prices give the same signals.
+public protocol Strategy: Sendable {
+    /// The next price; returns a signal when the rule fires.
+    mutating func onPrice(_ price: Double) -> Signal?
+}
+
+/// Builds a bot's strategy from its `strategy` name and `config`, refusing unknown names and out-of-range
+/// parameters with a `ValidationError` naming the field (`config.fast`).
+public enum Strategies {
+    public static let names = ["sma_crossover", "rsi_reversion", "grid"]
+
+    public static func make(name: String, config: [String: JSONValue]) throws(ValidationError) -> any Strategy {
+        switch name {
+        case "sma_crossover", "sma":
+            return try SMACrossover(
+                fast: config.int("fast", default: 5, in: 1...500), slow: config.int("slow", default: 20, in: 2...1000))
+        case "rsi_reversion", "rsi":
+            return try RSIReversion(
+                period: config.int("period", default: 14, in: 2...200),
+                oversold: config.double("oversold", default: 30, in: 1...99),
+                overbought: config.double("overbought", default: 70, in: 1...99))
+        case "grid", "scalper":
+            return try GridScalper(
+                spacing: config.double("spacing", default: 0.005, in: 0.0001...0.5),
+                levels: config.int("levels", default: 5, in: 1...100))
+        default:
+            throw ValidationError("strategy", "unknown strategy '\(name)'; use one of \(names.joined(separator: ", "))")
+        }
+    }
+
+    /// The order quantity a bot trades per signal (`config.quantity`, default 1).
+    public static func quantity(_ config: [String: JSONValue]) throws(ValidationError) -> Double {
+        try config.double("quantity", default: 1, in: 1e-8...1e9)
+    }
+}
+
+extension [String: JSONValue] {
+    func double(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ValidationError) -> Double {
+        guard let raw = self[key] else { return value }
+        guard case .number(let number) = raw, range.contains(number) else {
+            throw ValidationError(
+                "config.\(key)", "must be a number between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return number
+    }
+
+    func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ValidationError) -> Int {
+        guard let raw = self[key] else { return value }
+        guard case .number(let number) = raw, number == number.rounded(), range.contains(Int(number)) else {
+            throw ValidationError(
+                "config.\(key)", "must be an integer between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return Int(number)
+    }
+}
