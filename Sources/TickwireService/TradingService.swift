@@ -72,8 +72,8 @@ public struct TradingService: Sendable {
 
     public func placeOrder(botId: Int64, _ new: NewOrder, by actor: Actor) async throws -> Order {
         try new.validate()
-        _ = try await bot(id: botId, by: actor)
-        return try await store.createOrder(botId: botId, new, at: clock()).value
+        // The owner is checked inside the write transaction: no separate read on the hottest write path.
+        return try await store.createOrder(botId: botId, new, ownerId: actor.ownerFilter, at: clock()).value
     }
 
     public func order(id: Int64, by actor: Actor) async throws -> Order {

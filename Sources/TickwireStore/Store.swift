@@ -38,7 +38,8 @@ public protocol Store: EventLogReader {
     func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64>
 
     // MARK: Orders
-    func createOrder(botId: Int64, _ new: NewOrder, at now: Timestamp) async throws -> Committed<Order>
+    /// With `ownerId`, a bot of another owner is `notFound`, as a missing one is.
+    func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws -> Committed<Order>
     func order(id: Int64) async throws -> Order
     func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>
     func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order>

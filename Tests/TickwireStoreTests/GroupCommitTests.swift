@@ -23,7 +23,7 @@ import TickwireModel
                     group.addTask {
                         do {
                             _ = try await store.createOrder(
-                                botId: botId, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
+                                botId: botId, NewOrder(side: .buy, type: .market, quantity: 1), ownerId: nil, at: t0)
                             return true
                         } catch StoreError.notFound {
                             return false

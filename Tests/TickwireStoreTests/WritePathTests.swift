@@ -12,7 +12,7 @@ import TickwireModel
                 at: t0)
             #expect(created.events.map(\.type) == [.botCreated])
             let order = try await store.createOrder(
-                botId: created.value.id, NewOrder(side: .buy, type: .market, quantity: 2), at: at(1))
+                botId: created.value.id, NewOrder(side: .buy, type: .market, quantity: 2), ownerId: nil, at: at(1))
             #expect(order.events.map(\.type) == [.orderUpdate])
             let fill = try await store.updateOrder(
                 id: order.value.id, OrderPatch(fill: FillRequest(quantity: 2, price: 10, fee: 0.5)), at: at(2))
@@ -61,7 +61,7 @@ import TickwireModel
         try await TemporaryDatabase.with { store, _ in
             let bot = try await makeBot(store)
             let order = try await store.createOrder(
-                botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: t0)
+                botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), ownerId: nil, at: t0)
             _ = try await store.updateOrder(id: order.value.id, OrderPatch(status: .canceled), at: at(1))
             let before = try await store.lastEventId()
             await #expect(throws: StoreError.self) {
@@ -79,7 +79,7 @@ import TickwireModel
         try await TemporaryDatabase.with { store, _ in
             let bot = try await makeBot(store)
             let order = try await store.createOrder(
-                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
+                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), ownerId: nil, at: t0)
             _ = try await store.updateOrder(
                 id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
             await #expect(throws: StoreError.self) {
@@ -96,7 +96,7 @@ import TickwireModel
             let bot = try await makeBot(store)
             let keep = try await makeBot(store, name: "keep")
             let order = try await store.createOrder(
-                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), at: t0)
+                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), ownerId: nil, at: t0)
             _ = try await store.updateOrder(
                 id: order.value.id, OrderPatch(fill: FillRequest(quantity: 1, price: 5)), at: t0)
             _ = try await store.appendLogs([NewLog(botId: bot.id, level: .info, message: "x")], at: t0)
@@ -149,7 +149,7 @@ import TickwireModel
             let bot = try await makeBot(store)
             for i in 0..<25 {
                 _ = try await store.createOrder(
-                    botId: bot.id, NewOrder(side: .buy, type: .limit, quantity: 1, price: Double(i + 1)),
+                    botId: bot.id, NewOrder(side: .buy, type: .limit, quantity: 1, price: Double(i + 1)), ownerId: nil,
                     at: at(Int64(i)))
             }
             var seen: [Int64] = []
@@ -161,7 +161,7 @@ import TickwireModel
                 cursor = page.nextCursor
                 // Concurrent inserts between pages must neither shift nor repeat rows.
                 _ = try await store.createOrder(
-                    botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), at: at(99))
+                    botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), ownerId: nil, at: at(99))
             } while cursor != nil
             #expect(seen == Array((1...25).reversed()))
         }
@@ -199,7 +199,7 @@ import TickwireModel
             _ = try await makeBot(store, name: "idle", ticker: "ETH")
             for i in 0..<12 {
                 _ = try await store.createOrder(
-                    botId: a.id, NewOrder(side: .buy, type: .market, quantity: 1), at: at(Int64(i)))
+                    botId: a.id, NewOrder(side: .buy, type: .market, quantity: 1), ownerId: nil, at: at(Int64(i)))
             }
             let order = try await store.orders(OrderFilter(botId: a.id), page: PageRequest(limit: 1)).items[0]
             _ = try await store.updateOrder(

@@ -121,12 +121,15 @@ public final class SQLiteStore: Store {
 
     // MARK: - Orders
 
-    public func createOrder(botId: Int64, _ new: NewOrder, at now: Timestamp) async throws -> Committed<Order> {
+    public func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws
+        -> Committed<Order>
+    {
         try await commands.run { db in
-            guard
-                try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bots WHERE id = ?"), arguments: [botId])
-                    != nil
-            else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
+            let owner = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT owner_id FROM bots WHERE id = ?"), arguments: [botId])
+            guard let owner, ownerId == nil || owner["owner_id"] == ownerId else {
+                throw StoreError.notFound(entity: "bot", id: String(botId))
+            }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status,
