@@ -55,7 +55,14 @@ let package = Package(
             ]
         ),
         // The paper-trading engine: market feeds, strategies, paper broker, bots, agents, intraday cycle.
-        .target(name: "TickwireEngine", dependencies: ["TickwireModel", "TickwireService"]),
+        .target(
+            name: "TickwireEngine",
+            dependencies: [
+                "TickwireModel", "TickwireService", "TickwireHub",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Hummingbird routes, middleware, the OpenAPI document.
         .target(
             name: "TickwireServer",
@@ -86,7 +93,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),
-        .testTarget(name: "TickwireEngineTests", dependencies: ["TickwireEngine", "TickwireModel"]),
+        .testTarget(
+            name: "TickwireEngineTests",
+            dependencies: ["TickwireEngine", "TickwireModel", "TickwireStore", "TickwireService", "TickwireHub"]
+        ),
         .testTarget(
             name: "TickwireStoreTests",
             dependencies: ["TickwireModel", "TickwireStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -43,6 +43,9 @@ public protocol Store: EventLogReader {
     func order(id: Int64) async throws -> Order
     func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>
     func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order>
+    /// Orders still working (NEW, PARTIALLY_FILLED) of bots on `exchange`, oldest first, with their bot's ticker:
+    /// what the paper broker matches against each tick.
+    func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)]
 
     // MARK: Activity logs
     func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]>

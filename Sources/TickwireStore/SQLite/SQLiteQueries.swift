@@ -67,6 +67,14 @@ enum Queries {
         return self.page(table: "price_history", columns: "id, " + Columns.price, c, page)
     }
 
+    /// The paper broker's working orders (through `ix_orders_status`).
+    static let openOrders = """
+        SELECT o.id, o.bot_id, o.exchange_order_id, o.side, o.type, o.quantity, o.price, o.status, o.filled_quantity,
+        o.avg_fill_price, o.created_at, o.updated_at, b.ticker
+        FROM orders o JOIN bots b ON b.id = o.bot_id
+        WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = ? ORDER BY o.id
+        """
+
     /// The bots page: a bot's latest orders and log lines, newest first.
     static let recentOrders =
         "SELECT \(Columns.order) FROM orders WHERE bot_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"

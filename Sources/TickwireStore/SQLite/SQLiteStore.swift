@@ -198,6 +198,14 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: Queries.openOrders), arguments: [exchange]).map { row in
+                (try Order(row: row), row["ticker"])
+            }
+        }
+    }
+
     // MARK: - Activity logs
 
     public func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]> {

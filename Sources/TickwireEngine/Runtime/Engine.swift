@@ -1,0 +1,229 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TickwireHub
+import TickwireModel
+import TickwireService
+
+/// The paper-trading engine: a synthetic market, a paper broker and the bots that trade on it.
+///
+/// Every tick it records the (coalesced) prices, fills working orders of bots on its exchange, and feeds each
+/// running bot's strategy; every signal becomes a market order and an activity log line. All of it goes through
+/// `TradingService` as `Actor.system`: the same write path, validation and events as a bot process using the REST
+/// API. Bots start and stop when their status changes, whoever changes it: the engine follows the `bots` topic of
+/// the hub, so a toggle from the API takes effect as soon as its event is published.
+///
+/// Deterministic for a given seed: `step()` advances the market by one tick, so tests drive it without timers.
+public actor Engine: Service {
+    struct RunningBot {
+        var bot: Bot
+        var strategy: any Strategy
+        var quantity: Double
+        /// Net quantity ordered so far by this run (fills follow on the next tick).
+        var net: Double
+        var maxNet: Double
+    }
+
+    public let configuration: EngineConfiguration
+    let service: TradingService
+    let hub: Hub
+    let logger: Logger
+    private var feed: SyntheticFeed
+    private var coalescer: PriceCoalescer
+    private var running: [Int64: RunningBot] = [:]
+    private var lastPrices: [String: Double] = [:]
+    private var intraday: IntradayCycle
+
+    public init(service: TradingService, hub: Hub, configuration: EngineConfiguration, logger: Logger) throws {
+        self.service = service
+        self.hub = hub
+        self.configuration = configuration
+        self.logger = logger
+        self.feed = try SyntheticFeed(
+            instruments: configuration.instruments, step: configuration.marketStep, seed: configuration.seed,
+            start: service.now)
+        self.coalescer = PriceCoalescer(intervalMilliseconds: configuration.priceInterval.wholeMilliseconds)
+        self.intraday = try IntradayCycle(
+            universeSize: configuration.universeSize, limit: configuration.intradayLimit,
+            seed: configuration.seed &+ 1, step: configuration.intradayInterval, start: service.now)
+    }
+
+    /// The bots being run now (tests and diagnostics).
+    public var runningBotIds: [Int64] { running.keys.sorted() }
+
+    public nonisolated func run() async throws {
+        let changes = try hub.subscribe(Interest(topics: [.bots]))
+        try await startActiveBots()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.followBotChanges(changes) }
+                group.addTask {
+                    while (try? await Task.sleep(for: self.configuration.tickInterval)) != nil {
+                        await self.stepLogged()
+                    }
+                }
+                group.addTask {
+                    while (try? await Task.sleep(for: self.configuration.intradayInterval)) != nil {
+                        await self.publishIntradayLogged()
+                    }
+                }
+                await group.waitForAll()
+            }
+        }
+        changes.cancel()
+    }
+
+    // MARK: - Market ticks
+
+    /// One market tick: record prices, fill working orders, run strategies.
+    public func step() async throws {
+        let ticks = feed.next()
+        let now = service.now
+        var publish: [Tick] = coalescer.drain(now: now)
+        for tick in ticks {
+            lastPrices[tick.ticker] = tick.price
+            if let ready = coalescer.offer(tick, now: now) { publish.append(ready) }
+        }
+        if !publish.isEmpty {
+            _ = try await service.recordPrices(
+                publish.map { NewPrice(ticker: $0.ticker, exchange: configuration.exchange, price: $0.price) })
+        }
+        try await fillOrders(ticks)
+        for tick in ticks { await runStrategies(on: tick) }
+    }
+
+    private func stepLogged() async {
+        do { try await step() } catch { logger.warning("engine tick failed", metadata: ["error": "\(error)"]) }
+    }
+
+    /// The paper broker: every working order of a bot on this exchange against its ticker's new price.
+    private func fillOrders(_ ticks: [Tick]) async throws {
+        let byTicker = Dictionary(ticks.map { ($0.ticker, $0) }, uniquingKeysWith: { $1 })
+        for (order, ticker) in try await service.store.openOrders(exchange: configuration.exchange) {
+            guard let tick = byTicker[ticker],
+                let fill = OrderMatcher.fill(for: order, at: tick, settings: configuration.broker)
+            else { continue }
+            do {
+                _ = try await service.updateOrder(id: order.id, OrderPatch(fill: fill), by: .system)
+            } catch {
+                // Changed meanwhile (canceled through the API, say): the next tick sees its new state.
+                logger.debug("fill skipped", metadata: ["order": "\(order.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: - Bots
+
+    private func runStrategies(on tick: Tick) async {
+        for id in running.keys.sorted() {
+            guard var run = running[id], run.bot.ticker == tick.ticker else { continue }
+            guard let signal = run.strategy.onPrice(tick.price) else {
+                running[id] = run
+                continue
+            }
+            let delta = signal.side == .buy ? run.quantity : -run.quantity
+            guard abs(run.net + delta) <= run.maxNet + 1e-12 else {
+                running[id] = run
+                continue
+            }
+            run.net += delta
+            running[id] = run
+            do {
+                _ = try await service.placeOrder(
+                    botId: id, NewOrder(side: signal.side, type: .market, quantity: run.quantity), by: .system)
+                _ = try await service.appendLogs(
+                    [
+                        NewLog(
+                            botId: id, level: .info,
+                            message:
+                                "\(signal.reason): \(signal.side.rawValue) \(run.quantity) \(tick.ticker) at market (last \(tick.price))"
+                        )
+                    ], by: .system)
+            } catch {
+                await fail(id, because: "order failed: \(error)")
+            }
+        }
+    }
+
+    /// A bot whose strategy cannot run goes to ERROR with a log line; the others carry on.
+    private func fail(_ id: Int64, because reason: String) async {
+        running[id] = nil
+        do {
+            _ = try await service.updateBot(id: id, BotPatch(status: .error), by: .system)
+            _ = try await service.appendLogs([NewLog(botId: id, level: .error, message: reason)], by: .system)
+        } catch {
+            logger.warning("could not mark bot as failed", metadata: ["bot": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    func startActiveBots() async throws {
+        for bot in try await service.bots(BotFilter(status: .active, exchange: configuration.exchange), by: .system) {
+            await apply(bot)
+        }
+    }
+
+    /// Starts or stops the run of `bot` to match its status.
+    func apply(_ bot: Bot) async {
+        guard bot.status == .active, bot.exchange == configuration.exchange else {
+            running[bot.id] = nil
+            return
+        }
+        if var current = running[bot.id], current.bot.config == bot.config, current.bot.strategy == bot.strategy,
+            current.bot.ticker == bot.ticker
+        {
+            current.bot = bot
+            running[bot.id] = current
+            return
+        }
+        do {
+            let strategy = try Strategies.make(name: bot.strategy, config: bot.config)
+            let quantity = try Strategies.quantity(bot.config)
+            let levels =
+                bot.strategy == "grid" || bot.strategy == "scalper"
+                ? Double(try bot.config.int("levels", default: 5, in: 1...100)) : 1
+            running[bot.id] = RunningBot(
+                bot: bot, strategy: strategy, quantity: quantity, net: 0, maxNet: quantity * levels)
+        } catch {
+            await fail(bot.id, because: "cannot start: \(error.field): \(error.message)")
+        }
+    }
+
+    private nonisolated func followBotChanges(_ subscription: Subscription) async {
+        let decoder = JSONDecoder()
+        while let items = try? await subscription.next() {
+            for case .event(let shared) in items {
+                let event = shared.event
+                if event.type == .botDeleted, let id = event.botId {
+                    await self.stop(id)
+                } else if let bot = try? decoder.decode(Bot.self, from: Data(event.data.utf8)) {
+                    await self.apply(bot)
+                }
+            }
+        }
+    }
+
+    private func stop(_ id: Int64) { running[id] = nil }
+
+    // MARK: - Intraday
+
+    /// Scores the universe and publishes the snapshot on `intraday` (and `/events/intraday`).
+    public func publishIntraday() async throws {
+        let snapshot = intraday.next()
+        _ = try await service.publishEvents(
+            [NewEvent(topic: Topic.intraday.rawValue, type: EventType.intradaySnapshot.rawValue, data: snapshot)],
+            by: .system)
+    }
+
+    private func publishIntradayLogged() async {
+        do { try await publishIntraday() } catch {
+            logger.warning("intraday cycle failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

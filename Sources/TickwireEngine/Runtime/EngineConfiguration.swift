@@ -1,0 +1,48 @@
+/// Settings of the paper-trading engine. Defaults are what `tickwire serve` runs.
+public struct EngineConfiguration: Sendable {
+    /// Bots on this exchange are run by the engine; bots on other exchanges belong to external processes.
+    public var exchange: String
+    public var instruments: [SyntheticFeed.Instrument]
+    /// Real time between market ticks.
+    public var tickInterval: Duration
+    /// Market time each tick simulates (a minute per second by default, so that the demo moves visibly).
+    public var marketStep: Duration
+    /// Each ticker's price is recorded (and pushed as `price_update`) at most this often.
+    public var priceInterval: Duration
+    /// Seed of the market feed: the same seed gives the same prices.
+    public var seed: UInt64
+    public var broker: BrokerSettings
+    /// The intraday cycle: how often the universe is scored, its size, and how many signals a snapshot holds.
+    public var intradayInterval: Duration
+    public var universeSize: Int
+    public var intradayLimit: Int
+
+    public init(
+        exchange: String = "paper", instruments: [SyntheticFeed.Instrument] = Self.defaultInstruments,
+        tickInterval: Duration = .seconds(1), marketStep: Duration = .seconds(60),
+        priceInterval: Duration = .seconds(1),
+        seed: UInt64 = 1,
+        broker: BrokerSettings = .init(), intradayInterval: Duration = .seconds(30), universeSize: Int = 200,
+        intradayLimit: Int = 120
+    ) {
+        self.exchange = exchange
+        self.instruments = instruments
+        self.tickInterval = tickInterval
+        self.marketStep = marketStep
+        self.priceInterval = priceInterval
+        self.seed = seed
+        self.broker = broker
+        self.intradayInterval = intradayInterval
+        self.universeSize = universeSize
+        self.intradayLimit = intradayLimit
+    }
+
+    public static let defaultInstruments: [SyntheticFeed.Instrument] = [
+        .init(ticker: "BTC/USDT", startPrice: 65_000, volatility: 0.6),
+        .init(ticker: "ETH/USDT", startPrice: 3_500, volatility: 0.7),
+        .init(ticker: "SOL/USDT", startPrice: 150, volatility: 0.9),
+        .init(ticker: "AAPL", startPrice: 190, volatility: 0.25),
+        .init(ticker: "MSFT", startPrice: 420, volatility: 0.22),
+        .init(ticker: "NVDA", startPrice: 120, volatility: 0.5),
+    ]
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import Testing
+import TickwireHub
+import TickwireModel
+import TickwireService
+import TickwireStore
+
+@testable import TickwireEngine
+
+/// The engine against a real SQLite store and hub, driven tick by tick.
+@Suite struct EngineTests {
+    struct Setup {
+        let store: SQLiteStore
+        let hub: Hub
+        let service: TradingService
+        let engine: Engine
+    }
+
+    static func with(
+        _ configuration: EngineConfiguration = .init(), _ body: (Setup) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("e.db").path)
+        let hub = Hub(head: try await store.lastEventId())
+        store.publishCommits(to: hub)
+        let service = TradingService(store: store, clock: { Timestamp(milliseconds: 1_700_000_000_000) })
+        let engine = try Engine(service: service, hub: hub, configuration: configuration, logger: Logger(label: "e"))
+        try await body(Setup(store: store, hub: hub, service: service, engine: engine))
+    }
+
+    static func bot(
+        _ service: TradingService, strategy: String = "sma_crossover", config: [String: JSONValue] = [:],
+        ticker: String = "BTC/USDT", status: BotStatus = .stopped
+    ) async throws -> Bot {
+        try await service.createBot(
+            NewBot(
+                name: strategy, ticker: ticker, exchange: "paper", strategy: strategy, config: config, status: status),
+            by: .system)
+    }
+
+    @Test func aMarketOrderFillsOnTheNextTickAtThePriceTheSeedGives() async throws {
+        let configuration = EngineConfiguration(broker: BrokerSettings(slippageBps: 5, feeBps: 10))
+        try await Self.with(configuration) { setup in
+            let bot = try await Self.bot(setup.service)
+            let order = try await setup.service.placeOrder(
+                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 2), by: .system)
+            let limit = try await setup.service.placeOrder(
+                botId: bot.id, NewOrder(side: .sell, type: .limit, quantity: 1, price: 1_000_000), by: .system)
+            try await setup.engine.step()
+
+            // The same seed replays the same market: the tick the order met is the reference feed's first.
+            var reference = try SyntheticFeed(
+                instruments: configuration.instruments, step: configuration.marketStep, seed: configuration.seed,
+                start: setup.service.now)
+            let tick = try #require(reference.next().first { $0.ticker == "BTC/USDT" })
+            let price = tick.price * 1.0005
+            let filled = try await setup.service.order(id: order.id, by: .system)
+            #expect(filled.status == .filled)
+            #expect(abs((filled.avgFillPrice ?? 0) - price) < 1e-6)
+            let pnl = try await setup.service.pnl(botId: bot.id, by: .system)
+            #expect(pnl.positionQuantity == 2)
+            #expect(abs(pnl.fees - price * 2 * 0.001) < 1e-6)
+            #expect(abs(pnl.realizedPnl) < 1e-9)
+            // A limit far from the market keeps working.
+            #expect(try await setup.service.order(id: limit.id, by: .system).status == .new)
+            // The tick's price was recorded through the write path, so the hub and dashboards have it.
+            let prices = try await setup.service.store.latestPrices(PriceFilter(ticker: "BTC/USDT"))
+            #expect(prices.first?.price == tick.price)
+        }
+    }
+
+    @Test func aToggleStartsAndStopsTheBotWithinASecond() async throws {
+        try await Self.with { setup in
+            let running = Task { try await setup.engine.run() }
+            defer { running.cancel() }
+            let bot = try await Self.bot(setup.service, status: .active)
+            #expect(try await Self.eventually { await setup.engine.runningBotIds == [bot.id] })
+            _ = try await setup.service.toggleBot(id: bot.id, by: .system)
+            #expect(try await Self.eventually { await setup.engine.runningBotIds.isEmpty })
+            _ = try await setup.service.toggleBot(id: bot.id, by: .system)
+            #expect(try await Self.eventually { await setup.engine.runningBotIds == [bot.id] })
+        }
+    }
+
+    @Test func aBotThatCannotRunGoesToErrorAndTheOthersCarryOn() async throws {
+        try await Self.with { setup in
+            let good = try await Self.bot(
+                setup.service, config: ["fast": .number(2), "slow": .number(3)], status: .active)
+            let bad = try await Self.bot(
+                setup.service, config: ["fast": .number(30), "slow": .number(3)], status: .active)
+            try await setup.engine.startActiveBots()
+            #expect(await setup.engine.runningBotIds == [good.id])
+            #expect(try await setup.service.bot(id: bad.id, by: .system).status == .error)
+            let logs = try await setup.service.logs(
+                LogFilter(botId: bad.id, level: .error), page: PageRequest(limit: 10, before: nil), by: .system)
+            #expect(logs.items.first?.message == "cannot start: config.fast: must be less than config.slow")
+            // The market and the good bot keep going: after enough ticks the SMA 2/3 bot has traded.
+            for _ in 0..<40 { try await setup.engine.step() }
+            let orders = try await setup.service.orders(
+                OrderFilter(botId: good.id), page: PageRequest(limit: 100, before: nil), by: .system)
+            #expect(orders.items.count >= 2)
+            // Every order but one placed on the last tick has been filled by the tick after it.
+            #expect(orders.items.dropFirst().allSatisfy { $0.status == .filled })
+        }
+    }
+
+    @Test func theIntradaySnapshotIsRankedAndLimited() async throws {
+        var a = try IntradayCycle(
+            universeSize: 200, limit: 120, seed: 5, step: .seconds(300), start: .init(milliseconds: 0))
+        var b = try IntradayCycle(
+            universeSize: 200, limit: 120, seed: 5, step: .seconds(300), start: .init(milliseconds: 0))
+        let snapshot = a.next()
+        #expect(snapshot == b.next())
+        #expect(snapshot["universe"] == .number(200))
+        guard case .array(let signals)? = snapshot["signals"] else {
+            Issue.record("no signals array")
+            return
+        }
+        #expect(!signals.isEmpty)
+        #expect(signals.count <= 120)
+        var previous = Double.infinity
+        for signal in signals {
+            guard case .object(let fields) = signal, case .number(let confidence)? = fields["confidence"],
+                case .number(let score)? = fields["score"], case .string(let action)? = fields["action"]
+            else {
+                Issue.record("malformed signal \(signal)")
+                return
+            }
+            #expect(confidence <= previous)
+            previous = confidence
+            #expect(action == (score > 0 ? "BUY" : "SELL"))
+            #expect(abs(score) > 0.5)
+        }
+        var small = try IntradayCycle(
+            universeSize: 200, limit: 3, seed: 5, step: .seconds(300), start: .init(milliseconds: 0))
+        guard case .array(let capped)? = small.next()["signals"] else { return }
+        #expect(capped.count == 3)
+        #expect(capped == Array(signals.prefix(3)))
+    }
+
+    @Test func theEnginePublishesIntradaySnapshotsThroughTheWritePath() async throws {
+        try await Self.with { setup in
+            try await setup.engine.publishIntraday()
+            let events = try await setup.store.latestEvents(topic: .intraday, through: .max, limit: 1)
+            #expect(events.first?.type == .intradaySnapshot)
+            #expect(events.first?.data.contains("\"signals\"") == true)
+        }
+    }
+
+    /// Polls `condition` for up to one second (the requirement under test), every 10 ms.
+    static func eventually(_ condition: @Sendable () async -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return await condition()
+    }
+}
