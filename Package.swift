@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "tickwire",
             dependencies: [
-                "TickwireServer", "TickwireStore", "TickwireHub", "TickwireModel",
+                "TickwireServer", "TickwireStore", "TickwireHub", "TickwireModel", "TickwireEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

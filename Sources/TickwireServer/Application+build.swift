@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWSCompression
 import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 import TickwireHub
 import TickwireService
 import TickwireStore
@@ -118,8 +119,11 @@ func registerRoutes(
 /// SIGTERM, then ends every stream and shuts down gracefully.
 ///
 /// The hub must be the store's publisher (`store.publishCommits(to: hub)`), created with the log's current head.
+///
+/// `services` run beside the server and shut down with it (the paper-trading engine).
 public func buildApplication(
-    service: TradingService, hub: Hub, configuration: ServerConfiguration, logger: Logger
+    service: TradingService, hub: Hub, configuration: ServerConfiguration, logger: Logger,
+    services: [any Service] = []
 ) async throws -> some ApplicationProtocol {
     let components = try await Components(service: service, hub: hub, configuration: configuration)
     let router = try buildRouter(components, configuration: configuration)
@@ -144,6 +148,6 @@ public func buildApplication(
         services: [
             HubService(hub: hub, store: service.store, configuration: configuration, logger: logger),
             CredentialWatcher(hub: hub, cache: components.auth.cache, logger: logger),
-        ],
+        ] + services,
         logger: logger)
 }

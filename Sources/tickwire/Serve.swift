@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
+import TickwireEngine
 import TickwireHub
 import TickwireModel
 import TickwireServer
@@ -33,8 +35,17 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve the WebSocket echo endpoint /api/v1/ws/echo and accept 16 MiB frames (conformance tests only).")
     var webSocketEcho = false
 
-    @Flag(help: "Create the demo accounts (see README) if they do not exist.")
+    @Flag(help: "Create the demo accounts, bots and trading models (see README) if they do not exist.")
     var demo = false
+
+    @Flag(help: "Do not run the paper-trading engine (no synthetic market, no built-in bots).")
+    var noEngine = false
+
+    @Option(help: "Seed of the synthetic market (the same seed replays the same prices; default 1).")
+    var marketSeed: UInt64 = 1
+
+    @Option(help: "Milliseconds between market ticks (default 1000).")
+    var tickInterval: Int = 1000
 
     @Option(
         help:
@@ -75,6 +86,18 @@ struct Serve: AsyncParsableCommand {
             }
             .filter { !$0.isEmpty }
             : corsOrigin
+        var services: [any Service] = []
+        if !noEngine {
+            guard tickInterval >= 10 else { throw ValidationError("--tick-interval must be at least 10 ms") }
+            services.append(
+                try Engine(
+                    service: service, hub: hub,
+                    configuration: EngineConfiguration(
+                        tickInterval: .milliseconds(tickInterval), priceInterval: .milliseconds(max(tickInterval, 250)),
+                        seed: marketSeed),
+                    logger: logger))
+        }
+        if demo { try await DemoData.seed(service: service, accounts: AccountService(store: store)) }
         let app = try await buildApplication(
             service: service, hub: hub,
             configuration: ServerConfiguration(
@@ -84,7 +107,7 @@ struct Serve: AsyncParsableCommand {
                 auth: AuthConfiguration(
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins)),
-            logger: logger)
+            logger: logger, services: services)
         logger.info(
             "Tickwire listening",
             metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])

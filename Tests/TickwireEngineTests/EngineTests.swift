@@ -56,13 +56,13 @@ import TickwireStore
                 instruments: configuration.instruments, step: configuration.marketStep, seed: configuration.seed,
                 start: setup.service.now)
             let tick = try #require(reference.next().first { $0.ticker == "BTC/USDT" })
-            let price = tick.price * 1.0005
+            let price = SyntheticFeed.round(tick.price * 1.0005)
             let filled = try await setup.service.order(id: order.id, by: .system)
             #expect(filled.status == .filled)
             #expect(abs((filled.avgFillPrice ?? 0) - price) < 1e-6)
             let pnl = try await setup.service.pnl(botId: bot.id, by: .system)
             #expect(pnl.positionQuantity == 2)
-            #expect(abs(pnl.fees - price * 2 * 0.001) < 1e-6)
+            #expect(abs(pnl.fees - (price * 2 * 0.001 * 1e8).rounded() / 1e8) < 1e-9)
             #expect(abs(pnl.realizedPnl) < 1e-9)
             // A limit far from the market keeps working.
             #expect(try await setup.service.order(id: limit.id, by: .system).status == .new)

@@ -20,7 +20,8 @@ public struct BrokerSettings: Sendable, Equatable {
 /// - a market order fills at the next tick's price moved by the slippage against the trader;
 /// - a limit buy fills when the price is at or below its limit, at the tick's price (never worse than the limit);
 ///   a limit sell when at or above, likewise;
-/// - each tick fills at most `maxFillPerTick` of what remains; the fee is `feeBps` of the fill's notional.
+/// - each tick fills at most `maxFillPerTick` of what remains; the fee is `feeBps` of the fill's notional;
+/// - prices are quoted to 8 significant digits, fees to 1e-8.
 public enum OrderMatcher {
     public static func fill(for order: Order, at tick: Tick, settings: BrokerSettings) -> FillRequest? {
         guard !order.status.isTerminal, order.remainingQuantity > 0, tick.price > 0 else { return nil }
@@ -40,7 +41,9 @@ public enum OrderMatcher {
             price = tick.price
         }
         let quantity = min(order.remainingQuantity, settings.maxFillPerTick ?? order.remainingQuantity)
-        let fee = price * quantity * settings.feeBps / 10_000
-        return FillRequest(quantity: quantity, price: price, fee: fee)
+        // Quoted like an exchange would: 8 significant digits for the price, fees to 1e-8.
+        let quoted = SyntheticFeed.round(price)
+        let fee = (quoted * quantity * settings.feeBps / 10_000 * 1e8).rounded() / 1e8
+        return FillRequest(quantity: quantity, price: quoted, fee: fee)
     }
 }
