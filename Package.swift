@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "TickwireEngine",
             dependencies: [
-                "TickwireModel", "TickwireService", "TickwireHub",
+                "TickwireModel", "TickwireService", "TickwireStore", "TickwireHub",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

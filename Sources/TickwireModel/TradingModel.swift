@@ -48,3 +48,52 @@ public struct NewTradingModel: Codable, Sendable, Equatable {
         if let policy { try Check.nonEmpty(policy, "policy", maxLength: 80) }
     }
 }
+
+public enum ModelSessionStatus: String, ClosedSet, Sendable {
+    public init(from decoder: any Decoder) throws { self = try Self.decodeClosedSet(from: decoder) }
+    case running
+    /// The agent stopped itself (`session_complete`).
+    case completed
+    /// Stopped through the API, or by a restart of the server.
+    case stopped
+    case failed
+}
+
+/// One trading session of a model: its events stream on `models.{id}` (seed 004's sequence: `status`,
+/// `status`, `trade`…, `session_complete`, `complete`, or `error`).
+public struct ModelSession: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var modelId: Int64
+    public var status: ModelSessionStatus
+    public var decisions: Int
+    public var startedAt: Timestamp
+    public var endedAt: Timestamp?
+    public var summary: String?
+
+    public init(
+        id: Int64, modelId: Int64, status: ModelSessionStatus, decisions: Int, startedAt: Timestamp,
+        endedAt: Timestamp? = nil, summary: String? = nil
+    ) {
+        self.id = id
+        self.modelId = modelId
+        self.status = status
+        self.decisions = decisions
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.summary = summary
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, decisions, summary
+        case modelId = "model_id"
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+    }
+}
+
+extension EventDraft {
+    /// A trading-model session event on `models.{id}`.
+    public static func modelSession(_ modelId: Int64, _ type: EventType, _ data: [String: JSONValue]) -> EventDraft {
+        EventDraft(topic: .model(modelId), type: type, data: JSONCoding.encodeToString(data))
+    }
+}

@@ -56,8 +56,13 @@ public struct ServerConfiguration: Sendable {
 struct Components {
     let streams: Streams
     let auth: Auth
+    let sessions: (any ModelSessionControl)?
 
-    init(service: TradingService, hub: Hub, configuration: ServerConfiguration) async throws {
+    init(
+        service: TradingService, hub: Hub, configuration: ServerConfiguration,
+        sessions: (any ModelSessionControl)? = nil
+    ) async throws {
+        self.sessions = sessions
         let accounts = AccountService(
             store: service.store, clock: { service.now }, bcryptCost: configuration.auth.bcryptCost)
         let tokens = try await TokenIssuer.make(
@@ -109,7 +114,7 @@ func registerRoutes(
     OrderRoutes(service: service, bodyLimit: limit).register(on: secured)
     LogRoutes(service: service, bodyLimit: limit).register(on: secured)
     PriceRoutes(service: service, bodyLimit: limit).register(on: secured)
-    ModelRoutes(service: service, bodyLimit: limit).register(on: secured)
+    ModelRoutes(service: service, sessions: components.sessions, bodyLimit: limit).register(on: secured)
     EventRoutes(service: service, bodyLimit: limit).register(on: secured)
     let apiStreams = api.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
     StreamRoutes(streams: streams).register(on: apiStreams)
@@ -120,12 +125,14 @@ func registerRoutes(
 ///
 /// The hub must be the store's publisher (`store.publishCommits(to: hub)`), created with the log's current head.
 ///
-/// `services` run beside the server and shut down with it (the paper-trading engine).
+/// `services` run beside the server and shut down with it (the paper-trading engine); `sessions` runs
+/// trading-model sessions for `/api/v1/models/{id}/start|stop` (without it those answer 503).
 public func buildApplication(
     service: TradingService, hub: Hub, configuration: ServerConfiguration, logger: Logger,
-    services: [any Service] = []
+    services: [any Service] = [], sessions: (any ModelSessionControl)? = nil
 ) async throws -> some ApplicationProtocol {
-    let components = try await Components(service: service, hub: hub, configuration: configuration)
+    let components = try await Components(
+        service: service, hub: hub, configuration: configuration, sessions: sessions)
     let router = try buildRouter(components, configuration: configuration)
 
     let webSocketRouter = Router(context: TickwireWebSocketContext.self)

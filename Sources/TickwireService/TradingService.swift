@@ -146,6 +146,29 @@ public struct TradingService: Sendable {
         try await store.models(ownerId: actor.ownerFilter)
     }
 
+    public func startModelSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
+        _ = try await model(id: modelId, by: actor)
+        return try await store.startModelSession(modelId: modelId, at: clock()).value
+    }
+
+    public func finishModelSession(
+        _ session: ModelSession, status: ModelSessionStatus, decisions: Int, summary: String
+    ) async throws -> ModelSession {
+        try await store.finishModelSession(
+            id: session.id, status: status, decisions: decisions, summary: summary, at: clock()
+        ).value
+    }
+
+    public func modelSessions(modelId: Int64, by actor: Actor) async throws -> [ModelSession] {
+        _ = try await model(id: modelId, by: actor)
+        return try await store.modelSessions(modelId: modelId)
+    }
+
+    /// A session event of a model (`status`, `trade`, `session_complete`): the engine's agents publish these.
+    public func publishModelEvent(modelId: Int64, _ type: EventType, _ data: [String: JSONValue]) async throws {
+        _ = try await store.appendEvents([.modelSession(modelId, type, data)], at: clock())
+    }
+
     // MARK: Events that change no other data
 
     /// System and intraday events are the server's (admins); a model's session events are its owner's.

@@ -102,6 +102,14 @@ public protocol Store: EventLogReader {
     func model(id: Int64) async throws -> TradingModel
     /// One user's models, or every model for `nil`.
     func models(ownerId: Int64?) async throws -> [TradingModel]
+    /// Opens a session (`conflict` if one is running) and appends its first `status` event.
+    func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession>
+    /// Closes a running session and appends its last event (`complete`, or `error` for `failed`).
+    func finishModelSession(
+        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
+    ) async throws -> Committed<ModelSession>
+    /// A model's sessions newest first, or (`modelId` nil) every running session.
+    func modelSessions(modelId: Int64?) async throws -> [ModelSession]
 
     /// Throws `StoreError.unavailable` when the database cannot answer.
     func checkReachable() async throws

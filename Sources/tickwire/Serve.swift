@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
 import TickwireEngine
 import TickwireHub
 import TickwireModel
@@ -86,16 +85,15 @@ struct Serve: AsyncParsableCommand {
             }
             .filter { !$0.isEmpty }
             : corsOrigin
-        var services: [any Service] = []
+        var engine: Engine?
         if !noEngine {
             guard tickInterval >= 10 else { throw ValidationError("--tick-interval must be at least 10 ms") }
-            services.append(
-                try Engine(
-                    service: service, hub: hub,
-                    configuration: EngineConfiguration(
-                        tickInterval: .milliseconds(tickInterval), priceInterval: .milliseconds(max(tickInterval, 250)),
-                        seed: marketSeed),
-                    logger: logger))
+            engine = try Engine(
+                service: service, hub: hub,
+                configuration: EngineConfiguration(
+                    tickInterval: .milliseconds(tickInterval), priceInterval: .milliseconds(max(tickInterval, 250)),
+                    seed: marketSeed),
+                logger: logger)
         }
         if demo { try await DemoData.seed(service: service, accounts: AccountService(store: store)) }
         let app = try await buildApplication(
@@ -107,7 +105,7 @@ struct Serve: AsyncParsableCommand {
                 auth: AuthConfiguration(
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins)),
-            logger: logger, services: services)
+            logger: logger, services: engine.map { [$0] } ?? [], sessions: engine)
         logger.info(
             "Tickwire listening",
             metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])

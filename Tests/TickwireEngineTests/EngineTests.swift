@@ -150,6 +150,93 @@ import TickwireStore
         }
     }
 
+    /// Collects the events of `subscription` until one of type `last` arrives (at most 10 s).
+    static func events(_ subscription: Subscription, until last: EventType) async throws -> [Event] {
+        try await withThrowingTaskGroup(of: [Event]?.self) { group in
+            group.addTask {
+                var events: [Event] = []
+                while true {
+                    for case .event(let shared) in try await subscription.next() {
+                        events.append(shared.event)
+                        if shared.event.type == last { return events }
+                    }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return try #require(first, "no \(last) event within 10 s")
+        }
+    }
+
+    @Test func aModelSessionEmitsTheSeedSequenceInOrder() async throws {
+        try await Self.with { setup in
+            let owner = try await setup.store.createUser(
+                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+            let other = try await setup.store.createUser(
+                username: "ben", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+            let model = try await setup.service.createModel(
+                NewTradingModel(
+                    name: "agent",
+                    config: [
+                        "max_decisions": .number(3), "decision_interval_ms": .number(1), "ticker": .string("ETH/USDT"),
+                    ]),
+                by: .user(owner.id))
+            for _ in 0..<20 { try await setup.engine.step() }
+            await #expect(throws: StoreError.notFound(entity: "trading model", id: String(model.id))) {
+                _ = try await setup.engine.startSession(modelId: model.id, by: .user(other.id))
+            }
+            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
+            let session = try await setup.engine.startSession(modelId: model.id, by: .user(owner.id))
+            let events = try await Self.events(subscription, until: .complete)
+            #expect(
+                events.map(\.type.rawValue) == [
+                    "status", "status", "trade", "trade", "trade", "session_complete", "complete",
+                ])
+            #expect(events[0].data.contains("Initializing AI agent..."))
+            #expect(events[1].data.contains("Starting trading session..."))
+            for trade in events[2...4] {
+                #expect(trade.data.contains("ETH/USDT"))
+                #expect(
+                    ["\"action\":\"buy\"", "\"action\":\"sell\"", "\"action\":\"hold\""].contains {
+                        trade.data.contains($0)
+                    })
+            }
+            #expect(events.allSatisfy { $0.ownerId == owner.id })
+            let sessions = try await setup.service.modelSessions(modelId: model.id, by: .user(owner.id))
+            #expect(sessions.map(\.id) == [session.id])
+            #expect(sessions.first?.status == .completed)
+            #expect(sessions.first?.decisions == 3)
+        }
+    }
+
+    @Test func stoppingASessionEndsItAtOnceWithComplete() async throws {
+        try await Self.with { setup in
+            let owner = try await setup.store.createUser(
+                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+            let model = try await setup.service.createModel(
+                NewTradingModel(
+                    name: "agent", config: ["max_decisions": .number(10_000), "decision_interval_ms": .number(2)]),
+                by: .user(owner.id))
+            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
+            _ = try await setup.engine.startSession(modelId: model.id, by: .user(owner.id))
+            _ = try await Self.events(subscription, until: .trade)
+            await #expect(throws: StoreError.self) {
+                _ = try await setup.engine.startSession(modelId: model.id, by: .user(owner.id))  // one at a time
+            }
+            let stopped = try await setup.engine.stopSession(modelId: model.id, by: .user(owner.id))
+            #expect(stopped.status == .stopped)
+            let rest = try await Self.events(subscription, until: .complete)
+            #expect(rest.last?.data.contains("Trading session stopped") == true)
+            await #expect(throws: StoreError.self) {
+                _ = try await setup.engine.stopSession(modelId: model.id, by: .user(owner.id))
+            }
+        }
+    }
+
     /// Polls `condition` for up to one second (the requirement under test), every 10 ms.
     static func eventually(_ condition: @Sendable () async -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(1)

@@ -31,7 +31,10 @@ public actor Engine: Service {
     private var feed: SyntheticFeed
     private var coalescer: PriceCoalescer
     private var running: [Int64: RunningBot] = [:]
-    private var lastPrices: [String: Double] = [:]
+    /// Each ticker's latest prices, oldest first (what agents decide on).
+    var recentPrices: [String: [Double]] = [:]
+    /// The running session of each model.
+    var sessions: [Int64: Task<Void, Never>] = [:]
     private var intraday: IntradayCycle
 
     public init(service: TradingService, hub: Hub, configuration: EngineConfiguration, logger: Logger) throws {
@@ -53,6 +56,7 @@ public actor Engine: Service {
 
     public nonisolated func run() async throws {
         let changes = try hub.subscribe(Interest(topics: [.bots]))
+        try await closeInterruptedSessions()
         try await startActiveBots()
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -71,6 +75,7 @@ public actor Engine: Service {
             }
         }
         changes.cancel()
+        for task in await sessions.values { task.cancel() }
     }
 
     // MARK: - Market ticks
@@ -81,7 +86,10 @@ public actor Engine: Service {
         let now = service.now
         var publish: [Tick] = coalescer.drain(now: now)
         for tick in ticks {
-            lastPrices[tick.ticker] = tick.price
+            var prices = recentPrices[tick.ticker] ?? []
+            prices.append(tick.price)
+            if prices.count > 100 { prices.removeFirst(prices.count - 100) }
+            recentPrices[tick.ticker] = prices
             if let ready = coalescer.offer(tick, now: now) { publish.append(ready) }
         }
         if !publish.isEmpty {

@@ -175,6 +175,22 @@ enum SQLiteMigrations {
                     ALTER TABLE events ADD COLUMN owner_id INTEGER;
                     """)
         }
+        migrator.registerMigration("v4-model-sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE model_sessions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_id INTEGER NOT NULL REFERENCES trading_models(id) ON DELETE CASCADE,
+                        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'stopped', 'failed')),
+                        decisions INTEGER NOT NULL DEFAULT 0,
+                        started_at INTEGER NOT NULL,
+                        ended_at INTEGER,
+                        summary TEXT
+                    );
+                    CREATE INDEX ix_model_sessions_model_id_id ON model_sessions(model_id, id);
+                    CREATE INDEX ix_model_sessions_status ON model_sessions(status);
+                    """)
+        }
         return migrator
     }
 }

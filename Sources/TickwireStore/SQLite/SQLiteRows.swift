@@ -15,6 +15,7 @@ enum Columns {
     static let apiKey = "id, user_id, name, scopes, created_at, revoked_at, secret_hash"
     static let session = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
     static let model = "id, owner_id, name, policy, config, created_at, updated_at"
+    static let modelSession = "id, model_id, status, decisions, started_at, ended_at, summary"
 }
 
 /// A JSON object column (`config`).
@@ -66,6 +67,15 @@ extension Session {
             id: row[0], userId: row[1], secretHash: row[2], createdAt: Timestamp(milliseconds: row[3]),
             expiresAt: Timestamp(milliseconds: row[4]), revokedAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:))
         )
+    }
+}
+
+extension ModelSession {
+    init(row: Row) throws {
+        self.init(
+            id: row[0], modelId: row[1], status: try Self.decodeEnum(row[2]), decisions: row[3],
+            startedAt: Timestamp(milliseconds: row[4]), endedAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:)),
+            summary: row[6])
     }
 }
 

@@ -1,0 +1,70 @@
+import GRDB
+import TickwireModel
+
+/// Trading-model sessions: opening and closing one changes its row and appends its first or last event in the same
+/// transaction, so the `sessions` list and the `models.{id}` stream always agree.
+extension SQLiteStore {
+    public func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession> {
+        try await commands.run { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM trading_models WHERE id = ?", arguments: [modelId]) != nil
+            else { throw StoreError.notFound(entity: "trading model", id: String(modelId)) }
+            if try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM model_sessions WHERE model_id = ? AND status = 'running'", arguments: [modelId])
+                != nil
+            {
+                throw StoreError.conflict("trading model \(modelId) already has a running session")
+            }
+            try db.execute(
+                sql: "INSERT INTO model_sessions (model_id, status, decisions, started_at) VALUES (?, 'running', 0, ?)",
+                arguments: [modelId, now.milliseconds])
+            let session = ModelSession(
+                id: db.lastInsertedRowID, modelId: modelId, status: .running, decisions: 0, startedAt: now)
+            let event = EventDraft.modelSession(
+                modelId, .status,
+                ["message": .string("Initializing AI agent..."), "session_id": .number(Double(session.id))])
+            return Committed(session, events: try self.append([event], at: now, in: db))
+        }
+    }
+
+    public func finishModelSession(
+        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
+    ) async throws -> Committed<ModelSession> {
+        try await commands.run { db in
+            guard
+                var session = try Row.fetchOne(
+                    db, sql: "SELECT \(Columns.modelSession) FROM model_sessions WHERE id = ?", arguments: [id]
+                ).map(ModelSession.init(row:))
+            else { throw StoreError.notFound(entity: "model session", id: String(id)) }
+            guard session.status == .running else {
+                throw StoreError.conflict("model session \(id) has already ended")
+            }
+            session.status = status
+            session.decisions = decisions
+            session.endedAt = now
+            session.summary = summary
+            try db.execute(
+                sql: "UPDATE model_sessions SET status = ?, decisions = ?, ended_at = ?, summary = ? WHERE id = ?",
+                arguments: [status.rawValue, decisions, now.milliseconds, summary, id])
+            let data: [String: JSONValue] = [
+                "message": .string(summary), "session_id": .number(Double(id)), "status": .string(status.rawValue),
+                "decisions": .number(Double(decisions)),
+            ]
+            let event = EventDraft.modelSession(session.modelId, status == .failed ? .error : .complete, data)
+            return Committed(session, events: try self.append([event], at: now, in: db))
+        }
+    }
+
+    public func modelSessions(modelId: Int64?) async throws -> [ModelSession] {
+        try await pool.read { db in
+            if let modelId {
+                return try Row.fetchAll(
+                    db, sql: "SELECT \(Columns.modelSession) FROM model_sessions WHERE model_id = ? ORDER BY id DESC",
+                    arguments: [modelId]
+                ).map(ModelSession.init(row:))
+            }
+            return try Row.fetchAll(
+                db, sql: "SELECT \(Columns.modelSession) FROM model_sessions WHERE status = 'running' ORDER BY id"
+            ).map(ModelSession.init(row:))
+        }
+    }
+}
