@@ -95,7 +95,7 @@ struct Serve: AsyncParsableCommand {
                     seed: marketSeed),
                 logger: logger)
         }
-        if demo { try await DemoData.seed(service: service, accounts: AccountService(store: store)) }
+        if demo { try await DemoData.seed(service: service, accounts: AccountService(store: store), sessions: engine) }
         let app = try await buildApplication(
             service: service, hub: hub,
             configuration: ServerConfiguration(

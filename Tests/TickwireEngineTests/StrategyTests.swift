@@ -43,6 +43,14 @@ import TickwireModel
         #expect(result.map(\.1) == [.buy, .buy, .sell, .sell])
     }
 
+    @Test func swingRebalancer() throws {
+        // Checks every 2 prices over a 3-price average: at index 3 (price 13 > avg 12) flat → long: buy; at index 5
+        // still above; at index 7 (price 9 < avg 12) long → flat: sell; at index 9 below and flat: nothing.
+        let result = Self.signals(try SwingRebalancer(every: 2, period: 3), [10, 11, 12, 13, 14, 15, 12, 9, 8, 7])
+        #expect(result.map(\.0) == [3, 7])
+        #expect(result.map(\.1) == [.buy, .sell])
+    }
+
     @Test func configIsValidatedWithTheFieldNamed() {
         func error(_ name: String, _ config: [String: JSONValue]) -> String? {
             do {

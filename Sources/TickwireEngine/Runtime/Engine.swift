@@ -58,6 +58,7 @@ public actor Engine: Service {
         let changes = try hub.subscribe(Interest(topics: [.bots]))
         try await closeInterruptedSessions()
         try await startActiveBots()
+        await publishIntradayLogged()  // a first snapshot at once, not one cycle later
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.followBotChanges(changes) }
@@ -164,7 +165,7 @@ public actor Engine: Service {
         }
     }
 
-    func startActiveBots() async throws {
+    public func startActiveBots() async throws {
         for bot in try await service.bots(BotFilter(status: .active, exchange: configuration.exchange), by: .system) {
             await apply(bot)
         }

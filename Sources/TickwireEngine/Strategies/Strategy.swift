@@ -20,7 +20,7 @@ public protocol Strategy: Sendable {
 /// Builds a bot's strategy from its `strategy` name and `config`, refusing unknown names and out-of-range
 /// parameters with a `ValidationError` naming the field (`config.fast`).
 public enum Strategies {
-    public static let names = ["sma_crossover", "rsi_reversion", "grid"]
+    public static let names = ["sma_crossover", "rsi_reversion", "grid", "swing"]
 
     public static func make(name: String, config: [String: JSONValue]) throws(ValidationError) -> any Strategy {
         switch name {
@@ -36,6 +36,10 @@ public enum Strategies {
             return try GridScalper(
                 spacing: config.double("spacing", default: 0.005, in: 0.0001...0.5),
                 levels: config.int("levels", default: 5, in: 1...100))
+        case "swing":
+            return try SwingRebalancer(
+                every: config.int("every", default: 30, in: 1...100_000),
+                period: config.int("period", default: 50, in: 2...1000))
         default:
             throw ValidationError("strategy", "unknown strategy '\(name)'; use one of \(names.joined(separator: ", "))")
         }
