@@ -98,7 +98,7 @@ public actor Engine: Service {
                 publish.map { NewPrice(ticker: $0.ticker, exchange: configuration.exchange, price: $0.price) })
         }
         try await fillOrders(ticks)
-        for tick in ticks { await runStrategies(on: tick) }
+        await runStrategies(on: ticks)
     }
 
     private func stepLogged() async {
@@ -106,52 +106,72 @@ public actor Engine: Service {
     }
 
     /// The paper broker: every working order of a bot on this exchange against its ticker's new price.
+    /// Fills run concurrently: the store's group commit writes them in a few transactions instead of one each.
     private func fillOrders(_ ticks: [Tick]) async throws {
         let byTicker = Dictionary(ticks.map { ($0.ticker, $0) }, uniquingKeysWith: { $1 })
+        var fills: [(Int64, FillRequest)] = []
         for (order, ticker) in try await service.store.openOrders(exchange: configuration.exchange) {
             guard let tick = byTicker[ticker],
                 let fill = OrderMatcher.fill(for: order, at: tick, settings: configuration.broker)
             else { continue }
-            do {
-                _ = try await service.updateOrder(id: order.id, OrderPatch(fill: fill), by: .system)
-            } catch {
-                // Changed meanwhile (canceled through the API, say): the next tick sees its new state.
-                logger.debug("fill skipped", metadata: ["order": "\(order.id)", "error": "\(error)"])
+            fills.append((order.id, fill))
+        }
+        let service = self.service
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            for (id, fill) in fills {
+                group.addTask {
+                    do {
+                        _ = try await service.updateOrder(id: id, OrderPatch(fill: fill), by: .system)
+                    } catch {
+                        // Changed meanwhile (canceled through the API, say): the next tick sees its new state.
+                        logger.debug("fill skipped", metadata: ["order": "\(id)", "error": "\(error)"])
+                    }
+                }
             }
         }
     }
 
     // MARK: - Bots
 
-    private func runStrategies(on tick: Tick) async {
+    /// Every running bot sees every tick; the signals of a tick become orders and log lines concurrently (each bot's
+    /// order before its log line), so they share transactions.
+    private func runStrategies(on ticks: [Tick]) async {
+        let byTicker = Dictionary(ticks.map { ($0.ticker, $0) }, uniquingKeysWith: { $1 })
+        var actions: [(id: Int64, order: NewOrder, log: String)] = []
         for id in running.keys.sorted() {
-            guard var run = running[id], run.bot.ticker == tick.ticker else { continue }
-            guard let signal = run.strategy.onPrice(tick.price) else {
-                running[id] = run
-                continue
-            }
+            guard var run = running[id], let tick = byTicker[run.bot.ticker] else { continue }
+            let signal = run.strategy.onPrice(tick.price)
+            defer { running[id] = run }
+            guard let signal else { continue }
             let delta = signal.side == .buy ? run.quantity : -run.quantity
-            guard abs(run.net + delta) <= run.maxNet + 1e-12 else {
-                running[id] = run
-                continue
-            }
+            guard abs(run.net + delta) <= run.maxNet + 1e-12 else { continue }
             run.net += delta
-            running[id] = run
-            do {
-                _ = try await service.placeOrder(
-                    botId: id, NewOrder(side: signal.side, type: .market, quantity: run.quantity), by: .system)
-                _ = try await service.appendLogs(
-                    [
-                        NewLog(
-                            botId: id, level: .info,
-                            message:
-                                "\(signal.reason): \(signal.side.rawValue) \(run.quantity) \(tick.ticker) at market (last \(tick.price))"
-                        )
-                    ], by: .system)
-            } catch {
-                await fail(id, because: "order failed: \(error)")
-            }
+            actions.append(
+                (
+                    id, NewOrder(side: signal.side, type: .market, quantity: run.quantity),
+                    "\(signal.reason): \(signal.side.rawValue) \(run.quantity) \(tick.ticker) at market (last \(tick.price))"
+                ))
         }
+        let service = self.service
+        let failed = await withTaskGroup(of: (Int64, String)?.self) { group in
+            for action in actions {
+                group.addTask {
+                    do {
+                        _ = try await service.placeOrder(botId: action.id, action.order, by: .system)
+                        _ = try await service.appendLogs(
+                            [NewLog(botId: action.id, level: .info, message: action.log)], by: .system)
+                        return nil
+                    } catch {
+                        return (action.id, "order failed: \(error)")
+                    }
+                }
+            }
+            var failed: [(Int64, String)] = []
+            for await result in group { if let result { failed.append(result) } }
+            return failed
+        }
+        for (id, reason) in failed { await fail(id, because: reason) }
     }
 
     /// A bot whose strategy cannot run goes to ERROR with a log line; the others carry on.
