@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "TickwireServerTests",
             dependencies: [
-                "TickwireServer", "TickwireModel", "TickwireStore", "TickwireHub",
+                "TickwireServer", "TickwireModel", "TickwireStore", "TickwireHub", "TickwireEngine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -81,7 +81,15 @@ public struct BotPnL: Codable, Sendable, Equatable {
     public var fees: Double
     /// realized + unrealized - fees
     public var totalPnl: Double
+    /// The bot's paper account: `config.cash` (default 100,000) to start with, plus realized PnL, minus fees and
+    /// what the open position cost (a short adds its proceeds).
+    public var startingCash: Double
+    public var cash: Double
+    /// cash + position at the last price: starting cash + total PnL.
+    public var equity: Double
     public var updatedAt: Timestamp
+
+    public static let defaultStartingCash = 100_000.0
 
     public init(bot: Bot, position: Position, lastPrice: Double?) {
         let unrealized = position.unrealizedPnl(at: lastPrice)
@@ -95,6 +103,13 @@ public struct BotPnL: Codable, Sendable, Equatable {
         self.unrealizedPnl = unrealized
         self.fees = position.fees
         self.totalPnl = position.realizedPnl + unrealized - position.fees
+        if case .number(let cash)? = bot.config["cash"], cash.isFinite, cash >= 0 {
+            self.startingCash = cash
+        } else {
+            self.startingCash = Self.defaultStartingCash
+        }
+        self.cash = startingCash + position.realizedPnl - position.fees - position.quantity * position.avgEntryPrice
+        self.equity = startingCash + totalPnl
         self.updatedAt = position.updatedAt
     }
 
@@ -107,6 +122,8 @@ public struct BotPnL: Codable, Sendable, Equatable {
         case realizedPnl = "realized_pnl"
         case unrealizedPnl = "unrealized_pnl"
         case totalPnl = "total_pnl"
+        case startingCash = "starting_cash"
+        case cash, equity
         case updatedAt = "updated_at"
     }
 }

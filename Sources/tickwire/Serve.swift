@@ -48,6 +48,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
+            "Replay recorded bars instead of the synthetic market: TICKER=FILE.csv (date,open,high,low,close,volume); repeat for several."
+    )
+    var replay: [String] = []
+
+    @Option(
+        help:
             "Origin allowed to call the API from a browser (CORS); repeat for several (env TICKWIRE_CORS_ORIGINS, comma-separated). Default: CORS off."
     )
     var corsOrigin: [String] = []
@@ -92,7 +98,7 @@ struct Serve: AsyncParsableCommand {
                 service: service, hub: hub,
                 configuration: EngineConfiguration(
                     tickInterval: .milliseconds(tickInterval), priceInterval: .milliseconds(max(tickInterval, 250)),
-                    seed: marketSeed),
+                    seed: marketSeed, replay: try replayFeeds()),
                 logger: logger)
         }
         if demo { try await DemoData.seed(service: service, accounts: AccountService(store: store), sessions: engine) }
@@ -127,6 +133,21 @@ struct Serve: AsyncParsableCommand {
         for account in DemoAccounts.all where try await accounts.user(named: account.username) == nil {
             _ = try await accounts.createUser(account)
             print("Demo account: \(account.username) / \(account.password) (\(account.role?.rawValue ?? "user"))")
+        }
+    }
+
+    private func replayFeeds() throws -> [CSVReplayFeed] {
+        try replay.map { argument in
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--replay takes TICKER=FILE, got '\(argument)'")
+            }
+            let text = try String(contentsOfFile: parts[1], encoding: .utf8)
+            do {
+                return try CSVReplayFeed(ticker: parts[0], csv: text)
+            } catch let error as TickwireModel.ValidationError {
+                throw ValidationError("\(parts[1]): \(error.message)")
+            }
         }
     }
 

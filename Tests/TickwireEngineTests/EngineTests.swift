@@ -141,6 +141,29 @@ import TickwireStore
         #expect(capped == Array(signals.prefix(3)))
     }
 
+    @Test func aReplayedMarketRecordsTheBarsThenStops() async throws {
+        let csv = "date,open,high,low,close,volume\n2024-01-02,100,110,95,108,1000\n2024-01-03,108,109,90,92,2000\n"
+        let configuration = EngineConfiguration(
+            priceInterval: .zero, replay: [try CSVReplayFeed(ticker: "AAPL", csv: csv)])
+        try await Self.with(configuration) { setup in
+            let bot = try await Self.bot(setup.service, ticker: "AAPL")
+            let order = try await setup.service.placeOrder(
+                botId: bot.id, NewOrder(side: .buy, type: .limit, quantity: 1, price: 96), by: .system)
+            var recorded: [Double] = []
+            for _ in 0..<8 {
+                try await setup.engine.step()
+                recorded.append(try await setup.store.latestPrices(PriceFilter(ticker: "AAPL")).first?.price ?? 0)
+            }
+            #expect(recorded == [100, 95, 110, 108, 108, 109, 90, 92])
+            // The limit at 96 filled at the bar's low, 95, on the second tick.
+            let filled = try await setup.service.order(id: order.id, by: .system)
+            #expect(filled.avgFillPrice == 95)
+            #expect(await setup.engine.marketFinished == false)
+            try await setup.engine.step()
+            #expect(await setup.engine.marketFinished)
+        }
+    }
+
     @Test func theEnginePublishesIntradaySnapshotsThroughTheWritePath() async throws {
         try await Self.with { setup in
             try await setup.engine.publishIntraday()

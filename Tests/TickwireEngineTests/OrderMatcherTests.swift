@@ -18,7 +18,7 @@ import TickwireModel
     static func tick(_ price: Double) -> Tick { Tick(ticker: "X", price: price, timestamp: t0) }
 
     @Test func marketOrdersPaySlippageAndFees() throws {
-        let settings = BrokerSettings(slippageBps: 10, feeBps: 20)
+        let settings = BrokerSettings(slippageBps: 10, feeBps: 20, maxFillNotional: nil)
         // Buy 2 at 100: 0.1% slippage → 100.1; fee 0.2% of 200.2 = 0.4004.
         let buy = try #require(
             OrderMatcher.fill(for: Self.order(.buy, .market, quantity: 2), at: Self.tick(100), settings: settings))
@@ -33,7 +33,7 @@ import TickwireModel
     }
 
     @Test func limitOrdersFillOnlyWhenThePriceCrosses() throws {
-        let settings = BrokerSettings(slippageBps: 50, feeBps: 0)
+        let settings = BrokerSettings(slippageBps: 50, feeBps: 0, maxFillNotional: nil)
         let buy = Self.order(.buy, .limit, quantity: 1, price: 100)
         #expect(OrderMatcher.fill(for: buy, at: Self.tick(100.01), settings: settings) == nil)
         #expect(OrderMatcher.fill(for: buy, at: Self.tick(99.5), settings: settings)?.price == 99.5)  // no slippage
@@ -43,13 +43,24 @@ import TickwireModel
     }
 
     @Test func largeOrdersFillPartiallyTickByTick() throws {
-        let settings = BrokerSettings(slippageBps: 0, feeBps: 0, maxFillPerTick: 4)
+        let settings = BrokerSettings(slippageBps: 0, feeBps: 0, maxFillPerTick: 4, maxFillNotional: nil)
         let first = OrderMatcher.fill(
             for: Self.order(.buy, .market, quantity: 10), at: Self.tick(10), settings: settings)
         #expect(first?.quantity == 4)
         let last = OrderMatcher.fill(
             for: Self.order(.buy, .market, quantity: 10, filled: 8), at: Self.tick(10), settings: settings)
         #expect(last?.quantity == 2)
+    }
+
+    @Test func aLargeOrderFillsAtMostTheNotionalCapPerTick() throws {
+        // 10 at 65,000 = 650,000 of notional against a 250,000 cap: 3.846... now, the rest on later ticks.
+        let settings = BrokerSettings(slippageBps: 0, feeBps: 0, maxFillNotional: 250_000)
+        let fill = try #require(
+            OrderMatcher.fill(for: Self.order(.buy, .market, quantity: 10), at: Self.tick(65_000), settings: settings))
+        #expect(abs(fill.quantity - 250_000 / 65_000) < 1e-12)
+        let small = OrderMatcher.fill(
+            for: Self.order(.buy, .market, quantity: 1), at: Self.tick(65_000), settings: settings)
+        #expect(small?.quantity == 1)
     }
 
     @Test func terminalOrdersNeverFill() {

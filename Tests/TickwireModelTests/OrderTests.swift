@@ -126,5 +126,20 @@ import TickwireModel
         let pnl = BotPnL(bot: bot, position: position, lastPrice: 12)
         #expect(pnl.unrealizedPnl == 4)
         #expect(pnl.totalPnl == 8)
+        // Default 100,000 of paper cash: + 5 realized - 1 fee - 2 × 10 held = 99,984; equity 100,000 + 8.
+        #expect(pnl.startingCash == 100_000)
+        #expect(pnl.cash == 99_984)
+        #expect(pnl.equity == 100_008)
+    }
+
+    @Test func aShortAddsItsProceedsToCash() {
+        let bot = Bot(
+            id: 1, name: "b", ticker: "X", exchange: "E", strategy: "s", config: ["cash": .number(1_000)],
+            status: .active, createdAt: t, updatedAt: t)
+        let position = Position.flat(botId: 1, at: t).applying(side: .sell, quantity: 3, price: 50, fee: 0.5, at: t)
+        let pnl = BotPnL(bot: bot, position: position, lastPrice: 40)
+        #expect(pnl.cash == 1_000 - 0.5 + 150)  // 1,149.5
+        #expect(pnl.unrealizedPnl == 30)
+        #expect(pnl.equity == 1_000 + 30 - 0.5)
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Synchronization
 import Testing
+import TickwireEngine
 import TickwireHub
 import TickwireModel
 import TickwireServer
@@ -42,8 +43,9 @@ struct TestServer {
         return (user, token)
     }
 
+    /// - Parameter engine: run the paper-trading engine too (model sessions, bots on `paper`).
     static func with(
-        maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(),
+        maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(), engine: EngineConfiguration? = nil,
         _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
@@ -63,7 +65,10 @@ struct TestServer {
         let accounts = AccountService(store: store, bcryptCost: 4)
         let admin = try await accounts.createUser(NewUser(username: "admin", password: password, role: .admin))
         let (_, adminToken) = try await accounts.createAPIKey(for: admin.id, NewAPIKey(name: "tests"))
-        let app = try await buildApplication(service: service, hub: hub, configuration: configuration, logger: logger)
+        let running = try engine.map { try Engine(service: service, hub: hub, configuration: $0, logger: logger) }
+        let app = try await buildApplication(
+            service: service, hub: hub, configuration: configuration, logger: logger,
+            services: running.map { [$0] } ?? [], sessions: running)
         let server = TestServer(
             store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
         try await app.test(.live) { client in

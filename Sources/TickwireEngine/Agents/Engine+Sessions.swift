@@ -32,7 +32,7 @@ extension Engine: ModelSessionControl {
     private func begin(modelId: Int64, by actor: Actor) async throws -> ModelSession {
         let model = try await service.model(id: modelId, by: actor)
         let settings = try SessionSettings(
-            model.config, defaultTicker: configuration.instruments[0].ticker,
+            model.config, defaultTicker: feed.tickers.first ?? "BTC/USDT",
             defaultInterval: configuration.tickInterval * 3)
         let session = try await service.startModelSession(modelId: modelId, by: actor)
         sessions[modelId] = Task { await self.runSession(session, settings: settings) }

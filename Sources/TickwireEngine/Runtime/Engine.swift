@@ -28,7 +28,9 @@ public actor Engine: Service {
     let service: TradingService
     let hub: Hub
     let logger: Logger
-    private var feed: SyntheticFeed
+    var feed: any MarketSource
+    /// Set once a replayed market has no more data.
+    public private(set) var marketFinished = false
     private var coalescer: PriceCoalescer
     private var running: [Int64: RunningBot] = [:]
     /// Each ticker's latest prices, oldest first (what agents decide on).
@@ -42,9 +44,13 @@ public actor Engine: Service {
         self.hub = hub
         self.configuration = configuration
         self.logger = logger
-        self.feed = try SyntheticFeed(
-            instruments: configuration.instruments, step: configuration.marketStep, seed: configuration.seed,
-            start: service.now)
+        if configuration.replay.isEmpty {
+            self.feed = try SyntheticFeed(
+                instruments: configuration.instruments, step: configuration.marketStep, seed: configuration.seed,
+                start: service.now)
+        } else {
+            self.feed = ReplayMarket(configuration.replay)
+        }
         self.coalescer = PriceCoalescer(intervalMilliseconds: configuration.priceInterval.wholeMilliseconds)
         self.intraday = try IntradayCycle(
             universeSize: configuration.universeSize, limit: configuration.intradayLimit,
@@ -61,7 +67,7 @@ public actor Engine: Service {
         await publishIntradayLogged()  // a first snapshot at once, not one cycle later
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.followBotChanges(changes) }
+                group.addTask { await self.followBotChanges(first: changes) }
                 group.addTask {
                     while (try? await Task.sleep(for: self.configuration.tickInterval)) != nil {
                         await self.stepLogged()
@@ -75,7 +81,6 @@ public actor Engine: Service {
                 await group.waitForAll()
             }
         }
-        changes.cancel()
         for task in await sessions.values { task.cancel() }
     }
 
@@ -83,7 +88,11 @@ public actor Engine: Service {
 
     /// One market tick: record prices, fill working orders, run strategies.
     public func step() async throws {
-        let ticks = feed.next()
+        guard let ticks = feed.advance() else {
+            if !marketFinished { logger.info("the replayed market has no more data") }
+            marketFinished = true
+            return
+        }
         let now = service.now
         var publish: [Tick] = coalescer.drain(now: now)
         for tick in ticks {
@@ -217,18 +226,40 @@ public actor Engine: Service {
         }
     }
 
-    private nonisolated func followBotChanges(_ subscription: Subscription) async {
+    /// Follows bot status changes until cancelled. Should the hub ever drop this subscription (it fell behind),
+    /// it subscribes again and reloads every bot's status from the store, so no change is missed.
+    private nonisolated func followBotChanges(first: Subscription) async {
         let decoder = JSONDecoder()
-        while let items = try? await subscription.next() {
-            for case .event(let shared) in items {
-                let event = shared.event
-                if event.type == .botDeleted, let id = event.botId {
-                    await self.stop(id)
-                } else if let bot = try? decoder.decode(Bot.self, from: Data(event.data.utf8)) {
-                    await self.apply(bot)
+        var subscription = first
+        while !Task.isCancelled {
+            do {
+                while true {
+                    for case .event(let shared) in try await subscription.next() {
+                        let event = shared.event
+                        if event.type == .botDeleted, let id = event.botId {
+                            await self.stop(id)
+                        } else if let bot = try? decoder.decode(Bot.self, from: Data(event.data.utf8)) {
+                            await self.apply(bot)
+                        }
+                    }
                 }
+            } catch Subscription.EndReason.slowConsumer {
+                logger.warning("engine fell behind the bots topic; resynchronizing")
+                guard let fresh = try? hub.subscribe(Interest(topics: [.bots])) else { break }
+                subscription = fresh
+                await resynchronize()
+            } catch {
+                break  // cancelled, or the hub closed: shutting down
             }
         }
+        subscription.cancel()
+    }
+
+    private func resynchronize() async {
+        let active = (try? await service.bots(BotFilter(exchange: configuration.exchange), by: .system)) ?? []
+        for bot in active { await apply(bot) }
+        let known = Set(active.map(\.id))
+        for id in running.keys where !known.contains(id) { running[id] = nil }
     }
 
     private func stop(_ id: Int64) { running[id] = nil }

@@ -16,6 +16,8 @@ public struct EngineConfiguration: Sendable {
     public var intradayInterval: Duration
     public var universeSize: Int
     public var intradayLimit: Int
+    /// Recorded bars to replay instead of the synthetic market (backtests, demos on real data); empty: synthetic.
+    public var replay: [CSVReplayFeed]
 
     public init(
         exchange: String = "paper", instruments: [SyntheticFeed.Instrument] = Self.defaultInstruments,
@@ -23,8 +25,9 @@ public struct EngineConfiguration: Sendable {
         priceInterval: Duration = .seconds(1),
         seed: UInt64 = 1,
         broker: BrokerSettings = .init(), intradayInterval: Duration = .seconds(30), universeSize: Int = 200,
-        intradayLimit: Int = 120
+        intradayLimit: Int = 120, replay: [CSVReplayFeed] = []
     ) {
+        self.replay = replay
         self.exchange = exchange
         self.instruments = instruments
         self.tickInterval = tickInterval
