@@ -48,6 +48,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
+            "Synthetic instruments as TICKER:START_PRICE:VOLATILITY, comma-separated (volatility annualized, e.g. BTC/USDT:65000:0.6). Default: six crypto and stock tickers."
+    )
+    var instruments: String?
+
+    @Option(
+        help:
             "Replay recorded bars instead of the synthetic market: TICKER=FILE.csv (date,open,high,low,close,volume); repeat for several."
     )
     var replay: [String] = []
@@ -81,7 +87,6 @@ struct Serve: AsyncParsableCommand {
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         let service = TradingService(store: store)
-        try await createAccounts(AccountService(store: store), environment: environment)
         let rate =
             try apiKeyRate ?? environment["TICKWIRE_API_KEY_RATE"].map(parseDouble("TICKWIRE_API_KEY_RATE")) ?? 200
         let origins =
@@ -97,10 +102,12 @@ struct Serve: AsyncParsableCommand {
             engine = try Engine(
                 service: service, hub: hub,
                 configuration: EngineConfiguration(
-                    tickInterval: .milliseconds(tickInterval), priceInterval: .milliseconds(max(tickInterval, 250)),
-                    seed: marketSeed, replay: try replayFeeds()),
+                    instruments: try parseInstruments(), tickInterval: .milliseconds(tickInterval),
+                    priceInterval: .milliseconds(max(tickInterval, 250)), seed: marketSeed, replay: try replayFeeds()),
                 logger: logger)
         }
+        // After every flag has been checked: a refused command line creates nothing.
+        try await createAccounts(AccountService(store: store), environment: environment)
         if demo { try await DemoData.seed(service: service, accounts: AccountService(store: store), sessions: engine) }
         let app = try await buildApplication(
             service: service, hub: hub,
@@ -133,6 +140,20 @@ struct Serve: AsyncParsableCommand {
         for account in DemoAccounts.all where try await accounts.user(named: account.username) == nil {
             _ = try await accounts.createUser(account)
             print("Demo account: \(account.username) / \(account.password) (\(account.role?.rawValue ?? "user"))")
+        }
+    }
+
+    private func parseInstruments() throws -> [SyntheticFeed.Instrument] {
+        guard let instruments else { return EngineConfiguration.defaultInstruments }
+        return try instruments.split(separator: ",").map { entry in
+            let parts = entry.split(separator: ":").map { String(String($0).trimmingWhitespace) }
+            guard parts.count == 3, !parts[0].isEmpty, let price = Double(parts[1]), price > 0, price.isFinite,
+                let volatility = Double(parts[2]), (0...10).contains(volatility)
+            else {
+                throw ValidationError(
+                    "--instruments: '\(entry)' is not TICKER:START_PRICE:VOLATILITY (price > 0, volatility 0-10)")
+            }
+            return SyntheticFeed.Instrument(ticker: parts[0], startPrice: price, volatility: volatility)
         }
     }
 
