@@ -143,3 +143,11 @@ extension Timestamp: Codable {
 extension Timestamp: CustomStringConvertible {
     public var description: String { iso8601 }
 }
+
+extension Duration {
+    /// The duration in whole milliseconds (truncated).
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

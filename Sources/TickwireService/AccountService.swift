@@ -77,17 +77,6 @@ public struct AccountService: Sendable {
         return (stored, "twk_\(id)_\(secret)")
     }
 
-    /// The key and its user if `token` is a valid, unrevoked key of an enabled user.
-    public func verifyAPIKey(_ token: String) async throws -> (key: APIKey, user: User)? {
-        guard let (id, secret) = Secret.split(token, prefix: "twk_"),
-            let credentials = try await store.apiKeyCredentials(id: id),
-            credentials.key.revokedAt == nil,
-            Secret.matches(secret, hash: credentials.secretHash)
-        else { return nil }
-        let user = try await store.user(id: credentials.key.userId)
-        return user.disabled ? nil : (credentials.key, user)
-    }
-
     // MARK: Sessions
 
     /// A new session; the token (`tws_{id}_{secret}`) is the cookie's value and the refresh token.
@@ -172,12 +161,5 @@ public enum Secret {
             out.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -48,7 +48,7 @@ extension Engine: ModelSessionControl {
             if case .string(let ticker)? = config["ticker"] { self.ticker = ticker } else { ticker = defaultTicker }
             maxDecisions = try config.int("max_decisions", default: 20, in: 1...10_000)
             let milliseconds = try config.int(
-                "decision_interval_ms", default: Int(defaultInterval.wholeMilliseconds), in: 1...3_600_000)
+                "decision_interval_ms", default: Int(defaultInterval.milliseconds), in: 1...3_600_000)
             interval = .milliseconds(milliseconds)
         }
     }

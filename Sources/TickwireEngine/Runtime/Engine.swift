@@ -51,7 +51,7 @@ public actor Engine: Service {
         } else {
             self.feed = ReplayMarket(configuration.replay)
         }
-        self.coalescer = PriceCoalescer(intervalMilliseconds: configuration.priceInterval.wholeMilliseconds)
+        self.coalescer = PriceCoalescer(intervalMilliseconds: configuration.priceInterval.milliseconds)
         self.intraday = try IntradayCycle(
             universeSize: configuration.universeSize, limit: configuration.intradayLimit,
             seed: configuration.seed &+ 1, step: configuration.intradayInterval, start: service.now)
@@ -278,12 +278,5 @@ public actor Engine: Service {
         do { try await publishIntraday() } catch {
             logger.warning("intraday cycle failed", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-extension Duration {
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
