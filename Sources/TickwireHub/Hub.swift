@@ -27,6 +27,17 @@ public final class Hub: EventPublisher {
         var all: [Int: Subscription] = [:]
         var nextId = 1
         var closed = false
+        var published = 0
+        var slowConsumerDrops = 0
+    }
+
+    /// What the admin page shows: how many subscribers, on which topics, and totals since the process started.
+    public struct Statistics: Sendable, Equatable {
+        public var head: Int64
+        public var subscribers: Int
+        public var subscribersByTopic: [String: Int]
+        public var published: Int
+        public var slowConsumerDrops: Int
     }
 
     public let configuration: HubConfiguration
@@ -44,6 +55,18 @@ public final class Hub: EventPublisher {
 
     public var subscriberCount: Int { state.withLock { $0.all.count } }
 
+    public var statistics: Statistics {
+        state.withLock { state in
+            Statistics(
+                head: state.head, subscribers: state.all.count,
+                subscribersByTopic: Dictionary(
+                    uniqueKeysWithValues: state.byTopic.filter { !$0.value.isEmpty }.map {
+                        ($0.key.rawValue, $0.value.count)
+                    }),
+                published: state.published, slowConsumerDrops: state.slowConsumerDrops)
+        }
+    }
+
     // MARK: - Publishing
 
     public func publish(_ events: [Event]) {
@@ -52,6 +75,7 @@ public final class Hub: EventPublisher {
             for event in events where event.id > state.head {
                 let shared = SharedEvent(event)
                 state.head = event.id
+                state.published += 1
                 state.history.append(shared)
                 if state.history.count > configuration.historySize { state.history.removeFirst() }
                 guard let entries = state.byTopic[event.topic] else { continue }
@@ -62,6 +86,7 @@ public final class Hub: EventPublisher {
                 }
             }
             for subscription in dropped { Self.unregister(subscription, in: &state) }
+            state.slowConsumerDrops += dropped.count
         }
         metrics.published.increment(by: Int64(events.count))
         if !dropped.isEmpty {

@@ -29,13 +29,18 @@ public struct ServerConfiguration: Sendable {
     /// JSON commands, so 64 KiB is plenty; the conformance run raises it to the 16 MiB its cases send.
     public var webSocketMaxFrameSize: Int
     public var auth: AuthConfiguration
+    /// Serve the dashboard from this folder at `/` (nil: no dashboard).
+    public var publicDirectory: String?
+    /// Refuse stream routes with 503 `streaming_disabled` (to exercise clients' polling fallback).
+    public var streamingEnabled: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
         heartbeatInterval: Duration = .seconds(15), webSocketPingInterval: Duration = .seconds(25),
         bundleInterval: Duration = .milliseconds(250), retentionAge: Duration = .seconds(7 * 86400),
         retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false,
-        webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init()
+        webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init(), publicDirectory: String? = nil,
+        streamingEnabled: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -49,6 +54,8 @@ public struct ServerConfiguration: Sendable {
         self.webSocketEcho = webSocketEcho
         self.webSocketMaxFrameSize = webSocketMaxFrameSize
         self.auth = auth
+        self.publicDirectory = publicDirectory
+        self.streamingEnabled = streamingEnabled
     }
 }
 
@@ -81,6 +88,13 @@ func buildRouter(_ components: Components, configuration: ServerConfiguration) t
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.auth.corsAllowedOrigins)))
     }
     router.add(middleware: CompressionMiddleware())
+    if let folder = configuration.publicDirectory {
+        // After the routes (a path no route knows is looked up here); `no-cache` keeps the dashboard fresh while
+        // its ETag still saves the transfer.
+        router.add(
+            middleware: FileMiddleware(
+                folder, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+    }
     router.add(middleware: Authenticator(auth: components.auth))
     try registerRoutes(on: router, components, configuration: configuration)
     router.addMethodNotAllowedResponders()
@@ -100,6 +114,7 @@ func registerRoutes(
     let limit = configuration.maxBodySize
     HealthRoutes(store: service.store).register(on: router)
     let seedStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
+    if !configuration.streamingEnabled { seedStreams.add(middleware: StreamingOffMiddleware()) }
     SeedStreamRoutes(streams: streams, bundleInterval: configuration.bundleInterval).register(on: seedStreams)
 
     let api = router.group("api/v1")
@@ -116,7 +131,10 @@ func registerRoutes(
     PriceRoutes(service: service, bodyLimit: limit).register(on: secured)
     ModelRoutes(service: service, sessions: components.sessions, bodyLimit: limit).register(on: secured)
     EventRoutes(service: service, bodyLimit: limit).register(on: secured)
+    RecentEventRoutes(streams: streams).register(on: secured)
+    AdminRoutes(hub: streams.hub).register(on: secured)
     let apiStreams = api.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
+    if !configuration.streamingEnabled { apiStreams.add(middleware: StreamingOffMiddleware()) }
     StreamRoutes(streams: streams).register(on: apiStreams)
 }
 
@@ -138,6 +156,7 @@ public func buildApplication(
     let webSocketRouter = Router(context: TickwireWebSocketContext.self)
     webSocketRouter.add(middleware: ErrorMiddleware())
     webSocketRouter.add(middleware: Authenticator(auth: components.auth))
+    if !configuration.streamingEnabled { webSocketRouter.add(middleware: StreamingOffMiddleware()) }
     WebSocketRoutes(
         streams: components.streams, auth: components.auth, maxMessageSize: configuration.webSocketMaxFrameSize
     ).register(on: webSocketRouter, echo: configuration.webSocketEcho)

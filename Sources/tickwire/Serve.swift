@@ -70,6 +70,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests per second allowed per API key (env TICKWIRE_API_KEY_RATE, default 200; burst twice that).")
     var apiKeyRate: Double?
 
+    @Option(help: "Folder of the dashboard served at / (env TICKWIRE_PUBLIC, default ./Public when it exists).")
+    var publicDirectory: String?
+
+    @Flag(help: "Answer every stream route with 503 streaming_disabled (dashboards then poll the REST API).")
+    var noStreaming = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(
@@ -96,6 +102,7 @@ struct Serve: AsyncParsableCommand {
             }
             .filter { !$0.isEmpty }
             : corsOrigin
+        let dashboard = try dashboardFolder(environment)
         var engine: Engine?
         if !noEngine {
             guard tickInterval >= 10 else { throw ValidationError("--tick-interval must be at least 10 ms") }
@@ -117,12 +124,25 @@ struct Serve: AsyncParsableCommand {
                 webSocketMaxFrameSize: webSocketEcho ? 16 << 20 : 64 << 10,
                 auth: AuthConfiguration(
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
-                    apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins)),
+                    apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins),
+                publicDirectory: dashboard, streamingEnabled: !noStreaming),
             logger: logger, services: engine.map { [$0] } ?? [], sessions: engine)
         logger.info(
             "Tickwire listening",
             metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])
         try await app.runService()
+    }
+
+    /// The dashboard's folder: the one named (it must exist), else `./Public` if there is one, else no dashboard.
+    private func dashboardFolder(_ environment: [String: String]) throws -> String? {
+        var isFolder: ObjCBool = false
+        if let named = publicDirectory ?? environment["TICKWIRE_PUBLIC"] {
+            guard FileManager.default.fileExists(atPath: named, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--public-directory: no folder at '\(named)'")
+            }
+            return named
+        }
+        return FileManager.default.fileExists(atPath: "Public/index.html") ? "Public" : nil
     }
 
     /// The first start of an empty database creates `admin`, with `TICKWIRE_ADMIN_PASSWORD` or a generated password

@@ -102,11 +102,16 @@ struct SeedStreamRoutes {
     }
 
     static func intradayMessage(_ event: Event, limit: Int) -> ByteBuffer {
+        SSEFrames.message(id: event.id, data: intradayData(event, limit: limit))
+    }
+
+    /// The snapshot's JSON with its `signals` capped at `limit` (they are ordered strongest first).
+    static func intradayData(_ event: Event, limit: Int) -> String {
         guard case .object(var object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8)),
             case .array(let signals)? = object["signals"], signals.count > limit
-        else { return SSEFrames.message(id: event.id, data: event.data) }
+        else { return event.data }
         object["signals"] = .array(Array(signals.prefix(limit)))
-        return SSEFrames.message(id: event.id, data: JSONCoding.encodeToString(JSONValue.object(object)))
+        return JSONCoding.encodeToString(JSONValue.object(object))
     }
 
     /// One trading model's session: `connected` first, then its events as `{"type","timestamp","data"}`.

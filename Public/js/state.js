@@ -1,0 +1,139 @@
+// What the dashboard knows, kept current by the one stream of the tab. Pages read it and re-render on `changed`.
+import { BoundedHistory } from "./tickwire.js";
+
+const SERIES_POINTS = 300;
+
+export class DashboardState extends EventTarget {
+  constructor() {
+    super();
+    this.bots = new Map(); // id -> { bot, pnl, recent_orders, recent_logs }
+    this.bundleEventId = null;
+    this.prices = new Map(); // ticker -> last price
+    this.priceSeries = new Map(); // ticker -> [{t, v}]
+    this.equitySeries = new Map(); // bot id -> [{t, v}]
+    this.logs = new Map(); // log id -> log (the activity feed; bounded below)
+    this.intraday = null;
+    this.models = new Map(); // id -> { model, running, session }
+    this.modelEvents = new Map(); // model id -> BoundedHistory of envelopes
+  }
+
+  changed(what) {
+    this.dispatchEvent(new CustomEvent("changed", { detail: { what } }));
+  }
+
+  // --- Snapshots -------------------------------------------------------------------------------------------
+
+  applyBundle(bundle) {
+    this.bots = new Map(bundle.bots.map((entry) => [entry.bot.id, entry]));
+    this.bundleEventId = Number(bundle.event_id);
+    for (const entry of bundle.bots) {
+      if (entry.pnl?.last_price != null && !this.prices.has(entry.bot.ticker)) {
+        this.prices.set(entry.bot.ticker, entry.pnl.last_price);
+      }
+      for (const log of entry.recent_logs) this.logs.set(log.id, log);
+    }
+    this.#trimLogs();
+    this.changed("bots");
+  }
+
+  /** The bundle as the page shows it now (cached so the next page load renders at once). */
+  currentBundle(eventId) {
+    return { event_id: String(eventId), generated_at: new Date().toISOString(), bots: [...this.bots.values()] };
+  }
+
+  addLogs(logs) {
+    for (const log of logs) this.logs.set(log.id, log);
+    this.#trimLogs();
+    this.changed("logs");
+  }
+
+  // --- Events ----------------------------------------------------------------------------------------------
+
+  apply(event) {
+    const data = event.data;
+    switch (event.type) {
+      case "bot_created":
+      case "bot_updated": {
+        const entry = this.bots.get(data.id);
+        if (entry) entry.bot = data;
+        else this.bots.set(data.id, { bot: data, pnl: emptyPnL(data), recent_orders: [], recent_logs: [] });
+        return this.changed("bots");
+      }
+      case "bot_deleted":
+        this.bots.delete(data.id);
+        return this.changed("bots");
+      case "order_update":
+      case "order_filled": {
+        const entry = this.bots.get(data.bot_id);
+        if (!entry) return;
+        const orders = entry.recent_orders.filter((order) => order.id !== data.id);
+        orders.unshift(data);
+        orders.sort((a, b) => b.id - a.id);
+        entry.recent_orders = orders.slice(0, 50);
+        return this.changed("orders");
+      }
+      case "pnl_update": {
+        const entry = this.bots.get(data.bot_id);
+        if (!entry) return;
+        entry.pnl = data;
+        pushPoint(this.equitySeries, data.bot_id, event.timestamp, data.equity ?? data.total_pnl);
+        return this.changed("pnl");
+      }
+      case "price_update":
+        this.prices.set(data.ticker, data.price);
+        pushPoint(this.priceSeries, data.ticker, data.timestamp, data.price);
+        return this.changed("prices");
+      case "log_created":
+        this.logs.set(data.id, data);
+        this.#trimLogs();
+        if (data.bot_id != null) {
+          const entry = this.bots.get(data.bot_id);
+          if (entry) entry.recent_logs = [data, ...entry.recent_logs.filter((log) => log.id !== data.id)].slice(0, 50);
+        }
+        return this.changed("logs");
+      case "intraday_snapshot":
+        this.intraday = { ...data, event_id: event.id, timestamp: event.timestamp };
+        return this.changed("intraday");
+    }
+    if (event.topic.startsWith("models.")) this.applyModelEvent(Number(event.topic.slice(7)), event);
+  }
+
+  applyModelEvent(modelId, event) {
+    const history = this.#modelHistory(modelId);
+    if (history.items.some((item) => item.id === event.id)) return;
+    history.push(event);
+    history.items.sort((a, b) => Number(a.id) - Number(b.id));
+    const entry = this.models.get(modelId);
+    if (entry) {
+      if (event.type === "status" || event.type === "trade") entry.running = true;
+      if (event.type === "complete" || event.type === "error") entry.running = false;
+    }
+    this.changed("models");
+  }
+
+  #modelHistory(modelId) {
+    if (!this.modelEvents.has(modelId)) this.modelEvents.set(modelId, new BoundedHistory(100));
+    return this.modelEvents.get(modelId);
+  }
+
+  #trimLogs() {
+    if (this.logs.size <= 500) return;
+    const ids = [...this.logs.keys()].sort((a, b) => a - b);
+    for (const id of ids.slice(0, ids.length - 500)) this.logs.delete(id);
+  }
+}
+
+function emptyPnL(bot) {
+  return {
+    bot_id: bot.id, ticker: bot.ticker, position_quantity: 0, realized_pnl: 0, unrealized_pnl: 0, total_pnl: 0,
+    last_price: null, equity: null, cash: null,
+  };
+}
+
+function pushPoint(seriesMap, key, timestamp, value) {
+  if (value === null || value === undefined) return;
+  if (!seriesMap.has(key)) seriesMap.set(key, []);
+  const series = seriesMap.get(key);
+  series.push({ t: Date.parse(timestamp), v: value });
+  if (series.length > SERIES_POINTS) series.splice(0, series.length - SERIES_POINTS);
+}

@@ -1,0 +1,446 @@
+// Tickwire browser client: one multiplexed, resumable stream per tab, shared by every widget.
+//
+//   import { TickwireClient } from "/js/tickwire.js";
+//   const client = new TickwireClient({ topics: ["bots", "orders", "logs"] });
+//   client.on("order_filled", (event) => ...);   // an event type, a topic, or "*" for everything
+//   client.addEventListener("state", () => badge.textContent = client.state);
+//   client.start();
+//
+// States: connecting (first attempt), live (stream open), reconnecting (stream lost, retrying with exponential
+// backoff and jitter from 1 s to 30 s), polling (the server answers REST but streams keep failing: registered
+// pollers refresh views while the stream is retried), offline (the browser has no network, or the client stopped).
+// Every event carries a log position; the client remembers the last one and resumes after it, so a reconnect
+// misses nothing, and drops anything at or below it, so nothing is applied twice. A `reset` event (the position
+// is older than the server keeps) is passed on so views refetch their snapshot.
+
+export const STATES = Object.freeze(["connecting", "live", "reconnecting", "polling", "offline"]);
+
+// The event types Tickwire emits. EventSource only delivers named events to listeners registered by name, so a
+// deployment that publishes its own types through POST /api/v1/events lists them in `extraTypes`.
+export const EVENT_TYPES = Object.freeze([
+  "bot_created", "bot_updated", "bot_deleted", "order_update", "order_filled", "log_created", "pnl_update",
+  "price_update", "system", "intraday_snapshot", "connected", "status", "trade", "session_complete", "complete",
+  "error",
+]);
+
+/** Delay before reconnect attempt `attempt` (0-based): doubling from `min` to `max`, with jitter so that clients
+ *  dropped together do not return together; never below `min`. */
+export function backoffDelay(attempt, { min = 1000, max = 30000, random = Math.random } = {}) {
+  const ceiling = Math.min(max, min * 2 ** Math.min(attempt, 30));
+  return Math.max(min, Math.round(ceiling * (0.5 + random() * 0.5)));
+}
+
+/** The last `limit` items, newest last (seed 004 keeps 100 events per view). */
+export class BoundedHistory {
+  constructor(limit = 100) {
+    this.limit = limit;
+    this.items = [];
+  }
+  push(item) {
+    this.items.push(item);
+    if (this.items.length > this.limit) this.items.splice(0, this.items.length - this.limit);
+    return item;
+  }
+  clear() {
+    this.items = [];
+  }
+  get length() {
+    return this.items.length;
+  }
+}
+
+/** A small cache in localStorage: entries expire after their TTL and are dropped when an event arrives on a topic
+ *  they are tagged with (unless the page writes the updated value back). A full or unavailable storage degrades
+ *  to no cache. */
+export class TTLCache {
+  constructor({ storage = globalThis.localStorage, prefix = "tickwire:", now = () => Date.now() } = {}) {
+    this.storage = storage;
+    this.prefix = prefix;
+    this.now = now;
+  }
+  get(key) {
+    try {
+      const text = this.storage?.getItem(this.prefix + key);
+      if (!text) return undefined;
+      const entry = JSON.parse(text);
+      if (entry.expires <= this.now()) {
+        this.storage.removeItem(this.prefix + key);
+        return undefined;
+      }
+      return entry.value;
+    } catch {
+      return undefined;
+    }
+  }
+  set(key, value, { ttl = 60_000, topics = [] } = {}) {
+    try {
+      this.storage?.setItem(this.prefix + key, JSON.stringify({ value, topics, expires: this.now() + ttl }));
+    } catch {
+      // Quota exceeded or storage disabled: caching is an optimisation only.
+    }
+  }
+  delete(key) {
+    try {
+      this.storage?.removeItem(this.prefix + key);
+    } catch {}
+  }
+  /** Drops every entry tagged with `topic`. */
+  invalidate(topic) {
+    for (const key of this.#keys()) {
+      try {
+        const entry = JSON.parse(this.storage.getItem(key));
+        if (entry?.topics?.includes(topic)) this.storage.removeItem(key);
+      } catch {}
+    }
+  }
+  clear() {
+    for (const key of this.#keys()) this.storage.removeItem(key);
+  }
+  #keys() {
+    const keys = [];
+    try {
+      for (let i = 0; i < (this.storage?.length ?? 0); i++) {
+        const key = this.storage.key(i);
+        if (key?.startsWith(this.prefix)) keys.push(key);
+      }
+    } catch {}
+    return keys;
+  }
+}
+
+/** GET with `If-None-Match`: returns `{ changed, body, status }`; an unchanged resource costs a 304 and no parse. */
+export class ConditionalFetcher {
+  constructor(fetchImpl = globalThis.fetch.bind(globalThis)) {
+    this.fetch = fetchImpl;
+    this.seen = new Map();
+  }
+  async get(url) {
+    const previous = this.seen.get(url);
+    const headers = { Accept: "application/json" };
+    if (previous) headers["If-None-Match"] = previous.etag;
+    const response = await this.fetch(url, { headers, credentials: "same-origin" });
+    if (response.status === 304 && previous) return { changed: false, body: previous.body, status: 304 };
+    if (!response.ok) throw Object.assign(new Error(`GET ${url}: ${response.status}`), { status: response.status });
+    const body = await response.json();
+    const etag = response.headers.get("ETag");
+    if (etag) this.seen.set(url, { etag, body });
+    return { changed: true, body, status: response.status };
+  }
+}
+
+export class TickwireClient extends EventTarget {
+  /**
+   * @param {object} options
+   * @param {string[]} [options.topics] topics of the one stream (more can be added later)
+   * @param {"sse"|"websocket"} [options.transport]
+   * @param {number|null} [options.lastEventId] resume after this position (e.g. a cached snapshot's `event_id`)
+   * @param {{min:number,max:number}} [options.backoff] reconnect delays in ms (default 1 s to 30 s)
+   * @param {number} [options.pollAfterFailures] consecutive stream failures, with REST answering, before polling
+   * @param {number} [options.pollInterval] ms between polls while polling
+   * @param {string[]} [options.extraTypes] custom event types to listen for over SSE
+   * @param {object} [options.env] injectable browser APIs (tests): fetch, EventSource, WebSocket, setTimeout,
+   *   clearTimeout, random, isOnline, location, window
+   */
+  constructor(options = {}) {
+    super();
+    const env = options.env ?? {};
+    this.env = {
+      fetch: env.fetch ?? globalThis.fetch.bind(globalThis),
+      EventSource: env.EventSource ?? globalThis.EventSource,
+      WebSocket: env.WebSocket ?? globalThis.WebSocket,
+      setTimeout: env.setTimeout ?? globalThis.setTimeout.bind(globalThis),
+      clearTimeout: env.clearTimeout ?? globalThis.clearTimeout.bind(globalThis),
+      random: env.random ?? Math.random,
+      isOnline: env.isOnline ?? (() => globalThis.navigator?.onLine !== false),
+      location: env.location ?? globalThis.location,
+      window: env.window ?? globalThis.window,
+    };
+    this.baseUrl = options.baseUrl ?? "";
+    this.transport = options.transport ?? "sse";
+    this.topics = new Set(options.topics ?? []);
+    this.lastEventId = options.lastEventId ?? null;
+    this.backoff = { min: 1000, max: 30_000, ...options.backoff };
+    this.pollAfterFailures = options.pollAfterFailures ?? 3;
+    this.pollInterval = options.pollInterval ?? 3000;
+    this.types = [...EVENT_TYPES, ...(options.extraTypes ?? [])];
+    this.state = "offline";
+    this.stats = { received: 0, duplicates: 0, resets: 0, connects: 0, failures: 0, polls: 0 };
+    this.#handlers = new Map();
+    this.#pollers = new Set();
+  }
+
+  #handlers;
+  #pollers;
+  #running = false;
+  #connection = null; // { close() }
+  #attempt = 0; // consecutive failed attempts
+  #everLive = false;
+  #retryTimer = null;
+  #pollTimer = null;
+  #onlineListeners = null;
+
+  // --- Subscribing -------------------------------------------------------------------------------------------
+
+  /** Calls `handler(event)` for events whose type or topic is `key` ("*" for all). Returns the unsubscribe. */
+  on(key, handler) {
+    if (!this.#handlers.has(key)) this.#handlers.set(key, new Set());
+    this.#handlers.get(key).add(handler);
+    return () => this.#handlers.get(key)?.delete(handler);
+  }
+
+  /** `poll()` runs every `pollInterval` while the client is polling; it refreshes a view over REST. */
+  addPoller(poll) {
+    this.#pollers.add(poll);
+    return () => this.#pollers.delete(poll);
+  }
+
+  /** Adds topics to the stream. Over SSE this reopens the stream after the last event seen (nothing is lost);
+   *  over WebSocket it sends a `subscribe`. */
+  addTopics(topics) {
+    const added = topics.filter((topic) => !this.topics.has(topic));
+    if (added.length === 0) return;
+    for (const topic of added) this.topics.add(topic);
+    if (!this.#running || !this.#connection) return;
+    if (this.#connection.subscribe) this.#connection.subscribe(added);
+    else this.#reconnectNow();
+  }
+
+  // --- Lifecycle ---------------------------------------------------------------------------------------------
+
+  start() {
+    if (this.#running) return;
+    this.#running = true;
+    const window = this.env.window;
+    if (window?.addEventListener) {
+      const online = () => this.#reconnectNow();
+      const offline = () => {
+        this.#closeConnection();
+        this.#setState("offline");
+      };
+      window.addEventListener("online", online);
+      window.addEventListener("offline", offline);
+      this.#onlineListeners = { online, offline };
+    }
+    this.#connect();
+  }
+
+  stop() {
+    this.#running = false;
+    this.#closeConnection();
+    this.#clearTimers();
+    if (this.#onlineListeners && this.env.window?.removeEventListener) {
+      this.env.window.removeEventListener("online", this.#onlineListeners.online);
+      this.env.window.removeEventListener("offline", this.#onlineListeners.offline);
+    }
+    this.#setState("offline");
+  }
+
+  // --- Connection --------------------------------------------------------------------------------------------
+
+  #connect() {
+    if (!this.#running) return;
+    if (!this.env.isOnline()) return this.#setState("offline");
+    if (this.state !== "polling") this.#setState(this.#everLive ? "reconnecting" : "connecting");
+    this.stats.connects++;
+    this.#connection = this.transport === "websocket" ? this.#openWebSocket() : this.#openEventSource();
+  }
+
+  #openEventSource() {
+    const url = new URL(this.baseUrl + "/api/v1/stream", this.env.location?.href ?? "http://localhost/");
+    url.searchParams.set("topics", [...this.topics].sort().join(","));
+    if (this.lastEventId !== null) url.searchParams.set("last_event_id", String(this.lastEventId));
+    const source = new this.env.EventSource(url.toString(), { withCredentials: true });
+    let closed = false;
+    const close = () => {
+      closed = true;
+      source.close();
+    };
+    source.onopen = () => !closed && this.#opened();
+    const deliver = (message) => {
+      if (closed) return;
+      try {
+        this.#receive(JSON.parse(message.data));
+      } catch (error) {
+        console.warn("tickwire: unreadable event", error);
+      }
+    };
+    for (const type of this.types) if (type !== "error") source.addEventListener(type, deliver);
+    source.addEventListener("reset", (message) => !closed && this.#reset(JSON.parse(message.data)));
+    source.addEventListener("close", (message) => {
+      if (closed) return;
+      close();
+      this.#serverClosed(JSON.parse(message.data).reason);
+    });
+    // `error` is both a model-session event type (a MessageEvent with data) and the EventSource failure signal.
+    source.addEventListener("error", (event) => {
+      if (closed) return;
+      if (typeof event.data === "string") return deliver(event);
+      close();
+      this.#failed();
+    });
+    return { close };
+  }
+
+  #openWebSocket() {
+    const base = new URL(this.baseUrl + "/api/v1/ws/app", this.env.location?.href ?? "http://localhost/");
+    base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new this.env.WebSocket(base.toString());
+    let closed = false;
+    const send = (message) => socket.readyState === 1 && socket.send(JSON.stringify(message));
+    socket.onopen = () => {
+      const message = { type: "subscribe", topics: [...this.topics].sort() };
+      if (this.lastEventId !== null) message.since = String(this.lastEventId);
+      send(message);
+    };
+    socket.onmessage = (message) => {
+      if (closed) return;
+      let body;
+      try {
+        body = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (body.id !== undefined && body.topic !== undefined) return this.#receive(body);
+      if (body.type === "subscribed" && this.state !== "live") return this.#opened();
+      if (body.type === "reset") return this.#reset(body);
+      if (body.type === "error") console.warn("tickwire: server refused a message", body.code, body.message);
+    };
+    socket.onclose = (event) => {
+      if (closed) return;
+      closed = true;
+      if (event.code === 1008 && ["revoked", "auth_expired", "auth_required"].includes(event.reason)) {
+        return this.#serverClosed(event.reason);
+      }
+      if (this.state === "live" && event.code !== 1006) return this.#serverClosed(event.reason || "closed");
+      this.#failed();
+    };
+    return {
+      close: () => {
+        closed = true;
+        socket.close(1000, "bye");
+      },
+      subscribe: (topics) => send({ type: "subscribe", topics }),
+    };
+  }
+
+  #opened() {
+    this.#attempt = 0;
+    this.#everLive = true;
+    this.#stopPolling();
+    this.#setState("live");
+  }
+
+  /** The server ended the stream on purpose. Credentials gone: tell the page. Otherwise resume at once. */
+  #serverClosed(reason) {
+    this.#connection = null;
+    if (["revoked", "auth_expired", "auth_required"].includes(reason)) {
+      this.#running = false;
+      this.#setState("offline");
+      this.dispatchEvent(new CustomEvent("unauthorized", { detail: { reason } }));
+      return;
+    }
+    this.#setState("reconnecting");
+    this.#scheduleRetry(backoffDelay(0, { ...this.backoff, random: this.env.random }));
+  }
+
+  /** A connection attempt failed or a live stream dropped. Ask the REST API why, then retry or fall back. */
+  async #failed() {
+    this.#connection = null;
+    this.stats.failures++;
+    const attempt = this.#attempt++;
+    if (!this.#running) return;
+    if (!this.env.isOnline()) return this.#setState("offline");
+    let rest = "down";
+    try {
+      const response = await this.env.fetch(this.baseUrl + "/api/v1/auth/me", { credentials: "same-origin" });
+      rest = response.status === 401 ? "unauthorized" : response.ok ? "up" : "down";
+    } catch {
+      rest = "down";
+    }
+    if (!this.#running) return;
+    if (rest === "unauthorized") return this.#serverClosed("auth_required");
+    if (rest === "up" && this.#attempt >= this.pollAfterFailures) this.#startPolling();
+    else if (this.state !== "polling") this.#setState(this.#everLive ? "reconnecting" : "connecting");
+    this.#scheduleRetry(backoffDelay(attempt, { ...this.backoff, random: this.env.random }));
+  }
+
+  #scheduleRetry(delay) {
+    this.env.clearTimeout(this.#retryTimer);
+    this.#retryTimer = this.env.setTimeout(() => this.#connect(), delay);
+  }
+
+  #reconnectNow() {
+    if (!this.#running) return;
+    this.#closeConnection();
+    this.#attempt = 0;
+    this.env.clearTimeout(this.#retryTimer);
+    this.#connect();
+  }
+
+  #closeConnection() {
+    this.#connection?.close();
+    this.#connection = null;
+  }
+
+  // --- Polling fallback --------------------------------------------------------------------------------------
+
+  #startPolling() {
+    if (this.state === "polling") return;
+    this.#setState("polling");
+    const tick = async () => {
+      if (this.state !== "polling") return;
+      this.stats.polls++;
+      await Promise.allSettled([...this.#pollers].map((poll) => poll()));
+      if (this.state === "polling") this.#pollTimer = this.env.setTimeout(tick, this.pollInterval);
+    };
+    tick();
+  }
+
+  #stopPolling() {
+    this.env.clearTimeout(this.#pollTimer);
+    this.#pollTimer = null;
+  }
+
+  #clearTimers() {
+    this.env.clearTimeout(this.#retryTimer);
+    this.#stopPolling();
+  }
+
+  // --- Events ------------------------------------------------------------------------------------------------
+
+  #receive(event) {
+    const id = Number(event.id);
+    if (this.lastEventId !== null && id <= this.lastEventId) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.lastEventId = id;
+    this.stats.received++;
+    this.#dispatch(event.type, event);
+    if (event.topic !== event.type) this.#dispatch(event.topic, event);
+    this.#dispatch("*", event);
+  }
+
+  #reset(body) {
+    this.stats.resets++;
+    this.lastEventId = Number(body.last_event_id);
+    const event = { id: body.last_event_id, topic: "reset", type: "reset", data: body };
+    this.#dispatch("reset", event);
+  }
+
+  #dispatch(key, event) {
+    for (const handler of this.#handlers.get(key) ?? []) {
+      try {
+        handler(event);
+      } catch (error) {
+        console.error("tickwire: handler failed", error);
+      }
+    }
+  }
+
+  #setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.dispatchEvent(new CustomEvent("state", { detail: { state } }));
+  }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import TickwireHub
+
+/// `GET /api/v1/admin/stats` (admins): connected subscribers by topic and event totals since the process started,
+/// for the dashboard's admin page. Rates are the difference of two readings; `/metrics`-style scraping, not a stream.
+struct AdminRoutes {
+    let hub: Hub
+    let startedAt = ContinuousClock.now
+
+    struct Stats: Encodable {
+        let headEventId: String
+        let subscribers: Int
+        let subscribersByTopic: [String: Int]
+        let eventsPublished: Int
+        let slowConsumerDrops: Int
+        let uptimeSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case subscribers
+            case headEventId = "head_event_id"
+            case subscribersByTopic = "subscribers_by_topic"
+            case eventsPublished = "events_published"
+            case slowConsumerDrops = "slow_consumer_drops"
+            case uptimeSeconds = "uptime_seconds"
+        }
+    }
+
+    func register(on api: RouterGroup<TickwireRequestContext>) {
+        api.get("admin/stats", use: stats)
+    }
+
+    @Sendable func stats(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        _ = try context.requireAdmin()
+        let statistics = hub.statistics
+        let uptime = ContinuousClock.now - startedAt
+        return try JSONResponse.make(
+            Stats(
+                headEventId: String(statistics.head), subscribers: statistics.subscribers,
+                subscribersByTopic: statistics.subscribersByTopic, eventsPublished: statistics.published,
+                slowConsumerDrops: statistics.slowConsumerDrops,
+                uptimeSeconds: Double(uptime.milliseconds) / 1000))
+    }
+}

@@ -1,0 +1,223 @@
+"""The dashboard in a real headless Chromium against a real Tickwire server (SQLite, paper engine, demo accounts).
+
+Run by scripts/test.sh; alone: `.venv-browser/bin/python -m unittest discover -s Tests/Browser -v` after a build.
+Screenshots of every page land in artifacts/screenshots/ (TICKWIRE_SCREENSHOTS to change it).
+"""
+
+import time
+import unittest
+
+from selenium.webdriver.common.by import By
+
+from harness import API, Server, badge, browser, login, page_errors, screenshot, wait
+
+
+def attribute(driver, selector, name):
+    """Read in the page: lists re-render on events, so element handles held by the test go stale."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null",
+        selector, name)
+
+
+def row(driver, bot_id):
+    rows = driver.find_elements(By.CSS_SELECTOR, f'#bots-table tr[data-bot-id="{bot_id}"]')
+    return rows[0] if rows else None
+
+
+class Dashboard(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().start()
+        cls.alice = API(cls.server, "alice")
+        # Log lines need a bot of their author (only admins write system-wide lines).
+        cls.log_bot = cls.alice.call("POST", "/api/v1/bots", {
+            "name": "Log writer", "ticker": "BNB/USDT", "exchange": "binance", "strategy": "manual"})["id"]
+        cls.driver = browser()
+        login(cls.driver, cls.server, "alice")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.server.stop()
+
+    def tearDown(self):
+        self.assertEqual(page_errors(self.driver), [])
+
+    def go(self, hash_path):
+        self.driver.get(self.server.url + "/" + hash_path)
+        wait(self.driver, lambda d: badge(d) == "live", message=f"{hash_path}: the stream never went live")
+
+    def test_1_a_bot_created_through_the_api_appears_within_one_second(self):
+        self.go("#/bots")
+        screenshot(self.driver, "bots")
+        started = time.monotonic()
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Pushed bot", "ticker": "ADA/USDT", "exchange": "binance", "strategy": "manual"})
+        wait(self.driver, lambda d: row(d, bot["id"]), timeout=1.0, message="the new bot did not appear within 1 s")
+        elapsed = time.monotonic() - started
+        print(f"\n  bot row appeared {elapsed * 1000:.0f} ms after POST /api/v1/bots returned")
+        self.assertIn("Pushed bot", row(self.driver, bot["id"]).text)
+        # A toggle through the API changes the row's status in place.
+        toggled = self.alice.call("POST", f"/api/v1/bots/{bot['id']}/toggle")["status"]
+        status = lambda d: row(d, bot["id"]).find_element(By.CSS_SELECTOR, ".status").text
+        wait(self.driver, lambda d: status(d) == toggled, timeout=2)
+
+    def test_2_an_order_fill_changes_the_bot_row_and_the_detail_page(self):
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "External scalper", "ticker": "XRP/USDT", "exchange": "binance", "strategy": "manual"})
+        self.go("#/bots")
+        wait(self.driver, lambda d: row(d, bot["id"]))
+        position = lambda d: d.execute_script(
+            f"return document.querySelector('#bots-table tr[data-bot-id=\"{bot['id']}\"] td:nth-child(5)').textContent")
+        self.assertEqual(position(self.driver), "0.0000")
+        order = self.alice.call("POST", f"/api/v1/bots/{bot['id']}/orders",
+                                {"side": "buy", "type": "limit", "quantity": 2, "price": 0.5})
+        self.alice.call("PATCH", f"/api/v1/orders/{order['id']}", {"fill": {"quantity": 2, "price": 0.5}})
+        wait(self.driver, lambda d: position(d) == "2.0000", timeout=2, message="the fill did not reach the row")
+
+        self.go(f"#/bots/{bot['id']}")
+        status = lambda d: attribute(d, f'#orders-table tr[data-order-id="{order["id"]}"]', "data-status")
+        wait(self.driver, lambda d: status(d) == "FILLED", timeout=3)
+        # A second order, live on the detail page: NEW, then FILLED after the fill.
+        second = self.alice.call("POST", f"/api/v1/bots/{bot['id']}/orders",
+                                 {"side": "sell", "type": "limit", "quantity": 1, "price": 0.6})
+        selector = f'#orders-table tr[data-order-id="{second["id"]}"]'
+        wait(self.driver, lambda d: attribute(d, selector, "data-status"), timeout=2)
+        self.assertEqual(attribute(self.driver, selector, "data-status"), "NEW")
+        self.alice.call("PATCH", f"/api/v1/orders/{second['id']}", {"fill": {"quantity": 1, "price": 0.6}})
+        wait(self.driver, lambda d: attribute(d, selector, "data-status") == "FILLED", timeout=2)
+        wait(self.driver, lambda d: d.find_element(By.CSS_SELECTOR, '[data-stat="Position"]').text == "1.0000",
+             timeout=2)
+        screenshot(self.driver, "bot-detail")
+
+    def test_3_a_model_session_shows_its_events_in_order_and_toasts(self):
+        model = self.alice.call("POST", "/api/v1/models", {
+            "name": "Quick agent", "policy": "rule_based",
+            "config": {"ticker": "BTC/USDT", "max_decisions": 3, "decision_interval_ms": 200}})
+        self.go(f"#/models/{model['id']}")
+        item = f'#model-list li[data-model-id="{model["id"]}"]'
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, item))
+        self.driver.find_element(By.CSS_SELECTOR, item + " button").click()
+        # Read in one script: the list re-renders with every event, so element handles go stale.
+        types = lambda d: d.execute_script(
+            "return [...document.querySelectorAll('#model-feed li')].reverse().map(e => e.dataset.type)")
+        wait(self.driver, lambda d: "complete" in types(d), timeout=15, message="the session never completed")
+        self.assertEqual(types(self.driver),
+                         ["status", "status", "trade", "trade", "trade", "session_complete", "complete"])
+        ids = self.driver.execute_script(
+            "return [...document.querySelectorAll('#model-feed li')].reverse().map(e => Number(e.dataset.eventId))")
+        self.assertEqual(ids, sorted(set(ids)))
+        wait(self.driver, lambda d: d.execute_script(
+            "return [...document.querySelectorAll('#toasts .toast.complete')].some(t => t.textContent.includes('Quick agent'))"),
+            timeout=3, message="no toast for the completed session")
+        wait(self.driver, lambda d: d.execute_script(
+            f"return !document.querySelector('{item} .dot').classList.contains('live')"), timeout=3)
+        screenshot(self.driver, "models")
+
+    def test_4_other_pages_render_live_data(self):
+        self.alice.call("POST", "/api/v1/logs", {"bot_id": self.log_bot, "level": "WARNING", "message": "activity feed check"})
+        self.go("#/activity")
+        wait(self.driver, lambda d: "activity feed check" in d.find_element(By.ID, "activity-feed").text)
+        self.driver.find_element(By.CSS_SELECTOR, '#level-filter option[value="ERROR"]').click()
+        wait(self.driver, lambda d: "activity feed check" not in d.find_element(By.ID, "activity-feed").text)
+        self.driver.find_element(By.CSS_SELECTOR, '#level-filter option[value=""]').click()
+        screenshot(self.driver, "activity")
+        self.go("#/intraday")
+        wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#intraday-buy li")) > 0, timeout=5)
+        screenshot(self.driver, "intraday")
+
+    def test_5_restart_shows_reconnecting_then_live_and_keeps_every_event_once(self):
+        self.go("#/activity")
+        self.driver.execute_script("window.tickwire.states.length = 0")
+        self.server.kill()
+        wait(self.driver, lambda d: badge(d) in ("reconnecting", "connecting"), timeout=5)
+        screenshot(self.driver, "reconnecting")
+        self.server.start()
+        # Written right after the restart, before the page's next retry (backoff starts at 1 s).
+        messages = [f"while away {i}" for i in range(12)]
+        for message in messages:
+            self.alice.call("POST", "/api/v1/logs", {"bot_id": self.log_bot, "level": "INFO", "message": message})
+        wait(self.driver, lambda d: badge(d) == "live", timeout=40, message="the page never came back live")
+        states = self.driver.execute_script("return window.tickwire.states")
+        self.assertEqual(states[0], "reconnecting")
+        self.assertEqual(states[-1], "live")
+        feed = lambda d: d.execute_script(
+            "return [...document.querySelectorAll('#activity-feed li .message')].map(e => e.textContent)")
+        wait(self.driver, lambda d: all(m in feed(d) for m in messages), timeout=5)
+        seen = [text for text in feed(self.driver) if text.startswith("while away")]
+        self.assertEqual(sorted(seen), sorted(messages), "each event exactly once")
+        ids = self.driver.execute_script(
+            "return [...document.querySelectorAll('#activity-feed li')].map(e => e.dataset.logId)")
+        self.assertEqual(len(ids), len(set(ids)))
+        stats = self.driver.execute_script("return window.tickwire.session.client.stats")
+        print(f"\n  after the restart: {stats}")
+
+    def test_6_admin_page_tails_logs_for_admins_only(self):
+        admin = browser()
+        try:
+            login(admin, self.server, "ops")
+            admin.get(self.server.url + "/#/admin")
+            wait(admin, lambda d: d.find_element(By.CSS_SELECTOR, '[data-stat="Subscribers"]').text not in ("", "–"))
+            self.alice.call("POST", "/api/v1/logs", {"bot_id": self.log_bot, "level": "ERROR", "message": "admin tail check"})
+            wait(admin, lambda d: "admin tail check" in d.find_element(By.ID, "admin-log-tail").text, timeout=3)
+            screenshot(admin, "admin")
+        finally:
+            admin.quit()
+        self.go("#/admin")
+        self.assertIn("Admins only", self.driver.find_element(By.ID, "main").text)
+        self.assertTrue(self.driver.find_element(By.CSS_SELECTOR, 'nav a[href="#/admin"]').get_attribute("hidden"))
+
+
+class Isolation(unittest.TestCase):
+    def test_a_user_never_sees_another_users_bots(self):
+        server = Server().start()
+        driver = browser()
+        try:
+            alice, bob = API(server, "alice"), API(server, "bob")
+            secret = alice.call("POST", "/api/v1/bots", {
+                "name": "Alice private", "ticker": "DOT/USDT", "exchange": "binance", "strategy": "manual"})
+            login(driver, server, "bob")
+            mine = bob.call("POST", "/api/v1/bots", {
+                "name": "Bob visible", "ticker": "DOT/USDT", "exchange": "binance", "strategy": "manual"})
+            wait(driver, lambda d: row(d, mine["id"]))
+            alice.call("PATCH", f"/api/v1/bots/{secret['id']}", {"name": "Alice private renamed"})
+            alice.call("POST", "/api/v1/logs", {"bot_id": secret["id"], "level": "INFO", "message": "alice only"})
+            bob.call("POST", "/api/v1/logs", {"bot_id": mine["id"], "level": "INFO", "message": "bob marker"})
+            driver.get(server.url + "/#/activity")
+            wait(driver, lambda d: "bob marker" in d.find_element(By.ID, "activity-feed").text)
+            self.assertNotIn("alice only", driver.find_element(By.ID, "activity-feed").text)
+            driver.get(server.url + "/#/bots")
+            wait(driver, lambda d: row(d, mine["id"]))
+            self.assertIsNone(row(driver, secret["id"]))
+            self.assertNotIn("Alice", driver.find_element(By.ID, "bots-table").text)
+            names = driver.execute_script(
+                "return [...window.tickwire.session.state.bots.values()].map(e => e.bot.owner_id)")
+            self.assertEqual(set(names), {mine["owner_id"]})
+        finally:
+            driver.quit()
+            server.stop()
+
+
+class PollingFallback(unittest.TestCase):
+    def test_blocked_streaming_falls_back_to_polling_and_keeps_updating(self):
+        server = Server("--no-streaming").start()
+        driver = browser()
+        try:
+            alice = API(server, "alice")
+            driver.get(server.url + "/?poll_interval=1000#/bots")
+            wait(driver, lambda d: d.find_elements(By.ID, "username"))
+            driver.find_element(By.ID, "username").send_keys("alice")
+            driver.find_element(By.ID, "password").send_keys("tickwire-demo")
+            driver.find_element(By.ID, "login-submit").click()
+            wait(driver, lambda d: badge(d) == "polling", timeout=20, message="never fell back to polling")
+            bot = alice.call("POST", "/api/v1/bots", {
+                "name": "Polled bot", "ticker": "LTC/USDT", "exchange": "binance", "strategy": "manual"})
+            wait(driver, lambda d: row(d, bot["id"]), timeout=5, message="polling did not bring the new bot")
+            screenshot(driver, "polling")
+        finally:
+            driver.quit()
+            server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
