@@ -11,6 +11,8 @@ need_apt=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -20,6 +22,12 @@ fi
 if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
   log "installing schemathesis"
   python3 -m pip install -q "schemathesis>=4,<5"
+fi
+
+if [ ! -x .venv-browser/bin/python ] || ! .venv-browser/bin/python -c "import selenium" >/dev/null 2>&1; then
+  log "installing selenium in .venv-browser"
+  python3 -m venv .venv-browser
+  .venv-browser/bin/pip install -q "selenium>=4.20,<5"
 fi
 
 # --- One build for tests and the server ------------------------------------------------------------------------
@@ -61,12 +69,23 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "the server died during the schemathesis run:"; tail -50 "$workdir/server.log"; status=1
 fi
 
+# --- The dashboard in headless Chromium (screenshots in artifacts/screenshots) ----------------------------------
+log "browser tests (headless Chromium)"
+browser_status=0
+(cd Tests/Browser && TICKWIRE_BIN="$tickwire" ../../.venv-browser/bin/python -m unittest discover -v -p 'test_*.py') \
+  2>&1 | tee "$workdir/browser.log" || true
+grep -q '^OK' "$workdir/browser.log" || browser_status=1
+browser_tests=$(sed -n 's/^Ran \([0-9][0-9]*\) tests\{0,1\} in.*/\1/p' "$workdir/browser.log" | tail -1)
+
 # --- WebSocket conformance (Autobahn fast groups) ---------------------------------------------------------------
 log "autobahn (fast groups)"
 autobahn_status=0
 scripts/autobahn.sh "$(swift build --show-bin-path)/tickwire" || autobahn_status=$?
 
-# One closing line for the whole suite: the Swift tests plus schemathesis and Autobahn counted as one each.
-failed=$(( (status != 0) + (autobahn_status != 0) ))
-echo "tickwire: $(( ${swift_tests:-0} + 2 - failed )) passed, $failed failed"
+# One closing line for the whole suite: the Swift and browser tests, plus schemathesis and Autobahn counted as one
+# each (a failing browser run counts as one failure).
+failed=$(( (status != 0) + (autobahn_status != 0) + (browser_status != 0) ))
+passed=$(( ${swift_tests:-0} + 2 - (status != 0) - (autobahn_status != 0) ))
+[ "$browser_status" -eq 0 ] && passed=$(( passed + ${browser_tests:-0} ))
+echo "tickwire: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || exit 1

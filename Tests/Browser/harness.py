@@ -73,6 +73,7 @@ class Server:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self.log.close()
 
 
 class API:

@@ -206,6 +206,7 @@ class PollingFallback(unittest.TestCase):
             alice = API(server, "alice")
             driver.get(server.url + "/?poll_interval=1000#/bots")
             wait(driver, lambda d: d.find_elements(By.ID, "username"))
+            screenshot(driver, "login")
             driver.find_element(By.ID, "username").send_keys("alice")
             driver.find_element(By.ID, "password").send_keys("tickwire-demo")
             driver.find_element(By.ID, "login-submit").click()

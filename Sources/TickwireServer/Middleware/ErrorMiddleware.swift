@@ -14,7 +14,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return APIError.notFound("no route for \(request.method.rawValue) \(request.uri.path)").response()
             }
             if let apiError = APIError.from(error) {
-                if apiError.status.code >= 500 {
+                // 503 is a state the server chose (shutting down, no engine, streaming off), not a failure.
+                if apiError.status == .serviceUnavailable {
+                    context.logger.debug("request refused", metadata: ["code": "\(apiError.code)"])
+                } else if apiError.status.code >= 500 {
                     context.logger.error("request failed", metadata: ["error": "\(error)"])
                 }
                 return apiError.response()
