@@ -198,6 +198,43 @@ class Isolation(unittest.TestCase):
             server.stop()
 
 
+class WebSocketTransport(unittest.TestCase):
+    def test_the_websocket_transport_pushes_and_resumes_after_a_restart(self):
+        server = Server().start()
+        driver = browser()
+        try:
+            alice = API(server, "alice")
+            log_bot = alice.call("POST", "/api/v1/bots", {
+                "name": "WS logger", "ticker": "ETC/USDT", "exchange": "binance", "strategy": "manual"})["id"]
+            driver.get(server.url + "/?transport=websocket#/bots")
+            wait(driver, lambda d: d.find_elements(By.ID, "username"))
+            driver.find_element(By.ID, "username").send_keys("alice")
+            driver.find_element(By.ID, "password").send_keys("tickwire-demo")
+            driver.find_element(By.ID, "login-submit").click()
+            wait(driver, lambda d: badge(d) == "live", timeout=15)
+            self.assertEqual(driver.execute_script("return window.tickwire.session.client.transport"), "websocket")
+            bot = alice.call("POST", "/api/v1/bots", {
+                "name": "Socket bot", "ticker": "ETC/USDT", "exchange": "binance", "strategy": "manual"})
+            wait(driver, lambda d: row(d, bot["id"]), timeout=1.0, message="not pushed over the WebSocket")
+
+            driver.get(server.url + "/?transport=websocket#/activity")
+            wait(driver, lambda d: badge(d) == "live", timeout=15)
+            server.kill()
+            wait(driver, lambda d: badge(d) == "reconnecting", timeout=5)
+            server.start()
+            messages = [f"socket resume {i}" for i in range(8)]
+            for message in messages:
+                alice.call("POST", "/api/v1/logs", {"bot_id": log_bot, "level": "INFO", "message": message})
+            wait(driver, lambda d: badge(d) == "live", timeout=40)
+            feed = lambda d: d.execute_script(
+                "return [...document.querySelectorAll('#activity-feed li .message')].map(e => e.textContent)")
+            wait(driver, lambda d: all(m in feed(d) for m in messages), timeout=5)
+            self.assertEqual(sorted(t for t in feed(driver) if t.startswith("socket resume")), sorted(messages))
+        finally:
+            driver.quit()
+            server.stop()
+
+
 class PollingFallback(unittest.TestCase):
     def test_blocked_streaming_falls_back_to_polling_and_keeps_updating(self):
         server = Server("--no-streaming").start()
