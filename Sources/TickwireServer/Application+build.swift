@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWSCompression
 import HummingbirdWebSocket
 import Logging
+import Prometheus
 import ServiceLifecycle
 import TickwireHub
 import TickwireService
@@ -64,12 +65,14 @@ struct Components {
     let streams: Streams
     let auth: Auth
     let sessions: (any ModelSessionControl)?
+    let metrics: PrometheusCollectorRegistry?
 
     init(
         service: TradingService, hub: Hub, configuration: ServerConfiguration,
-        sessions: (any ModelSessionControl)? = nil
+        sessions: (any ModelSessionControl)? = nil, metrics: PrometheusCollectorRegistry? = nil
     ) async throws {
         self.sessions = sessions
+        self.metrics = metrics
         let accounts = AccountService(
             store: service.store, clock: { service.now }, bcryptCost: configuration.auth.bcryptCost)
         let tokens = try await TokenIssuer.make(
@@ -116,6 +119,10 @@ func registerRoutes(
     let seedStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
     if !configuration.streamingEnabled { seedStreams.add(middleware: StreamingOffMiddleware()) }
     SeedStreamRoutes(streams: streams, bundleInterval: configuration.bundleInterval).register(on: seedStreams)
+    if let registry = components.metrics {
+        let operators = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: false))
+        MetricsRoute(registry: registry).register(on: operators)
+    }
 
     let api = router.group("api/v1")
     try OpenAPIRoute().register(on: api)
@@ -144,13 +151,15 @@ func registerRoutes(
 /// The hub must be the store's publisher (`store.publishCommits(to: hub)`), created with the log's current head.
 ///
 /// `services` run beside the server and shut down with it (the paper-trading engine); `sessions` runs
-/// trading-model sessions for `/api/v1/models/{id}/start|stop` (without it those answer 503).
+/// trading-model sessions for `/api/v1/models/{id}/start|stop` (without it those answer 503). `metrics` is the
+/// registry swift-metrics was bootstrapped with; `/metrics` serves it (without it there is no `/metrics`).
 public func buildApplication(
     service: TradingService, hub: Hub, configuration: ServerConfiguration, logger: Logger,
-    services: [any Service] = [], sessions: (any ModelSessionControl)? = nil
+    services: [any Service] = [], sessions: (any ModelSessionControl)? = nil,
+    metrics: PrometheusCollectorRegistry? = nil
 ) async throws -> some ApplicationProtocol {
     let components = try await Components(
-        service: service, hub: hub, configuration: configuration, sessions: sessions)
+        service: service, hub: hub, configuration: configuration, sessions: sessions, metrics: metrics)
     let router = try buildRouter(components, configuration: configuration)
 
     let webSocketRouter = Router(context: TickwireWebSocketContext.self)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import TickwireEngine
 import TickwireHub
 import TickwireModel
@@ -88,6 +90,9 @@ struct Serve: AsyncParsableCommand {
 
         var logger = Logger(label: "tickwire")
         logger.logLevel = settings.logLevel
+        // Before anything creates a metric: the hub's and transports' counters then land in this registry.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
         let store = try openStore(settings.database)
         let hub = Hub(head: try await store.lastEventId())
@@ -126,7 +131,7 @@ struct Serve: AsyncParsableCommand {
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins),
                 publicDirectory: dashboard, streamingEnabled: !noStreaming),
-            logger: logger, services: engine.map { [$0] } ?? [], sessions: engine)
+            logger: logger, services: engine.map { [$0] } ?? [], sessions: engine, metrics: metrics)
         logger.info(
             "Tickwire listening",
             metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])

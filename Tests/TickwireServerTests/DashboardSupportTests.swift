@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Prometheus
 import Testing
 import TickwireModel
 import TickwireServer
@@ -74,6 +75,20 @@ import TickwireServer
             #expect(after["subscribers_by_topic"]?["orders"]?.int == 1)
             #expect(after["events_published"]?.int == (before["events_published"]?.int ?? -1) + 1)
             #expect(after["head_event_id"]?.string == String(server.hub.head))
+        }
+    }
+
+    @Test func metricsAreServedInThePrometheusFormatToAdminsOnly() async throws {
+        let registry = PrometheusCollectorRegistry()
+        registry.makeCounter(name: "tickwire_test_deliveries_total").increment(by: Int64(3))
+        try await TestServer.with(metrics: registry) { client, server in
+            let (_, userKey) = try await server.makeUser("erin")
+            let reply = try await client.call(.get, "/metrics")
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(reply.text.contains("tickwire_test_deliveries_total 3"))
+            #expect(try await client.as_(userKey).call(.get, "/metrics").status == .forbidden)
+            #expect(try await client.as_(nil).call(.get, "/metrics").status == .unauthorized)
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Prometheus
 import Testing
 import TickwireModel
 
@@ -102,7 +103,8 @@ import TickwireModel
             try registerRoutes(
                 on: router,
                 try await Components(
-                    service: .init(store: server.store), hub: server.hub, configuration: configuration),
+                    service: .init(store: server.store), hub: server.hub, configuration: configuration,
+                    metrics: PrometheusCollectorRegistry()),
                 configuration: configuration)
             let served = Set(
                 router.routes.map { route in

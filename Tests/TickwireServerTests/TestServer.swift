@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Prometheus
 import Synchronization
 import Testing
 import TickwireEngine
@@ -46,6 +47,7 @@ struct TestServer {
     /// - Parameter engine: run the paper-trading engine too (model sessions, bots on `paper`).
     static func with(
         maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(), engine: EngineConfiguration? = nil,
+        metrics: PrometheusCollectorRegistry? = nil,
         _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
@@ -68,7 +70,7 @@ struct TestServer {
         let running = try engine.map { try Engine(service: service, hub: hub, configuration: $0, logger: logger) }
         let app = try await buildApplication(
             service: service, hub: hub, configuration: configuration, logger: logger,
-            services: running.map { [$0] } ?? [], sessions: running)
+            services: running.map { [$0] } ?? [], sessions: running, metrics: metrics)
         let server = TestServer(
             store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
         try await app.test(.live) { client in
