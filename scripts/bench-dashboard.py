@@ -47,14 +47,17 @@ def main():
                     # The page writes its bundle back within 2 s of a change; make sure one is there.
                     wait(driver, lambda d: d.execute_script(
                         "return Object.keys(localStorage).some(k => k.endsWith(':bots_page'))"), timeout=10)
-                driver.get(server.url + "/?run=%d#/bots" % run)
+                driver.get(server.url + f"/?run={run}&mode={mode}#/bots")
                 painted = wait(driver, lambda d: d.execute_script(MARK), timeout=10)
                 assert rows(driver) >= options.bots, f"only {rows(driver)} rows"
                 results[mode].append(painted)
+                if painted > 1000 and os.environ.get("BENCH_DEBUG"):
+                    print(driver.execute_script(
+                        "const n = performance.getEntriesByType('navigation')[0].toJSON(); return Object.fromEntries(Object.entries(n).filter(([k, v]) => typeof v === 'number').map(([k, v]) => [k, Math.round(v)]))"))
         print(f"bots page first paint, {options.bots} bots, {options.runs} runs each (ms from navigation start)")
         for mode, values in results.items():
             values.sort()
-            print(f"  {mode}: median {statistics.median(values):.0f}  min {values[0]:.0f}  max {values[-1]:.0f}")
+            print(f"  {mode}: median {statistics.median(values):.0f}  min {values[0]:.0f}  max {values[-1]:.0f}  all {[round(v) for v in values]}")
     finally:
         driver.quit()
         server.stop()

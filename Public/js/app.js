@@ -252,6 +252,10 @@ function route() {
 }
 
 window.addEventListener("hashchange", route);
+// Close the stream as the page goes away: an EventSource left to the browser can hold one of the six connections
+// per host for seconds after a reload, and the next page load queues behind it.
+window.addEventListener("pagehide", () => session?.client.stop());
+window.addEventListener("pageshow", (event) => event.persisted && session?.client.start()); // back from bfcache
 
 const BADGES = {
   connecting: "Connecting", live: "Live", reconnecting: "Reconnecting", polling: "Polling", offline: "Offline",

@@ -62,6 +62,36 @@ class Dashboard(unittest.TestCase):
         status = lambda d: row(d, bot["id"]).find_element(By.CSS_SELECTOR, ".status").text
         wait(self.driver, lambda d: status(d) == toggled, timeout=2)
 
+    def test_1b_create_edit_toggle_and_delete_from_the_page(self):
+        self.go("#/bots")
+        driver = self.driver
+        driver.find_element(By.ID, "bot-name").send_keys("Form bot")
+        driver.find_element(By.ID, "bot-ticker").send_keys("AVAX/USDT")
+        exchange = driver.find_element(By.ID, "bot-exchange")
+        exchange.clear()
+        exchange.send_keys("binance")
+        driver.find_element(By.CSS_SELECTOR, '#bot-strategy option[value="manual"]').click()
+        driver.find_element(By.ID, "bot-submit").click()
+        find = """return [...document.querySelectorAll('#bots-table tbody tr')]
+                  .filter(r => r.querySelector('.bot-link').textContent === arguments[0]).map(r => r.dataset.botId)[0]"""
+        bot_id = wait(driver, lambda d: d.execute_script(find, "Form bot"), timeout=3, message="not created")
+        self.assertEqual(self.alice.call("GET", f"/api/v1/bots/{bot_id}")["ticker"], "AVAX/USDT")
+        selector = f'#bots-table tr[data-bot-id="{bot_id}"]'
+        driver.find_element(By.CSS_SELECTOR, selector + " .actions button:nth-child(2)").click()  # Edit
+        name = driver.find_element(By.ID, "bot-name")
+        name.clear()
+        name.send_keys("Form bot renamed")
+        driver.find_element(By.ID, "bot-submit").click()
+        wait(driver, lambda d: d.execute_script(find, "Form bot renamed") == bot_id, timeout=3, message="not renamed")
+        before = self.alice.call("GET", f"/api/v1/bots/{bot_id}")["status"]
+        driver.find_element(By.CSS_SELECTOR, selector + " .toggle").click()
+        wait(driver, lambda d: self.alice.call("GET", f"/api/v1/bots/{bot_id}")["status"] != before, timeout=3)
+        delete = driver.find_element(By.CSS_SELECTOR, selector + " .danger")
+        delete.click()
+        self.assertEqual(delete.text, "Confirm")
+        delete.click()
+        wait(driver, lambda d: attribute(d, selector, "data-bot-id") is None, timeout=3, message="not deleted")
+
     def test_2_an_order_fill_changes_the_bot_row_and_the_detail_page(self):
         bot = self.alice.call("POST", "/api/v1/bots", {
             "name": "External scalper", "ticker": "XRP/USDT", "exchange": "binance", "strategy": "manual"})
