@@ -127,6 +127,8 @@ async function startSession(user) {
   const client = new TickwireClient({
     topics, lastEventId: position, transport: params.get("transport") === "websocket" ? "websocket" : "sse",
     pollInterval: Number(params.get("poll_interval") ?? 3000),
+    // Every tab of this user in this browser shares one connection (?share=0 to give a tab its own).
+    shareAcrossTabs: params.get("share") === "0" ? null : `tickwire:${user.id}:${location.host}`,
   });
   session = { user, state, client, cache, fetcher };
 

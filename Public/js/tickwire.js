@@ -12,6 +12,12 @@
 // Every event carries a log position; the client remembers the last one and resumes after it, so a reconnect
 // misses nothing, and drops anything at or below it, so nothing is applied twice. A `reset` event (the position
 // is older than the server keeps) is passed on so views refetch their snapshot.
+//
+// With `shareAcrossTabs: "some-name"` the tabs of a browser that use the same name share one connection: they elect
+// a leader with the Web Locks API; the leader holds the stream and relays every event, state change and reset over a
+// BroadcastChannel; the others open no connection at all. A tab that joins asks the leader for what it missed since
+// its own position (the leader keeps the last 2,000 events it relayed; older than that, the joiner gets a `reset`).
+// When the leader tab closes, its lock passes to another tab, which opens the stream from its own last event id.
 
 export const STATES = Object.freeze(["connecting", "live", "reconnecting", "polling", "offline"]);
 
@@ -138,6 +144,7 @@ export class TickwireClient extends EventTarget {
    * @param {number} [options.pollAfterFailures] consecutive stream failures, with REST answering, before polling
    * @param {number} [options.pollInterval] ms between polls while polling
    * @param {string[]} [options.extraTypes] custom event types to listen for over SSE
+   * @param {string} [options.shareAcrossTabs] share one connection with the other tabs using this name
    * @param {object} [options.env] injectable browser APIs (tests): fetch, EventSource, WebSocket, setTimeout,
    *   clearTimeout, random, isOnline, location, window
    */
@@ -154,7 +161,10 @@ export class TickwireClient extends EventTarget {
       isOnline: env.isOnline ?? (() => globalThis.navigator?.onLine !== false),
       location: env.location ?? globalThis.location,
       window: env.window ?? globalThis.window,
+      BroadcastChannel: env.BroadcastChannel ?? globalThis.BroadcastChannel,
+      locks: env.locks ?? globalThis.navigator?.locks,
     };
+    this.shareName = options.shareAcrossTabs ?? null;
     this.baseUrl = options.baseUrl ?? "";
     this.transport = options.transport ?? "sse";
     this.topics = new Set(options.topics ?? []);
@@ -178,6 +188,7 @@ export class TickwireClient extends EventTarget {
   #retryTimer = null;
   #pollTimer = null;
   #onlineListeners = null;
+  #share = null; // { channel, role: "follower" | "leader", release, buffer, evictedUpTo, id }
 
   // --- Subscribing -------------------------------------------------------------------------------------------
 
@@ -200,6 +211,7 @@ export class TickwireClient extends EventTarget {
     const added = topics.filter((topic) => !this.topics.has(topic));
     if (added.length === 0) return;
     for (const topic of added) this.topics.add(topic);
+    if (this.#share?.role === "follower") return this.#share.channel.postMessage({ kind: "topics", topics: added });
     if (!this.#running || !this.#connection) return;
     if (this.#connection.subscribe) this.#connection.subscribe(added);
     else this.#reconnectNow();
@@ -221,11 +233,22 @@ export class TickwireClient extends EventTarget {
       window.addEventListener("offline", offline);
       this.#onlineListeners = { online, offline };
     }
-    this.#connect();
+    if (this.shareName && this.env.BroadcastChannel && this.env.locks) this.#joinTabs();
+    else this.#connect();
+  }
+
+  /** Whether this tab holds the shared stream ("leader"), follows another tab ("follower"), or shares nothing. */
+  get tabRole() {
+    return this.#share?.role ?? "alone";
   }
 
   stop() {
     this.#running = false;
+    if (this.#share) {
+      this.#share.channel.close();
+      this.#share.release?.();
+      this.#share = null;
+    }
     this.#closeConnection();
     this.#clearTimers();
     if (this.#onlineListeners && this.env.window?.removeEventListener) {
@@ -334,6 +357,7 @@ export class TickwireClient extends EventTarget {
   #serverClosed(reason) {
     this.#connection = null;
     if (["revoked", "auth_expired", "auth_required"].includes(reason)) {
+      if (this.#share?.role === "leader") this.#share.channel.postMessage({ kind: "unauthorized", reason });
       this.#running = false;
       this.#setState("offline");
       this.dispatchEvent(new CustomEvent("unauthorized", { detail: { reason } }));
@@ -406,6 +430,73 @@ export class TickwireClient extends EventTarget {
     this.#stopPolling();
   }
 
+  // --- Sharing one stream between tabs ------------------------------------------------------------------------
+
+  static RELAY_BUFFER = 2000;
+
+  #joinTabs() {
+    const channel = new this.env.BroadcastChannel(this.shareName);
+    const share = { channel, role: "follower", buffer: [], evictedUpTo: null, id: Math.random().toString(36).slice(2) };
+    this.#share = share;
+    channel.onmessage = (message) => this.#share === share && this.#onTabMessage(message.data);
+    this.#setState("connecting");
+    channel.postMessage({ kind: "hello", from: share.id, since: this.lastEventId, topics: [...this.topics] });
+    // Held until this tab stops or closes; then the browser hands it to the next tab waiting.
+    this.env.locks.request(this.shareName, () => new Promise((release) => {
+      if (this.#share !== share) return release();
+      share.release = release;
+      share.role = "leader";
+      share.evictedUpTo = this.lastEventId;
+      this.#stopPolling();
+      this.#connect();
+    }));
+  }
+
+  #relay(event) {
+    const share = this.#share;
+    share.channel.postMessage({ kind: "event", event });
+    share.buffer.push(event);
+    if (share.buffer.length > TickwireClient.RELAY_BUFFER) share.evictedUpTo = Number(share.buffer.shift().id);
+  }
+
+  #onTabMessage(message) {
+    const share = this.#share;
+    if (share.role === "leader") {
+      if (message.kind === "topics") return this.addTopics(message.topics);
+      if (message.kind !== "hello") return;
+      this.addTopics(message.topics);
+      const since = message.since === null ? null : Number(message.since);
+      if (since !== null && share.evictedUpTo !== null && since < share.evictedUpTo) {
+        share.channel.postMessage({ kind: "reset", to: message.from, body: { reason: "tab_share", last_event_id: String(this.lastEventId ?? 0) } });
+      } else {
+        const events = since === null ? [] : share.buffer.filter((event) => Number(event.id) > since);
+        share.channel.postMessage({ kind: "replay", to: message.from, events });
+      }
+      return share.channel.postMessage({ kind: "state", state: this.state });
+    }
+    switch (message.kind) {
+      case "event":
+        if (this.topics.has(message.event.topic)) this.#receive(message.event);
+        else if (Number(message.event.id) > (this.lastEventId ?? -1)) this.lastEventId = Number(message.event.id);
+        return;
+      case "replay":
+        if (message.to === share.id) for (const event of message.events) if (this.topics.has(event.topic)) this.#receive(event);
+        return;
+      case "reset":
+        if (message.to === "*" || message.to === share.id) this.#reset(message.body);
+        return;
+      case "state":
+        if (message.state === "polling") this.#startPolling();
+        else {
+          this.#stopPolling();
+          this.#setState(message.state);
+        }
+        return;
+      case "unauthorized":
+        return this.#serverClosed(message.reason);
+    }
+  }
+
   // --- Events ------------------------------------------------------------------------------------------------
 
   #receive(event) {
@@ -416,6 +507,7 @@ export class TickwireClient extends EventTarget {
     }
     this.lastEventId = id;
     this.stats.received++;
+    if (this.#share?.role === "leader") this.#relay(event);
     this.#dispatch(event.type, event);
     if (event.topic !== event.type) this.#dispatch(event.topic, event);
     this.#dispatch("*", event);
@@ -424,6 +516,11 @@ export class TickwireClient extends EventTarget {
   #reset(body) {
     this.stats.resets++;
     this.lastEventId = Number(body.last_event_id);
+    if (this.#share?.role === "leader") {
+      this.#share.buffer = [];
+      this.#share.evictedUpTo = this.lastEventId;
+      this.#share.channel.postMessage({ kind: "reset", to: "*", body });
+    }
     const event = { id: body.last_event_id, topic: "reset", type: "reset", data: body };
     this.#dispatch("reset", event);
   }
@@ -441,6 +538,7 @@ export class TickwireClient extends EventTarget {
   #setState(state) {
     if (this.state === state) return;
     this.state = state;
+    if (this.#share?.role === "leader") this.#share.channel.postMessage({ kind: "state", state });
     this.dispatchEvent(new CustomEvent("state", { detail: { state } }));
   }
 }

@@ -198,6 +198,28 @@ class Dashboard(unittest.TestCase):
         self.assertTrue(self.driver.find_element(By.CSS_SELECTOR, 'nav a[href="#/admin"]').get_attribute("hidden"))
 
 
+    def test_7_tabs_share_one_connection_and_hand_it_over_when_the_leader_closes(self):
+        self.go("#/bots")
+        first = self.driver.current_window_handle
+        role = lambda d: d.execute_script("return window.tickwire.session?.client.tabRole")
+        wait(self.driver, lambda d: role(d) == "leader", timeout=5)
+        self.driver.switch_to.new_window("tab")
+        self.driver.get(self.server.url + "/#/bots")
+        wait(self.driver, lambda d: badge(d) == "live", timeout=10, message="the second tab never went live")
+        self.assertEqual(role(self.driver), "follower")
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Seen by both tabs", "ticker": "ATOM/USDT", "exchange": "binance", "strategy": "manual"})
+        wait(self.driver, lambda d: row(d, bot["id"]), timeout=2, message="not relayed to the follower tab")
+        self.driver.switch_to.window(first)
+        wait(self.driver, lambda d: row(d, bot["id"]), timeout=2)
+        self.driver.close()
+        self.driver.switch_to.window(self.driver.window_handles[0])
+        wait(self.driver, lambda d: role(d) == "leader", timeout=5, message="the follower did not take over")
+        later = self.alice.call("POST", "/api/v1/bots", {
+            "name": "After the handover", "ticker": "ATOM/USDT", "exchange": "binance", "strategy": "manual"})
+        wait(self.driver, lambda d: row(d, later["id"]), timeout=3, message="nothing arrives after the handover")
+
+
 class Isolation(unittest.TestCase):
     def test_a_user_never_sees_another_users_bots(self):
         server = Server().start()

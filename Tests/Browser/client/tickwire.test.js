@@ -70,9 +70,9 @@ function fakeEventSources() {
 
 const envelope = (id, topic, type, data = {}) => ({ id: String(id), topic, type, timestamp: "2026-11-23T00:00:00Z", data });
 
-function client(options = {}) {
-  const timers = clock();
-  const sources = fakeEventSources();
+function client(options = {}, shared = {}) {
+  const timers = shared.timers ?? clock();
+  const sources = shared.sources ?? fakeEventSources();
   const restStatus = { value: 200 };
   const c = new TickwireClient({
     topics: ["bots", "orders"],
@@ -255,6 +255,66 @@ test("adding topics reopens the SSE stream from the last id", async () => {
   c.addTopics(["bots"]);
   assertEqual(sources.made.length, 2, "nothing new, no reconnect");
   c.stop();
+});
+
+// BroadcastChannel and Web Locks answer asynchronously: wait (real time) until a condition holds, at most 3 s.
+async function until(condition, what) {
+  const deadline = performance.now() + 3000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+test("tabs sharing a name open one stream: the leader relays events, a late tab gets what it missed", async () => {
+  const name = "share-test-" + Math.random();
+  const first = client({ shareAcrossTabs: name, lastEventId: 10 });
+  first.c.start();
+  await until(() => first.c.tabRole === "leader", "the first tab to lead");
+  assertEqual(first.sources.made.length, 1);
+  first.sources.made[0].open();
+  first.sources.made[0].emit("bot_created", envelope(11, "bots", "bot_created"));
+  first.sources.made[0].emit("order_update", envelope(12, "orders", "order_update"));
+
+  // A second tab that loaded its snapshot at position 10: it opens no stream and is sent 11 and 12.
+  const second = client({ shareAcrossTabs: name, lastEventId: 10, topics: ["orders"] }, { sources: first.sources });
+  const seen = [];
+  second.c.on("*", (event) => seen.push(event.id));
+  second.c.start();
+  await until(() => second.c.state === "live", "the follower to mirror live");
+  assertEqual(second.c.tabRole, "follower");
+  assertEqual(first.sources.made.length, 1, "still one stream");
+  assertEqual(seen, ["12"], "only its own topics");
+  first.sources.made[0].emit("order_filled", envelope(13, "orders", "order_filled"));
+  await until(() => seen.length === 2, "the relayed event");
+  assertEqual(seen, ["12", "13"]);
+
+  // The leader tab closes: the follower takes the lock and opens the stream from the last id it saw.
+  first.c.stop();
+  await until(() => second.c.tabRole === "leader", "the follower to take over");
+  assertEqual(first.sources.made.length, 2);
+  assertEqual(new URL(first.sources.made[1].url).searchParams.get("last_event_id"), "13");
+  assertEqual(new URL(first.sources.made[1].url).searchParams.get("topics"), "orders");
+  second.c.stop();
+});
+
+test("a tab whose position is older than the leader's relay buffer is told to reset", async () => {
+  const name = "share-reset-" + Math.random();
+  const first = client({ shareAcrossTabs: name, lastEventId: 500 });
+  first.c.start();
+  await until(() => first.c.tabRole === "leader", "the first tab to lead");
+  first.sources.made[0].open();
+  const second = client({ shareAcrossTabs: name, lastEventId: 20 }, { sources: first.sources });
+  const resets = [];
+  second.c.on("reset", (event) => resets.push(event.data.reason));
+  second.c.start();
+  await until(() => resets.length > 0, "a reset");
+  await settle();
+  assertEqual(resets, ["tab_share"]);
+  assertEqual(second.c.lastEventId, 500);
+  first.c.stop();
+  second.c.stop();
 });
 
 test("TTLCache: values expire, topics invalidate, storage errors are harmless", () => {
