@@ -118,7 +118,21 @@ class Dashboard(unittest.TestCase):
         wait(self.driver, lambda d: attribute(d, selector, "data-status") == "FILLED", timeout=2)
         wait(self.driver, lambda d: d.find_element(By.CSS_SELECTOR, '[data-stat="Position"]').text == "1.0000",
              timeout=2)
+        # A limit order placed from the page, then canceled from the page.
+        self.driver.find_element(By.CSS_SELECTOR, '#order-type option[value="limit"]').click()
+        quantity = self.driver.find_element(By.ID, "order-quantity")
+        quantity.clear()
+        quantity.send_keys("3")
+        self.driver.find_element(By.ID, "order-price").send_keys("0.25")
+        self.driver.find_element(By.ID, "order-submit").click()
+        newest = lambda d: d.execute_script(
+            "const r = document.querySelector('#orders-table tbody tr'); return r && [r.dataset.orderId, r.dataset.status]")
+        wait(self.driver, lambda d: newest(d) and int(newest(d)[0]) > second["id"], timeout=3, message="no new order")
+        placed = self.alice.call("GET", f"/api/v1/orders/{newest(self.driver)[0]}")
+        self.assertEqual((placed["type"], placed["quantity"], placed["price"]), ("limit", 3, 0.25))
         screenshot(self.driver, "bot-detail")
+        self.driver.find_element(By.CSS_SELECTOR, f'#orders-table tr[data-order-id="{placed["id"]}"] .cancel').click()
+        wait(self.driver, lambda d: newest(d)[1] == "CANCELED", timeout=3, message="not canceled")
 
     def test_3_a_model_session_shows_its_events_in_order_and_toasts(self):
         model = self.alice.call("POST", "/api/v1/models", {

@@ -22,6 +22,40 @@ export function botDetailPage({ state, toast, botId }) {
   const logs = h("ol", { class: "feed", id: "bot-logs" });
   const missing = h("p", { class: "muted", hidden: true }, "This bot does not exist or is not yours.");
 
+  // A manual order: market or limit, through the same API a bot process uses (paper bots fill on the next tick).
+  const side = h("select", { id: "order-side" }, h("option", { value: "buy" }, "Buy"), h("option", { value: "sell" }, "Sell"));
+  const type = h("select", { id: "order-type" }, h("option", { value: "market" }, "Market"), h("option", { value: "limit" }, "Limit"));
+  const quantity = h("input", { id: "order-quantity", type: "number", step: "any", min: "0", required: true, value: "1" });
+  const limitPrice = h("input", { id: "order-price", type: "number", step: "any", min: "0", placeholder: "limit only" });
+  const orderForm = h(
+    "form",
+    { class: "card inline-form", id: "order-form", onsubmit: placeOrder },
+    h("label", {}, "Side", side),
+    h("label", {}, "Type", type),
+    h("label", {}, "Quantity", quantity),
+    h("label", {}, "Limit price", limitPrice),
+    h("button", { type: "submit", class: "primary", id: "order-submit" }, "Place order"),
+  );
+
+  async function placeOrder(event) {
+    event.preventDefault();
+    const body = { side: side.value, type: type.value, quantity: Number(quantity.value) };
+    if (type.value === "limit") body.price = Number(limitPrice.value);
+    try {
+      await api(`/api/v1/bots/${botId}/orders`, { method: "POST", body });
+    } catch (error) {
+      toast.error(error.message);
+    }
+  }
+
+  async function cancel(orderId) {
+    try {
+      await api(`/api/v1/orders/${orderId}`, { method: "PATCH", body: { status: "CANCELED" } });
+    } catch (error) {
+      toast.error(error.message);
+    }
+  }
+
   // Orders and log lines older than the bundle's recent ones, and the price history for the chart.
   (async () => {
     try {
@@ -74,6 +108,22 @@ export function botDetailPage({ state, toast, botId }) {
       { label: "equity", points: state.equitySeries.get(botId) ?? [] },
     ]);
 
+    // Rebuilt only when they change: prices tick several times a second, and a button under the pointer must stay.
+    const orderKey = entry.recent_orders.map((o) => `${o.id}:${o.status}:${o.filled_quantity}`).join(",");
+    if (orderKey !== renderedOrders) {
+      renderedOrders = orderKey;
+      renderOrders(entry);
+    }
+    const logKey = entry.recent_logs.map((log) => log.id).join(",");
+    if (logKey !== renderedLogs) {
+      renderedLogs = logKey;
+      logs.replaceChildren(...entry.recent_logs.map(logItem));
+    }
+  }
+
+  let renderedOrders = null;
+  let renderedLogs = null;
+  function renderOrders(entry) {
     orders.replaceChildren(
       ...entry.recent_orders.map((order) =>
         h(
@@ -87,10 +137,16 @@ export function botDetailPage({ state, toast, botId }) {
           h("td", { class: "num" }, formatPrice(order.avg_fill_price ?? order.price)),
           h("td", {}, h("span", { class: `order-status ${order.status.toLowerCase()}` }, order.status)),
           h("td", { class: "muted" }, formatTime(order.updated_at)),
+          h(
+            "td",
+            {},
+            order.status === "NEW" || order.status === "PARTIALLY_FILLED"
+              ? h("button", { class: "small danger cancel", onclick: () => cancel(order.id) }, "Cancel")
+              : null,
+          ),
         ),
       ),
     );
-    logs.replaceChildren(...entry.recent_logs.map(logItem));
   }
 
   const element = h(
@@ -102,11 +158,12 @@ export function botDetailPage({ state, toast, botId }) {
     missing,
     statList,
     h("div", { class: "card" }, chart.element),
+    orderForm,
     h("div", { class: "columns" },
       h("div", { class: "card" }, h("h2", {}, "Orders"), h("div", { class: "table-wrap" }, h(
         "table",
         { id: "orders-table" },
-        h("thead", {}, h("tr", {}, ["Order", "Side", "Type", "Qty", "Filled", "Price", "Status", "Updated"].map(
+        h("thead", {}, h("tr", {}, ["Order", "Side", "Type", "Qty", "Filled", "Price", "Status", "Updated", ""].map(
           (name) => h("th", { scope: "col" }, name),
         ))),
         orders,

@@ -65,8 +65,19 @@ export function modelsPage({ state, toast, selectedId, loadModels }) {
     })
     .catch((error) => toast.error(error.message));
 
+  let renderedList = null;
   function update() {
     const models = [...state.models.values()].sort((a, b) => a.model.id - b.model.id);
+    // The list (with its buttons) is rebuilt only when a model or its running state changes, not per event.
+    const key = models.map(({ model, running }) => `${model.id}:${model.name}:${running}`).join(",");
+    if (key !== renderedList) {
+      renderedList = key;
+      renderList(models);
+    }
+    renderFeed();
+  }
+
+  function renderList(models) {
     list.replaceChildren(
       ...models.map(({ model, running }) =>
         h(
@@ -81,6 +92,9 @@ export function modelsPage({ state, toast, selectedId, loadModels }) {
         ),
       ),
     );
+  }
+
+  function renderFeed() {
     const selected = selectedId && state.models.get(selectedId);
     if (!selected) return;
     setText(feedTitle, `${selected.model.name}: session events`);
