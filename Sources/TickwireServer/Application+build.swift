@@ -176,7 +176,12 @@ public func buildApplication(
             configuration: .init(
                 ws: .init(
                     maxFrameSize: configuration.webSocketMaxFrameSize,
-                    extensions: [.perMessageDeflate(minFrameSizeToCompress: 256)],
+                    // A compressed message may inflate to the same size an uncompressed frame may have (the library's
+                    // default stops at 16 KiB, below our own frame limit).
+                    extensions: [
+                        .perMessageDeflate(
+                            maxDecompressedFrameSize: configuration.webSocketMaxFrameSize, minFrameSizeToCompress: 256)
+                    ],
                     autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
                     validateUTF8: true))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tickwire"),

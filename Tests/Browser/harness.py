@@ -110,13 +110,16 @@ def wait(driver, condition, timeout=10, message=""):
     return WebDriverWait(driver, timeout, poll_frequency=0.02).until(lambda d: condition(d), message)
 
 
-def login(driver, server, username, password=DEMO_PASSWORD):
-    driver.get(server.url + "/#/bots")
+def login(driver, server, username, password=DEMO_PASSWORD, query="", expect="live", before_submit=None):
+    """Signs in through the form at `/{query}#/bots` and waits for the connection badge to show `expect`."""
+    driver.get(server.url + "/" + query + "#/bots")
     wait(driver, lambda d: d.find_elements(By.ID, "username"))
+    if before_submit:
+        before_submit(driver)
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "login-submit").click()
-    wait(driver, lambda d: badge(d) == "live", message="the stream never went live")
+    wait(driver, lambda d: badge(d) == expect, timeout=20, message=f"the connection never showed {expect}")
 
 
 def badge(driver):

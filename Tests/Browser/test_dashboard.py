@@ -272,12 +272,7 @@ class WebSocketTransport(unittest.TestCase):
             alice = API(server, "alice")
             log_bot = alice.call("POST", "/api/v1/bots", {
                 "name": "WS logger", "ticker": "ETC/USDT", "exchange": "binance", "strategy": "manual"})["id"]
-            driver.get(server.url + "/?transport=websocket#/bots")
-            wait(driver, lambda d: d.find_elements(By.ID, "username"))
-            driver.find_element(By.ID, "username").send_keys("alice")
-            driver.find_element(By.ID, "password").send_keys("tickwire-demo")
-            driver.find_element(By.ID, "login-submit").click()
-            wait(driver, lambda d: badge(d) == "live", timeout=15)
+            login(driver, server, "alice", query="?transport=websocket")
             self.assertEqual(driver.execute_script("return window.tickwire.session.client.transport"), "websocket")
             bot = alice.call("POST", "/api/v1/bots", {
                 "name": "Socket bot", "ticker": "ETC/USDT", "exchange": "binance", "strategy": "manual"})
@@ -307,13 +302,8 @@ class PollingFallback(unittest.TestCase):
         driver = browser()
         try:
             alice = API(server, "alice")
-            driver.get(server.url + "/?poll_interval=1000#/bots")
-            wait(driver, lambda d: d.find_elements(By.ID, "username"))
-            screenshot(driver, "login")
-            driver.find_element(By.ID, "username").send_keys("alice")
-            driver.find_element(By.ID, "password").send_keys("tickwire-demo")
-            driver.find_element(By.ID, "login-submit").click()
-            wait(driver, lambda d: badge(d) == "polling", timeout=20, message="never fell back to polling")
+            login(driver, server, "alice", query="?poll_interval=1000", expect="polling",
+                  before_submit=lambda d: screenshot(d, "login"))
             bot = alice.call("POST", "/api/v1/bots", {
                 "name": "Polled bot", "ticker": "LTC/USDT", "exchange": "binance", "strategy": "manual"})
             wait(driver, lambda d: row(d, bot["id"]), timeout=5, message="polling did not bring the new bot")
