@@ -113,6 +113,18 @@ import TickwireModel
         }
     }
 
+    /// A compressed message that inflates beyond the compression library's 16 KiB default but within the frame
+    /// limit is read like an uncompressed one.
+    @Test func compressedMessagesMayInflateUpToTheFrameLimit() async throws {
+        try await TestServer.with { client, _ in
+            let padded = #"{"type":"ping","pad":""# + String(repeating: "x", count: 40_000) + #""}"#
+            let result = try await Self.session(
+                port: try #require(client.port), token: client.token, send: [padded], deflate: true,
+                until: { $0.count == 1 })
+            #expect(result.received.first?["type"]?.string == "pong")
+        }
+    }
+
     @Test func oversizedFramesCloseWithMessageTooBig() async throws {
         try await TestServer.with { client, _ in
             let big = #"{"type":"ping","pad":""# + String(repeating: "x", count: 100_000) + #""}"#
