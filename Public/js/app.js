@@ -137,6 +137,7 @@ async function startSession(user) {
   client.addEventListener("state", () => setBadge(client.state));
   client.addEventListener("unauthorized", () => showLogin("Your session ended; sign in again."));
   client.addPoller(() => pollBundle());
+  client.addPoller(() => pollOtherViews());
   client.on("trade", (event) => notifyModel(event));
   client.on("complete", (event) => notifyModel(event));
   client.on("error", (event) => notifyModel(event));
@@ -195,6 +196,30 @@ async function pollBundle() {
       for (const order of entry.recent_orders) session.state.apply({ type: "order_update", topic: "orders", data: order });
     }
   }
+}
+
+/** While polling: the views the bundle does not cover (activity, intraday, running models' session events). */
+async function pollOtherViews() {
+  if (!session) return;
+  const { state, fetcher } = session;
+  const requests = [
+    fetcher.get("/api/v1/logs?limit=200").then(({ changed, body }) => changed && state.addLogs(body.data)),
+    fetcher.get("/api/v1/intraday?limit=120").then(({ changed, body }) => {
+      if (changed && body.snapshot) {
+        state.intraday = { ...body.snapshot, event_id: body.event_id };
+        state.changed("intraday");
+      }
+    }),
+  ];
+  for (const [id, entry] of state.models) {
+    if (!entry.running && !state.modelEvents.has(id)) continue;
+    requests.push(
+      fetcher.get(`/api/v1/models/${id}/events?limit=100`).then(({ changed, body }) => {
+        if (changed) for (const event of body.data) state.applyModelEvent(id, event);
+      }),
+    );
+  }
+  await Promise.allSettled(requests);
 }
 
 // --- Toasts for model sessions: at most one per type per second, with a count -----------------------------------

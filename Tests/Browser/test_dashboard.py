@@ -308,6 +308,12 @@ class PollingFallback(unittest.TestCase):
                 "name": "Polled bot", "ticker": "LTC/USDT", "exchange": "binance", "strategy": "manual"})
             wait(driver, lambda d: row(d, bot["id"]), timeout=5, message="polling did not bring the new bot")
             screenshot(driver, "polling")
+            # The activity feed is polled too.
+            driver.get(server.url + "/?poll_interval=1000#/activity")
+            wait(driver, lambda d: badge(d) == "polling", timeout=20)
+            alice.call("POST", "/api/v1/logs", {"bot_id": bot["id"], "level": "INFO", "message": "polled line"})
+            wait(driver, lambda d: "polled line" in d.find_element(By.ID, "activity-feed").text, timeout=5,
+                 message="polling did not bring the log line")
         finally:
             driver.quit()
             server.stop()
