@@ -23,16 +23,19 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Domain types and the event envelope: pure, no I/O.
         .target(name: "TickwireModel"),
-        // The Store protocol and its SQLite implementation (PostgreSQL comes next to it).
+        // The Store protocol and its SQLite (embedded default) and PostgreSQL implementations.
         .target(
             name: "TickwireStore",
             dependencies: [
                 "TickwireModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Topics, subscriptions and fan-out of committed events; knows nothing about HTTP.

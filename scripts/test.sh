@@ -13,6 +13,7 @@ dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -34,9 +35,21 @@ fi
 log "swift build --build-tests"
 swift build --build-tests
 
+# A private PostgreSQL cluster: the store tests run against it as well as SQLite.
+log "starting a private PostgreSQL"
+eval "$(scripts/postgres.sh start "${TICKWIRE_TEST_PG_PORT:-55439}")"
+trap 'scripts/postgres.sh stop "$TICKWIRE_PG_DIR"' EXIT
+
 log "swift test"
 swift test --skip-build 2>&1 | tee "${TMPDIR:-/tmp}/tickwire-swift-test.log"
 swift_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test.log" | tail -1)
+
+# The server tests again, every one on a fresh PostgreSQL database (REST, SSE, WebSocket, auth, engine routes).
+log "swift test: server tests on PostgreSQL"
+TICKWIRE_TEST_SERVER_POSTGRES_URL="$TICKWIRE_TEST_POSTGRES_URL" swift test --skip-build --filter TickwireServerTests 2>&1 \
+  | tee "${TMPDIR:-/tmp}/tickwire-swift-test-pg.log"
+pg_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-pg.log" | tail -1)
+swift_tests=$(( ${swift_tests:-0} + ${pg_tests:-0} ))
 
 # --- Schemathesis against the served OpenAPI document ----------------------------------------------------------
 workdir=$(mktemp -d)
@@ -45,6 +58,7 @@ server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   rm -rf "$workdir"
+  scripts/postgres.sh stop "$TICKWIRE_PG_DIR"
 }
 trap cleanup EXIT
 

@@ -15,13 +15,13 @@ enum DemoAccounts {
 
 /// Options shared by the commands that work on the database directly.
 struct DatabaseOption: ParsableArguments {
-    @Option(help: "SQLite file path (env TICKWIRE_DATABASE, default ./tickwire.db).")
+    @Option(help: "SQLite file path or postgres:// URL (env TICKWIRE_DATABASE or DATABASE_URL, default ./tickwire.db).")
     var database: String?
 
-    func accounts() throws -> AccountService {
-        let location = database ?? ProcessInfo.processInfo.environment["TICKWIRE_DATABASE"] ?? "./tickwire.db"
-        let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
-        return AccountService(store: try SQLiteStore(path: path))
+    func accounts() async throws -> AccountService {
+        let environment = ProcessInfo.processInfo.environment
+        let location = database ?? environment["TICKWIRE_DATABASE"] ?? environment["DATABASE_URL"] ?? "./tickwire.db"
+        return AccountService(store: try await StoreLocation.open(location, poolSize: 2))
     }
 }
 
@@ -64,7 +64,7 @@ struct Users: AsyncParsableCommand {
         @Argument var username: String
 
         func run() async throws {
-            let accounts = try options.accounts()
+            let accounts = try await options.accounts()
             let user = try await findUser(username, in: accounts)
             _ = try await accounts.updateUser(id: user.id, UserPatch(password: try readPassword()))
             print("password of '\(username)' changed")
@@ -77,7 +77,7 @@ struct Users: AsyncParsableCommand {
         @Argument var username: String
 
         func run() async throws {
-            let accounts = try options.accounts()
+            let accounts = try await options.accounts()
             let user = try await findUser(username, in: accounts)
             _ = try await accounts.updateUser(id: user.id, UserPatch(disabled: true))
             print("user '\(username)' disabled")
@@ -98,7 +98,7 @@ struct Tokens: AsyncParsableCommand {
         @Option(help: "Scopes: read, write (comma-separated, default both).") var scopes = "read,write"
 
         func run() async throws {
-            let accounts = try options.accounts()
+            let accounts = try await options.accounts()
             let owner = try await findUser(user, in: accounts)
             var parsed: [Scope] = []
             for name in scopes.split(separator: ",") {

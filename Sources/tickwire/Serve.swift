@@ -21,8 +21,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (env TICKWIRE_PORT, default 8080).")
     var port: Int?
 
-    @Option(help: "SQLite file path (env TICKWIRE_DATABASE or DATABASE_URL, default ./tickwire.db).")
+    @Option(
+        help:
+            "SQLite file path, or postgres://user:password@host:port/database (env TICKWIRE_DATABASE or DATABASE_URL, default ./tickwire.db)."
+    )
     var database: String?
+
+    @Option(help: "Connections to PostgreSQL this node may open (default 16; SQLite ignores it).")
+    var poolSize: Int = 16
 
     @Option(help: "Largest request body in bytes (env TICKWIRE_MAX_BODY_SIZE, default 1048576).")
     var maxBodySize: Int?
@@ -94,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
-        let store = try openStore(settings.database)
+        let store = try await StoreLocation.open(settings.database, poolSize: poolSize)
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         let service = TradingService(store: store)
@@ -195,14 +201,6 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(parts[1]): \(error.message)")
             }
         }
-    }
-
-    private func openStore(_ location: String) throws -> any Store {
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not supported by this build yet; pass a SQLite file path")
-        }
-        let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
-        return try SQLiteStore(path: path)
     }
 
     private func parseDouble(_ name: String) -> (String) throws -> Double {

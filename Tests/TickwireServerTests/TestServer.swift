@@ -11,7 +11,8 @@ import TickwireHub
 import TickwireModel
 import TickwireServer
 import TickwireService
-import TickwireStore
+
+@testable import TickwireStore
 
 /// Collects what the write path publishes, to check that every committed change is handed on, in order.
 final class RecordingPublisher: EventPublisher {
@@ -31,7 +32,7 @@ struct Fanout: EventPublisher {
 struct TestServer {
     static let password = "correct horse battery"
 
-    let store: SQLiteStore
+    let store: any Store
     let publisher: RecordingPublisher
     let hub: Hub
     let accounts: AccountService
@@ -53,7 +54,17 @@ struct TestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("test.db").path)
+        // TICKWIRE_TEST_SERVER_POSTGRES_URL runs every server test on a fresh PostgreSQL database instead.
+        let store: any Store
+        var scratch: (name: String, admin: String)?
+        if let admin = ProcessInfo.processInfo.environment["TICKWIRE_TEST_SERVER_POSTGRES_URL"] {
+            let name = "tw_server_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            store = try await PostgresStore.connect(
+                url: try await PostgresStore.createScratchDatabase(name, adminURL: admin), poolSize: 8)
+            scratch = (name, admin)
+        } else {
+            store = try SQLiteStore(path: directory.appendingPathComponent("test.db").path)
+        }
         let publisher = RecordingPublisher()
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: Fanout(targets: [hub, publisher]))
@@ -73,6 +84,15 @@ struct TestServer {
             services: running.map { [$0] } ?? [], sessions: running, metrics: metrics)
         let server = TestServer(
             store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
+        defer {
+            if let scratch {
+                (store as? PostgresStore)?.close()
+                Task {
+                    try? await PostgresStore.runMaintenance(
+                        "DROP DATABASE IF EXISTS \(scratch.name) WITH (FORCE)", url: scratch.admin)
+                }
+            }
+        }
         try await app.test(.live) { client in
             try await body(AuthedClient(base: client, token: adminToken), server)
         }

@@ -28,7 +28,7 @@ let t0 = Timestamp(milliseconds: 1_737_720_000_000)
 
 func at(_ seconds: Int64) -> Timestamp { Timestamp(milliseconds: t0.milliseconds + seconds * 1000) }
 
-func makeBot(_ store: SQLiteStore, name: String = "alpha", ticker: String = "BTC/USDT", exchange: String = "binance")
+func makeBot(_ store: any Store, name: String = "alpha", ticker: String = "BTC/USDT", exchange: String = "binance")
     async throws -> Bot
 {
     try await store.createBot(NewBot(name: name, ticker: ticker, exchange: exchange, strategy: "sma"), at: t0).value

@@ -1,12 +1,11 @@
-import GRDB
 import Testing
 import TickwireModel
 
 @testable import TickwireStore
 
 @Suite struct WritePathTests {
-    @Test func everyCommandAppendsItsEventsInOrder() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func everyCommandAppendsItsEventsInOrder(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let created = try await store.createBot(
                 NewBot(name: "a", ticker: "ETH", exchange: "x", strategy: "rsi", config: ["period": .number(14)]),
                 at: t0)
@@ -40,8 +39,8 @@ import TickwireModel
         }
     }
 
-    @Test func aFailedBatchWritesNothing() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func aFailedBatchWritesNothing(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let bot = try await makeBot(store)
             let before = try await store.lastEventId()
             await #expect(throws: StoreError.notFound(entity: "bot", id: "999")) {
@@ -57,8 +56,8 @@ import TickwireModel
         }
     }
 
-    @Test func aConflictingOrderChangeWritesNothing() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func aConflictingOrderChangeWritesNothing(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let bot = try await makeBot(store)
             let order = try await store.createOrder(
                 botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1), ownerId: nil, at: t0)
@@ -70,13 +69,12 @@ import TickwireModel
             }
             #expect(try await store.order(id: order.value.id).status == .canceled)
             #expect(try await store.lastEventId() == before)
-            let fills = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fills") }
-            #expect(fills == 0)
+            #expect(try await store.pnl(botId: bot.id).positionQuantity == 0, "no fill was recorded")
         }
     }
 
-    @Test func changingTickerWithAnOpenPositionIsRefused() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func changingTickerWithAnOpenPositionIsRefused(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let bot = try await makeBot(store)
             let order = try await store.createOrder(
                 botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1), ownerId: nil, at: t0)
@@ -91,8 +89,8 @@ import TickwireModel
         }
     }
 
-    @Test func deletingABotRemovesItsOrdersLogsAndPosition() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func deletingABotRemovesItsOrdersLogsAndPosition(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let bot = try await makeBot(store)
             let keep = try await makeBot(store, name: "keep")
             let order = try await store.createOrder(
@@ -113,23 +111,22 @@ import TickwireModel
         }
     }
 
-    @Test func dataAndEventPositionsSurviveAReopen() async throws {
-        let database = try TemporaryDatabase()
-        defer { database.remove() }
-        do {
-            let store = try database.open()
-            _ = try await makeBot(store)
-            _ = try await makeBot(store, name: "b")
-        }
-        let reopened = try database.open()
+    @Test(arguments: Backend.all) func dataAndEventPositionsSurviveAReopen(_ backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
+        let store = try await database.open()
+        _ = try await makeBot(store)
+        _ = try await makeBot(store, name: "b")
+        (store as? PostgresStore)?.close()
+        let reopened = try await database.open()
         #expect(try await reopened.bots(BotFilter()).map(\.name) == ["alpha", "b"])
         #expect(try await reopened.lastEventId() == 2)
         let third = try await reopened.createBot(NewBot(name: "c", ticker: "T", exchange: "E", strategy: "s"), at: t0)
         #expect(third.events.map(\.id) == [3])
+        await database.remove([reopened])
     }
 
-    @Test func latestPriceKeepsTheNewestTimestamp() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func latestPriceKeepsTheNewestTimestamp(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             _ = try await store.recordPrices(
                 [
                     NewPrice(ticker: "X", exchange: "e", price: 2, timestamp: at(10)),
@@ -144,8 +141,8 @@ import TickwireModel
 }
 
 @Suite struct PaginationTests {
-    @Test func pagesStayCorrectWhileRowsAreInserted() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func pagesStayCorrectWhileRowsAreInserted(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let bot = try await makeBot(store)
             for i in 0..<25 {
                 _ = try await store.createOrder(
@@ -167,8 +164,8 @@ import TickwireModel
         }
     }
 
-    @Test func logFiltersCombine() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func logFiltersCombine(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let a = try await makeBot(store)
             let b = try await makeBot(store, name: "b")
             _ = try await store.appendLogs(
@@ -193,8 +190,8 @@ import TickwireModel
 }
 
 @Suite struct BotsPageTests {
-    @Test func bundleCarriesEachBotsStateAndItsEventPosition() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all) func bundleCarriesEachBotsStateAndItsEventPosition(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let a = try await makeBot(store)
             _ = try await makeBot(store, name: "idle", ticker: "ETH")
             for i in 0..<12 {

@@ -1,0 +1,669 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import TickwireModel
+
+/// The production store: PostgreSQL through postgres-nio's `PostgresClient` (a connection pool).
+///
+/// Ordering: every write transaction first takes one transaction-level advisory lock
+/// (`pg_advisory_xact_lock(eventLockKey)`), held until it commits. Event ids come from a sequence inside that
+/// window, so a transaction with a lower id always commits before one with a higher id, on this node and on every
+/// other node sharing the database: a reader can never see event N+1 committed while N is still in flight, and a
+/// client resuming after N can never skip it. On this node writes also pass through `writes` (a FIFO lock), and the
+/// committed events are handed to the publisher before the next write starts, so the local hub receives them in id
+/// order. (Serializing writes is the price; group commit, as in the SQLite store, is the next step.)
+public final class PostgresStore: Store {
+    static let eventLockKey: Int64 = 0x7469_636B_0002
+
+    let client: PostgresClient
+    let logger: Logger
+    /// Where the server is, without the password, for messages.
+    public let location: String
+    private let runner: Task<Void, Never>
+    private let publisher = PublisherSlot()
+    private let writes = AsyncLock()
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations, and returns the
+    /// store. `poolSize` bounds the connections this process opens.
+    public static func connect(url: String, poolSize: Int = 16, logger: Logger? = nil) async throws -> PostgresStore {
+        let logger = logger ?? Logger(label: "tickwire.postgres")
+        let store = try PostgresStore(url: url, poolSize: poolSize, logger: logger)
+        do {
+            try await PostgresMigrations.migrate(store.client, logger: logger)
+        } catch {
+            store.close()
+            throw StoreError.unavailable("PostgreSQL at \(store.location): \(String(reflecting: error))")
+        }
+        return store
+    }
+
+    private init(url: String, poolSize: Int, logger: Logger) throws {
+        guard let components = URLComponents(string: url),
+            ["postgres", "postgresql"].contains(components.scheme ?? ""), let host = components.host,
+            let user = components.user
+        else {
+            throw StoreError.unavailable("not a PostgreSQL URL (postgres://user:password@host:port/database): \(url)")
+        }
+        let database = components.path.isEmpty ? user : String(components.path.dropFirst())
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database, tls: .disable)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+        self.location = "\(host):\(components.port ?? 5432)/\(database)"
+        let client = self.client
+        self.runner = Task { await client.run() }
+    }
+
+    /// Runs one statement outside a transaction on the server `url` names (`CREATE DATABASE`, `DROP DATABASE`).
+    static func runMaintenance(_ sql: String, url: String) async throws {
+        let store = try PostgresStore(url: url, poolSize: 1, logger: Logger(label: "tickwire.postgres"))
+        defer { store.close() }
+        try await store.mapErrors { try await store.client.query(PostgresQuery(unsafeSQL: sql)) }
+    }
+
+    /// A fresh, migrated database named `name` on the server of `adminURL` (tests, benchmarks).
+    static func createScratchDatabase(_ name: String, adminURL: String) async throws -> String {
+        try await runMaintenance("CREATE DATABASE \(name)", url: adminURL)
+        guard var components = URLComponents(string: adminURL) else {
+            throw StoreError.unavailable("not a PostgreSQL URL: \(adminURL)")
+        }
+        components.path = "/" + name
+        return components.string ?? adminURL
+    }
+
+    /// Closes the pool. The store is unusable afterwards.
+    public func close() {
+        runner.cancel()
+    }
+
+    deinit { runner.cancel() }
+
+    public func publishCommits(to publisher: any EventPublisher) {
+        self.publisher.current = publisher
+    }
+
+    // MARK: - Transactions
+
+    /// One write: inside a transaction that holds the event lock; the events it appended are published after the
+    /// commit, before the next write of this node begins.
+    ///
+    /// The write runs in its own task: cancelling the caller (a session being stopped, a client going away) must
+    /// not abort a command halfway, as postgres-nio would on a cancelled task. It commits or fails as a whole.
+    func write<Value: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>)
+        async throws -> Committed<Value>
+    {
+        try await Task { try await self.serializedWrite(body) }.value
+    }
+
+    private func serializedWrite<Value: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>
+    ) async throws -> Committed<Value> {
+        try await writes.run {
+            let committed = try await self.mapErrors {
+                try await self.client.withTransaction(logger: self.logger) { connection in
+                    try await connection.query(
+                        "SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: self.logger)
+                    return try await body(connection)
+                }
+            }
+            if !committed.events.isEmpty { self.publisher.current.publish(committed.events) }
+            return committed
+        }
+    }
+
+    /// Reads on one connection in one snapshot (`REPEATABLE READ`), so related rows come from the same moment.
+    func read<Value: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
+        try await mapErrors {
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                try await connection.query(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
+                return try await body(connection)
+            }
+        }
+    }
+
+    /// Unique violations are conflicts; a server that cannot be reached is `unavailable` (503), not a 500.
+    func mapErrors<Value>(_ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let error as PostgresTransactionError {
+            // The closure's own error (a StoreError, a validation) is the one that matters; map the rest.
+            if let closureError = error.closureError { throw mapped(closureError) }
+            throw mapped(error.beginError ?? error.commitError ?? error)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    private func mapped(_ error: any Error) -> any Error {
+        guard let error = error as? PSQLError else { return error }
+        if let code = error.serverInfo?[.sqlState], code == "23505" {
+            return StoreError.conflict(error.serverInfo?[.message] ?? "already exists")
+        }
+        if error.serverInfo == nil { return StoreError.unavailable("PostgreSQL at \(location): \(error.code)") }
+        return error
+    }
+
+    // MARK: - Bots
+
+    public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
+        try await write { db in
+            let config = JSONCoding.encodeToString(new.config ?? [:])
+            let status = (new.status ?? .stopped).rawValue
+            let id = try await db.one(
+                """
+                INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
+                VALUES (\(new.name), \(new.ticker), \(new.exchange), \(new.strategy), \(config), \(status),
+                \(now.milliseconds), \(now.milliseconds), \(new.ownerId)) RETURNING id
+                """, Int64.self)
+            let bot = Bot(
+                id: id, name: new.name, ticker: new.ticker, exchange: new.exchange, strategy: new.strategy,
+                config: new.config ?? [:], status: new.status ?? .stopped, createdAt: now, updatedAt: now,
+                ownerId: new.ownerId)
+            return Committed(bot, events: try await self.append([.botCreated(bot)], at: now, on: db))
+        }
+    }
+
+    public func bot(id: Int64) async throws -> Bot {
+        try await read { db in try await Self.fetchBot(id: id, on: db) }
+    }
+
+    public func bots(_ filter: BotFilter) async throws -> [Bot] {
+        try await read { db in try await db.rows(PGQueries.bots(filter)).map(Bot.init(pg:)) }
+    }
+
+    public func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot> {
+        try await write { db in
+            let current = try await Self.fetchBot(id: id, on: db)
+            let bot = patch.applied(to: current, at: now)
+            if bot.ticker != current.ticker || bot.exchange != current.exchange {
+                let position = try await Self.fetchPosition(botId: id, at: now, on: db)
+                if position.quantity != 0 {
+                    throw StoreError.conflict(
+                        "bot \(id) holds a position of \(position.quantity) \(current.ticker); close it before changing ticker or exchange"
+                    )
+                }
+            }
+            let config = JSONCoding.encodeToString(bot.config)
+            try await db.query(
+                """
+                UPDATE bots SET name = \(bot.name), ticker = \(bot.ticker), exchange = \(bot.exchange),
+                strategy = \(bot.strategy), config = \(config), status = \(bot.status.rawValue),
+                updated_at = \(now.milliseconds) WHERE id = \(id)
+                """, logger: self.logger)
+            return Committed(bot, events: try await self.append([.botUpdated(bot)], at: now, on: db))
+        }
+    }
+
+    public func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot> {
+        try await write { db in
+            var bot = try await Self.fetchBot(id: id, on: db)
+            bot.status = bot.status.toggled
+            bot.updatedAt = now
+            try await db.query(
+                "UPDATE bots SET status = \(bot.status.rawValue), updated_at = \(now.milliseconds) WHERE id = \(id)",
+                logger: self.logger)
+            return Committed(bot, events: try await self.append([.botUpdated(bot)], at: now, on: db))
+        }
+    }
+
+    public func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
+        try await write { db in
+            let bot = try await Self.fetchBot(id: id, on: db)
+            try await db.query("DELETE FROM bots WHERE id = \(id)", logger: self.logger)
+            return Committed(
+                id, events: try await self.append([.botDeleted(id: id, ownerId: bot.ownerId)], at: now, on: db))
+        }
+    }
+
+    // MARK: - Orders
+
+    public func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws
+        -> Committed<Order>
+    {
+        try await write { db in
+            let owners = try await db.rows("SELECT owner_id FROM bots WHERE id = \(botId)")
+            guard let row = owners.first else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
+            let owner = try row.value("owner_id", as: Int64?.self)
+            guard ownerId == nil || owner == ownerId else {
+                throw StoreError.notFound(entity: "bot", id: String(botId))
+            }
+            let id = try await db.one(
+                """
+                INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status, filled_quantity,
+                avg_fill_price, created_at, updated_at)
+                VALUES (\(botId), \(new.exchangeOrderId), \(new.side.rawValue), \(new.type.rawValue), \(new.quantity),
+                \(new.price), 'NEW', 0, NULL, \(now.milliseconds), \(now.milliseconds)) RETURNING id
+                """, Int64.self)
+            let order = Order(
+                id: id, botId: botId, exchangeOrderId: new.exchangeOrderId, side: new.side, type: new.type,
+                quantity: new.quantity, price: new.price, status: .new, filledQuantity: 0, avgFillPrice: nil,
+                createdAt: now, updatedAt: now)
+            return Committed(order, events: try await self.append([.orderUpdate(order)], at: now, on: db))
+        }
+    }
+
+    public func order(id: Int64) async throws -> Order {
+        try await read { db in try await Self.fetchOrder(id: id, on: db) }
+    }
+
+    public func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
+        try await fetchPage(PGQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(pg:), id: \.id)
+    }
+
+    public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
+        try await write { db in
+            let current = try await Self.fetchOrder(id: id, on: db)
+            let transition: OrderTransition
+            do {
+                transition = try current.applying(patch, at: now)
+            } catch let conflict as OrderConflict {
+                throw StoreError.conflict(conflict.message)
+            }
+            let order = transition.order
+            try await db.query(
+                """
+                UPDATE orders SET exchange_order_id = \(order.exchangeOrderId), status = \(order.status.rawValue),
+                filled_quantity = \(order.filledQuantity), avg_fill_price = \(order.avgFillPrice),
+                updated_at = \(now.milliseconds) WHERE id = \(id)
+                """, logger: self.logger)
+            var drafts: [EventDraft] = [.orderUpdate(order)]
+            if let fill = transition.fill {
+                let fee = fill.fee ?? 0
+                try await db.query(
+                    """
+                    INSERT INTO fills (order_id, bot_id, side, quantity, price, fee, timestamp)
+                    VALUES (\(id), \(order.botId), \(order.side.rawValue), \(fill.quantity), \(fill.price), \(fee),
+                    \(now.milliseconds))
+                    """, logger: self.logger)
+                let position = try await Self.fetchPosition(botId: order.botId, at: now, on: db).applying(
+                    side: order.side, quantity: fill.quantity, price: fill.price, fee: fee, at: now)
+                try await Self.savePosition(position, on: db)
+                let bot = try await Self.fetchBot(id: order.botId, on: db)
+                let lastPrice = try await Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, on: db)
+                drafts.append(.orderFilled(order, fill: fill))
+                drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
+            }
+            return Committed(order, events: try await self.append(drafts, at: now, on: db))
+        }
+    }
+
+    public func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)] {
+        let rows = try await read { db in
+            try await db.rows(
+                """
+                SELECT o.id, o.bot_id, o.exchange_order_id, o.side, o.type, o.quantity, o.price, o.status,
+                o.filled_quantity, o.avg_fill_price, o.created_at, o.updated_at, b.ticker
+                FROM orders o JOIN bots b ON b.id = o.bot_id
+                WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = \(exchange) ORDER BY o.id
+                """
+            ).map { row in OpenOrder(order: try Order(pg: row), ticker: try row.value("ticker")) }
+        }
+        return rows.map { ($0.order, $0.ticker) }
+    }
+
+    private struct OpenOrder: Sendable {
+        let order: Order
+        let ticker: String
+    }
+
+    // MARK: - Activity logs
+
+    public func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]> {
+        try await write { db in
+            for botId in Set(logs.compactMap(\.botId)) {
+                guard try await !db.rows("SELECT 1 AS found FROM bots WHERE id = \(botId)").isEmpty else {
+                    throw StoreError.notFound(entity: "bot", id: String(botId))
+                }
+            }
+            var created: [ActivityLog] = []
+            created.reserveCapacity(logs.count)
+            for log in logs {
+                let timestamp = log.timestamp ?? now
+                let id = try await db.one(
+                    """
+                    INSERT INTO activity_logs (bot_id, level, message, timestamp)
+                    VALUES (\(log.botId), \(log.level.rawValue), \(log.message), \(timestamp.milliseconds)) RETURNING id
+                    """, Int64.self)
+                created.append(
+                    ActivityLog(id: id, botId: log.botId, level: log.level, message: log.message, timestamp: timestamp))
+            }
+            return Committed(
+                created, events: try await self.append(created.map(EventDraft.logCreated), at: now, on: db))
+        }
+    }
+
+    public func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog> {
+        try await fetchPage(
+            PGQueries.logs(filter, page: page), limit: page.limit, decode: ActivityLog.init(pg:), id: \.id)
+    }
+
+    // MARK: - Prices
+
+    public func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]> {
+        try await write { db in
+            var recorded: [Price] = []
+            var drafts: [EventDraft] = []
+            var touched: [(ticker: String, exchange: String)] = []
+            for new in prices {
+                let price = Price(
+                    ticker: new.ticker, exchange: new.exchange, price: new.price, timestamp: new.timestamp ?? now)
+                let time = price.timestamp.milliseconds
+                try await db.query(
+                    """
+                    INSERT INTO prices (ticker, exchange, price, timestamp)
+                    VALUES (\(price.ticker), \(price.exchange), \(price.price), \(time))
+                    ON CONFLICT (ticker, exchange) DO UPDATE SET price = excluded.price, timestamp = excluded.timestamp
+                    WHERE excluded.timestamp >= prices.timestamp
+                    """, logger: self.logger)
+                try await db.query(
+                    """
+                    INSERT INTO price_history (ticker, exchange, price, timestamp)
+                    VALUES (\(price.ticker), \(price.exchange), \(price.price), \(time))
+                    """, logger: self.logger)
+                recorded.append(price)
+                drafts.append(.priceUpdate(price))
+                if !touched.contains(where: { $0.ticker == price.ticker && $0.exchange == price.exchange }) {
+                    touched.append((price.ticker, price.exchange))
+                }
+            }
+            // A new price moves the unrealized PnL of every bot holding that instrument.
+            for (ticker, exchange) in touched {
+                let lastPrice = try await Self.fetchLatestPrice(ticker: ticker, exchange: exchange, on: db)
+                let holders = try await db.rows(
+                    """
+                    SELECT b.id FROM bots b JOIN positions p ON p.bot_id = b.id
+                    WHERE b.ticker = \(ticker) AND b.exchange = \(exchange) AND p.quantity != 0 ORDER BY b.id
+                    """)
+                for holder in holders {
+                    let botId: Int64 = try holder.value("id")
+                    let bot = try await Self.fetchBot(id: botId, on: db)
+                    let position = try await Self.fetchPosition(botId: botId, at: now, on: db)
+                    drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
+                }
+            }
+            return Committed(recorded, events: try await self.append(drafts, at: now, on: db))
+        }
+    }
+
+    public func latestPrices(_ filter: PriceFilter) async throws -> [Price] {
+        try await read { db in try await db.rows(PGQueries.latestPrices(filter)).map(Price.init(pg:)) }
+    }
+
+    public func priceHistory(ticker: String, exchange: String?, page: PageRequest) async throws -> Page<Price> {
+        let page = try await fetchPage(
+            PGQueries.priceHistory(ticker: ticker, exchange: exchange, page: page), limit: page.limit,
+            decode: { row in HistoryRow(id: try row.value("id"), price: try Price(pg: row)) }, id: \.id)
+        return Page(items: page.items.map(\.price), nextCursor: page.nextCursor)
+    }
+
+    private struct HistoryRow: Sendable {
+        let id: Int64
+        let price: Price
+    }
+
+    // MARK: - PnL and views
+
+    public func pnl(botId: Int64) async throws -> BotPnL {
+        try await read { db in
+            let bot = try await Self.fetchBot(id: botId, on: db)
+            let position = try await Self.fetchPosition(botId: botId, at: bot.createdAt, on: db)
+            let lastPrice = try await Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, on: db)
+            return BotPnL(bot: bot, position: position, lastPrice: lastPrice)
+        }
+    }
+
+    public func botsPage(ownerId: Int64?, at now: Timestamp) async throws -> BotsPage {
+        // One snapshot: the bundle and its event id come from the same moment.
+        try await read { db in
+            let eventId = try await Self.fetchLastEventId(on: db)
+            let bots = try await db.rows(PGQueries.bots(BotFilter(ownerId: ownerId))).map(Bot.init(pg:))
+            var positions: [Int64: Position] = [:]
+            for row in try await db.rows("SELECT \(unescaped: Columns.position) FROM positions") {
+                let position = try Position(pg: row)
+                positions[position.botId] = position
+            }
+            var prices: [String: Double] = [:]
+            for row in try await db.rows("SELECT \(unescaped: Columns.price) FROM prices") {
+                let price = try Price(pg: row)
+                prices[price.ticker + "\u{0}" + price.exchange] = price.price
+            }
+            var entries: [BotsPage.Entry] = []
+            for bot in bots {
+                let orders = try await db.rows(
+                    """
+                    SELECT \(unescaped: Columns.order) FROM orders WHERE bot_id = \(bot.id)
+                    ORDER BY created_at DESC, id DESC LIMIT \(BotsPage.ordersPerBot)
+                    """
+                ).map(Order.init(pg:))
+                let logs = try await db.rows(
+                    """
+                    SELECT \(unescaped: Columns.log) FROM activity_logs WHERE bot_id = \(bot.id)
+                    ORDER BY timestamp DESC, id DESC LIMIT \(BotsPage.logsPerBot)
+                    """
+                ).map(ActivityLog.init(pg:))
+                entries.append(
+                    BotsPage.Entry(
+                        bot: bot,
+                        pnl: BotPnL(
+                            bot: bot, position: positions[bot.id] ?? .flat(botId: bot.id, at: bot.createdAt),
+                            lastPrice: prices[bot.ticker + "\u{0}" + bot.exchange]),
+                        recentOrders: orders, recentLogs: logs))
+            }
+            return BotsPage(eventId: eventId, generatedAt: now, bots: entries)
+        }
+    }
+
+    // MARK: - Event log
+
+    public func lastEventId() async throws -> Int64 {
+        try await read { db in try await Self.fetchLastEventId(on: db) }
+    }
+
+    public func events(after: Int64, limit: Int) async throws -> [Event] {
+        try await read { db in
+            try await db.rows(
+                "SELECT \(unescaped: Columns.event) FROM events WHERE id > \(after) ORDER BY id LIMIT \(limit)"
+            ).map(Event.init(pg:))
+        }
+    }
+
+    public func oldestEventId() async throws -> Int64? {
+        try await read { db in try await db.one("SELECT MIN(id) FROM events", Int64?.self) }
+    }
+
+    public func latestEvents(topic: Topic, through: Int64, limit: Int) async throws -> [Event] {
+        try await read { db in
+            try await db.rows(
+                """
+                SELECT \(unescaped: Columns.event) FROM events WHERE topic = \(topic.rawValue) AND id <= \(through)
+                ORDER BY id DESC LIMIT \(limit)
+                """
+            ).map(Event.init(pg:)).reversed()
+        }
+    }
+
+    public func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]> {
+        try await write { db in
+            let events = try await self.append(drafts, at: now, on: db)
+            return Committed(events, events: events)
+        }
+    }
+
+    public func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int {
+        // Only a prefix of the log is removed, in small batches, so no write waits long behind retention.
+        let bound: Int64 = try await read { db in
+            let newest = try await db.one("SELECT COALESCE(MAX(id), 0) FROM events", Int64.self)
+            let expired = try await db.one(
+                "SELECT COALESCE(MAX(id), 0) FROM events WHERE timestamp < \(cutoff.milliseconds)", Int64.self)
+            return max(newest - Int64(count), expired)
+        }
+        var removed = 0
+        while true {
+            let batch = try await mapErrors {
+                try await client.withConnection { db in
+                    try await db.one(
+                        """
+                        WITH gone AS (DELETE FROM events WHERE id IN
+                        (SELECT id FROM events WHERE id <= \(bound) ORDER BY id LIMIT 5000) RETURNING 1)
+                        SELECT COUNT(*) FROM gone
+                        """, Int64.self)
+                }
+            }
+            removed += Int(batch)
+            if batch < 5000 { return removed }
+        }
+    }
+
+    public func checkReachable() async throws {
+        do {
+            _ = try await client.withConnection { db in try await db.one("SELECT 1::BIGINT", Int64.self) }
+        } catch {
+            throw StoreError.unavailable("PostgreSQL at \(location): \(String(reflecting: error))")
+        }
+    }
+
+    // MARK: - Helpers (inside a transaction)
+
+    func append(_ drafts: [EventDraft], at now: Timestamp, on db: PostgresConnection) async throws -> [Event] {
+        var events: [Event] = []
+        events.reserveCapacity(drafts.count)
+        for var draft in drafts {
+            if draft.ownerId == nil { draft.ownerId = try await Self.owner(of: draft, on: db) }
+            let id = try await db.one(
+                """
+                INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id)
+                VALUES (\(draft.topic.rawValue), \(draft.type.rawValue), \(now.milliseconds), \(draft.botId),
+                \(draft.ticker), \(draft.data), \(draft.ownerId)) RETURNING id
+                """, Int64.self)
+            events.append(Event(id: id, timestamp: now, draft: draft))
+        }
+        return events
+    }
+
+    static func owner(of draft: EventDraft, on db: PostgresConnection) async throws -> Int64? {
+        if let modelId = draft.topic.modelId {
+            return try await db.rows("SELECT owner_id FROM trading_models WHERE id = \(modelId)").first?.value(
+                "owner_id", as: Int64?.self)
+        }
+        guard let botId = draft.botId, Topic.botScoped.contains(draft.topic) else { return nil }
+        return try await db.rows("SELECT owner_id FROM bots WHERE id = \(botId)").first?.value(
+            "owner_id", as: Int64?.self)
+    }
+
+    static func fetchBot(id: Int64, on db: PostgresConnection) async throws -> Bot {
+        guard let row = try await db.rows("SELECT \(unescaped: Columns.bot) FROM bots WHERE id = \(id)").first else {
+            throw StoreError.notFound(entity: "bot", id: String(id))
+        }
+        return try Bot(pg: row)
+    }
+
+    static func fetchOrder(id: Int64, on db: PostgresConnection) async throws -> Order {
+        guard let row = try await db.rows("SELECT \(unescaped: Columns.order) FROM orders WHERE id = \(id)").first
+        else { throw StoreError.notFound(entity: "order", id: String(id)) }
+        return try Order(pg: row)
+    }
+
+    static func fetchPosition(botId: Int64, at time: Timestamp, on db: PostgresConnection) async throws -> Position {
+        let row = try await db.rows("SELECT \(unescaped: Columns.position) FROM positions WHERE bot_id = \(botId)")
+            .first
+        return try row.map(Position.init(pg:)) ?? .flat(botId: botId, at: time)
+    }
+
+    static func savePosition(_ position: Position, on db: PostgresConnection) async throws {
+        try await db.query(
+            """
+            INSERT INTO positions (bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at)
+            VALUES (\(position.botId), \(position.quantity), \(position.avgEntryPrice), \(position.realizedPnl),
+            \(position.fees), \(position.updatedAt.milliseconds))
+            ON CONFLICT (bot_id) DO UPDATE SET quantity = excluded.quantity,
+            avg_entry_price = excluded.avg_entry_price, realized_pnl = excluded.realized_pnl,
+            fees = excluded.fees, updated_at = excluded.updated_at
+            """, logger: Logger(label: "tickwire.postgres"))
+    }
+
+    static func fetchLatestPrice(ticker: String, exchange: String, on db: PostgresConnection) async throws -> Double? {
+        try await db.rows("SELECT price FROM prices WHERE ticker = \(ticker) AND exchange = \(exchange)").first?
+            .value("price", as: Double.self)
+    }
+
+    static func fetchLastEventId(on db: PostgresConnection) async throws -> Int64 {
+        try await db.one("SELECT COALESCE(MAX(id), 0) FROM events", Int64.self)
+    }
+
+    func fetchPage<Item: Sendable>(
+        _ query: PostgresQuery, limit: Int, decode: @escaping @Sendable (PGRow) throws -> Item,
+        id: @escaping @Sendable (Item) -> Int64
+    ) async throws -> Page<Item> {
+        try await read { db in
+            var items = try await db.rows(query).map(decode)
+            var next: Int64?
+            if items.count > limit {
+                items.removeLast()
+                next = items.last.map(id)
+            }
+            return Page(items: items, nextCursor: next)
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Every row of a query, for random access by column name.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in try await self.query(query, logger: Logger(label: "tickwire.postgres")) {
+            rows.append(row.makeRandomAccess())
+        }
+        return rows
+    }
+
+    /// The first column of the only row of a query.
+    func one<Value: PostgresDecodable>(_ query: PostgresQuery, _ type: Value.Type) async throws -> Value {
+        for try await (value) in try await self.query(query, logger: Logger(label: "tickwire.postgres")).decode(
+            Value.self)
+        {
+            return value
+        }
+        throw PostgresDataError(description: "no row for: \(query.sql)")
+    }
+}
+
+/// A FIFO lock for async code: one holder at a time, waiters resumed in arrival order.
+final class AsyncLock: Sendable {
+    private let state = Mutex<(held: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func run<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { state in
+                if state.held {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.held = true
+                return true
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.held = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
