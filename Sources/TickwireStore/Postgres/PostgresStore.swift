@@ -23,6 +23,11 @@ public final class PostgresStore: Store {
     private let runner: Task<Void, Never>
     private let publisher = PublisherSlot()
     private let writes = AsyncLock()
+    /// Delivers the log (this node's commits and every other node's) to the publisher in id order.
+    let follower: LogFollower
+    /// Whether the notification connection is up (readiness).
+    let listening = Mutex(false)
+    private let listener = Mutex<Task<Void, Never>?>(nil)
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations, and returns the
     /// store. `poolSize` bounds the connections this process opens.
@@ -31,10 +36,15 @@ public final class PostgresStore: Store {
         let store = try PostgresStore(url: url, poolSize: poolSize, logger: logger)
         do {
             try await PostgresMigrations.migrate(store.client, logger: logger)
+            await store.follower.start(at: try await store.lastEventId())
         } catch {
             store.close()
             throw StoreError.unavailable("PostgreSQL at \(store.location): \(String(reflecting: error))")
         }
+        store.listener.withLock { $0 = Task { await store.followOtherNodes() } }
+        // Serve only once other nodes' commits reach this one (a few milliseconds; give up waiting after 5 s and
+        // let `/ready` say so).
+        for _ in 0..<500 where !store.listening.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
         return store
     }
 
@@ -51,11 +61,15 @@ public final class PostgresStore: Store {
             database: database, tls: .disable)
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = 0
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
         self.logger = logger
         self.location = "\(host):\(components.port ?? 5432)/\(database)"
-        let client = self.client
         self.runner = Task { await client.run() }
+        let slot = publisher
+        self.follower = LogFollower(
+            from: 0, reader: { after, limit in try await Self.readEvents(client, after: after, limit: limit) },
+            publisher: { slot.current })
     }
 
     /// Runs one statement outside a transaction on the server `url` names (`CREATE DATABASE`, `DROP DATABASE`).
@@ -77,10 +91,11 @@ public final class PostgresStore: Store {
 
     /// Closes the pool. The store is unusable afterwards.
     public func close() {
+        listener.withLock { $0?.cancel() }
         runner.cancel()
     }
 
-    deinit { runner.cancel() }
+    deinit { close() }
 
     public func publishCommits(to publisher: any EventPublisher) {
         self.publisher.current = publisher
@@ -107,10 +122,16 @@ public final class PostgresStore: Store {
                 try await self.client.withTransaction(logger: self.logger) { connection in
                     try await connection.query(
                         "SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: self.logger)
-                    return try await body(connection)
+                    let committed = try await body(connection)
+                    // Delivered at commit to every node's listener, which then reads the log (the id is a hint).
+                    if let last = committed.events.last?.id {
+                        try await connection.query(
+                            "SELECT pg_notify(\(LogFollower.channel), \(String(last)))", logger: self.logger)
+                    }
+                    return committed
                 }
             }
-            if !committed.events.isEmpty { self.publisher.current.publish(committed.events) }
+            if let last = committed.events.last?.id { try await self.follower.catchUp(through: last) }
             return committed
         }
     }
@@ -465,7 +486,11 @@ public final class PostgresStore: Store {
     }
 
     public func events(after: Int64, limit: Int) async throws -> [Event] {
-        try await read { db in
+        try await mapErrors { try await Self.readEvents(client, after: after, limit: limit) }
+    }
+
+    static func readEvents(_ client: PostgresClient, after: Int64, limit: Int) async throws -> [Event] {
+        try await client.withConnection { db in
             try await db.rows(
                 "SELECT \(unescaped: Columns.event) FROM events WHERE id > \(after) ORDER BY id LIMIT \(limit)"
             ).map(Event.init(pg:))
@@ -519,11 +544,15 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// Ready when a query answers and this node is listening for other nodes' commits.
     public func checkReachable() async throws {
         do {
             _ = try await client.withConnection { db in try await db.one("SELECT 1::BIGINT", Int64.self) }
         } catch {
             throw StoreError.unavailable("PostgreSQL at \(location): \(String(reflecting: error))")
+        }
+        guard listening.withLock({ $0 }) else {
+            throw StoreError.unavailable("PostgreSQL at \(location): not yet listening for other nodes' events")
         }
     }
 

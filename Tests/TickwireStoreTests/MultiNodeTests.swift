@@ -1,0 +1,69 @@
+import Foundation
+import Synchronization
+import Testing
+import TickwireModel
+
+@testable import TickwireStore
+
+/// Two nodes (two `PostgresStore`s, each with its own publisher standing in for its hub) on one database.
+@Suite(.enabled(if: Backend.postgresURL != nil, "needs TICKWIRE_TEST_POSTGRES_URL"))
+struct MultiNodeTests {
+    final class Recorder: EventPublisher {
+        let events = Mutex<[Event]>([])
+        func publish(_ batch: [Event]) { events.withLock { $0 += batch } }
+        var ids: [Int64] { events.withLock { $0.map(\.id) } }
+    }
+
+    static func eventually(_ condition: () -> Bool, seconds: Double = 10) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    @Test func everyNodeDeliversEveryCommitOnceInTheSameOrder() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let a = try await database.open()
+        let b = try await database.open()
+        let recordA = Recorder()
+        let recordB = Recorder()
+        a.publishCommits(to: recordA)
+        b.publishCommits(to: recordB)
+        let botA = try await makeBot(a, name: "on a")
+        let botB = try await makeBot(b, name: "on b")
+
+        // 2 × 100 log lines written concurrently, half through each node.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    _ = try await a.appendLogs([NewLog(botId: botA.id, level: .info, message: "a\(index)")], at: t0)
+                }
+                group.addTask {
+                    _ = try await b.appendLogs([NewLog(botId: botB.id, level: .info, message: "b\(index)")], at: t0)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let log = try await a.events(after: 0, limit: 1000).map(\.id)
+        #expect(log.count == 202)
+        try await Self.eventually { recordA.ids.count >= 202 && recordB.ids.count >= 202 }
+        #expect(recordA.ids == log, "node A delivers the log in order, each event once")
+        #expect(recordB.ids == log, "node B delivers the same sequence")
+        await database.remove([a, b])
+    }
+
+    @Test func aNodeCatchesUpOnWhatWasCommittedBeforeItStarted() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let a = try await database.open()
+        _ = try await makeBot(a, name: "early")
+        let b = try await database.open()
+        let recordB = Recorder()
+        b.publishCommits(to: recordB)
+        let late = try await makeBot(a, name: "late")
+        try await Self.eventually { recordB.ids.count >= 1 }
+        // B started at the log's head: it delivers what comes after, not the history (clients resume from the log).
+        #expect(recordB.events.withLock { $0.map(\.botId) } == [late.id])
+        await database.remove([a, b])
+    }
+}
