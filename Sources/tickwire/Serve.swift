@@ -100,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
-        let store = try await StoreLocation.open(settings.database, poolSize: poolSize)
+        let store = try await StoreLocation.open(settings.database, poolSize: poolSize, logLevel: settings.logLevel)
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         let service = TradingService(store: store)

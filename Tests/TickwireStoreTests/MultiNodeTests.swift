@@ -53,6 +53,14 @@ struct MultiNodeTests {
         await database.remove([a, b])
     }
 
+    @Test func anUnreachableServerFailsFastWithUnavailable() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) {
+            _ = try await PostgresStore.connect(url: "postgres://tickwire@127.0.0.1:1/none", poolSize: 1)
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
     @Test func aNodeCatchesUpOnWhatWasCommittedBeforeItStarted() async throws {
         let database = try await TestDatabase.make(.postgres)
         let a = try await database.open()

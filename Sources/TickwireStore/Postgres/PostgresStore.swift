@@ -35,8 +35,11 @@ public final class PostgresStore: Store {
         let logger = logger ?? Logger(label: "tickwire.postgres")
         let store = try PostgresStore(url: url, poolSize: poolSize, logger: logger)
         do {
-            try await PostgresMigrations.migrate(store.client, logger: logger)
+            try await PostgresMigrations.migrate(store, logger: logger)
             await store.follower.start(at: try await store.lastEventId())
+        } catch let error as StoreError {
+            store.close()
+            throw error
         } catch {
             store.close()
             throw StoreError.unavailable("PostgreSQL at \(store.location): \(String(reflecting: error))")
@@ -119,16 +122,18 @@ public final class PostgresStore: Store {
     ) async throws -> Committed<Value> {
         try await writes.run {
             let committed = try await self.mapErrors {
-                try await self.client.withTransaction(logger: self.logger) { connection in
-                    try await connection.query(
-                        "SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: self.logger)
-                    let committed = try await body(connection)
-                    // Delivered at commit to every node's listener, which then reads the log (the id is a hint).
-                    if let last = committed.events.last?.id {
+                try await self.leased { connection in
+                    try await connection.withTransaction(logger: self.logger) { connection in
                         try await connection.query(
-                            "SELECT pg_notify(\(LogFollower.channel), \(String(last)))", logger: self.logger)
+                            "SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: self.logger)
+                        let committed = try await body(connection)
+                        // Delivered at commit to every node's listener, which then reads the log (the id is a hint).
+                        if let last = committed.events.last?.id {
+                            try await connection.query(
+                                "SELECT pg_notify(\(LogFollower.channel), \(String(last)))", logger: self.logger)
+                        }
+                        return committed
                     }
-                    return committed
                 }
             }
             if let last = committed.events.last?.id { try await self.follower.catchUp(through: last) }
@@ -137,13 +142,56 @@ public final class PostgresStore: Store {
     }
 
     /// Reads on one connection in one snapshot (`REPEATABLE READ`), so related rows come from the same moment.
-    func read<Value: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
+    func read<Value: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws
+        -> Value
+    {
         try await mapErrors {
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                try await connection.query(
-                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
-                return try await body(connection)
+            try await self.leased { connection in
+                try await connection.withTransaction(logger: self.logger) { connection in
+                    try await connection.query(
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
+                    return try await body(connection)
+                }
             }
+        }
+    }
+
+    /// How long an operation may wait for a pooled connection before the database counts as unreachable.
+    static let leaseTimeout: Duration = .seconds(3)
+
+    /// Runs `operation` on a pooled connection. When none can be had within `leaseTimeout` (the database is down or
+    /// unreachable), fails at once with `StoreError.unavailable` (503) instead of waiting: nothing was sent, so
+    /// nothing was written. Once the operation has its connection it runs to completion.
+    func leased<Value: Sendable>(_ operation: @escaping @Sendable (PostgresConnection) async throws -> Value)
+        async throws -> Value
+    {
+        let started = StartedFlag()
+        return try await withThrowingTaskGroup(of: LeaseOutcome<Value>.self) { group in
+            group.addTask {
+                .finished(
+                    try await self.client.withConnection { connection in
+                        started.set()
+                        return try await operation(connection)
+                    })
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.leaseTimeout)
+                return .timedOut
+            }
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .finished(let value):
+                    group.cancelAll()
+                    return value
+                case .timedOut where !started.isSet:
+                    group.cancelAll()
+                    throw StoreError.unavailable(
+                        "PostgreSQL at \(self.location) gave no connection within \(Self.leaseTimeout)")
+                case .timedOut:
+                    continue
+                }
+            }
+            throw CancellationError()
         }
     }
 
@@ -547,7 +595,7 @@ public final class PostgresStore: Store {
     /// Ready when a query answers and this node is listening for other nodes' commits.
     public func checkReachable() async throws {
         do {
-            _ = try await client.withConnection { db in try await db.one("SELECT 1::BIGINT", Int64.self) }
+            _ = try await leased { db in try await db.one("SELECT 1::BIGINT", Int64.self) }
         } catch {
             throw StoreError.unavailable("PostgreSQL at \(location): \(String(reflecting: error))")
         }
@@ -659,6 +707,17 @@ extension PostgresConnection {
         }
         throw PostgresDataError(description: "no row for: \(query.sql)")
     }
+}
+
+enum LeaseOutcome<Value: Sendable>: Sendable {
+    case finished(Value)
+    case timedOut
+}
+
+final class StartedFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 /// A FIFO lock for async code: one holder at a time, waiters resumed in arrival order.
