@@ -18,13 +18,15 @@ swift build -c "$config" --product tickwire
 bin="$(swift build -c "$config" --show-bin-path)/tickwire"
 
 workdir=$(mktemp -d)
-TICKWIRE_ADMIN_PASSWORD=bench-admin-password "$bin" serve --port "$port" --database "$workdir/bench.db" \
+# BENCH_DATABASE=postgres://... runs the same benchmark on PostgreSQL (an empty database).
+database=${BENCH_DATABASE:-$workdir/bench.db}
+TICKWIRE_ADMIN_PASSWORD=bench-admin-password "$bin" serve --port "$port" --database "$database" --no-engine \
   --api-key-rate 1000000 --log-level warning >"$workdir/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$workdir"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 # Every request authenticates with an API key, as a bot process would.
-key=$("$bin" tokens create --database "$workdir/bench.db" --user admin --name bench)
+key=$("$bin" tokens create --database "$database" --user admin --name bench)
 auth="Authorization: Bearer $key"
 export TICKWIRE_TOKEN=$key
 

@@ -17,6 +17,8 @@ struct StreamBench: AsyncParsableCommand {
 
     @Option(help: "Server address.") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 8080
+    @Option(help: "Port to publish through (default: the subscribers' port); another node's, for cross-node latency.")
+    var publishPort: Int?
     @Option(help: "sse or ws.") var transport = "sse"
     @Option(help: "Number of subscribers.") var subscribers = 1000
     @Option(help: "Published events per second.") var rate = 10
@@ -59,7 +61,7 @@ struct StreamBench: AsyncParsableCommand {
         let rssConnected = serverPid.flatMap(Self.rss)
         print("subscribers ready: \(connected.value)/\(subscribers)")
 
-        let published = try await Publisher(host: host, port: port, authorization: authorization, group: group).run(
+        let published = try await Publisher(host: host, port: publishPort ?? port, authorization: authorization, group: group).run(
             rate: rate, seconds: duration)
         try await Task.sleep(for: .seconds(2))  // let the tail arrive
 
