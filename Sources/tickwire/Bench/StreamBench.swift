@@ -61,7 +61,9 @@ struct StreamBench: AsyncParsableCommand {
         let rssConnected = serverPid.flatMap(Self.rss)
         print("subscribers ready: \(connected.value)/\(subscribers)")
 
-        let published = try await Publisher(host: host, port: publishPort ?? port, authorization: authorization, group: group).run(
+        let published = try await Publisher(
+            host: host, port: publishPort ?? port, authorization: authorization, group: group
+        ).run(
             rate: rate, seconds: duration)
         try await Task.sleep(for: .seconds(2))  // let the tail arrive
 
