@@ -10,9 +10,11 @@ import TickwireModel
 /// (`pg_advisory_xact_lock(eventLockKey)`), held until it commits. Event ids come from a sequence inside that
 /// window, so a transaction with a lower id always commits before one with a higher id, on this node and on every
 /// other node sharing the database: a reader can never see event N+1 committed while N is still in flight, and a
-/// client resuming after N can never skip it. On this node writes also pass through `writes` (a FIFO lock), and the
-/// committed events are handed to the publisher before the next write starts, so the local hub receives them in id
-/// order. (Serializing writes is the price; group commit, as in the SQLite store, is the next step.)
+/// client resuming after N can never skip it. The lock also makes every write see the state the previous one left
+/// (the commands read, then write: a fill reads the order and the position it updates), as SQLite's single writer
+/// does. On this node writes also pass through `writes` (a FIFO lock), so waiting writes do not each hold a pooled
+/// connection. Events reach the hub through `LogFollower`, in id order. (Serializing writes is the price: group
+/// commit, as in the SQLite store, is the next step.)
 public final class PostgresStore: Store {
     static let eventLockKey: Int64 = 0x7469_636B_0002
 
