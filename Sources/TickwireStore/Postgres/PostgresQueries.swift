@@ -2,12 +2,15 @@ import PostgresNIO
 import TickwireModel
 
 /// A `WHERE` clause built from optional filters with numbered parameters (`$1`, `$2`, ...): nil adds nothing.
-struct PGConditions {
+struct PGConditions: ConditionBuilder {
     private(set) var clauses: [String] = []
     private(set) var binds = PostgresBindings()
 
     /// `clause` names the parameter as `?`, replaced by its number.
-    mutating func add<Value: PostgresNonThrowingEncodable & Sendable>(_ clause: String, _ value: Value?) {
+    mutating func add(_ clause: String, _ value: Int64?) { addBound(clause, value) }
+    mutating func add(_ clause: String, _ value: String?) { addBound(clause, value) }
+
+    private mutating func addBound<Value: PostgresNonThrowingEncodable & Sendable>(_ clause: String, _ value: Value?) {
         guard let value else { return }
         clauses.append(clause.replacingOccurrences(of: "?", with: parameter(value)))
     }
@@ -26,43 +29,27 @@ struct PGConditions {
 /// The list reads of the PostgreSQL store: the same filters, order and keyset pagination as `Queries` (SQLite).
 enum PGQueries {
     static func bots(_ filter: BotFilter) -> PostgresQuery {
-        var c = PGConditions()
-        c.add("status = ?", filter.status?.rawValue)
-        c.add("exchange = ?", filter.exchange)
-        c.add("ticker = ?", filter.ticker)
-        c.add("owner_id = ?", filter.ownerId)
+        let c: PGConditions = ListFilters.bots(filter)
         return c.query("SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id")
     }
 
     static func orders(_ filter: OrderFilter, page: PageRequest) -> PostgresQuery {
-        var c = PGConditions()
-        c.add("bot_id = ?", filter.botId)
-        c.add("status = ?", filter.status?.rawValue)
-        c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
-        return self.page(table: "orders", columns: Columns.order, c, page)
+        self.page(table: "orders", columns: Columns.order, ListFilters.orders(filter), page)
     }
 
     static func logs(_ filter: LogFilter, page: PageRequest) -> PostgresQuery {
-        var c = PGConditions()
-        c.add("bot_id = ?", filter.botId)
-        c.add("level = ?", filter.level?.rawValue)
-        c.add("timestamp >= ?", filter.since?.milliseconds)
-        c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
-        return self.page(table: "activity_logs", columns: Columns.log, c, page)
+        self.page(table: "activity_logs", columns: Columns.log, ListFilters.logs(filter), page)
     }
 
     static func latestPrices(_ filter: PriceFilter) -> PostgresQuery {
-        var c = PGConditions()
-        c.add("ticker = ?", filter.ticker)
-        c.add("exchange = ?", filter.exchange)
+        let c: PGConditions = ListFilters.latestPrices(filter)
         return c.query("SELECT \(Columns.price) FROM prices\(c.whereClause) ORDER BY ticker, exchange")
     }
 
     static func priceHistory(ticker: String, exchange: String?, page: PageRequest) -> PostgresQuery {
-        var c = PGConditions()
-        c.add("ticker = ?", ticker)
-        c.add("exchange = ?", exchange)
-        return self.page(table: "price_history", columns: "id, " + Columns.price, c, page)
+        self.page(
+            table: "price_history", columns: "id, " + Columns.price,
+            ListFilters.priceHistory(ticker: ticker, exchange: exchange), page)
     }
 
     /// Newest first by primary key, one row beyond the page so the caller knows whether another follows.

@@ -2,7 +2,7 @@ import GRDB
 import TickwireModel
 
 /// A `WHERE` clause built from optional filters: a filter that is nil adds nothing.
-struct Conditions {
+struct Conditions: ConditionBuilder {
     private(set) var clauses: [String] = []
     private(set) var arguments: StatementArguments = []
 
@@ -11,6 +11,9 @@ struct Conditions {
         clauses.append(clause)
         arguments += [value]
     }
+
+    mutating func add(_ clause: String, _ value: Int64?) { add(clause, value as (any DatabaseValueConvertible)?) }
+    mutating func add(_ clause: String, _ value: String?) { add(clause, value as (any DatabaseValueConvertible)?) }
 
     var whereClause: String { clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
 }
@@ -24,47 +27,30 @@ struct Query {
 /// store runs and prove each uses the index meant for it.
 enum Queries {
     static func bots(_ filter: BotFilter) -> Query {
-        var c = Conditions()
-        c.add("status = ?", filter.status?.rawValue)
-        c.add("exchange = ?", filter.exchange)
-        c.add("ticker = ?", filter.ticker)
-        c.add("owner_id = ?", filter.ownerId)
+        let c: Conditions = ListFilters.bots(filter)
         return Query(
-            sql: "SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id",
-            arguments: c.arguments)
+            sql: "SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id", arguments: c.arguments)
     }
 
     static func orders(_ filter: OrderFilter, page: PageRequest) -> Query {
-        var c = Conditions()
-        c.add("bot_id = ?", filter.botId)
-        c.add("status = ?", filter.status?.rawValue)
-        c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
-        return self.page(table: "orders", columns: Columns.order, c, page)
+        self.page(table: "orders", columns: Columns.order, ListFilters.orders(filter), page)
     }
 
     static func logs(_ filter: LogFilter, page: PageRequest) -> Query {
-        var c = Conditions()
-        c.add("bot_id = ?", filter.botId)
-        c.add("level = ?", filter.level?.rawValue)
-        c.add("timestamp >= ?", filter.since?.milliseconds)
-        c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
-        return self.page(table: "activity_logs", columns: Columns.log, c, page)
+        self.page(table: "activity_logs", columns: Columns.log, ListFilters.logs(filter), page)
     }
 
     static func latestPrices(_ filter: PriceFilter) -> Query {
-        var c = Conditions()
-        c.add("ticker = ?", filter.ticker)
-        c.add("exchange = ?", filter.exchange)
+        let c: Conditions = ListFilters.latestPrices(filter)
         return Query(
             sql: "SELECT \(Columns.price) FROM prices\(c.whereClause) ORDER BY ticker, exchange",
             arguments: c.arguments)
     }
 
     static func priceHistory(ticker: String, exchange: String?, page: PageRequest) -> Query {
-        var c = Conditions()
-        c.add("ticker = ?", ticker)
-        c.add("exchange = ?", exchange)
-        return self.page(table: "price_history", columns: "id, " + Columns.price, c, page)
+        self.page(
+            table: "price_history", columns: "id, " + Columns.price,
+            ListFilters.priceHistory(ticker: ticker, exchange: exchange), page)
     }
 
     /// The paper broker's working orders (through `ix_orders_status`).
