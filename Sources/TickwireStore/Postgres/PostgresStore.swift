@@ -167,34 +167,35 @@ public final class PostgresStore: Store {
     func leased<Value: Sendable>(_ operation: @escaping @Sendable (PostgresConnection) async throws -> Value)
         async throws -> Value
     {
-        let started = StartedFlag()
-        return try await withThrowingTaskGroup(of: LeaseOutcome<Value>.self) { group in
-            group.addTask {
-                .finished(
-                    try await self.client.withConnection { connection in
-                        started.set()
-                        return try await operation(connection)
-                    })
-            }
-            group.addTask {
-                try await Task.sleep(for: Self.leaseTimeout)
-                return .timedOut
-            }
-            while let outcome = try await group.next() {
-                switch outcome {
-                case .finished(let value):
-                    group.cancelAll()
-                    return value
-                case .timedOut where !started.isSet:
-                    group.cancelAll()
-                    throw StoreError.unavailable(
-                        "PostgreSQL at \(self.location) gave no connection within \(Self.leaseTimeout)")
-                case .timedOut:
-                    continue
+        // The lease runs in its own task and the caller waits on whichever ends first, the operation or the timer:
+        // a pool that does not give up a pending lease on cancellation cannot hold the caller. An operation that gets
+        // its connection after the caller gave up does nothing (`Lease.begin` refuses it), so a 503 never hides a
+        // write that happens later.
+        let lease = Lease<Value>()
+        let client = self.client
+        let work = Task {
+            do {
+                let value = try await client.withConnection { connection in
+                    guard lease.begin() else { throw CancellationError() }
+                    return try await operation(connection)
                 }
+                lease.finish(.success(value))
+            } catch {
+                lease.finish(.failure(error))
             }
-            throw CancellationError()
         }
+        let timer = Task {
+            try? await Task.sleep(for: Self.leaseTimeout)
+            if lease.abandon() {
+                work.cancel()
+                lease.finish(
+                    .failure(
+                        StoreError.unavailable(
+                            "PostgreSQL at \(self.location) gave no connection within \(Self.leaseTimeout)")))
+            }
+        }
+        defer { timer.cancel() }
+        return try await lease.result()
     }
 
     /// Unique violations are conflicts; a server that cannot be reached is `unavailable` (503), not a 500.
@@ -711,15 +712,55 @@ extension PostgresConnection {
     }
 }
 
-enum LeaseOutcome<Value: Sendable>: Sendable {
-    case finished(Value)
-    case timedOut
-}
+/// One pooled-connection lease raced against its timeout: started or abandoned, whichever comes first, and one
+/// result handed to the waiting caller.
+final class Lease<Value: Sendable>: Sendable {
+    private struct State {
+        var started = false
+        var abandoned = false
+        var result: Result<Value, any Error>?
+        var waiter: CheckedContinuation<Value, any Error>?
+    }
+    private let state = Mutex(State())
 
-final class StartedFlag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
+    /// The operation may run: false once the caller has given up.
+    func begin() -> Bool {
+        state.withLock { state in
+            guard !state.abandoned else { return false }
+            state.started = true
+            return true
+        }
+    }
+
+    /// The caller gives up: true unless the operation already has its connection.
+    func abandon() -> Bool {
+        state.withLock { state in
+            guard !state.started else { return false }
+            state.abandoned = true
+            return true
+        }
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    func result() async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLock { state -> Result<Value, any Error>? in
+                if let result = state.result { return result }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
 }
 
 /// A FIFO lock for async code: one holder at a time, waiters resumed in arrival order.
