@@ -8,7 +8,9 @@ import TickwireModel
 /// one lock the hub encodes each event once (`SharedEvent`), keeps it in a bounded in-memory history, and appends a
 /// reference to the queue of every subscriber whose interest matches (subscribers are indexed by topic, so an event
 /// only visits the subscribers of its topic). It never waits on a connection: a queue that grows past its bounds ends
-/// that subscription with `slow_consumer`. Each connection's own task drains its queue and writes to its socket.
+/// that subscription with `slow_consumer`. Each connection's own task drains its queue and writes to its socket until
+/// it has caught up; then it attaches a `ChannelSink` and the hub writes live events to the connection's channel
+/// itself, one job per event loop per publish, with no task woken per subscriber.
 ///
 /// Resume: `subscribe(after:)` registers the subscriber and, under the same lock, copies the matching events after
 /// the requested position from the history; positions older than the history are read from the store's event log by
@@ -71,6 +73,7 @@ public final class Hub: EventPublisher {
 
     public func publish(_ events: [Event]) {
         var dropped: [Subscription] = []
+        var direct = DirectWrites()
         state.withLock { state in
             for event in events where event.id > state.head {
                 let shared = SharedEvent(event)
@@ -80,11 +83,15 @@ public final class Hub: EventPublisher {
                 if state.history.count > configuration.historySize { state.history.removeFirst() }
                 guard let entries = state.byTopic[event.topic] else { continue }
                 let size = shared.size
-                for entry in entries.values
-                where !entry.subscription.enqueue(.event(shared), size: size, filtered: entry.filtered) {
-                    dropped.append(entry.subscription)
+                for entry in entries.values {
+                    switch entry.subscription.enqueue(.event(shared), size: size, filtered: entry.filtered) {
+                    case .queued, .skipped: break
+                    case .direct(let bytes, let sink): direct.add(bytes, for: entry.subscription, via: sink)
+                    case .overflowed: dropped.append(entry.subscription)
+                    }
                 }
             }
+            if !direct.isEmpty { direct.submit(hub: self) }
             for subscription in dropped { Self.unregister(subscription, in: &state) }
             state.slowConsumerDrops += dropped.count
         }
@@ -157,6 +164,19 @@ public final class Hub: EventPublisher {
                     subscription: subscription, filtered: filtered)
             }
         }
+    }
+
+    /// Ends a subscription the hub gave up on (a directly written client that stopped reading).
+    func drop(_ subscription: Subscription, reason: Subscription.EndReason) {
+        let removed = state.withLock { state in
+            let removed = Self.unregister(subscription, in: &state)
+            if removed, reason == .slowConsumer { state.slowConsumerDrops += 1 }
+            return removed
+        }
+        subscription.end(reason)
+        guard removed else { return }
+        metrics.subscribers.decrement()
+        if reason == .slowConsumer { metrics.slowConsumerDrops.increment() }
     }
 
     func remove(_ subscription: Subscription) {

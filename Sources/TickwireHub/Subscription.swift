@@ -40,6 +40,19 @@ public final class Subscription: Sendable {
         var interest: Interest
         /// Events older than the hub's history, to read from the log before the queue is served.
         var pendingReplay: ClosedRange<Int64>?
+        /// Once set, live items bypass the queue and the connection's task (see `ChannelSink`).
+        var sink: (any ChannelSink)?
+    }
+
+    /// What `enqueue` did with an item.
+    enum Enqueued {
+        case queued
+        /// Not for this subscriber (its filters), or it has ended.
+        case skipped
+        /// The subscriber is written to directly: the caller writes these bytes on the sink's loop.
+        case direct(ByteBuffer, any ChannelSink)
+        /// The queue overflowed its bounds and the subscription ended with `slow_consumer`.
+        case overflowed
     }
 
     public let id: Int
@@ -95,12 +108,18 @@ public final class Subscription: Sendable {
 
     /// Queues bytes behind what is already queued, so that they reach the client in order with the events.
     public func enqueueControl(_ bytes: ByteBuffer) {
-        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
-            guard state.ended == nil else { return nil }
-            state.queue.append(.control(bytes))
-            return Self.takeWaiter(&state)
+        enqueueOutsideHub(.control(bytes), onlyIfIdle: false)
+    }
+
+    /// Hands live delivery to `sink` if the subscription has caught up: no replay left and nothing queued. From then
+    /// on the hub writes matching events straight to the sink and `next()` is not called any more; the transport
+    /// waits for `untilEnded()` instead. Returns false (and changes nothing) if there is something to drain first.
+    public func attach(_ sink: any ChannelSink) -> Bool {
+        state.withLock { state in
+            guard state.ended == nil, state.queue.isEmpty, state.pendingReplay == nil else { return false }
+            state.sink = sink
+            return true
         }
-        waiter?.resume(returning: [])
     }
 
     /// Returns once the subscription has ended, with the reason, or when the calling task is cancelled (`.closed`).
@@ -133,19 +152,27 @@ public final class Subscription: Sendable {
 
     // MARK: - Called by the hub (under its lock)
 
-    /// Appends an item; returns false when this overflowed the bounds and the subscription has ended.
+    /// Appends an item, or returns the bytes to write if the subscription is attached to a sink.
     /// - Parameter filtered: for a live event, whether the interest's filters apply (checked under the same lock).
-    func enqueue(_ item: Item, size: Int, filtered: Bool? = nil) -> Bool {
-        var overflowed = false
+    func enqueue(_ item: Item, size: Int, filtered: Bool? = nil) -> Enqueued {
+        var outcome = Enqueued.queued
         let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
-            guard state.ended == nil else { return nil }
+            guard state.ended == nil else {
+                outcome = .skipped
+                return nil
+            }
             if let filtered, case .event(let shared) = item,
                 !state.interest.passes(shared.event, filtered: filtered)
             {
+                outcome = .skipped
+                return nil
+            }
+            if let sink = state.sink {
+                outcome = sink.bytes(for: item).map { .direct($0, sink) } ?? .skipped
                 return nil
             }
             if state.queue.count >= limits.maxQueuedEvents || state.queuedBytes + size > limits.maxQueuedBytes {
-                overflowed = true
+                outcome = .overflowed
                 state.ended = .slowConsumer
                 state.queue = []
                 state.queuedBytes = 0
@@ -161,22 +188,44 @@ public final class Subscription: Sendable {
             state.queuedBytes += size
             return Self.takeWaiter(&state)
         }
-        if overflowed {
+        if case .overflowed = outcome {
             waiter?.resume(throwing: EndReason.slowConsumer)
-            return false
+        } else {
+            waiter?.resume(returning: [])
         }
-        waiter?.resume(returning: [])
-        return true
+        return outcome
     }
 
     /// Queues a heartbeat if nothing is queued (traffic keeps the connection alive by itself).
     func enqueueHeartbeat() {
-        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
-            guard state.ended == nil, state.queue.isEmpty else { return nil }
-            state.queue.append(.heartbeat)
-            return Self.takeWaiter(&state)
+        enqueueOutsideHub(.heartbeat, onlyIfIdle: true)
+    }
+
+    /// Queues an item that does not come from a publish (so it is not grouped with other writes), or writes it at
+    /// once if the subscription is attached to a sink. Unbounded: the transport and the hub's timer add few of these.
+    private func enqueueOutsideHub(_ item: Item, onlyIfIdle: Bool) {
+        enum Action {
+            case none
+            case wake(CheckedContinuation<Deque<Item>, any Error>?)
+            case write(ByteBuffer, any ChannelSink)
         }
-        waiter?.resume(returning: [])
+        let action = state.withLock { state -> Action in
+            guard state.ended == nil else { return .none }
+            if let sink = state.sink { return sink.bytes(for: item).map { .write($0, sink) } ?? .none }
+            guard !onlyIfIdle || state.queue.isEmpty else { return .none }
+            state.queue.append(item)
+            return .wake(Self.takeWaiter(&state))
+        }
+        switch action {
+        case .none: break
+        case .wake(let waiter): waiter?.resume(returning: [])
+        case .write(let bytes, let sink):
+            sink.eventLoop.execute { [hub] in
+                guard sink.write([bytes]) > self.limits.maxQueuedBytes else { return }
+                sink.abort(.slowConsumer)
+                hub.drop(self, reason: .slowConsumer)
+            }
+        }
     }
 
     func end(_ reason: EndReason) {

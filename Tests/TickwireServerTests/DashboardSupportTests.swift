@@ -80,7 +80,10 @@ import TickwireServer
 
     @Test func metricsAreServedInThePrometheusFormatToAdminsOnly() async throws {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "tickwire_test_deliveries_total").increment(by: Int64(3))
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "tickwire", metricName: "test_deliveries", unitName: "total", helpText: "test counter")
+        ).increment(by: Int64(3))
         try await TestServer.with(metrics: registry) { client, server in
             let (_, userKey) = try await server.makeUser("erin")
             let reply = try await client.call(.get, "/metrics")

@@ -139,3 +139,44 @@ final class SSETestClient: @unchecked Sendable {
         try? await channel.close()
     }
 }
+
+/// A client that sends its request and then never reads: NIO does not read the socket (`autoRead` off) and the
+/// receive buffer is small, so the server's writes back up as they would behind a stalled phone or a frozen tab.
+struct StalledClient {
+    let channel: any Channel
+
+    static func connect(port: Int, path: String, token: String) async throws -> StalledClient {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+            .connect(host: "127.0.0.1", port: port).get()
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        return StalledClient(channel: channel)
+    }
+
+    func close() async { try? await channel.close() }
+}
+
+extension StalledClient {
+    /// A WebSocket client that upgrades, subscribes with `message`, and then never reads.
+    static func connectWebSocket(port: Int, token: String, subscribe message: String) async throws -> StalledClient {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+            .connect(host: "127.0.0.1", port: port).get()
+        var bytes = ByteBuffer(
+            string: "GET /api/v1/ws/app HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "Authorization: Bearer \(token)\r\n\r\n")
+        // One masked text frame (clients must mask); short enough for the 7-bit length.
+        let payload = Array(message.utf8)
+        precondition(payload.count < 126)
+        let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+        bytes.writeBytes([0x81, 0x80 | UInt8(payload.count)] + mask)
+        bytes.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        try await channel.writeAndFlush(bytes).get()
+        return StalledClient(channel: channel)
+    }
+}

@@ -137,6 +137,49 @@ import TickwireStore
         }
     }
 
+    @Test func aClientThatStopsReadingIsDroppedWithoutSlowingTheOthers() async throws {
+        // 256 KiB of backlog allowed per subscriber; the events are 8 KiB each.
+        let limits = HubConfiguration(historySize: 64, maxQueuedEvents: 100_000, maxQueuedBytes: 256 << 10)
+        try await TestServer.with(hub: limits) { client, server in
+            let port = try #require(client.port)
+            let fast = try await client.sse("/api/v1/stream?topics=system")
+            defer { Task { await fast.close() } }
+            let stalled = try await StalledClient.connect(
+                port: port, path: "/api/v1/stream?topics=system", token: server.adminToken)
+            defer { Task { await stalled.close() } }
+            // Besides the server's own (the credential watcher), one subscriber each.
+            let others = server.hub.subscriberCount - 1
+            try await within(5) {
+                while server.hub.subscriberCount < others + 2 { try await Task.sleep(for: .milliseconds(5)) }
+            }
+
+            // 16 MiB in all, far more than the socket buffers and the 256 KiB bound. The fast client reads every
+            // event, in order, while the stalled one falls behind and is dropped.
+            let payload = #"{"pad":"\#(String(repeating: "x", count: 8 << 10))"}"#
+            var head = server.hub.head
+            for _ in 0..<200 {
+                let batch = (1...10).map { offset in
+                    Event(
+                        id: head + Int64(offset), timestamp: .init(milliseconds: 0),
+                        draft: EventDraft(topic: .system, type: .system, data: payload))
+                }
+                server.hub.publish(batch)
+                for event in batch { #expect(try await fast.nextEvent().id == String(event.id)) }
+                head += 10
+            }
+            // The stalled socket's writes run on its own event loop: the drop may land a moment after the last event.
+            try await within(5) {
+                while server.hub.statistics.slowConsumerDrops < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            let statistics = server.hub.statistics
+            #expect(statistics.slowConsumerDrops == 1)
+            #expect(statistics.subscribers == others + 1, "the stalled subscriber is gone, the fast one stays")
+            // The server closed the stalled socket: reading it again reaches the end.
+            try await stalled.channel.setOption(.autoRead, value: true).get()
+            try await within(10) { while stalled.channel.isActive { try await Task.sleep(for: .milliseconds(10)) } }
+        }
+    }
+
     @Test func snapshotThenDeltasHasNoSeamUnderConcurrentWrites() async throws {
         try await TestServer.with { client, server in
             let botId = try await client.createBot()

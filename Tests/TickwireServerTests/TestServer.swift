@@ -48,7 +48,7 @@ struct TestServer {
     /// - Parameter engine: run the paper-trading engine too (model sessions, bots on `paper`).
     static func with(
         maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(), engine: EngineConfiguration? = nil,
-        metrics: PrometheusCollectorRegistry? = nil,
+        metrics: PrometheusCollectorRegistry? = nil, hub hubConfiguration: HubConfiguration = .init(),
         _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
@@ -66,7 +66,7 @@ struct TestServer {
             store = try SQLiteStore(path: directory.appendingPathComponent("test.db").path)
         }
         let publisher = RecordingPublisher()
-        let hub = Hub(head: try await store.lastEventId())
+        let hub = Hub(head: try await store.lastEventId(), configuration: hubConfiguration)
         store.publishCommits(to: Fanout(targets: [hub, publisher]))
         let service = TradingService(store: store)
         var logger = Logger(label: "tickwire-test")

@@ -5,6 +5,7 @@ import HummingbirdWSCompression
 import Logging
 import Synchronization
 import Testing
+import TickwireHub
 import TickwireModel
 
 /// `/api/v1/ws/app` through a real WebSocket client.
@@ -122,6 +123,59 @@ import TickwireModel
                 port: try #require(client.port), token: client.token, send: [padded], deflate: true,
                 until: { $0.count == 1 })
             #expect(result.received.first?["type"]?.string == "pong")
+        }
+    }
+
+    @Test func aSocketThatStopsReadingIsClosedWithoutSlowingTheOthers() async throws {
+        // 256 KiB of backlog allowed per subscriber; the events are 8 KiB each.
+        let limits = HubConfiguration(historySize: 64, maxQueuedEvents: 100_000, maxQueuedBytes: 256 << 10)
+        try await TestServer.with(hub: limits) { client, server in
+            let port = try #require(client.port)
+            let token = try #require(client.token)
+            let subscribe = #"{"type":"subscribe","topics":["system"]}"#
+            let others = server.hub.subscriberCount
+            let stalled = try await StalledClient.connectWebSocket(port: port, token: token, subscribe: subscribe)
+            defer { Task { await stalled.close() } }
+            try await within(5) {
+                while server.hub.subscriberCount < others + 1 { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            // 16 MiB in all; the fast socket reads every event, in order, while the stalled one is closed.
+            let payload = #"{"pad":"\#(String(repeating: "x", count: 8 << 10))"}"#
+            let received = Mutex<[String]>([])
+            _ = try await within(30) {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/api/v1/ws/app",
+                    configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]), logger: Self.logger
+                ) { inbound, outbound, _ in
+                    try await outbound.write(.text(subscribe))
+                    var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                    _ = try await messages.next()  // subscribed
+                    var head = server.hub.head
+                    for _ in 0..<200 {
+                        server.hub.publish(
+                            (1...10).map { offset in
+                                Event(
+                                    id: head + Int64(offset), timestamp: .init(milliseconds: 0),
+                                    draft: EventDraft(topic: .system, type: .system, data: payload))
+                            })
+                        head += 10
+                        for _ in 0..<10 {
+                            guard case .text(let text)? = try await messages.next() else { return }
+                            received.withLock { $0.append(Self.json(text)["id"]?.string ?? "?") }
+                        }
+                    }
+                    try await outbound.close(.normalClosure, reason: "done")
+                }
+            }
+            let first = (received.withLock { $0.first }).flatMap { Int64($0) } ?? 0
+            #expect(received.withLock { $0 } == (0..<2000).map { String(first + Int64($0)) })
+            // The stalled socket's writes run on its own event loop: the drop may land a moment after the last event.
+            try await within(5) {
+                while server.hub.statistics.slowConsumerDrops < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            #expect(server.hub.statistics.slowConsumerDrops == 1)
+            try await stalled.channel.setOption(.autoRead, value: true).get()
+            try await within(10) { while stalled.channel.isActive { try await Task.sleep(for: .milliseconds(10)) } }
         }
     }
 

@@ -18,10 +18,13 @@ public struct TickwireRequestContext: AuthenticatedContext {
     public var identity: Principal?
     var authFailure: APIError?
     let remoteAddress: String?
+    /// The connection, for streams that the hub writes to directly (`SSEChannelSink`).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
 }
 
@@ -32,10 +35,13 @@ public struct TickwireWebSocketContext: AuthenticatedContext, WebSocketRequestCo
     public var identity: Principal?
     var authFailure: APIError?
     let remoteAddress: String?
+    /// The connection, for sockets that the hub writes to directly (`WebSocketChannelSink`).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
 }

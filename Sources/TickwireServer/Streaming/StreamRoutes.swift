@@ -33,7 +33,8 @@ struct StreamRoutes {
         }
         let subscription = try streams.subscribe(parsed.interest, after: parsed.lastEventId, holder: principal.holder)
         return SSEResponse.make(
-            request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening)
+            request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening,
+            sink: SSEChannelSink(channel: context.channel, metrics: streams.sseMetrics))
     }
 }
 

@@ -44,7 +44,16 @@ struct WebSocketRoutes {
                 return .upgrade([:])
             }
         ) { inbound, outbound, context in
-            await session(inbound: inbound, outbound: outbound, principal: context.requestContext.identity)
+            // A socket without per-message deflate is written to by the hub directly once caught up.
+            let compressed = context.request.headers[values: .secWebSocketExtensions].contains {
+                $0.contains("permessage-deflate")
+            }
+            let sink =
+                compressed
+                ? nil
+                : WebSocketChannelSink(channel: context.requestContext.channel, metrics: streams.webSocketMetrics)
+            await session(
+                inbound: inbound, outbound: outbound, principal: context.requestContext.identity, sink: sink)
         }
         if echo {
             // Test-only (`--ws-echo`): the Autobahn conformance suite drives the same WebSocket stack through it.
@@ -80,15 +89,22 @@ struct WebSocketRoutes {
         var subscription: Subscription?
         var errors = 0
         var principal: Principal?
+        let sink: WebSocketChannelSink?
 
-        init(principal: Principal?) { self.principal = principal }
+        init(principal: Principal?, sink: WebSocketChannelSink?) {
+            self.principal = principal
+            self.sink = sink
+        }
     }
 
-    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal?) async {
+    func session(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal?,
+        sink: WebSocketChannelSink?
+    ) async {
         let metrics = streams.webSocketMetrics
         metrics.connections.increment()
         defer { metrics.connections.decrement() }
-        let session = Session(principal: principal)
+        let session = Session(principal: principal, sink: sink)
         let authenticated = AuthenticatedFlag(principal != nil)
         await withTaskGroup(of: Void.self) { group in
             if principal == nil {
@@ -230,7 +246,8 @@ struct WebSocketRoutes {
             try await outbound.write(.text(ack("subscribed", topics, head: streams.hub.head)))
             session.subscription = subscription
             let metrics = streams.webSocketMetrics
-            group.addTask { await deliver(subscription, to: outbound, metrics: metrics) }
+            let sink = session.sink
+            group.addTask { await deliver(subscription, to: outbound, sink: sink, metrics: metrics) }
         default:
             try await reject(session, outbound, code: "unknown_type", "unknown message type '\(message.type)'")
         }
@@ -259,15 +276,22 @@ struct WebSocketRoutes {
         try await reply(session, outbound, body)
     }
 
-    /// Drains the subscription into the socket. A subscription ended by the hub (slow consumer, shutdown) closes
-    /// the socket with the reason, even if a write is stuck on a peer that stopped reading.
-    private func deliver(_ subscription: Subscription, to outbound: WebSocketOutboundWriter, metrics: TransportMetrics)
-        async
-    {
+    static func reset(reason: String, lastEventId: Int64) -> ByteBuffer {
+        ByteBuffer(string: #"{"type":"reset","reason":"\#(reason)","last_event_id":"\#(lastEventId)"}"#)
+    }
+
+    /// Drains the subscription into the socket until it has caught up, then hands it to the hub (`sink`) if there is
+    /// one. A subscription ended by the hub (slow consumer, shutdown) closes the socket with the reason, even if a
+    /// write is stuck on a peer that stopped reading.
+    private func deliver(
+        _ subscription: Subscription, to outbound: WebSocketOutboundWriter, sink: WebSocketChannelSink?,
+        metrics: TransportMetrics
+    ) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
                     while true {
+                        if let sink, subscription.attach(sink) { return }
                         for item in try await subscription.next() {
                             switch item {
                             case .event(let shared):
@@ -278,7 +302,10 @@ struct WebSocketRoutes {
                                 try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
                             case .reset(let reason, let lastEventId):
                                 try await outbound.write(
-                                    .text(#"{"type":"reset","reason":"\#(reason)","last_event_id":"\#(lastEventId)"}"#))
+                                    .custom(
+                                        WebSocketFrame(
+                                            fin: true, opcode: .text,
+                                            data: Self.reset(reason: reason, lastEventId: lastEventId))))
                             case .heartbeat:
                                 break  // WebSocket keeps itself alive with protocol pings.
                             }
