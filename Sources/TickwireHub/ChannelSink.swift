@@ -7,7 +7,7 @@ import NIOCore
 /// encodes nothing (the bytes are the shared, pre-encoded ones), groups the writes by event loop, and submits one
 /// job per loop that writes and flushes every connection of that loop. The transport stays in charge of framing
 /// (`bytes(for:)`) and of what a write is (`write(_:)`); the hub knows no protocol.
-public protocol ChannelSink: Sendable {
+public protocol ChannelSink: AnyObject, Sendable {
     /// The loop that owns the connection; `write(_:)` is only ever called on it.
     var eventLoop: any EventLoop { get }
 

@@ -61,7 +61,7 @@ import TickwireService
                     "session_expired"
                 ),
             ]
-            let anonymous = client.as_(nil)
+            let anonymous = client.using(nil)
             for (method, path) in routes {
                 for (headers, code) in cases {
                     let reply = try await anonymous.call(
@@ -79,7 +79,7 @@ import TickwireService
 
     @Test func loginSetsAStrictCookieAndReturnsTokensThatWork() async throws {
         try await TestServer.with { client, server in
-            let anonymous = client.as_(nil)
+            let anonymous = client.using(nil)
             let login = try await anonymous.call(
                 .post, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(TestServer.password)"}"#)
             #expect(login.status == .ok)
@@ -95,7 +95,7 @@ import TickwireService
             let sessionValue = String(cookie.split(separator: ";")[0])
             let viaCookie = try await anonymous.call(.get, "/api/v1/auth/me", headers: [.cookie: sessionValue])
             #expect(viaCookie.json["credential"]?.string == "session")
-            let viaToken = try await client.as_(access).call(.get, "/api/v1/auth/me")
+            let viaToken = try await client.using(access).call(.get, "/api/v1/auth/me")
             #expect(viaToken.json["credential"]?.string == "access_token")
             #expect(viaToken.json["user"]?["username"]?.string == "admin")
 
@@ -105,8 +105,8 @@ import TickwireService
             let newAccess = try #require(refreshed.json["access_token"]?.string)
 
             // Logging out ends the session: its cookie, its refresh token and every access token derived from it.
-            #expect(try await client.as_(newAccess).call(.post, "/api/v1/auth/logout").status == .noContent)
-            #expect(try await client.as_(access).call(.get, "/api/v1/auth/me").errorCode == "session_expired")
+            #expect(try await client.using(newAccess).call(.post, "/api/v1/auth/logout").status == .noContent)
+            #expect(try await client.using(access).call(.get, "/api/v1/auth/me").errorCode == "session_expired")
             #expect(
                 try await anonymous.call(.get, "/api/v1/auth/me", headers: [.cookie: sessionValue]).status
                     == .unauthorized)
@@ -120,7 +120,7 @@ import TickwireService
 
     @Test func loginAttemptsAreRateLimitedPerAccount() async throws {
         try await TestServer.with { client, _ in
-            let anonymous = client.as_(nil)
+            let anonymous = client.using(nil)
             for _ in 0..<5 {
                 let wrong = try await anonymous.call(
                     .post, "/api/v1/auth/login", json: #"{"username":"admin","password":"wrong-password"}"#)
@@ -140,8 +140,8 @@ import TickwireService
         try await TestServer.with { client, server in
             let (_, aliceKey) = try await server.makeUser("alice")
             let (_, bobKey) = try await server.makeUser("bob")
-            let alice = client.as_(aliceKey)
-            let bob = client.as_(bobKey)
+            let alice = client.using(aliceKey)
+            let bob = client.using(bobKey)
             let aliceBot = try await alice.createBot(name: "a")
             let bobBot = try await bob.createBot(name: "b")
             let order = try await alice.call(
@@ -182,8 +182,8 @@ import TickwireService
         try await TestServer.with { client, server in
             let (_, aliceKey) = try await server.makeUser("alice")
             let (_, bobKey) = try await server.makeUser("bob")
-            let alice = client.as_(aliceKey)
-            let bob = client.as_(bobKey)
+            let alice = client.using(aliceKey)
+            let bob = client.using(bobKey)
             let sse = try await bob.sse("/api/v1/stream?topics=bots,logs")
             defer { Task { await sse.close() } }
             _ = try await sse.next()
@@ -245,13 +245,13 @@ import TickwireService
             let issued = try await client.call(.post, "/api/v1/auth/stream-token", json: #"{"topics":["logs"]}"#)
             #expect(issued.status == .created)
             let token = try #require(issued.json["access_token"]?.string)
-            let anonymous = client.as_(nil)
+            let anonymous = client.using(nil)
             // Bound to its topics, and good for nothing but streams.
             #expect(
                 try await anonymous.call(.get, "/api/v1/stream?topics=bots&token=\(token)").errorCode
                     == "topic_not_allowed")
             #expect(try await anonymous.call(.get, "/api/v1/bots?token=\(token)").errorCode == "insufficient_scope")
-            #expect(try await client.as_(token).call(.get, "/api/v1/bots").errorCode == "insufficient_scope")
+            #expect(try await client.using(token).call(.get, "/api/v1/bots").errorCode == "insufficient_scope")
             // A long-lived credential in a URL is refused.
             #expect(
                 try await anonymous.call(.get, "/api/v1/stream?topics=logs&token=\(server.adminToken)").errorCode
@@ -286,14 +286,14 @@ import TickwireService
         try await TestServer.with { client, server in
             let (user, key) = try await server.makeUser("carol")
             let keyId = String(key.split(separator: "_")[1])
-            let sse = try await client.as_(key).sse("/api/v1/stream?topics=bots")
+            let sse = try await client.using(key).sse("/api/v1/stream?topics=bots")
             _ = try await sse.next()
             #expect(try await client.call(.delete, "/api/v1/keys/\(keyId)").status == .ok)
             let closed = try await sse.nextEvent(timeout: 3)
             #expect(closed.event == "close")
             #expect(closed.data?.contains("revoked") == true)
             await sse.close()
-            #expect(try await client.as_(key).call(.get, "/api/v1/bots").errorCode == "invalid_credentials")
+            #expect(try await client.using(key).call(.get, "/api/v1/bots").errorCode == "invalid_credentials")
 
             // Disabling the user closes WebSocket streams too, with 1008 and the reason.
             let (_, second) = try await server.accounts.createAPIKey(for: user.id, NewAPIKey(name: "second"))
@@ -342,7 +342,7 @@ import TickwireService
         try await TestServer.with(configuration: configuration) { client, server in
             let user = try await server.accounts.createUser(NewUser(username: "reader", password: TestServer.password))
             let (_, key) = try await server.accounts.createAPIKey(for: user.id, NewAPIKey(name: "ro", scopes: [.read]))
-            let reader = client.as_(key)
+            let reader = client.using(key)
             #expect(try await reader.call(.get, "/api/v1/bots").status == .ok)
             let write = try await reader.call(
                 .post, "/api/v1/bots", json: #"{"name":"x","ticker":"X","exchange":"e","strategy":"s"}"#)
@@ -361,10 +361,10 @@ import TickwireService
             let created = try await client.call(.post, "/api/v1/keys", json: #"{"name":"bot"}"#)
             // API keys are created from a session, not by another key.
             #expect(created.status == .forbidden)
-            let login = try await client.as_(nil).call(
+            let login = try await client.using(nil).call(
                 .post, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(TestServer.password)"}"#)
             let access = try #require(login.json["access_token"]?.string)
-            let key = try await client.as_(access).call(
+            let key = try await client.using(access).call(
                 .post, "/api/v1/keys", json: #"{"name":"bot","scopes":["read"]}"#)
             #expect(key.status == .created)
             let token = try #require(key.json["token"]?.string)
@@ -376,7 +376,7 @@ import TickwireService
             let credentials = try #require(try await server.store.userCredentials(username: "admin"))
             #expect(credentials.passwordHash.hasPrefix("$2"))
             #expect(!credentials.passwordHash.contains(TestServer.password))
-            #expect(try await client.as_(token).call(.get, "/api/v1/auth/me").json["credential"]?.string == "api_key")
+            #expect(try await client.using(token).call(.get, "/api/v1/auth/me").json["credential"]?.string == "api_key")
         }
     }
 
@@ -385,7 +385,7 @@ import TickwireService
         var configuration = ServerConfiguration()
         configuration.auth.corsAllowedOrigins = ["ws://127.0.0.1"]
         try await TestServer.with(configuration: configuration) { client, _ in
-            let login = try await client.as_(nil).call(
+            let login = try await client.using(nil).call(
                 .post, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(TestServer.password)"}"#)
             let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
             let port = try #require(client.port)

@@ -26,7 +26,7 @@ import TickwireServer
         let folder = try Self.publicFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await TestServer.with(configuration: .init(publicDirectory: folder)) { client, _ in
-            let anonymous = client.as_(nil)
+            let anonymous = client.using(nil)
             let index = try await anonymous.call(.get, "/")
             #expect(index.status == .ok)
             #expect(index.text.contains("<title>t</title>"))
@@ -64,7 +64,7 @@ import TickwireServer
     @Test func adminStatsCountSubscribersAndEventsForAdminsOnly() async throws {
         try await TestServer.with { client, server in
             let (_, userKey) = try await server.makeUser("carol")
-            #expect(try await client.as_(userKey).call(.get, "/api/v1/admin/stats").status == .forbidden)
+            #expect(try await client.using(userKey).call(.get, "/api/v1/admin/stats").status == .forbidden)
             let before = try await client.call(.get, "/api/v1/admin/stats").json
             let stream = try await client.sse("/api/v1/stream?topics=bots,orders")
             defer { Task { await stream.close() } }
@@ -90,15 +90,15 @@ import TickwireServer
             #expect(reply.status == .ok)
             #expect(reply.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             #expect(reply.text.contains("tickwire_test_deliveries_total 3"))
-            #expect(try await client.as_(userKey).call(.get, "/metrics").status == .forbidden)
-            #expect(try await client.as_(nil).call(.get, "/metrics").status == .unauthorized)
+            #expect(try await client.using(userKey).call(.get, "/metrics").status == .forbidden)
+            #expect(try await client.using(nil).call(.get, "/metrics").status == .unauthorized)
         }
     }
 
     @Test func theLatestIntradaySnapshotIsAvailableOverREST() async throws {
         try await TestServer.with { client, server in
             let (_, userKey) = try await server.makeUser("dave")
-            let user = client.as_(userKey)
+            let user = client.using(userKey)
             let empty = try await user.call(.get, "/api/v1/intraday")
             #expect(empty.status == .ok)
             #expect(empty.json["snapshot"] == .null)
@@ -124,7 +124,7 @@ import TickwireServer
         try await TestServer.with { client, server in
             let (_, aliceKey) = try await server.makeUser("alice")
             let (_, bobKey) = try await server.makeUser("bob")
-            let alice = client.as_(aliceKey)
+            let alice = client.using(aliceKey)
             let model = try #require(
                 try await alice.call(.post, "/api/v1/models", json: #"{"name":"agent"}"#).json["id"]?.int)
             for step in 1...4 {
@@ -136,7 +136,7 @@ import TickwireServer
             let recent = try await alice.call(.get, "/api/v1/models/\(model)/events?limit=3").json
             let messages = (0..<3).map { recent["data"]?[$0]?["data"]?["message"]?.string }
             #expect(messages == ["step 2", "step 3", "step 4"])
-            #expect(try await client.as_(bobKey).call(.get, "/api/v1/models/\(model)/events").status == .notFound)
+            #expect(try await client.using(bobKey).call(.get, "/api/v1/models/\(model)/events").status == .notFound)
         }
     }
 }

@@ -14,7 +14,7 @@ import TickwireModel
         try await TestServer.with(engine: EngineConfiguration(tickInterval: .milliseconds(20))) { client, server in
             let (_, aliceKey) = try await server.makeUser("alice")
             let (_, bobKey) = try await server.makeUser("bob")
-            let alice = client.as_(aliceKey)
+            let alice = client.using(aliceKey)
             let model = try #require(
                 try await alice.call(
                     .post, "/api/v1/models",
@@ -24,7 +24,7 @@ import TickwireModel
             defer { Task { await stream.close() } }
             #expect(Self.data(try await stream.nextEvent())["type"]?.string == "connected")
 
-            #expect(try await client.as_(bobKey).call(.post, "/api/v1/models/\(model)/start").status == .notFound)
+            #expect(try await client.using(bobKey).call(.post, "/api/v1/models/\(model)/start").status == .notFound)
             let started = try await alice.call(.post, "/api/v1/models/\(model)/start")
             #expect(started.status == .created)
             #expect(started.json["status"]?.string == "running")

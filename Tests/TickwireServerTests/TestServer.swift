@@ -107,7 +107,7 @@ struct AuthedClient: Sendable {
     var port: Int? { base.port }
 
     /// The same server, as someone else (nil: anonymous).
-    func as_(_ token: String?) -> AuthedClient { AuthedClient(base: base, token: token) }
+    func using(_ token: String?) -> AuthedClient { AuthedClient(base: base, token: token) }
 
     var authorization: HTTPFields { token.map { [.authorization: "Bearer \($0)"] } ?? [:] }
 
@@ -169,6 +169,15 @@ extension TestClientProtocol {
         }
     }
 
+}
+
+/// Waits until `condition` holds, checking every 5 ms; fails naming `what` after `seconds`.
+func eventually(_ what: String, within seconds: Double = 5, _ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(5))
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -133,11 +133,10 @@ import TickwireModel
             let port = try #require(client.port)
             let token = try #require(client.token)
             let subscribe = #"{"type":"subscribe","topics":["system"]}"#
-            let others = server.hub.subscriberCount
             let stalled = try await StalledClient.connectWebSocket(port: port, token: token, subscribe: subscribe)
             defer { Task { await stalled.close() } }
-            try await within(5) {
-                while server.hub.subscriberCount < others + 1 { try await Task.sleep(for: .milliseconds(5)) }
+            try await eventually("the stalled socket's subscription") {
+                server.hub.statistics.subscribersByTopic["system"] == 1
             }
             // 16 MiB in all; the fast socket reads every event, in order, while the stalled one is closed.
             let payload = #"{"pad":"\#(String(repeating: "x", count: 8 << 10))"}"#
@@ -170,12 +169,10 @@ import TickwireModel
             let first = (received.withLock { $0.first }).flatMap { Int64($0) } ?? 0
             #expect(received.withLock { $0 } == (0..<2000).map { String(first + Int64($0)) })
             // The stalled socket's writes run on its own event loop: the drop may land a moment after the last event.
-            try await within(5) {
-                while server.hub.statistics.slowConsumerDrops < 1 { try await Task.sleep(for: .milliseconds(5)) }
-            }
+            try await eventually("the slow-consumer drop") { server.hub.statistics.slowConsumerDrops >= 1 }
             #expect(server.hub.statistics.slowConsumerDrops == 1)
             try await stalled.channel.setOption(.autoRead, value: true).get()
-            try await within(10) { while stalled.channel.isActive { try await Task.sleep(for: .milliseconds(10)) } }
+            try await eventually("the server to close the stalled socket", within: 10) { !stalled.channel.isActive }
         }
     }
 

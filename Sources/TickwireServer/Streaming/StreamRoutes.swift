@@ -34,7 +34,9 @@ struct StreamRoutes {
         let subscription = try streams.subscribe(parsed.interest, after: parsed.lastEventId, holder: principal.holder)
         return SSEResponse.make(
             request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening,
-            sink: SSEChannelSink(channel: context.channel, metrics: streams.sseMetrics))
+            // (A HEAD request's body is suppressed by the encoder, so it must not be written around it.)
+            sink: request.method == .get
+                ? await SSEChannelSink.make(channel: context.channel, metrics: streams.sseMetrics) : nil)
     }
 }
 

@@ -51,7 +51,8 @@ struct WebSocketRoutes {
             let sink =
                 compressed
                 ? nil
-                : WebSocketChannelSink(channel: context.requestContext.channel, metrics: streams.webSocketMetrics)
+                : await WebSocketChannelSink.make(
+                    channel: context.requestContext.channel, metrics: streams.webSocketMetrics)
             await session(
                 inbound: inbound, outbound: outbound, principal: context.requestContext.identity, sink: sink)
         }
