@@ -148,61 +148,81 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        var bytes = carry
-        bytes.append(contentsOf: buffer.readableBytesView)
         if !headDone {
-            guard let end = Self.find(Array("\r\n\r\n".utf8), in: bytes, from: 0) else {
-                carry = bytes
-                return
-            }
+            carry.append(contentsOf: buffer.readableBytesView)
+            guard let end = Self.find(Array("\r\n\r\n".utf8), in: carry) else { return }
             headDone = true
             connected.increment()
-            bytes.removeFirst(end + 4)
+            carry.removeFirst(end + 4)
             if transport == "ws" {
                 context.writeAndFlush(
                     wrapOutboundOut(Self.maskedText(#"{"type":"subscribe","topics":["logs"]}"#)), promise: nil)
             }
+            let rest = carry
+            carry = []
+            rest.withUnsafeBytes { scan($0) }
+            return
         }
-        let now = Self.wallNanos()
-        var index = 0
-        var lastComplete = 0
-        while let start = Self.find(Self.marker, in: bytes, from: index) {
-            var cursor = start + Self.marker.count
-            var seq = 0
-            var sent: UInt64 = 0
-            while cursor < bytes.count, bytes[cursor] != UInt8(ascii: ":") {
-                seq = seq * 10 + Int(bytes[cursor] &- 48)
-                cursor += 1
-            }
-            cursor += 1
-            let digitsStart = cursor
-            while cursor < bytes.count, (48...57).contains(bytes[cursor]) {
-                sent = sent * 10 + UInt64(bytes[cursor] - 48)
-                cursor += 1
-            }
-            guard cursor < bytes.count, cursor > digitsStart else { break }  // marker cut by the segment end
-            _ = seq
-            received += 1
-            latencies.append(UInt32(min(UInt64(UInt32.max), now > sent ? (now - sent) / 1000 : 0)))
-            index = cursor
-            lastComplete = cursor
-        }
-        // Keep a tail that may hold the start of a marker split across reads.
-        let keepFrom = max(lastComplete, bytes.count - 64)
-        carry = keepFrom < bytes.count ? Array(bytes[keepFrom...]) : []
-        if let partial = Self.find(Self.marker, in: carry, from: 0) {
-            carry = Array(carry[partial...])
+        // The generator shares the machine with the server: reading must cost little, so the bytes are scanned in
+        // place and copied only when a marker is split across two reads (rare).
+        if carry.isEmpty {
+            buffer.withUnsafeReadableBytes { scan($0) }
         } else {
-            carry = Array(carry.suffix(5))
+            var joined = carry
+            joined.append(contentsOf: buffer.readableBytesView)
+            carry = []
+            joined.withUnsafeBytes { scan($0) }
         }
     }
 
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
-        var index = from
-        while index <= haystack.count - needle.count {
-            if haystack[index] == needle[0], Array(haystack[index..<(index + needle.count)]) == needle { return index }
-            index += 1
+    /// Records every complete `bench:SEQ:NANOS` marker; keeps a marker cut by the end of the bytes for the next read.
+    private func scan(_ bytes: UnsafeRawBufferPointer) {
+        let now = Self.wallNanos()
+        let marker = Self.marker
+        let count = bytes.count
+        var index = 0
+        scanning: while index < count {
+            guard bytes[index] == marker[0] else {
+                index += 1
+                continue
+            }
+            // A possible marker: compare what is there (it may run past the end of this read).
+            var matched = 1
+            while matched < marker.count, index + matched < count, bytes[index + matched] == marker[matched] {
+                matched += 1
+            }
+            if index + matched == count {
+                carry = Array(bytes[index...])
+                return
+            }
+            guard matched == marker.count else {
+                index += 1
+                continue
+            }
+            var cursor = index + matched
+            while cursor < count, bytes[cursor] != UInt8(ascii: ":") { cursor += 1 }
+            cursor += 1
+            let digitsStart = cursor
+            var sent: UInt64 = 0
+            while cursor < count, (48...57).contains(bytes[cursor]) {
+                sent = sent * 10 + UInt64(bytes[cursor] - 48)
+                cursor += 1
+            }
+            guard cursor < count, cursor > digitsStart else {
+                carry = Array(bytes[index...])  // the marker is cut by the end of this read
+                break scanning
+            }
+            received += 1
+            latencies.append(UInt32(min(UInt64(UInt32.max), now > sent ? (now - sent) / 1000 : 0)))
+            index = cursor
+        }
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count)
+        where haystack[index..<(index + needle.count)].elementsEqual(needle) {
+            return index
         }
         return nil
     }
@@ -291,7 +311,7 @@ final class PublishConnection: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         buffer.append(contentsOf: unwrapInboundIn(data).readableBytesView)
         // Responses are small JSON bodies with Content-Length; one response per request.
-        guard let headEnd = SubscriberHandler.find(Array("\r\n\r\n".utf8), in: buffer, from: 0) else { return }
+        guard let headEnd = SubscriberHandler.find(Array("\r\n\r\n".utf8), in: buffer) else { return }
         let head = String(decoding: buffer[..<headEnd], as: UTF8.self).lowercased()
         let length =
             head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
