@@ -11,12 +11,22 @@ command=${1:?usage: postgres.sh start [PORT] | stop DIR}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bin/initdb" ] || { echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
 
+# The server is a daemon: it must not inherit the caller's descriptors (a test process's listening sockets and
+# client connections would stay open in it, so that process could never finish closing them).
+close_inherited_fds() {
+  local fd
+  for fd in $(ls /proc/$$/fd); do
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true
+  done
+}
+
 as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
 case "$command" in
   start)
+    close_inherited_fds
     port=${2:-55432}
     dir=$(mktemp -d /tmp/tickwire-pg.XXXXXX)
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
@@ -31,6 +41,7 @@ case "$command" in
     as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     ;;
   resume)
+    close_inherited_fds
     dir=${2:?usage: postgres.sh resume DIR}
     port=$(cat "$dir/port")
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null

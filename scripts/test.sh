@@ -49,7 +49,14 @@ log "swift test: server tests on PostgreSQL"
 TICKWIRE_TEST_SERVER_POSTGRES_URL="$TICKWIRE_TEST_POSTGRES_URL" swift test --skip-build --filter TickwireServerTests 2>&1 \
   | tee "${TMPDIR:-/tmp}/tickwire-swift-test-pg.log"
 pg_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-pg.log" | tail -1)
-swift_tests=$(( ${swift_tests:-0} + ${pg_tests:-0} ))
+
+# PostgreSQL stopped and started while two nodes take writes and stream them: alone, since it restarts the server
+# every other test uses.
+log "swift test: a database restart under load"
+TICKWIRE_TEST_PG_RESTART=1 swift test --skip-build --filter DatabaseRestartTests 2>&1 \
+  | tee "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log"
+restart_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log" | tail -1)
+swift_tests=$(( ${swift_tests:-0} + ${pg_tests:-0} + ${restart_tests:-0} ))
 
 # --- Schemathesis against the served OpenAPI document ----------------------------------------------------------
 workdir=$(mktemp -d)

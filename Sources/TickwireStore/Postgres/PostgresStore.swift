@@ -81,7 +81,7 @@ public final class PostgresStore: Store {
     static func runMaintenance(_ sql: String, url: String) async throws {
         let store = try PostgresStore(url: url, poolSize: 1, logger: Logger(label: "tickwire.postgres"))
         defer { store.close() }
-        try await store.mapErrors { try await store.client.query(PostgresQuery(unsafeSQL: sql)) }
+        _ = try await store.mapErrors { try await store.client.query(PostgresQuery(unsafeSQL: sql)) }
     }
 
     /// A fresh, migrated database named `name` on the server of `adminURL` (tests, benchmarks).
@@ -217,6 +217,12 @@ public final class PostgresStore: Store {
             return StoreError.conflict(error.serverInfo?[.message] ?? "already exists")
         }
         if error.serverInfo == nil { return StoreError.unavailable("PostgreSQL at \(location): \(error.code)") }
+        // Connection exceptions (08), insufficient resources (53) and operator intervention (57: the server shutting
+        // down or starting up) mean the database is not there right now: the transaction was rolled back, retry.
+        if let state = error.serverInfo?[.sqlState], ["08", "53", "57"].contains(String(state.prefix(2))) {
+            return StoreError.unavailable(
+                "PostgreSQL at \(location): \(error.serverInfo?[.message] ?? state) (SQLSTATE \(state))")
+        }
         return error
     }
 
@@ -702,7 +708,7 @@ extension PostgresConnection {
     }
 
     /// The first column of the only row of a query.
-    func one<Value: PostgresDecodable>(_ query: PostgresQuery, _ type: Value.Type) async throws -> Value {
+    func one<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, _ type: Value.Type) async throws -> Value {
         for try await (value) in try await self.query(query, logger: Logger(label: "tickwire.postgres")).decode(
             Value.self)
         {
