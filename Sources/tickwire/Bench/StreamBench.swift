@@ -69,10 +69,14 @@ struct StreamBench: AsyncParsableCommand {
 
         var latencies: [UInt32] = []
         var received = 0
+        var closedEarly = 0
         for (handler, channel) in zip(handlers, channels) {
-            let stats = try await channel.eventLoop.submit { (handler.latencies, handler.received) }.get()
+            let stats = try await channel.eventLoop.submit {
+                (handler.latencies, handler.received, handler.closedEarly)
+            }.get()
             latencies += stats.0
             received += stats.1
+            closedEarly += stats.2 ? 1 : 0
             channel.close(promise: nil)
         }
         latencies.sort()
@@ -82,7 +86,9 @@ struct StreamBench: AsyncParsableCommand {
         }
         let expected = published * subscribers
         print("transport=\(transport) subscribers=\(subscribers) rate=\(rate)/s duration=\(duration)s")
-        print("published=\(published) expected_deliveries=\(expected) received=\(received) lost=\(expected - received)")
+        print(
+            "published=\(published) expected_deliveries=\(expected) received=\(received) lost=\(expected - received)"
+                + " closed_by_server=\(closedEarly)")
         print(String(format: "delivered_per_s=%.0f", Double(received) / Double(duration)))
         print(
             String(
@@ -126,6 +132,8 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
     let connected: ManagedAtomicCounter
     var latencies: [UInt32] = []
     var received = 0
+    /// Set when the server closed the connection before the end of the run.
+    var closedEarly = false
     private var headDone = false
     private var carry: [UInt8] = []
     static let marker = Array("bench:".utf8)
@@ -146,6 +154,10 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        closedEarly = true
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         if !headDone {
@@ -160,11 +172,15 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             let rest = carry
             carry = []
-            rest.withUnsafeBytes { scan($0) }
+            rest.withUnsafeBytes {
+                trackFrames($0, context: context)
+                scan($0)
+            }
             return
         }
         // The generator shares the machine with the server: reading must cost little, so the bytes are scanned in
         // place and copied only when a marker is split across two reads (rare).
+        buffer.withUnsafeReadableBytes { trackFrames($0, context: context) }
         if carry.isEmpty {
             buffer.withUnsafeReadableBytes { scan($0) }
         } else {
@@ -173,6 +189,46 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
             carry = []
             joined.withUnsafeBytes { scan($0) }
         }
+    }
+
+    // WebSocket only: frame boundaries, followed to answer the server's pings (it closes sockets that do not).
+    private var frameHeader: [UInt8] = []
+    private var payloadLeft = 0
+    private var pingPayload: [UInt8]?
+
+    private func trackFrames(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        guard transport == "ws" else { return }
+        var index = 0
+        while index < bytes.count {
+            if payloadLeft > 0 {
+                let take = min(payloadLeft, bytes.count - index)
+                pingPayload?.append(contentsOf: bytes[index..<(index + take)])
+                index += take
+                payloadLeft -= take
+                if payloadLeft == 0 { answerPing(context) }
+                continue
+            }
+            frameHeader.append(bytes[index])
+            index += 1
+            guard frameHeader.count >= 2 else { continue }
+            let short = Int(frameHeader[1] & 0x7F)
+            guard frameHeader.count == (short == 126 ? 4 : short == 127 ? 10 : 2) else { continue }  // unmasked
+            var length = short
+            if short == 126 { length = Int(frameHeader[2]) << 8 | Int(frameHeader[3]) }
+            if short == 127 { length = frameHeader[2..<10].reduce(0) { $0 << 8 | Int($1) } }
+            pingPayload = frameHeader[0] & 0x0F == 0x9 ? [] : nil
+            frameHeader.removeAll(keepingCapacity: true)
+            payloadLeft = length
+            if length == 0 { answerPing(context) }
+        }
+    }
+
+    private func answerPing(_ context: ChannelHandlerContext) {
+        guard let payload = pingPayload else { return }
+        pingPayload = nil
+        var pong = ByteBuffer()
+        pong.writeBytes([0x8A, 0x80 | UInt8(payload.count), 0, 0, 0, 0] + payload)  // a zero mask
+        context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
     }
 
     /// Records every complete `bench:SEQ:NANOS` marker; keeps a marker cut by the end of the bytes for the next read.
