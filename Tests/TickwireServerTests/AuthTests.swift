@@ -257,8 +257,13 @@ import TickwireService
                 try await anonymous.call(.get, "/api/v1/stream?topics=logs&token=\(server.adminToken)").errorCode
                     == "token_not_allowed_in_url")
 
+            // A token of its own for the stream, so that the 2 s lifetime starts now (the calls above may be slow on a
+            // loaded machine).
             let botId = try await client.createBot()
-            let sse = try await anonymous.sse("/api/v1/stream?topics=logs&token=\(token)")
+            let streamToken = try #require(
+                try await client.call(.post, "/api/v1/auth/stream-token", json: #"{"topics":["logs"]}"#).json[
+                    "access_token"]?.string)
+            let sse = try await anonymous.sse("/api/v1/stream?topics=logs&token=\(streamToken)")
             _ = try await sse.next()
             try await client.call(.post, "/api/v1/logs", json: #"{"bot_id":\#(botId),"level":"INFO","message":"one"}"#)
             let one = try await sse.nextEvent()
@@ -337,7 +342,8 @@ import TickwireService
 
     @Test func readOnlyKeysCannotWriteAndKeysAreRateLimited() async throws {
         var configuration = ServerConfiguration()
-        configuration.auth.apiKeyRequestsPerSecond = 1
+        // A token every 10 s: the four calls below cannot earn one back however slow the machine is.
+        configuration.auth.apiKeyRequestsPerSecond = 0.1
         configuration.auth.apiKeyBurst = 3
         try await TestServer.with(configuration: configuration) { client, server in
             let user = try await server.accounts.createUser(NewUser(username: "reader", password: TestServer.password))
@@ -352,7 +358,7 @@ import TickwireService
             let limited = try await reader.call(.get, "/api/v1/bots")
             #expect(limited.status == .tooManyRequests)
             #expect(limited.errorCode == "rate_limited")
-            #expect(limited.headers[.retryAfter] == "1")
+            #expect((1...10).contains(limited.headers[.retryAfter].flatMap { Int($0) } ?? 0))
         }
     }
 

@@ -1,0 +1,57 @@
+import NIOCore
+import TickwireHub
+
+/// How one transport frames what the hub writes to a caught-up connection, below that transport's encoder.
+protocol DirectFraming: Sendable {
+    /// The handler the writes go around: its framing is written here instead.
+    associatedtype Encoder: ChannelHandler & SendableMetatype
+
+    /// The shared bytes of one item (nil: nothing to write).
+    static func bytes(for item: Subscription.Item) -> ByteBuffer?
+    /// Writes the buffers, framed, from `context` (without flushing).
+    static func write(_ buffers: [ByteBuffer], to context: ChannelHandlerContext)
+    /// Writes the transport's last word for a connection the hub gives up on (without flushing).
+    static func writeEnd(_ reason: Subscription.EndReason, to context: ChannelHandlerContext)
+}
+
+/// A connection as the hub writes to it once its subscription has caught up (see `ChannelSink`): the writes enter
+/// the pipeline just below the transport's encoder, framed by `Framing`, so they skip the encoder and every handler
+/// above it (state tracking, type conversions, each boxing and unboxing the part), which halves the user-space cost
+/// of a delivery. What the response writer sends before the sink is attached and after it ends goes through the
+/// whole pipeline from the same event loop's job queue, so the order on the wire holds.
+final class DirectSink<Framing: DirectFraming>: ChannelSink {
+    private let position: PipelinePosition
+    private let metrics: TransportMetrics
+
+    /// The sink of `channel`, or nil if its pipeline lacks the encoder (then the connection keeps its task).
+    static func make(channel: any Channel, metrics: TransportMetrics) async -> DirectSink? {
+        await PipelinePosition.below(Framing.Encoder.self, in: channel).map {
+            DirectSink(position: $0, metrics: metrics)
+        }
+    }
+
+    private init(position: PipelinePosition, metrics: TransportMetrics) {
+        self.position = position
+        self.metrics = metrics
+    }
+
+    var eventLoop: any EventLoop { position.channel.eventLoop }
+
+    func bytes(for item: Subscription.Item) -> ByteBuffer? { Framing.bytes(for: item) }
+
+    func write(_ buffers: [ByteBuffer]) -> Int {
+        let context = position.handlerContext
+        guard context.channel.isActive else { return 0 }
+        Framing.write(buffers, to: context)
+        context.flush()
+        metrics.delivered.increment(by: Int64(buffers.count))
+        return position.backlog
+    }
+
+    func abort(_ reason: Subscription.EndReason) {
+        let context = position.handlerContext
+        Framing.writeEnd(reason, to: context)
+        context.flush()
+        position.channel.close(promise: nil)
+    }
+}
