@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// A connection the hub writes to directly, once its subscription has caught up (replay done, queue empty).
 ///
@@ -23,39 +24,74 @@ public protocol ChannelSink: AnyObject, Sendable {
     func abort(_ reason: Subscription.EndReason)
 }
 
-/// The direct writes of one publish, grouped per event loop so that each loop gets one job.
-struct DirectWrites {
-    private struct Pending {
+/// Direct writes bound for one event loop: per subscriber, its buffers in order.
+struct DirectBatch {
+    struct Pending {
         let subscription: Subscription
         let sink: any ChannelSink
         var buffers: [ByteBuffer]
     }
 
-    private var loops: [ObjectIdentifier: (loop: any EventLoop, pending: [Pending], index: [Int: Int])] = [:]
+    private(set) var pending: [Pending] = []
+    private var index: [Int: Int] = [:]
+
+    mutating func add(_ buffers: [ByteBuffer], for subscription: Subscription, via sink: any ChannelSink) {
+        if let position = index[subscription.id] {
+            pending[position].buffers += buffers
+        } else {
+            index[subscription.id] = pending.count
+            pending.append(Pending(subscription: subscription, sink: sink, buffers: buffers))
+        }
+    }
+
+    mutating func merge(_ other: DirectBatch) {
+        for write in other.pending { add(write.buffers, for: write.subscription, via: write.sink) }
+    }
+}
+
+/// The direct writes of one publish, grouped per event loop.
+struct DirectWrites {
+    fileprivate var loops: [ObjectIdentifier: (loop: any EventLoop, batch: DirectBatch)] = [:]
 
     var isEmpty: Bool { loops.isEmpty }
 
     mutating func add(_ bytes: ByteBuffer, for subscription: Subscription, via sink: any ChannelSink) {
         let key = ObjectIdentifier(sink.eventLoop)
-        if loops[key] == nil { loops[key] = (sink.eventLoop, [], [:]) }
-        if let position = loops[key]!.index[subscription.id] {
-            loops[key]!.pending[position].buffers.append(bytes)
-        } else {
-            loops[key]!.index[subscription.id] = loops[key]!.pending.count
-            loops[key]!.pending.append(Pending(subscription: subscription, sink: sink, buffers: [bytes]))
+        if loops[key] == nil { loops[key] = (sink.eventLoop, DirectBatch()) }
+        loops[key]!.batch.add([bytes], for: subscription, via: sink)
+    }
+}
+
+/// Direct writes waiting for their event loops. A publish that comes while a loop has not yet run the job of an
+/// earlier one joins that job's batch: a busy connection gets one write and one flush for everything queued since
+/// its last, and a loop is never handed more jobs than it can run. Each waiting batch has exactly one job scheduled.
+final class DirectQueue: Sendable {
+    private let waiting = Mutex<[ObjectIdentifier: DirectBatch]>([:])
+
+    /// Publishes call this under the hub's lock, so batches fill (and loops receive their jobs) in publish order.
+    func submit(_ writes: DirectWrites, hub: Hub) {
+        var schedule: [(key: ObjectIdentifier, loop: any EventLoop)] = []
+        waiting.withLock { waiting in
+            for (key, entry) in writes.loops {
+                if waiting[key] != nil {
+                    waiting[key]!.merge(entry.batch)
+                } else {
+                    waiting[key] = entry.batch
+                    schedule.append((key, entry.loop))
+                }
+            }
+        }
+        for (key, loop) in schedule {
+            loop.execute { self.run(key, hub: hub) }
         }
     }
 
-    /// Submits one job per loop. Called under the hub's lock, so that jobs of consecutive publishes reach each loop
-    /// in publish order (a loop runs its jobs first in, first out).
-    func submit(hub: Hub) {
-        for (loop, pending, _) in loops.values {
-            loop.execute {
-                for write in pending where write.sink.write(write.buffers) > write.subscription.limits.maxQueuedBytes {
-                    write.sink.abort(.slowConsumer)
-                    hub.drop(write.subscription, reason: .slowConsumer)
-                }
-            }
+    /// On the loop: takes its batch and writes it, each connection once.
+    private func run(_ key: ObjectIdentifier, hub: Hub) {
+        guard let batch = waiting.withLock({ $0.removeValue(forKey: key) }) else { return }
+        for write in batch.pending where write.sink.write(write.buffers) > write.subscription.limits.maxQueuedBytes {
+            write.sink.abort(.slowConsumer)
+            hub.drop(write.subscription, reason: .slowConsumer)
         }
     }
 }

@@ -10,7 +10,8 @@ import TickwireModel
 /// only visits the subscribers of its topic). It never waits on a connection: a queue that grows past its bounds ends
 /// that subscription with `slow_consumer`. Each connection's own task drains its queue and writes to its socket until
 /// it has caught up; then it attaches a `ChannelSink` and the hub writes live events to the connection's channel
-/// itself, one job per event loop per publish, with no task woken per subscriber.
+/// itself, one job per event loop (publishes that come while a loop is busy join its pending job), with no task woken
+/// per subscriber.
 ///
 /// Resume: `subscribe(after:)` registers the subscriber and, under the same lock, copies the matching events after
 /// the requested position from the history; positions older than the history are read from the store's event log by
@@ -44,6 +45,8 @@ public final class Hub: EventPublisher {
 
     public let configuration: HubConfiguration
     let metrics = HubMetrics()
+    /// Writes to subscribers attached to a `ChannelSink`, waiting for their event loops.
+    let directQueue = DirectQueue()
     private let state: Mutex<State>
 
     /// - Parameter head: the id of the newest event already in the log when the hub starts.
@@ -91,7 +94,7 @@ public final class Hub: EventPublisher {
                     }
                 }
             }
-            if !direct.isEmpty { direct.submit(hub: self) }
+            if !direct.isEmpty { directQueue.submit(direct, hub: self) }
             for subscription in dropped { Self.unregister(subscription, in: &state) }
             state.slowConsumerDrops += dropped.count
         }

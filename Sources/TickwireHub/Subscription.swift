@@ -220,11 +220,9 @@ public final class Subscription: Sendable {
         case .none: break
         case .wake(let waiter): waiter?.resume(returning: [])
         case .write(let bytes, let sink):
-            sink.eventLoop.execute { [hub] in
-                guard sink.write([bytes]) > self.limits.maxQueuedBytes else { return }
-                sink.abort(.slowConsumer)
-                hub.drop(self, reason: .slowConsumer)
-            }
+            var writes = DirectWrites()
+            writes.add(bytes, for: self, via: sink)
+            hub.directQueue.submit(writes, hub: hub)
         }
     }
 
