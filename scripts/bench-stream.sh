@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 transport=${1:?sse or ws}; subscribers=${2:?subscribers}; rate=${3:?events per second}; duration=${4:?seconds}
-bin=.build/release/tickwire
+bin=${TICKWIRE_BIN:-.build/release/tickwire}
 dir=$(mktemp -d)
 port=${BENCH_PORT:-18500}
 ulimit -n 20000

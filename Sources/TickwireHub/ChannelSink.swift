@@ -90,8 +90,9 @@ final class DirectQueue: Sendable {
     private func run(_ key: ObjectIdentifier, hub: Hub) {
         guard let batch = waiting.withLock({ $0.removeValue(forKey: key) }) else { return }
         for write in batch.pending where write.sink.write(write.buffers) > write.subscription.limits.maxQueuedBytes {
-            write.sink.abort(.slowConsumer)
+            // Dropped before the socket closes: closing it cancels the subscription as a plain disconnect.
             hub.drop(write.subscription, reason: .slowConsumer)
+            write.sink.abort(.slowConsumer)
         }
     }
 }

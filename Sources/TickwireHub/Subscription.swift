@@ -36,6 +36,7 @@ public final class Subscription: Sendable {
         var queuedBytes = 0
         var waiter: CheckedContinuation<Deque<Item>, any Error>?
         var endWaiter: CheckedContinuation<EndReason, Never>?
+        var endHandler: (@Sendable (EndReason) -> Void)?
         var ended: EndReason?
         var interest: Interest
         /// Events older than the hub's history, to read from the log before the queue is served.
@@ -144,6 +145,17 @@ public final class Subscription: Sendable {
         }
     }
 
+    /// Calls `handler` once, with the reason, when the subscription ends (at once if it already has): how a
+    /// connection that no task waits on (`attach(_:)`) learns that it must finish its response.
+    public func whenEnded(_ handler: @escaping @Sendable (EndReason) -> Void) {
+        let ended = state.withLock { state -> EndReason? in
+            if let ended = state.ended { return ended }
+            state.endHandler = handler
+            return nil
+        }
+        if let ended { handler(ended) }
+    }
+
     /// Stops the subscription; the connection's pending `next()` ends with `EndReason.closed`.
     public func cancel() {
         hub.remove(self)
@@ -227,14 +239,18 @@ public final class Subscription: Sendable {
     }
 
     func end(_ reason: EndReason) {
-        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
+        let (waiter, endHandler) = state.withLock { state in
             if state.ended == nil { state.ended = reason }
             state.endWaiter?.resume(returning: state.ended ?? reason)
             state.endWaiter = nil
-            defer { state.waiter = nil }
-            return state.waiter
+            defer {
+                state.waiter = nil
+                state.endHandler = nil
+            }
+            return (state.waiter, state.endHandler)
         }
         waiter?.resume(throwing: reason)
+        endHandler?(reason)
     }
 
     // MARK: - Private

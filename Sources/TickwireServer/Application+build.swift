@@ -161,6 +161,7 @@ public func buildApplication(
     let components = try await Components(
         service: service, hub: hub, configuration: configuration, sessions: sessions, metrics: metrics)
     let router = try buildRouter(components, configuration: configuration)
+    let streamConnectionHandler = StreamConnectionHandler.factory(router: router, logger: logger)
 
     let webSocketRouter = Router(context: TickwireWebSocketContext.self)
     webSocketRouter.add(middleware: ErrorMiddleware())
@@ -171,9 +172,10 @@ public func buildApplication(
     ).register(on: webSocketRouter, echo: configuration.webSocketEcho)
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(
+        server: .streaming(
             webSocketRouter: webSocketRouter,
             configuration: .init(
+                http1: .init(additionalChannelHandlers: [streamConnectionHandler()]),
                 ws: .init(
                     maxFrameSize: configuration.webSocketMaxFrameSize,
                     // A compressed message may inflate to the same size an uncompressed frame may have (the library's

@@ -169,7 +169,8 @@ import TickwireStore
             #expect(statistics.slowConsumerDrops == 1)
             #expect(statistics.subscribersByTopic["system"] == 1, "the stalled subscriber is gone, the fast one stays")
             // The server closed the stalled socket: reading it again reaches the end.
-            try await stalled.channel.setOption(.autoRead, value: true).get()
+            // (It may already have seen the close; reading is only needed to reach it otherwise.)
+            try? await stalled.channel.setOption(.autoRead, value: true).get()
             try await eventually("the server to close the stalled socket", within: 10) { !stalled.channel.isActive }
         }
     }

@@ -171,7 +171,8 @@ import TickwireModel
             // The stalled socket's writes run on its own event loop: the drop may land a moment after the last event.
             try await eventually("the slow-consumer drop") { server.hub.statistics.slowConsumerDrops >= 1 }
             #expect(server.hub.statistics.slowConsumerDrops == 1)
-            try await stalled.channel.setOption(.autoRead, value: true).get()
+            // (It may already have seen the close; reading is only needed to reach it otherwise.)
+            try? await stalled.channel.setOption(.autoRead, value: true).get()
             try await eventually("the server to close the stalled socket", within: 10) { !stalled.channel.isActive }
         }
     }

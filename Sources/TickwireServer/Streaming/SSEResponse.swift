@@ -5,11 +5,10 @@ import TickwireHub
 
 /// A `text/event-stream` response that drains one hub subscription into the socket.
 ///
-/// The loop runs in the connection's own task: it takes everything queued (`Subscription.next()`), renders it into
-/// one buffer and writes it with one flush. With a `sink`, once the subscription has caught up (replay done, queue
-/// drained) the hub writes live events to the connection itself and the task only waits for the end. A closed
-/// connection is noticed through the request's inbound-close handler, which cancels the subscription at once rather
-/// than at the next write.
+/// The loop runs in a task: it takes everything queued (`Subscription.next()`), renders it into one buffer and writes
+/// it with one flush. With a `sink`, once the subscription has caught up (replay done, queue drained) the hub writes
+/// live events to the connection itself; the task then ends if `StreamConnectionHandler` serves the request (the
+/// connection is detached), or else waits for the end.
 enum SSEResponse {
     static let headers: HTTPFields = [
         .contentType: "text/event-stream; charset=utf-8",
@@ -30,31 +29,56 @@ enum SSEResponse {
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 metrics.connections.increment()
+                // Served by `StreamConnectionHandler`: the connection can outlive this task.
+                let detachable = writer as? DetachableBodyWriter
+                detachable?.watch(subscription)
+                var detached = false
                 defer {
-                    subscription.cancel()
-                    metrics.connections.decrement()
+                    if !detached {
+                        subscription.cancel()
+                        metrics.connections.decrement()
+                    }
                 }
                 do {
-                    try await request.body.consumeWithInboundCloseHandler { _ in
+                    try await untilClosed(request, servedByHandler: detachable != nil, subscription: subscription) {
                         try await writer.write(SSEFrames.prelude)
                         for buffer in opening { try await writer.write(buffer) }
                         while true {
-                            if let sink, subscription.attach(sink) { throw await subscription.untilEnded() }
+                            if let sink, subscription.attach(sink) {
+                                guard let detachable else { throw await subscription.untilEnded() }
+                                detachable.detach { reason in
+                                    metrics.connections.decrement()
+                                    return reason == .closed ? nil : SSEFrames.end(reason.rawValue)
+                                }
+                                detached = true
+                                return
+                            }
                             let items = try await subscription.next()
                             if let bytes = try await render(items) {
                                 try await writer.write(bytes)
                                 metrics.delivered.increment(by: Int64(items.count))
                             }
                         }
-                    } onInboundClosed: {
-                        subscription.cancel()
                     }
                 } catch let reason as Subscription.EndReason where reason != .closed {
                     try? await writer.write(SSEFrames.end(reason.rawValue))
                 } catch {
                     // The client went away or the write failed: nothing more to say.
                 }
-                try? await writer.finish(nil)
+                if !detached { try? await writer.finish(nil) }
             })
+    }
+
+    /// Runs `operation`, cancelling the subscription as soon as the client closes the connection rather than at the
+    /// next write. (`StreamConnectionHandler` does this itself for the requests it serves.)
+    private static func untilClosed(
+        _ request: Request, servedByHandler: Bool, subscription: Subscription, _ operation: () async throws -> Void
+    ) async throws {
+        if servedByHandler { return try await operation() }
+        try await request.body.consumeWithInboundCloseHandler { _ in
+            try await operation()
+        } onInboundClosed: {
+            subscription.cancel()
+        }
     }
 }
