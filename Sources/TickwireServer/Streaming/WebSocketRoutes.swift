@@ -127,7 +127,7 @@ struct WebSocketRoutes {
                         authenticated.value.withLock { $0 = true }
                         continue
                     }
-                    try await handle(text, session: session, outbound: outbound, group: &group)
+                    try await handle(text, session: session, outbound: outbound)
                 }
             } catch let error as CloseReason {
                 try? await outbound.close(error.code, reason: error.reason)
@@ -172,7 +172,7 @@ struct WebSocketRoutes {
     }
 
     private func handle(
-        _ text: String, session: Session, outbound: WebSocketOutboundWriter, group: inout TaskGroup<Void>
+        _ text: String, session: Session, outbound: WebSocketOutboundWriter
     ) async throws {
         guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)) else {
             return try await reject(session, outbound, code: "invalid_message", "not a JSON object with a 'type'")
@@ -248,7 +248,7 @@ struct WebSocketRoutes {
             session.subscription = subscription
             let metrics = streams.webSocketMetrics
             let sink = session.sink
-            group.addTask { await deliver(subscription, to: outbound, sink: sink, metrics: metrics) }
+            deliver(subscription, to: outbound, sink: sink, metrics: metrics)
         default:
             try await reject(session, outbound, code: "unknown_type", "unknown message type '\(message.type)'")
         }
@@ -282,46 +282,62 @@ struct WebSocketRoutes {
     }
 
     /// Drains the subscription into the socket until it has caught up, then hands it to the hub (`sink`) if there is
-    /// one. A subscription ended by the hub (slow consumer, shutdown) closes the socket with the reason, even if a
-    /// write is stuck on a peer that stopped reading.
+    /// one; the draining task then ends, so a caught-up socket holds no task of its own beyond the WebSocket
+    /// library's. A subscription ended by the hub (slow consumer, shutdown, credentials) closes the socket with the
+    /// reason, and stops a drain whose write is stuck on a peer that stopped reading.
     private func deliver(
         _ subscription: Subscription, to outbound: WebSocketOutboundWriter, sink: WebSocketChannelSink?,
         metrics: TransportMetrics
-    ) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    while true {
-                        if let sink, subscription.attach(sink) { return }
-                        for item in try await subscription.next() {
-                            switch item {
-                            case .event(let shared):
-                                try await outbound.write(
-                                    .custom(WebSocketFrame(fin: true, opcode: .text, data: shared.json)))
-                                metrics.delivered.increment()
-                            case .control(let bytes):
-                                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
-                            case .reset(let reason, let lastEventId):
-                                try await outbound.write(
-                                    .custom(
-                                        WebSocketFrame(
-                                            fin: true, opcode: .text,
-                                            data: Self.reset(reason: reason, lastEventId: lastEventId))))
-                            case .heartbeat:
-                                break  // WebSocket keeps itself alive with protocol pings.
-                            }
-                        }
+    ) {
+        let drain = DrainTask()
+        drain.start {
+            while true {
+                if let sink, subscription.attach(sink) { return }
+                for item in try await subscription.next() {
+                    switch item {
+                    case .event(let shared):
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: shared.json)))
+                        metrics.delivered.increment()
+                    case .control(let bytes):
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
+                    case .reset(let reason, let lastEventId):
+                        let bytes = Self.reset(reason: reason, lastEventId: lastEventId)
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
+                    case .heartbeat:
+                        break  // WebSocket keeps itself alive with protocol pings.
                     }
-                } catch {}
+                }
             }
-            let reason = await subscription.untilEnded()
-            group.cancelAll()
-            switch reason {
-            case .slowConsumer: try? await outbound.close(.policyViolation, reason: "slow_consumer")
-            case .shuttingDown: try? await outbound.close(.goingAway, reason: "shutting_down")
-            case .authExpired, .revoked: try? await outbound.close(.policyViolation, reason: reason.rawValue)
-            case .closed: break
+        }
+        subscription.whenEnded { reason in
+            drain.cancel()
+            let close: (code: WebSocketErrorCode, reason: String)? =
+                switch reason {
+                case .slowConsumer: (.policyViolation, "slow_consumer")
+                case .shuttingDown: (.goingAway, "shutting_down")
+                case .authExpired, .revoked: (.policyViolation, reason.rawValue)
+                case .closed: nil
+                }
+            guard let close else { return }
+            Task { try? await outbound.close(close.code, reason: close.reason) }
+        }
+    }
+
+    /// The task that drains a subscription until it has caught up; held only while it runs.
+    final class DrainTask: Sendable {
+        private let task = Mutex<Task<Void, Never>?>(nil)
+
+        func start(_ operation: @escaping @Sendable () async throws -> Void) {
+            task.withLock { running in
+                running = Task {
+                    try? await operation()
+                    self.task.withLock { $0 = nil }
+                }
             }
+        }
+
+        func cancel() {
+            task.withLock { $0 }?.cancel()
         }
     }
 }
