@@ -146,7 +146,9 @@ public final class Subscription: Sendable {
     }
 
     /// Calls `handler` once, with the reason, when the subscription ends (at once if it already has): how a
-    /// connection that no task waits on (`attach(_:)`) learns that it must finish its response.
+    /// connection that no task waits on (`attach(_:)`) learns that it must finish its response. It may be called
+    /// under the hub's lock (a queue overflowing on publish): it must only hand the work on, never wait.
+    /// One handler per subscription.
     public func whenEnded(_ handler: @escaping @Sendable (EndReason) -> Void) {
         let ended = state.withLock { state -> EndReason? in
             if let ended = state.ended { return ended }
@@ -168,6 +170,7 @@ public final class Subscription: Sendable {
     /// - Parameter filtered: for a live event, whether the interest's filters apply (checked under the same lock).
     func enqueue(_ item: Item, size: Int, filtered: Bool? = nil) -> Enqueued {
         var outcome = Enqueued.queued
+        var endHandler: (@Sendable (EndReason) -> Void)?
         let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
             guard state.ended == nil else {
                 outcome = .skipped
@@ -190,6 +193,8 @@ public final class Subscription: Sendable {
                 state.queuedBytes = 0
                 state.endWaiter?.resume(returning: .slowConsumer)
                 state.endWaiter = nil
+                endHandler = state.endHandler
+                state.endHandler = nil
                 if let waiter = state.waiter {
                     state.waiter = nil
                     return waiter
@@ -202,6 +207,7 @@ public final class Subscription: Sendable {
         }
         if case .overflowed = outcome {
             waiter?.resume(throwing: EndReason.slowConsumer)
+            endHandler?(.slowConsumer)
         } else {
             waiter?.resume(returning: [])
         }

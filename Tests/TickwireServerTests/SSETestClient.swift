@@ -180,3 +180,35 @@ extension StalledClient {
         return StalledClient(channel: channel)
     }
 }
+
+/// Sends GET requests for `paths` in one write on one connection (HTTP/1.1 pipelining) and returns the status of
+/// each response, in order.
+func pipelinedStatuses(port: Int, paths: [String], token: String) async throws -> [HTTPResponseStatus] {
+    let (stream, continuation) = AsyncStream.makeStream(of: HTTPClientResponsePart.self)
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(ResponseCollector(continuation))
+            }
+        }
+        .connect(host: "127.0.0.1", port: port).get()
+    defer { channel.close(promise: nil) }
+    for path in paths {
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+        head.headers.add(name: "Host", value: "127.0.0.1")
+        head.headers.add(name: "Authorization", value: "Bearer \(token)")
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        channel.write(HTTPClientRequestPart.end(nil), promise: nil)
+    }
+    channel.flush()
+    var statuses: [HTTPResponseStatus] = []
+    for await part in stream {
+        switch part {
+        case .head(let head): statuses.append(head.status)
+        case .end: if statuses.count == paths.count { return statuses }
+        case .body: break
+        }
+    }
+    return statuses
+}

@@ -175,6 +175,22 @@ import TickwireStore
         }
     }
 
+    @Test func requestsPipelinedBehindAStreamRequestAreAnsweredInOrder() async throws {
+        // A stream request is answered outside Hummingbird's connection task (`StreamConnectionHandler`): requests
+        // that arrive behind it wait and are then served, whether it was the connection's first request or not.
+        try await TestServer.with { client, server in
+            let port = try #require(client.port)
+            let stream = "/api/v1/stream?topics=nope"  // answered 400 by the stream route
+            for before in [[], ["/health"]] {
+                let paths = before + [stream, "/health", stream, stream, "/health"]
+                let statuses = try await within(10) {
+                    try await pipelinedStatuses(port: port, paths: paths, token: server.adminToken)
+                }
+                #expect(statuses == paths.map { $0 == stream ? .badRequest : .ok }, "after \(before)")
+            }
+        }
+    }
+
     @Test func snapshotThenDeltasHasNoSeamUnderConcurrentWrites() async throws {
         try await TestServer.with { client, server in
             let botId = try await client.createBot()

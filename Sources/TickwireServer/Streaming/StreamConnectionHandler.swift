@@ -201,6 +201,9 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         held = []
         heldBytes = 0
         for part in parts { channelRead(context: context, data: wrapInboundOut(part)) }
+        // Outside a read, what was passed on must be announced complete: Hummingbird's inbound stream delivers reads
+        // only then (without it, a request that waited here would wait for ever).
+        if !parts.isEmpty { context.fireChannelReadComplete() }
         handBack?.succeed()
         handBack = nil
     }
