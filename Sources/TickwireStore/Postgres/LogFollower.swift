@@ -4,12 +4,12 @@ import TickwireModel
 
 /// Delivers the event log to this node's publisher, in id order, whichever node wrote the events.
 ///
-/// Every node's commits are read back from the `events` table rather than published from memory: a write on this
-/// node and one on another can commit in either order relative to what this node has delivered, and only reading the
-/// log past the last delivered id keeps the order identical everywhere. Ids become visible in commit order (see
-/// `PostgresStore`), so reading `id > delivered` never skips an event that commits later.
+/// Other nodes' commits are read from the `events` table past the last delivered id: ids become visible in commit
+/// order (see `PostgresStore`), so reading `id > delivered` never skips an event that commits later, and every node
+/// delivers the same sequence. A commit of this node is published from memory when its first id directly follows
+/// the last delivered one (nothing can then come between), and read back otherwise.
 ///
-/// Wake-ups: a local commit calls `catchUp(through:)` and waits until its own events are delivered (so a route answers
+/// Wake-ups: a local commit calls `deliverCommitted(_:)` and waits until its own events are delivered (so a route answers
 /// after the hub has them, as with SQLite); a commit on another node arrives as a `NOTIFY tickwire_events` on this
 /// node's listening connection. After the listening connection is lost and regained, one catch-up replays whatever
 /// was committed meanwhile.
@@ -34,15 +34,33 @@ actor LogFollower {
 
     func start(at position: Int64) { delivered = position }
 
-    /// Reads and publishes everything committed after `delivered` (at least through `target`, when given).
-    func catchUp(through target: Int64? = nil) async throws {
+    /// Reads and publishes everything committed after `delivered`.
+    func catchUp() async throws {
+        try await reading.run { try await self.read(through: nil) }
+    }
+
+    /// Delivers this node's own commit. When it follows what was delivered (no commit of another node in between,
+    /// no gap in the sequence) its events are published as they are, without reading them back; otherwise the log
+    /// is read through them.
+    func deliverCommitted(_ events: [Event]) async throws {
+        guard let first = events.first, let last = events.last else { return }
+        let contiguous = zip(events, events.dropFirst()).allSatisfy { $1.id == $0.id + 1 }
         try await reading.run {
-            while true {
-                if let target, await self.delivered >= target { return }
-                let events = try await self.reader(await self.delivered, Self.batch)
-                if let last = events.last { await self.deliver(events, through: last.id) }
-                if events.count < Self.batch { return }
+            if contiguous, await self.delivered == first.id - 1 {
+                await self.deliver(events, through: last.id)
+            } else {
+                try await self.read(through: last.id)
             }
+        }
+    }
+
+    /// Only inside `reading`.
+    private func read(through target: Int64?) async throws {
+        while true {
+            if let target, delivered >= target { return }
+            let events = try await reader(delivered, Self.batch)
+            if let last = events.last { deliver(events, through: last.id) }
+            if events.count < Self.batch { return }
         }
     }
 
@@ -65,7 +83,14 @@ extension PostgresStore {
                         self.listening.withLock { $0 = true }
                         try await self.follower.catchUp()
                         delay = .milliseconds(100)
-                        for try await _ in notifications { try await self.follower.catchUp() }
+                        for try await notification in notifications {
+                            // The payload is the commit's last id: a commit already delivered (this node's own, as a
+                            // rule) needs no read.
+                            if let last = Int64(notification.payload), await self.follower.delivered >= last {
+                                continue
+                            }
+                            try await self.follower.catchUp()
+                        }
                     }
                 }
             } catch {

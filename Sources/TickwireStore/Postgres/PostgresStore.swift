@@ -138,7 +138,7 @@ public final class PostgresStore: Store {
                     }
                 }
             }
-            if let last = committed.events.last?.id { try await self.follower.catchUp(through: last) }
+            try await self.follower.deliverCommitted(committed.events)
             return committed
         }
     }
