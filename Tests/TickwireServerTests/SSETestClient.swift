@@ -183,7 +183,9 @@ extension StalledClient {
 
 /// Sends GET requests for `paths` in one write on one connection (HTTP/1.1 pipelining) and returns the status of
 /// each response, in order.
-func pipelinedStatuses(port: Int, paths: [String], token: String) async throws -> [HTTPResponseStatus] {
+func pipelinedStatuses(
+    port: Int, paths: [String], token: String, headers: [(String, String)] = []
+) async throws -> [HTTPResponseStatus] {
     let (stream, continuation) = AsyncStream.makeStream(of: HTTPClientResponsePart.self)
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelInitializer { channel in
@@ -198,6 +200,7 @@ func pipelinedStatuses(port: Int, paths: [String], token: String) async throws -
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
         head.headers.add(name: "Host", value: "127.0.0.1")
         head.headers.add(name: "Authorization", value: "Bearer \(token)")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.write(HTTPClientRequestPart.end(nil), promise: nil)
     }

@@ -191,6 +191,22 @@ import TickwireStore
         }
     }
 
+    @Test func aWebSocketUpgradeToTheStreamRouteIsRefusedAtOnce() async throws {
+        // An upgrade never reaches `StreamConnectionHandler`; the connection must not wait for its decision.
+        try await TestServer.with { client, server in
+            let port = try #require(client.port)
+            let upgrade = [
+                ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("Sec-WebSocket-Version", "13"),
+            ]
+            let statuses = try await within(0.9) {
+                try await pipelinedStatuses(
+                    port: port, paths: ["/api/v1/stream?topics=bots"], token: server.adminToken, headers: upgrade)
+            }
+            #expect(statuses == [.badRequest])
+        }
+    }
+
     @Test func snapshotThenDeltasHasNoSeamUnderConcurrentWrites() async throws {
         try await TestServer.with { client, server in
             let botId = try await client.createBot()

@@ -56,20 +56,25 @@ struct StreamTakeoverDecision: Sendable {
 
 /// Says whether a connection's first request was taken over by `StreamConnectionHandler`, then leaves the pipeline.
 ///
-/// It sits first in the pipeline and sees raw bytes. A request that does not begin with `GET /api/v1/stream` cannot be
-/// taken over, so it answers no at once (this is also the answer for WebSocket upgrades, which never reach the
-/// handler); for one that does, it waits for the handler's `StreamTakeoverDecision`. A connection that closes first
-/// gets no.
+/// It sits first in the pipeline and sees raw bytes. A request that does not begin with `GET /api/v1/stream`, or
+/// whose head has an `Upgrade` header, cannot be taken over, so it answers no as soon as it can tell (WebSocket
+/// upgrades, failed ones included, never reach the handler); for any other it waits for the handler's
+/// `StreamTakeoverDecision`. A connection that closes first gets no.
 final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
 
     /// Every request `StreamConnectionHandler` may take over starts with these bytes.
     static let candidatePrefix = Array("GET /api/v1/stream".utf8)
+    /// A head longer than this is not looked into: no, to be safe.
+    static let maxHeadBytes = 16 * 1024
+    private static let headEnd = Array("\r\n\r\n".utf8)
+    private static let upgradeHeader = Array("\r\nupgrade:".utf8)
 
     private let promise: EventLoopPromise<EventLoopFuture<Void>?>
-    private var peeked: [UInt8] = []
+    private var head: [UInt8] = []
     private var isDecided = false
+    private var deadlineSet = false
 
     init(eventLoop: any EventLoop) {
         self.promise = eventLoop.makePromise()
@@ -78,15 +83,29 @@ final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
     var decided: EventLoopFuture<EventLoopFuture<Void>?> { promise.futureResult }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var candidate = true
-        if !isDecided {
-            let needed = Self.candidatePrefix.count - peeked.count
-            peeked += unwrapInboundIn(data).readableBytesView.prefix(needed)
-            candidate = Self.candidatePrefix.starts(with: peeked)
-        }
-        // For a candidate, the handler's decision follows (possibly from inside this call).
+        let candidate = isDecided || stillCandidate(after: unwrapInboundIn(data))
+        // For a candidate, the handler's decision follows, as a rule from inside this call.
         context.fireChannelRead(data)
-        if !candidate { decide(nil, context: context) }
+        if !candidate { return decide(nil, context: context) }
+        if !isDecided, !deadlineSet, head.firstRange(of: Self.headEnd) != nil {
+            // A whole head and still no decision: the request never reached the handler (a head the parser
+            // refused, say). Hummingbird's handling must then answer it.
+            deadlineSet = true
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .seconds(1)) {
+                let (signal, context) = loopBound.value
+                signal.decide(nil, context: context)
+            }
+        }
+    }
+
+    /// Whether the head read so far (with `bytes`) may still be a request the handler takes over.
+    private func stillCandidate(after bytes: ByteBuffer) -> Bool {
+        head += bytes.readableBytesView.prefix(Self.maxHeadBytes - head.count)
+        guard head.starts(with: Self.candidatePrefix) || Self.candidatePrefix.starts(with: head) else { return false }
+        guard let end = head.firstRange(of: Self.headEnd) else { return head.count < Self.maxHeadBytes }
+        let lowercased = head[..<end.lowerBound].map { (65...90).contains($0) ? $0 + 32 : $0 }
+        return lowercased.firstRange(of: Self.upgradeHeader) == nil
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
