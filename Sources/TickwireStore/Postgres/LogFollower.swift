@@ -6,9 +6,8 @@ import TickwireModel
 ///
 /// Other nodes' commits are read from the `events` table past the last delivered id: ids become visible in commit
 /// order (see `PostgresStore`), so reading `id > delivered` never skips an event that commits later, and every node
-/// delivers the same sequence. A commit whose events are known (this node's own, or carried by the notification that
-/// announces it) is published from memory when its first id directly follows the last delivered one (nothing can
-/// then come between), and read back otherwise.
+/// delivers the same sequence. A commit of this node is published from memory when its first id directly follows
+/// the last delivered one (nothing can then come between), and read back otherwise.
 ///
 /// Wake-ups: a local commit calls `deliverCommitted(_:)` and waits until its own events are delivered (so a route answers
 /// after the hub has them, as with SQLite); a commit on another node arrives as a `NOTIFY tickwire_events` on this
@@ -40,17 +39,9 @@ actor LogFollower {
         try await reading.run { try await self.read(through: nil) }
     }
 
-    /// Delivers the commit a notification announces (`CommitNotice`): one already delivered (this node's own, as a
-    /// rule) is skipped; one whose events it carries is delivered like `deliverCommitted`; otherwise the log is read.
-    func deliverNotice(_ payload: String) async throws {
-        if let last = CommitNotice.lastId(in: payload), delivered >= last { return }
-        if let events = CommitNotice.events(in: payload) { return try await deliverCommitted(events) }
-        try await catchUp()
-    }
-
-    /// Delivers a commit whose events are known (this node's own, or carried by a notice). When it follows what was
-    /// delivered (no other commit in between, no gap in the sequence) its events are published as they are, without
-    /// reading them back; otherwise the log is read through them.
+    /// Delivers this node's own commit. When it follows what was delivered (no commit of another node in between,
+    /// no gap in the sequence) its events are published as they are, without reading them back; otherwise the log
+    /// is read through them.
     func deliverCommitted(_ events: [Event]) async throws {
         guard let first = events.first, let last = events.last else { return }
         let contiguous = zip(events, events.dropFirst()).allSatisfy { $1.id == $0.id + 1 }
@@ -93,7 +84,12 @@ extension PostgresStore {
                         try await self.follower.catchUp()
                         delay = .milliseconds(100)
                         for try await notification in notifications {
-                            try await self.follower.deliverNotice(notification.payload)
+                            // The payload is the commit's last id: a commit already delivered (this node's own, as a
+                            // rule) needs no read.
+                            if let last = Int64(notification.payload), await self.follower.delivered >= last {
+                                continue
+                            }
+                            try await self.follower.catchUp()
                         }
                     }
                 }

@@ -129,10 +129,10 @@ public final class PostgresStore: Store {
                         try await connection.query(
                             "SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: self.logger)
                         let committed = try await body(connection)
-                        // Delivered at commit, in commit order, to every node's listener (`CommitNotice`).
-                        if let notice = CommitNotice.payload(for: committed.events) {
+                        // Delivered at commit to every node's listener, which then reads the log (the id is a hint).
+                        if let last = committed.events.last?.id {
                             try await connection.query(
-                                "SELECT pg_notify(\(LogFollower.channel), \(notice))", logger: self.logger)
+                                "SELECT pg_notify(\(LogFollower.channel), \(String(last)))", logger: self.logger)
                         }
                         return committed
                     }
