@@ -45,11 +45,32 @@ struct MultiNodeTests {
             }
             try await group.waitForAll()
         }
-        let log = try await a.events(after: 0, limit: 1000).map(\.id)
+        let log = try await a.events(after: 0, limit: 1000)
         #expect(log.count == 202)
         try await Self.eventually { recordA.ids.count >= 202 && recordB.ids.count >= 202 }
-        #expect(recordA.ids == log, "node A delivers the log in order, each event once")
-        #expect(recordB.ids == log, "node B delivers the same sequence")
+        #expect(recordA.ids == log.map(\.id), "node A delivers the log in order, each event once")
+        #expect(recordB.ids == log.map(\.id), "node B delivers the same sequence")
+        // Events announced with their content (`CommitNotice`) are delivered exactly as the log holds them.
+        #expect(recordA.events.withLock { $0 } == log)
+        #expect(recordB.events.withLock { $0 } == log)
+        await database.remove([a, b])
+    }
+
+    @Test func aCommitTooLargeToAnnounceIsReadFromTheLog() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let a = try await database.open()
+        let b = try await database.open()
+        let recordB = Recorder()
+        b.publishCommits(to: recordB)
+        let bot = try await makeBot(a, name: "big")
+        // 3 × 9,000 characters: far beyond a notification's 8,000 bytes, so only its last id is announced.
+        let big = (0..<3).map { NewLog(botId: bot.id, level: .info, message: String(repeating: "\($0)", count: 9_000)) }
+        _ = try await a.appendLogs(big, at: t0)
+        _ = try await a.appendLogs([NewLog(botId: bot.id, level: .info, message: "small")], at: t0)
+        let log = try await a.events(after: 0, limit: 1000)
+        #expect(log.count == 5)
+        try await Self.eventually { recordB.ids.count >= 5 }
+        #expect(recordB.events.withLock { $0 } == log, "the large commit is read from the log, whole and in order")
         await database.remove([a, b])
     }
 
