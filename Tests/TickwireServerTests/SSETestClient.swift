@@ -36,6 +36,20 @@ private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendabl
     func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
 }
 
+/// A socket with NIO's HTTP/1 client codec whose response parts arrive on the returned stream.
+func connectHTTPClient(port: Int) async throws -> (any Channel, AsyncStream<HTTPClientResponsePart>) {
+    let (stream, continuation) = AsyncStream.makeStream(of: HTTPClientResponsePart.self)
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(ResponseCollector(continuation))
+            }
+        }
+        .connect(host: "127.0.0.1", port: port).get()
+    return (channel, stream)
+}
+
 /// A real socket reading an SSE response incrementally (HTTP/1.1, chunked decoding by NIO's client codec).
 final class SSETestClient: @unchecked Sendable {
     private var iterator: AsyncStream<HTTPClientResponsePart>.AsyncIterator
@@ -50,15 +64,7 @@ final class SSETestClient: @unchecked Sendable {
     }
 
     static func connect(port: Int, path: String, headers: [(String, String)] = []) async throws -> SSETestClient {
-        let (stream, continuation) = AsyncStream.makeStream(of: HTTPClientResponsePart.self)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(continuation))
-                }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
+        let (channel, stream) = try await connectHTTPClient(port: port)
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
         head.headers.add(name: "Host", value: "127.0.0.1")
         head.headers.add(name: "Accept", value: "text/event-stream")
@@ -186,15 +192,7 @@ extension StalledClient {
 func pipelinedStatuses(
     port: Int, paths: [String], token: String, headers: [(String, String)] = []
 ) async throws -> [HTTPResponseStatus] {
-    let (stream, continuation) = AsyncStream.makeStream(of: HTTPClientResponsePart.self)
-    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                try channel.pipeline.syncOperations.addHandler(ResponseCollector(continuation))
-            }
-        }
-        .connect(host: "127.0.0.1", port: port).get()
+    let (channel, stream) = try await connectHTTPClient(port: port)
     defer { channel.close(promise: nil) }
     for path in paths {
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
