@@ -203,13 +203,18 @@ func pipelinedStatuses(
         channel.write(HTTPClientRequestPart.end(nil), promise: nil)
     }
     channel.flush()
-    var statuses: [HTTPResponseStatus] = []
-    for await part in stream {
-        switch part {
-        case .head(let head): statuses.append(head.status)
-        case .end: if statuses.count == paths.count { return statuses }
-        case .body: break
+    // A cancelled caller (a timeout) closes the socket, which ends the stream below.
+    return await withTaskCancellationHandler {
+        var statuses: [HTTPResponseStatus] = []
+        for await part in stream {
+            switch part {
+            case .head(let head): statuses.append(head.status)
+            case .end: if statuses.count == paths.count { return statuses }
+            case .body: break
+            }
         }
+        return statuses
+    } onCancel: {
+        channel.close(promise: nil)
     }
-    return statuses
 }
