@@ -46,6 +46,9 @@ except Exception as error:
 counts = collections.Counter(case["behavior"] for case in cases.values())
 failed = sorted(name for name, case in cases.items() if case["behavior"] == "FAILED")
 print("autobahn: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" of {len(cases)} cases")
+for behavior in ("NON-STRICT", "INFORMATIONAL"):
+    names = sorted(name for name, case in cases.items() if case["behavior"] == behavior)
+    if names: print(f"autobahn: {behavior} cases: " + " ".join(names))
 if failed:
     print("autobahn: FAILED cases: " + " ".join(failed)); sys.exit(1)
 PY

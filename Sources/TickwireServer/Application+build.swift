@@ -167,13 +167,16 @@ public func buildApplication(
     webSocketRouter.add(middleware: ErrorMiddleware())
     webSocketRouter.add(middleware: Authenticator(auth: components.auth))
     if !configuration.streamingEnabled { webSocketRouter.add(middleware: StreamingOffMiddleware()) }
-    WebSocketRoutes(
-        streams: components.streams, auth: components.auth, maxMessageSize: configuration.webSocketMaxFrameSize
-    ).register(on: webSocketRouter, echo: configuration.webSocketEcho)
+    let webSocketRoutes = WebSocketRoutes(
+        streams: components.streams, auth: components.auth, maxMessageSize: configuration.webSocketMaxFrameSize)
+    webSocketRoutes.register(on: webSocketRouter, echo: configuration.webSocketEcho)
     return Application(
         router: router,
         server: .streaming(
             webSocketRouter: webSocketRouter,
+            webSockets: webSocketRoutes.tasklessWebSockets(
+                router: webSocketRouter, echo: configuration.webSocketEcho,
+                pingInterval: configuration.webSocketPingInterval),
             configuration: .init(
                 http1: .init(additionalChannelHandlers: [streamConnectionHandler()]),
                 ws: .init(

@@ -412,7 +412,7 @@ import TickwireService
             #expect(received.withLock { $0 } == [#"{"type":"pong"}"#])
 
             // Fresh connections (the upgrade is only parsed on one): the same handshake is switched from an allowed
-            // origin and refused (hummingbird-websocket answers 400) from a page of another site.
+            // origin and refused with the router's 403 from a page of another site.
             func handshake(origin: String) async throws -> UInt {
                 let connection = try await SSETestClient.connect(
                     port: port, path: "/api/v1/ws/app",
@@ -424,7 +424,7 @@ import TickwireService
                 return connection.status?.code ?? 0
             }
             #expect(try await handshake(origin: "ws://127.0.0.1") == 101)
-            #expect(try await handshake(origin: "http://evil.example") == 400)
+            #expect(try await handshake(origin: "http://evil.example") == 403)
 
         }
     }

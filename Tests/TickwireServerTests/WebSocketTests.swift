@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import TickwireHub
 import TickwireModel
+import TickwireServer
 
 /// `/api/v1/ws/app` through a real WebSocket client.
 @Suite struct WebSocketTests {
@@ -183,6 +184,49 @@ import TickwireModel
             let result = try await Self.session(
                 port: try #require(client.port), token: client.token, send: [big], until: { _ in false })
             #expect(result.close?.closeCode == .messageTooLarge)
+        }
+    }
+
+    @Test func aPeerThatLeavesWithoutACloseFrameOrStopsAnsweringPingsIsDropped() async throws {
+        var configuration = ServerConfiguration()
+        configuration.webSocketPingInterval = .milliseconds(200)
+        try await TestServer.with(configuration: configuration) { client, server in
+            let port = try #require(client.port)
+            let baseline = server.hub.subscriberCount
+            let subscribe = #"{"type":"subscribe","topics":["bots"]}"#
+
+            // Closes its TCP connection without a close frame: the server sees its input end and lets go.
+            let leaving = try await StalledClient.connectWebSocket(
+                port: port, token: server.adminToken, subscribe: subscribe)
+            try await eventually("the subscription") { server.hub.subscriberCount == baseline + 1 }
+            await leaving.close()
+            try await eventually("the subscription to end") { server.hub.subscriberCount == baseline }
+
+            // Never reads, so never answers a ping: closed once a ping goes unanswered for a whole interval.
+            let silent = try await StalledClient.connectWebSocket(
+                port: port, token: server.adminToken, subscribe: subscribe)
+            defer { Task { await silent.close() } }
+            try await eventually("the subscription") { server.hub.subscriberCount == baseline + 1 }
+            try await eventually("the silent peer to be dropped") { server.hub.subscriberCount == baseline }
+        }
+    }
+
+    @Test func aRefusedUpgradeAnswersTheRoutersError() async throws {
+        try await TestServer.with { client, _ in
+            let handshake: [(String, String)] = [
+                ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13"),
+            ]
+            let port = try #require(client.port)
+            let forged = try await SSETestClient.connect(
+                port: port, path: "/api/v1/ws/app", headers: handshake + [("Authorization", "Bearer forged")])
+            await forged.close()
+            #expect(forged.status == .unauthorized)
+            let accepted = try await SSETestClient.connect(
+                port: port, path: "/api/v1/ws/app",
+                headers: handshake + [("Authorization", "Bearer \(client.token ?? "")")])
+            await accepted.close()
+            #expect(accepted.status == .switchingProtocols)
         }
     }
 }

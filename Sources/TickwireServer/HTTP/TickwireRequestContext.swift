@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdAuth
 import HummingbirdWebSocket
 import NIOCore
+import Synchronization
 
 /// What the authentication middleware leaves on every request context.
 protocol AuthenticatedContext: AuthRequestContext where Identity == Principal {
@@ -37,11 +38,24 @@ public struct TickwireWebSocketContext: AuthenticatedContext, WebSocketRequestCo
     let remoteAddress: String?
     /// The connection, for sockets that the hub writes to directly (`WebSocketChannelSink`).
     let channel: any Channel
+    /// Who a route's `shouldUpgrade` accepted, shared by every copy of the context: how a socket served in the
+    /// pipeline (`TasklessWebSockets`) learns who is connected.
+    let acceptedPrincipal = AcceptedPrincipal()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
         self.channel = source.channel
+    }
+}
+
+/// The principal of an accepted WebSocket upgrade (see `TickwireWebSocketContext.acceptedPrincipal`).
+final class AcceptedPrincipal: Sendable {
+    private let principal = Mutex<Principal?>(nil)
+
+    var value: Principal? {
+        get { principal.withLock { $0 } }
+        set { principal.withLock { $0 = newValue } }
     }
 }

@@ -17,9 +17,7 @@ struct CompressionMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[.contentEncoding] == nil, Self.acceptsGzip(request.headers[.acceptEncoding])
         else { return response }
 
-        let collector = CollectingWriter()
-        try await response.body.write(collector)
-        var plain = collector.storage.buffer
+        var plain = try await response.body.collected()
         let compressed = try plain.compress(with: .gzip())
         response.headers[.contentEncoding] = "gzip"
         response.headers[.vary] = "Accept-Encoding"
@@ -39,19 +37,4 @@ struct CompressionMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return false
     }
-}
-
-/// Gathers a body of known, bounded length into one buffer.
-private struct CollectingWriter: ResponseBodyWriter {
-    final class Storage: @unchecked Sendable {
-        var buffer = ByteBuffer()
-    }
-    let storage = Storage()
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        var buffer = buffer
-        storage.buffer.writeBuffer(&buffer)
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }

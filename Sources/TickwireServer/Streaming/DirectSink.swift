@@ -30,6 +30,13 @@ final class DirectSink<Framing: DirectFraming>: ChannelSink {
         }
     }
 
+    /// The same, from the channel's event loop.
+    static func make(onLoopOf channel: any Channel, metrics: TransportMetrics) -> DirectSink? {
+        PipelinePosition.below(Framing.Encoder.self, onLoopOf: channel).map {
+            DirectSink(position: $0, metrics: metrics)
+        }
+    }
+
     private init(position: PipelinePosition, metrics: TransportMetrics) {
         self.position = position
         self.metrics = metrics

@@ -18,6 +18,13 @@ struct PipelinePosition: Sendable {
         return context.map { PipelinePosition(channel: channel, context: $0) }
     }
 
+    /// The same, from the channel's event loop.
+    static func below<Handler: ChannelHandler>(_ type: Handler.Type, onLoopOf channel: any Channel) -> PipelinePosition?
+    {
+        guard let context = try? channel.pipeline.syncOperations.context(handlerType: type) else { return nil }
+        return PipelinePosition(channel: channel, context: NIOLoopBound(context, eventLoop: channel.eventLoop))
+    }
+
     /// Only on the channel's event loop.
     var handlerContext: ChannelHandlerContext { context.value }
 

@@ -5,7 +5,8 @@ import Logging
 import NIOCore
 
 /// Hummingbird's connection handling (`Inner`: HTTP/1 with WebSocket upgrades), except for a connection whose first
-/// request is a stream that `StreamConnectionHandler` takes over: that connection has no task while it is open.
+/// request is a stream that `StreamConnectionHandler` takes over, or an upgrade to a WebSocket served in the pipeline
+/// (`TasklessWebSockets`): such a connection holds only a task waiting on a future while it is open.
 ///
 /// Hummingbird runs each connection in a task that waits for its next request. Even idle, that task's async frames
 /// take about 10 KiB per connection, as much as everything else an open stream holds. So this channel's task first
@@ -15,35 +16,156 @@ import NIOCore
 /// runs at once, as it would without this wrapper.
 struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     struct Value: ServerChildChannelValue {
-        let inner: Inner.Value
-        /// If the connection's first request was taken over by `StreamConnectionHandler`, when its response is over.
-        let takenOver: EventLoopFuture<EventLoopFuture<Void>?>
-        var channel: any Channel { inner.channel }
+        let channel: any Channel
+        /// How the connection is served, known once its first request head has been read (`FirstRequestRouter`).
+        let route: EventLoopFuture<Route>
+    }
+
+    enum Route: Sendable {
+        /// Hummingbird's handling; `takenOver` says whether the first request was taken over by
+        /// `StreamConnectionHandler`, and if so when its response is over.
+        case hummingbird(Inner.Value, takenOver: EventLoopFuture<EventLoopFuture<Void>?>)
+        /// A WebSocket served in the pipeline (`TasklessWebSockets`).
+        case webSocket
+        /// The connection closed before sending a request.
+        case closed
     }
 
     let inner: Inner
+    let webSockets: TasklessWebSockets
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let signal = FirstRequestSignal(eventLoop: channel.eventLoop)
+        let route = channel.eventLoop.makePromise(of: Route.self)
+        let router = FirstRequestRouter(
+            takesWebSocket: { webSockets.serves(head: $0) },
+            configure: { taskless in
+                do {
+                    if taskless {
+                        try webSockets.configure(channel, logger: logger)
+                        route.succeed(.webSocket)
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    }
+                    let signal = FirstRequestSignal(eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(signal)
+                    let value = inner.setup(channel: channel, logger: logger)
+                    let decided = signal.decided
+                    route.completeWith(value.map { .hummingbird($0, takenOver: decided) })
+                    return value.map { _ in }
+                } catch {
+                    route.fail(error)
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            },
+            closed: { route.succeed(.closed) })
         do {
             // The channel keeps its receive buffer between reads: start it small, since most connections here send
             // one short request and then only read (it grows for larger reads).
             try channel.syncOptions?.setOption(
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
-            try channel.pipeline.syncOperations.addHandler(signal, position: .first)
+            try channel.pipeline.syncOperations.addHandler(router)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        let takenOver = signal.decided
-        return inner.setup(channel: channel, logger: logger).map { Value(inner: $0, takenOver: takenOver) }
+        return channel.eventLoop.makeSucceededFuture(Value(channel: channel, route: route.futureResult))
     }
 
     func handle(value: Value, logger: Logger) async {
-        if let handedBack = try? await value.takenOver.get() {
-            try? await handedBack.get()
+        switch try? await value.route.get() {
+        case .hummingbird(let innerValue, let takenOver)?:
+            if let handedBack = try? await takenOver.get() {
+                try? await handedBack.get()
+            }
+            await inner.handle(value: innerValue, logger: logger)
+        case .webSocket?:
+            try? await value.channel.closeFuture.get()
+        case .closed?:
+            return
+        case nil:
+            try? await value.channel.close()
         }
-        await inner.handle(value: value.inner, logger: logger)
+    }
+}
+
+/// Reads a connection's first request head and sets up the pipeline that serves the connection: a taskless WebSocket
+/// (`TasklessWebSockets`) or Hummingbird's HTTP handling; then passes on what it read and leaves the pipeline.
+///
+/// Only heads that begin like a WebSocket route are read whole (at most `FirstRequestSignal.maxHeadBytes`); any
+/// other request is passed on from its first bytes.
+final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    /// Every WebSocket route served in the pipeline starts with these bytes.
+    static let candidatePrefix = Array("GET /api/v1/ws/".utf8)
+    private static let headEnd = Array("\r\n\r\n".utf8)
+
+    private let takesWebSocket: (ArraySlice<UInt8>) -> Bool
+    /// Sets up the pipeline (true: for a taskless WebSocket); what was read is passed on when its future succeeds.
+    private let configure: (Bool) -> EventLoopFuture<Void>
+    private let closed: () -> Void
+    private var head: [UInt8] = []
+    private var held: [NIOAny] = []
+    private var heldInputClosed = false
+    private var deciding = false
+
+    init(
+        takesWebSocket: @escaping (ArraySlice<UInt8>) -> Bool, configure: @escaping (Bool) -> EventLoopFuture<Void>,
+        closed: @escaping () -> Void
+    ) {
+        self.takesWebSocket = takesWebSocket
+        self.configure = configure
+        self.closed = closed
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        held.append(data)
+        if deciding { return }
+        head += unwrapInboundIn(data).readableBytesView.prefix(FirstRequestSignal.maxHeadBytes - head.count)
+        guard head.starts(with: Self.candidatePrefix) || Self.candidatePrefix.starts(with: head) else {
+            return decide(false, context: context)
+        }
+        if let end = head.firstRange(of: Self.headEnd) {
+            decide(takesWebSocket(head[..<end.upperBound]), context: context)
+        } else if head.count >= FirstRequestSignal.maxHeadBytes {
+            decide(false, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {}
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case .inputClosed? = event as? ChannelEvent else { return context.fireUserInboundEventTriggered(event) }
+        heldInputClosed = true
+        if !deciding { decide(false, context: context) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !deciding {
+            deciding = true
+            closed()
+        }
+        context.fireChannelInactive()
+    }
+
+    private func decide(_ taskless: Bool, context: ChannelHandlerContext) {
+        deciding = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        configure(taskless).whenComplete { result in
+            let (router, context) = loopBound.value
+            switch result {
+            case .success: router.passOn(context: context)
+            case .failure: context.close(promise: nil)
+            }
+        }
+    }
+
+    private func passOn(context: ChannelHandlerContext) {
+        let held = self.held
+        self.held = []
+        for data in held { context.fireChannelRead(data) }
+        context.fireChannelReadComplete()
+        if heldInputClosed { context.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
 
@@ -56,7 +178,7 @@ struct StreamTakeoverDecision: Sendable {
 
 /// Says whether a connection's first request was taken over by `StreamConnectionHandler`, then leaves the pipeline.
 ///
-/// It sits first in the pipeline and sees raw bytes. A request that does not begin with `GET /api/v1/stream`, or
+/// It sits before the HTTP codec and sees raw bytes. A request that does not begin with `GET /api/v1/stream`, or
 /// whose head has an `Upgrade` header, cannot be taken over, so it answers no as soon as it can tell (WebSocket
 /// upgrades, failed ones included, never reach the handler); for any other it waits for the handler's
 /// `StreamTakeoverDecision`. A connection that closes first gets no.
@@ -136,14 +258,16 @@ final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
 
 extension HTTPServerBuilder {
     /// `http1WebSocketUpgrade(webSocketRouter:configuration:)` in a `StreamingChildChannel`.
-    static func streaming<WebSocketRouter: HTTPResponderBuilder & SendableMetatype>(
-        webSocketRouter: WebSocketRouter, configuration: HTTP1WebSocketUpgradeChannel.Configuration
-    ) -> HTTPServerBuilder where WebSocketRouter.Responder.Context: WebSocketRequestContext {
+    static func streaming(
+        webSocketRouter: Router<TickwireWebSocketContext>, webSockets: TasklessWebSockets,
+        configuration: HTTP1WebSocketUpgradeChannel.Configuration
+    ) -> HTTPServerBuilder {
         let webSocketResponder = webSocketRouter.buildResponder()
         return .init { responder in
             StreamingChildChannel(
                 inner: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration))
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                webSockets: webSockets)
         }
     }
 }

@@ -13,7 +13,7 @@ enum WebSocketFraming: DirectFraming {
         switch item {
         case .event(let shared): shared.json
         case .control(let bytes): bytes
-        case .reset(let reason, let lastEventId): WebSocketRoutes.reset(reason: reason, lastEventId: lastEventId)
+        case .reset(let reason, let lastEventId): WebSocketAppSession.reset(reason: reason, lastEventId: lastEventId)
         case .heartbeat: nil  // WebSocket keeps itself alive with protocol pings.
         }
     }

@@ -1,11 +1,8 @@
-import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
-import Synchronization
 import TickwireHub
-import TickwireModel
 
 /// `GET /api/v1/ws/app` (seed 001's route): the hub over WebSocket, JSON text frames.
 ///
@@ -20,13 +17,12 @@ import TickwireModel
 /// stream token) within `authTimeout`. Anything else first closes with 1008 `auth_required`. Expired or revoked
 /// credentials close the socket with 1008 `auth_expired` / `revoked`.
 struct WebSocketRoutes {
-    static let maxErrors = 10
-    static let authTimeout: Duration = .seconds(10)
-
     let streams: Streams
     let auth: Auth
     let maxMessageSize: Int
 
+    /// The routes on hummingbird-websocket's stack, which serves sockets that negotiate per-message deflate (the
+    /// others are served in the pipeline, `tasklessWebSockets`). `shouldUpgrade` runs on both paths.
     func register(on router: Router<TickwireWebSocketContext>, echo: Bool) {
         router.ws(
             "api/v1/ws/app",
@@ -41,25 +37,18 @@ struct WebSocketRoutes {
                     throw APIError(
                         .forbidden, code: "forbidden_origin", message: "origin '\(origin)' may not use this session")
                 }
+                context.acceptedPrincipal.value = context.identity
                 return .upgrade([:])
             }
         ) { inbound, outbound, context in
-            // A socket without per-message deflate is written to by the hub directly once caught up.
-            let compressed = context.request.headers[values: .secWebSocketExtensions].contains {
-                $0.contains("permessage-deflate")
-            }
-            let sink =
-                compressed
-                ? nil
-                : await WebSocketChannelSink.make(
-                    channel: context.requestContext.channel, metrics: streams.webSocketMetrics)
-            await session(
-                inbound: inbound, outbound: outbound, principal: context.requestContext.identity, sink: sink)
+            await serve(
+                inbound: inbound, socket: LibrarySocket(outbound: outbound), channel: context.requestContext.channel,
+                principal: context.requestContext.identity)
         }
         if echo {
-            // Test-only (`--ws-echo`): the Autobahn conformance suite drives the same WebSocket stack through it.
+            // Test-only (`--ws-echo`): the Autobahn conformance suite drives both WebSocket stacks through it.
             router.ws("api/v1/ws/echo") { inbound, outbound, _ in
-                for try await message in inbound.messages(maxSize: 16 << 20) {
+                for try await message in inbound.messages(maxSize: maxMessageSize) {
                     switch message {
                     case .text(let text): try await outbound.write(.text(text))
                     case .binary(let bytes): try await outbound.write(.binary(bytes))
@@ -69,74 +58,45 @@ struct WebSocketRoutes {
         }
     }
 
-    struct ClientMessage: Decodable {
-        struct Filters: Decodable {
-            var botId: [Int64]?
-            var ticker: [String]?
-            enum CodingKeys: String, CodingKey {
-                case botId = "bot_id"
-                case ticker
-            }
-        }
-        var type: String
-        var topics: [String]?
-        var filters: Filters?
-        var since: String?
-        var token: String?
-    }
-
-    final class Session: @unchecked Sendable {
-        // Touched only by the inbound loop's task.
-        var subscription: Subscription?
-        var errors = 0
-        var principal: Principal?
-        let sink: WebSocketChannelSink?
-
-        init(principal: Principal?, sink: WebSocketChannelSink?) {
-            self.principal = principal
-            self.sink = sink
+    /// The same routes served in the channel pipeline, for sockets without per-message deflate.
+    func tasklessWebSockets(
+        router: Router<TickwireWebSocketContext>, echo: Bool, pingInterval: Duration
+    ) -> TasklessWebSockets {
+        TasklessWebSockets(
+            paths: echo ? ["/api/v1/ws/app", "/api/v1/ws/echo"] : ["/api/v1/ws/app"], router: router,
+            maxMessageSize: maxMessageSize, pingInterval: pingInterval, closeTimeout: .seconds(15)
+        ) { path, principal in
+            if path == "/api/v1/ws/echo" { return EchoService() }
+            return AppService(
+                makeSession: { peer in
+                    WebSocketAppSession(
+                        streams: streams, auth: auth, principal: principal, socket: peer,
+                        sink: WebSocketChannelSink.make(onLoopOf: peer.channel, metrics: streams.webSocketMetrics))
+                })
         }
     }
 
-    func session(
-        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal?,
-        sink: WebSocketChannelSink?
+    /// A compressed socket: the library's inbound stream, read by the connection's task.
+    private func serve(
+        inbound: WebSocketInboundStream, socket: LibrarySocket, channel: any Channel, principal: Principal?
     ) async {
-        let metrics = streams.webSocketMetrics
-        metrics.connections.increment()
-        defer { metrics.connections.decrement() }
-        let session = Session(principal: principal, sink: sink)
-        let authenticated = AuthenticatedFlag(principal != nil)
-        await withTaskGroup(of: Void.self) { group in
-            if principal == nil {
-                group.addTask {
-                    try? await Task.sleep(for: Self.authTimeout)
-                    if !authenticated.value.withLock({ $0 }) {
-                        try? await outbound.close(.policyViolation, reason: "auth_timeout")
-                    }
+        let session = WebSocketAppSession(
+            streams: streams, auth: auth, principal: principal, socket: socket, sink: nil)
+        session.startAuthTimeout(on: channel.eventLoop)
+        do {
+            for try await message in inbound.messages(maxSize: maxMessageSize) {
+                if case .text(let text) = message {
+                    try await session.receive(text)
+                } else {
+                    try await session.receive(nil)
                 }
             }
-            do {
-                for try await message in inbound.messages(maxSize: maxMessageSize) {
-                    guard case .text(let text) = message else {
-                        try await reject(session, outbound, code: "invalid_message", "send JSON text frames")
-                        continue
-                    }
-                    if session.principal == nil {
-                        try await authenticate(text, session: session, outbound: outbound)
-                        authenticated.value.withLock { $0 = true }
-                        continue
-                    }
-                    try await handle(text, session: session, outbound: outbound)
-                }
-            } catch let error as CloseReason {
-                try? await outbound.close(error.code, reason: error.reason)
-            } catch {
-                // The peer closed or sent a frame the protocol layer rejected; it answers with the close code.
-            }
-            session.subscription?.cancel()
-            group.cancelAll()
+        } catch let error as WebSocketCloseReason {
+            socket.close(error.code, reason: error.reason)
+        } catch {
+            // The peer closed or sent a frame the protocol layer rejected; it answers with the close code.
         }
+        session.end()
     }
 
     static func isSameOrigin(_ origin: String, host: String?) -> Bool {
@@ -144,200 +104,62 @@ struct WebSocketRoutes {
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
-    /// Read by the auth timeout, set by the inbound loop.
-    final class AuthenticatedFlag: Sendable {
-        let value: Mutex<Bool>
-        init(_ initial: Bool) { value = Mutex(initial) }
-    }
+    /// hummingbird-websocket's writer as a session's socket.
+    struct LibrarySocket: WebSocketReplySocket {
+        let outbound: WebSocketOutboundWriter
 
-    struct CloseReason: Error {
-        var code: WebSocketErrorCode
-        var reason: String
-    }
+        func send(_ json: ByteBuffer) async throws {
+            try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: json)))
+        }
 
-    /// The first message of a socket opened without credentials must be `auth`.
-    private func authenticate(_ text: String, session: Session, outbound: WebSocketOutboundWriter) async throws {
-        guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)),
-            message.type == "auth", let token = message.token
-        else { throw CloseReason(code: .policyViolation, reason: "auth_required") }
-        let principal: Principal
-        do {
-            principal = try await auth.principal(forToken: token)
-        } catch {
-            throw CloseReason(code: .policyViolation, reason: error.code)
-        }
-        session.principal = principal
-        let user = JSONCoding.encodeToString(principal.user)
-        try await outbound.write(.text(#"{"type":"authenticated","user":\#(user)}"#))
-    }
-
-    private func handle(
-        _ text: String, session: Session, outbound: WebSocketOutboundWriter
-    ) async throws {
-        guard let message = try? JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8)) else {
-            return try await reject(session, outbound, code: "invalid_message", "not a JSON object with a 'type'")
-        }
-        guard let principal = session.principal else {
-            throw CloseReason(code: .policyViolation, reason: "auth_required")
-        }
-        switch message.type {
-        case "auth":
-            try await reject(session, outbound, code: "invalid_message", "already authenticated")
-        case "ping":
-            try await reply(session, outbound, #"{"type":"pong"}"#)
-        case "subscribe", "unsubscribe":
-            var topics: Set<Topic> = []
-            for name in message.topics ?? [] {
-                do { topics.insert(try StreamRequest.topic(name)) } catch {
-                    return try await reject(session, outbound, code: error.code, error.message)
-                }
-            }
-            if topics.isEmpty {
-                return try await reject(session, outbound, code: "invalid_message", "'topics' is empty")
-            }
-            if message.type == "subscribe" {
-                do {
-                    _ = try await StreamAccess.authorize(
-                        Interest(topics: topics), for: principal, service: streams.service)
-                } catch {
-                    let refused = APIError.from(error) ?? .internalError
-                    return try await reject(session, outbound, code: refused.code, refused.message)
-                }
-            }
-            var since: Int64?
-            if let text = message.since {
-                guard let value = Int64(text), value >= 0 else {
-                    return try await reject(session, outbound, code: "invalid_message", "'since' must be an event id")
-                }
-                since = value
-            }
-            if message.type == "unsubscribe" {
-                guard let subscription = session.subscription else {
-                    return try await reply(session, outbound, ack("unsubscribed", []))
-                }
-                var interest = subscription.interest
-                interest.topics.subtract(topics)
-                streams.hub.update(subscription, to: interest)
-                return try await reply(session, outbound, ack("unsubscribed", interest.topics))
-            }
-            if let subscription = session.subscription {
-                if since != nil {
-                    return try await reject(
-                        session, outbound, code: "invalid_message", "'since' is accepted on the first subscribe only")
-                }
-                var interest = subscription.interest
-                interest.topics.formUnion(topics)
-                if let ids = message.filters?.botId { interest.botIds = Set(ids) }
-                if let tickers = message.filters?.ticker { interest.tickers = Set(tickers) }
-                streams.hub.update(subscription, to: interest)
-                return try await reply(session, outbound, ack("subscribed", interest.topics))
-            }
-            let interest = Interest(
-                topics: topics, botIds: message.filters?.botId.map(Set.init),
-                tickers: message.filters?.ticker.map(Set.init), ownerId: principal.actor.ownerFilter)
-            let subscription: Subscription
-            do {
-                subscription = try streams.hub.subscribe(
-                    interest, after: since, log: streams.service.store, holder: principal.holder)
-            } catch {
-                throw CloseReason(code: .goingAway, reason: "shutting_down")
-            }
-            // The acknowledgement is written before the delivery task starts, so it precedes every replayed and live
-            // event; from then on replies go through the subscription's queue, behind the events already waiting.
-            try await outbound.write(.text(ack("subscribed", topics, head: streams.hub.head)))
-            session.subscription = subscription
-            let metrics = streams.webSocketMetrics
-            let sink = session.sink
-            deliver(subscription, to: outbound, sink: sink, metrics: metrics)
-        default:
-            try await reject(session, outbound, code: "unknown_type", "unknown message type '\(message.type)'")
+        func close(_ code: WebSocketErrorCode, reason: String) {
+            let outbound = self.outbound
+            Task { try? await outbound.close(code, reason: reason) }
         }
     }
 
-    private func ack(_ type: String, _ topics: Set<Topic>, head: Int64? = nil) -> String {
-        let list = topics.map { "\"\($0.rawValue)\"" }.sorted().joined(separator: ",")
-        return #"{"type":"\#(type)","topics":[\#(list)]\#(head.map { #","head":"\#($0)""# } ?? "")}"#
-    }
+    /// `/api/v1/ws/app` in the pipeline: messages go to the session one at a time, from a task that runs only while
+    /// messages are waiting.
+    final class AppService: WebSocketService {
+        private let makeSession: (WebSocketPeer) -> WebSocketAppSession
+        private var session: WebSocketAppSession?
+        private var inbox: SerialInbox?
 
-    /// Control replies go behind queued events once a subscription exists, so that order is kept.
-    private func reply(_ session: Session, _ outbound: WebSocketOutboundWriter, _ json: String) async throws {
-        if let subscription = session.subscription {
-            subscription.enqueueControl(ByteBuffer(string: json))
-        } else {
-            try await outbound.write(.text(json))
+        init(makeSession: @escaping (WebSocketPeer) -> WebSocketAppSession) {
+            self.makeSession = makeSession
+        }
+
+        func opened(_ peer: WebSocketPeer) {
+            let session = makeSession(peer)
+            session.startAuthTimeout(on: peer.channel.eventLoop)
+            self.session = session
+            inbox = SerialInbox(
+                handle: { (text: String?) async throws(WebSocketCloseReason) -> Void in try await session.receive(text)
+                },
+                fail: { peer.close($0.code, reason: $0.reason) })
+        }
+
+        func received(_ message: WebSocketConnectionHandler.Message, from peer: WebSocketPeer) {
+            if case .text(let text) = message { inbox?.push(text) } else { inbox?.push(nil) }
+        }
+
+        func closed() {
+            inbox?.stop()
+            session?.end()
         }
     }
 
-    private func reject(
-        _ session: Session, _ outbound: WebSocketOutboundWriter, code: String, _ message: String
-    ) async throws {
-        session.errors += 1
-        if session.errors >= Self.maxErrors { throw CloseReason(code: .policyViolation, reason: "too_many_errors") }
-        let body = JSONCoding.encodeToString(["type": "error", "code": code, "message": message])
-        try await reply(session, outbound, body)
-    }
+    /// `/api/v1/ws/echo` in the pipeline: every message straight back.
+    final class EchoService: WebSocketService {
+        func opened(_ peer: WebSocketPeer) {}
 
-    static func reset(reason: String, lastEventId: Int64) -> ByteBuffer {
-        ByteBuffer(string: #"{"type":"reset","reason":"\#(reason)","last_event_id":"\#(lastEventId)"}"#)
-    }
-
-    /// Drains the subscription into the socket until it has caught up, then hands it to the hub (`sink`) if there is
-    /// one; the draining task then ends, so a caught-up socket holds no task of its own beyond the WebSocket
-    /// library's. A subscription ended by the hub (slow consumer, shutdown, credentials) closes the socket with the
-    /// reason, and stops a drain whose write is stuck on a peer that stopped reading.
-    private func deliver(
-        _ subscription: Subscription, to outbound: WebSocketOutboundWriter, sink: WebSocketChannelSink?,
-        metrics: TransportMetrics
-    ) {
-        let drain = DrainTask()
-        drain.start {
-            while true {
-                if let sink, subscription.attach(sink) { return }
-                for item in try await subscription.next() {
-                    switch item {
-                    case .event(let shared):
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: shared.json)))
-                        metrics.delivered.increment()
-                    case .control(let bytes):
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
-                    case .reset(let reason, let lastEventId):
-                        let bytes = Self.reset(reason: reason, lastEventId: lastEventId)
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
-                    case .heartbeat:
-                        break  // WebSocket keeps itself alive with protocol pings.
-                    }
-                }
-            }
-        }
-        subscription.whenEnded { reason in
-            drain.cancel()
-            let close: (code: WebSocketErrorCode, reason: String)? =
-                switch reason {
-                case .slowConsumer: (.policyViolation, "slow_consumer")
-                case .shuttingDown: (.goingAway, "shutting_down")
-                case .authExpired, .revoked: (.policyViolation, reason.rawValue)
-                case .closed: nil
-                }
-            guard let close else { return }
-            Task { try? await outbound.close(close.code, reason: close.reason) }
-        }
-    }
-
-    /// The task that drains a subscription until it has caught up; held only while it runs.
-    final class DrainTask: Sendable {
-        private let task = Mutex<Task<Void, Never>?>(nil)
-
-        func start(_ operation: @escaping @Sendable () async throws -> Void) {
-            task.withLock { running in
-                running = Task {
-                    try? await operation()
-                    self.task.withLock { $0 = nil }
-                }
+        func received(_ message: WebSocketConnectionHandler.Message, from peer: WebSocketPeer) {
+            switch message {
+            case .text(let text): peer.send(.text, ByteBuffer(string: text)).whenFailure { _ in }
+            case .binary(let bytes): peer.send(.binary, bytes).whenFailure { _ in }
             }
         }
 
-        func cancel() {
-            task.withLock { $0 }?.cancel()
-        }
+        func closed() {}
     }
 }
