@@ -38,9 +38,9 @@ public struct TickwireWebSocketContext: AuthenticatedContext, WebSocketRequestCo
     let remoteAddress: String?
     /// The connection, for sockets that the hub writes to directly (`WebSocketChannelSink`).
     let channel: any Channel
-    /// Who a route's `shouldUpgrade` accepted, shared by every copy of the context: how a socket served in the
-    /// pipeline (`TasklessWebSockets`) learns who is connected.
-    let acceptedPrincipal = AcceptedPrincipal()
+    /// Set when the upgrade is to be served in the pipeline (`TasklessWebSockets`): the route records its decision
+    /// here instead of handing hummingbird-websocket a handler (see `WebSocketRoutes.accept`).
+    var pipelineUpgrade: PipelineUpgrade?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -50,12 +50,15 @@ public struct TickwireWebSocketContext: AuthenticatedContext, WebSocketRequestCo
     }
 }
 
-/// The principal of an accepted WebSocket upgrade (see `TickwireWebSocketContext.acceptedPrincipal`).
-final class AcceptedPrincipal: Sendable {
-    private let principal = Mutex<Principal?>(nil)
+/// A route's decision on an upgrade served in the pipeline (see `TickwireWebSocketContext.pipelineUpgrade`).
+final class PipelineUpgrade: Sendable {
+    private let decision = Mutex<Principal??>(nil)
 
-    var value: Principal? {
-        get { principal.withLock { $0 } }
-        set { principal.withLock { $0 = newValue } }
+    /// The route accepted the upgrade for `principal` (nil: no credentials yet; the socket must authenticate).
+    func accept(_ principal: Principal?) {
+        decision.withLock { $0 = .some(principal) }
     }
+
+    /// Nil if the route did not accept; else who it accepted.
+    var accepted: Principal?? { decision.withLock { $0 } }
 }

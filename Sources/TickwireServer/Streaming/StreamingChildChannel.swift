@@ -17,46 +17,47 @@ import NIOCore
 struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     struct Value: ServerChildChannelValue {
         let channel: any Channel
-        /// How the connection is served, known once its first request head has been read (`FirstRequestRouter`).
-        let route: EventLoopFuture<Route>
-    }
-
-    enum Route: Sendable {
-        /// Hummingbird's handling; `takenOver` says whether the first request was taken over by
-        /// `StreamConnectionHandler`, and if so when its response is over.
-        case hummingbird(Inner.Value, takenOver: EventLoopFuture<EventLoopFuture<Void>?>)
-        /// A WebSocket served in the pipeline (`TasklessWebSockets`).
-        case webSocket
-        /// The connection closed before sending a request.
-        case closed
+        /// Hummingbird's value for the connection once its handling may run: once the first request head is read
+        /// if Hummingbird serves it, after its response if `StreamConnectionHandler` took it over; nil for a
+        /// connection that closed first or was served in the pipeline (a WebSocket, `TasklessWebSockets`), once it
+        /// has closed.
+        let hummingbirdsTurn: EventLoopFuture<Inner.Value?>
     }
 
     let inner: Inner
     let webSockets: TasklessWebSockets
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let route = channel.eventLoop.makePromise(of: Route.self)
+        let eventLoop = channel.eventLoop
+        // Completed from callbacks on futures the connection has anyway: an open connection holds no extra futures.
+        let turn = eventLoop.makePromise(of: Inner.Value?.self)
         let router = FirstRequestRouter(
             takesWebSocket: { webSockets.serves(head: $0) },
             configure: { taskless in
                 do {
                     if taskless {
                         try webSockets.configure(channel, logger: logger)
-                        route.succeed(.webSocket)
-                        return channel.eventLoop.makeSucceededVoidFuture()
+                        channel.closeFuture.whenComplete { _ in turn.succeed(nil) }
+                        return eventLoop.makeSucceededVoidFuture()
                     }
-                    let signal = FirstRequestSignal(eventLoop: channel.eventLoop)
+                    let signal = FirstRequestSignal(eventLoop: eventLoop)
                     try channel.pipeline.syncOperations.addHandler(signal)
                     let value = inner.setup(channel: channel, logger: logger)
                     let decided = signal.decided
-                    route.completeWith(value.map { .hummingbird($0, takenOver: decided) })
+                    value.whenComplete { result in
+                        guard case .success(let value) = result else { return turn.succeed(nil) }
+                        decided.whenSuccess { handedBack in
+                            guard let handedBack else { return turn.succeed(value) }
+                            handedBack.whenComplete { _ in turn.succeed(value) }
+                        }
+                    }
                     return value.map { _ in }
                 } catch {
-                    route.fail(error)
-                    return channel.eventLoop.makeFailedFuture(error)
+                    turn.succeed(nil)
+                    return eventLoop.makeFailedFuture(error)
                 }
             },
-            closed: { route.succeed(.closed) })
+            closed: { turn.succeed(nil) })
         do {
             // The channel keeps its receive buffer between reads: start it small, since most connections here send
             // one short request and then only read (it grows for larger reads).
@@ -65,23 +66,18 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             try channel.pipeline.syncOperations.addHandler(router)
         } catch {
-            return channel.eventLoop.makeFailedFuture(error)
+            return eventLoop.makeFailedFuture(error)
         }
-        return channel.eventLoop.makeSucceededFuture(Value(channel: channel, route: route.futureResult))
+        return eventLoop.makeSucceededFuture(Value(channel: channel, hummingbirdsTurn: turn.futureResult))
     }
 
+    /// One wait on one future: the task's frames stay within its first allocator slab for as long as the connection
+    /// is open (a second awaited future here costs a 1 KiB slab per connection).
     func handle(value: Value, logger: Logger) async {
-        switch try? await value.route.get() {
-        case .hummingbird(let innerValue, let takenOver)?:
-            if let handedBack = try? await takenOver.get() {
-                try? await handedBack.get()
-            }
+        do {
+            guard let innerValue = try await value.hummingbirdsTurn.get() else { return }
             await inner.handle(value: innerValue, logger: logger)
-        case .webSocket?:
-            try? await value.channel.closeFuture.get()
-        case .closed?:
-            return
-        case nil:
+        } catch {
             try? await value.channel.close()
         }
     }
@@ -120,7 +116,12 @@ final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         held.append(data)
         if deciding { return }
-        head += unwrapInboundIn(data).readableBytesView.prefix(FirstRequestSignal.maxHeadBytes - head.count)
+        let bytes = unwrapInboundIn(data).readableBytesView
+        if head.isEmpty, !Self.candidatePrefix.starts(with: bytes.prefix(Self.candidatePrefix.count)) {
+            // Most connections: the first read already says no, and nothing is copied.
+            return decide(false, context: context)
+        }
+        head += bytes.prefix(FirstRequestSignal.maxHeadBytes - head.count)
         guard head.starts(with: Self.candidatePrefix) || Self.candidatePrefix.starts(with: head) else {
             return decide(false, context: context)
         }

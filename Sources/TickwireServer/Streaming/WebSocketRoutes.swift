@@ -17,9 +17,14 @@ import TickwireHub
 /// stream token) within `authTimeout`. Anything else first closes with 1008 `auth_required`. Expired or revoked
 /// credentials close the socket with 1008 `auth_expired` / `revoked`.
 struct WebSocketRoutes {
-    let streams: Streams
-    let auth: Auth
+    let services: WebSocketAppServices
     let maxMessageSize: Int
+    private var auth: Auth { services.auth }
+
+    init(streams: Streams, auth: Auth, maxMessageSize: Int) {
+        self.services = WebSocketAppServices(streams: streams, auth: auth)
+        self.maxMessageSize = maxMessageSize
+    }
 
     /// The routes on hummingbird-websocket's stack, which serves sockets that negotiate per-message deflate (the
     /// others are served in the pipeline, `tasklessWebSockets`). `shouldUpgrade` runs on both paths.
@@ -37,8 +42,7 @@ struct WebSocketRoutes {
                     throw APIError(
                         .forbidden, code: "forbidden_origin", message: "origin '\(origin)' may not use this session")
                 }
-                context.acceptedPrincipal.value = context.identity
-                return .upgrade([:])
+                return Self.accept(context)
             }
         ) { inbound, outbound, context in
             await serve(
@@ -47,7 +51,7 @@ struct WebSocketRoutes {
         }
         if echo {
             // Test-only (`--ws-echo`): the Autobahn conformance suite drives both WebSocket stacks through it.
-            router.ws("api/v1/ws/echo") { inbound, outbound, _ in
+            router.ws("api/v1/ws/echo", shouldUpgrade: { _, context in Self.accept(context) }) { inbound, outbound, _ in
                 for try await message in inbound.messages(maxSize: maxMessageSize) {
                     switch message {
                     case .text(let text): try await outbound.write(.text(text))
@@ -65,14 +69,9 @@ struct WebSocketRoutes {
         TasklessWebSockets(
             paths: echo ? ["/api/v1/ws/app", "/api/v1/ws/echo"] : ["/api/v1/ws/app"], router: router,
             maxMessageSize: maxMessageSize, pingInterval: pingInterval, closeTimeout: .seconds(15)
-        ) { path, principal in
+        ) { [services] path, principal in
             if path == "/api/v1/ws/echo" { return EchoService() }
-            return AppService(
-                makeSession: { peer in
-                    WebSocketAppSession(
-                        streams: streams, auth: auth, principal: principal, socket: peer,
-                        sink: WebSocketChannelSink.make(onLoopOf: peer.channel, metrics: streams.webSocketMetrics))
-                })
+            return AppService(services: services, principal: principal)
         }
     }
 
@@ -80,8 +79,7 @@ struct WebSocketRoutes {
     private func serve(
         inbound: WebSocketInboundStream, socket: LibrarySocket, channel: any Channel, principal: Principal?
     ) async {
-        let session = WebSocketAppSession(
-            streams: streams, auth: auth, principal: principal, socket: socket, sink: nil)
+        let session = WebSocketAppSession(services: services, principal: principal, socket: socket, sink: nil)
         session.startAuthTimeout(on: channel.eventLoop)
         do {
             for try await message in inbound.messages(maxSize: maxMessageSize) {
@@ -97,6 +95,15 @@ struct WebSocketRoutes {
             // The peer closed or sent a frame the protocol layer rejected; it answers with the close code.
         }
         session.end()
+    }
+
+    /// Accepts an upgrade. On hummingbird-websocket's path the library upgrades; for an upgrade served in the
+    /// pipeline the decision is recorded and the library's upgrade declined: accepting it would store the handler in
+    /// the context, which holds the context in turn, and the pipeline path has no way to break that cycle.
+    static func accept(_ context: TickwireWebSocketContext) -> RouterShouldUpgrade {
+        guard let pipelineUpgrade = context.pipelineUpgrade else { return .upgrade([:]) }
+        pipelineUpgrade.accept(context.identity)
+        return .dontUpgrade
     }
 
     static func isSameOrigin(_ origin: String, host: String?) -> Bool {
@@ -121,16 +128,20 @@ struct WebSocketRoutes {
     /// `/api/v1/ws/app` in the pipeline: messages go to the session one at a time, from a task that runs only while
     /// messages are waiting.
     final class AppService: WebSocketService {
-        private let makeSession: (WebSocketPeer) -> WebSocketAppSession
+        /// What the session is made of, until the socket opens.
+        private var pending: (services: WebSocketAppServices, principal: Principal?)?
         private var session: WebSocketAppSession?
         private var inbox: SerialInbox?
 
-        init(makeSession: @escaping (WebSocketPeer) -> WebSocketAppSession) {
-            self.makeSession = makeSession
+        init(services: WebSocketAppServices, principal: Principal?) {
+            self.pending = (services, principal)
         }
 
         func opened(_ peer: WebSocketPeer) {
-            let session = makeSession(peer)
+            guard let (services, principal) = pending else { return }
+            pending = nil
+            let sink = WebSocketChannelSink.make(onLoopOf: peer.channel, metrics: services.streams.webSocketMetrics)
+            let session = WebSocketAppSession(services: services, principal: principal, socket: peer, sink: sink)
             session.startAuthTimeout(on: peer.channel.eventLoop)
             self.session = session
             inbox = SerialInbox(

@@ -19,7 +19,7 @@ import Synchronization
 /// sockets stay on the library path: their deflate state is per socket anyway, so they gain nothing here.
 struct TasklessWebSockets: Sendable {
     /// Makes the service of an accepted socket (on its event loop): `path` is the route, `principal` who the route's
-    /// `shouldUpgrade` accepted (`TickwireWebSocketContext.acceptedPrincipal`).
+    /// `shouldUpgrade` accepted (`TickwireWebSocketContext.pipelineUpgrade`).
     typealias MakeService = @Sendable (_ path: String, _ principal: Principal?) -> any WebSocketService
 
     let paths: Set<String>
@@ -64,13 +64,15 @@ struct TasklessWebSockets: Sendable {
                 promise.completeWithTask {
                     let request = Request(
                         head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: .init()))
-                    let context = TickwireWebSocketContext(source: .init(channel: channel, logger: logger))
+                    var context = TickwireWebSocketContext(source: .init(channel: channel, logger: logger))
+                    let decision = PipelineUpgrade()
+                    context.pipelineUpgrade = decision
                     let response: Response
                     do { response = try await responder.respond(to: request, context: context) } catch {
                         response = Response(status: .internalServerError)
                     }
-                    if response.status == .ok {
-                        accepted.value.withLock { $0 = (request.uri.path, context.acceptedPrincipal.value) }
+                    if let principal = decision.accepted {
+                        accepted.value.withLock { $0 = (request.uri.path, principal) }
                         return HTTPHeaders(response.headers.map { ($0.name.rawName, $0.value) })
                     }
                     await refusal.set(response)

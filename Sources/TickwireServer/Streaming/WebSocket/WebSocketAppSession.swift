@@ -19,14 +19,26 @@ struct WebSocketCloseReason: Error {
     var reason: String
 }
 
+/// What all sessions of a server share, held by reference: a session stays a few hundred bytes.
+final class WebSocketAppServices: Sendable {
+    let streams: Streams
+    let auth: Auth
+
+    init(streams: Streams, auth: Auth) {
+        self.streams = streams
+        self.auth = auth
+    }
+}
+
 /// One `/api/v1/ws/app` socket's conversation (protocol in `WebSocketRoutes`): authentication, subscribe, unsubscribe,
 /// ping, errors, and the delivery of its subscription. Messages are handled one at a time, in order (`receive`).
 final class WebSocketAppSession: Sendable {
     static let maxErrors = 10
     static let authTimeout: Duration = .seconds(10)
 
-    private let streams: Streams
-    private let auth: Auth
+    private let services: WebSocketAppServices
+    private var streams: Streams { services.streams }
+    private var auth: Auth { services.auth }
     private let socket: any WebSocketReplySocket
     /// The hub writes a caught-up subscription here directly (nil for compressed sockets: they are drained by a task).
     private let sink: WebSocketChannelSink?
@@ -40,11 +52,10 @@ final class WebSocketAppSession: Sendable {
     }
 
     init(
-        streams: Streams, auth: Auth, principal: Principal?, socket: any WebSocketReplySocket,
+        services: WebSocketAppServices, principal: Principal?, socket: any WebSocketReplySocket,
         sink: WebSocketChannelSink?
     ) {
-        self.streams = streams
-        self.auth = auth
+        self.services = services
         self.socket = socket
         self.sink = sink
         self.state = Mutex(State(principal: principal))
