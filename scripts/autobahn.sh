@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# WebSocket conformance: the Autobahn TestSuite (fuzzingclient) against /api/v1/ws/echo, which runs through the same
-# Hummingbird WebSocket stack and configuration (permessage-deflate offered) as /api/v1/ws/app.
+# WebSocket conformance: the Autobahn TestSuite (fuzzingclient) against /api/v1/ws/echo, which is served like
+# /api/v1/ws/app: sockets without per-message deflate in the channel pipeline (WebSocketConnectionHandler; groups 1-11),
+# sockets that negotiate it on hummingbird-websocket (groups 12 and 13).
 #
 #   scripts/autobahn.sh BINARY          fast groups (all but 12.* and 13.*, about a minute); the test command runs this
 #   scripts/autobahn.sh BINARY --full   every group, permessage-deflate included (about 20 minutes)

@@ -8,3 +8,8 @@ public protocol ModelSessionControl: Sendable {
     /// Stops the running session (`conflict` if none is running) and returns it as ended.
     func stopSession(modelId: Int64, by actor: Actor) async throws -> ModelSession
 }
+
+/// Model sessions run where the engine runs: another node of the cluster holds the engine lease, or none does yet.
+public struct EngineElsewhere: Error, Sendable {
+    public init() {}
+}

@@ -25,7 +25,7 @@ public enum StoreError: Error, Sendable, Equatable {
 /// publisher, in commit order (`Committed.events` returns them to the caller too).
 ///
 /// Implementations: `SQLiteStore` (embedded, the default). A PostgreSQL store implements the same protocol.
-public protocol Store: EventLogReader {
+public protocol Store: EventLogReader, EngineLease {
     /// Where committed events go from now on (the push hub). Set once, before serving.
     func publishCommits(to publisher: any EventPublisher)
 

@@ -114,15 +114,18 @@ struct Serve: AsyncParsableCommand {
             .filter { !$0.isEmpty }
             : corsOrigin
         let dashboard = try dashboardFolder(environment)
-        var engine: Engine?
+        var engine: EngineLeader?
         if !noEngine {
             guard tickInterval >= 10 else { throw ValidationError("--tick-interval must be at least 10 ms") }
-            engine = try Engine(
-                service: service, hub: hub,
-                configuration: EngineConfiguration(
-                    instruments: try parseInstruments(), tickInterval: .milliseconds(tickInterval),
-                    priceInterval: .milliseconds(max(tickInterval, 250)), seed: marketSeed, replay: try replayFeeds()),
-                logger: logger)
+            let configuration = EngineConfiguration(
+                instruments: try parseInstruments(), tickInterval: .milliseconds(tickInterval),
+                priceInterval: .milliseconds(max(tickInterval, 250)), seed: marketSeed, replay: try replayFeeds())
+            let engineLogger = logger
+            let makeEngine = { @Sendable in
+                try Engine(service: service, hub: hub, configuration: configuration, logger: engineLogger)
+            }
+            // On PostgreSQL, one node of the cluster runs the engine at a time (`EngineLeader`).
+            engine = EngineLeader(lease: store, first: try makeEngine(), logger: logger, makeEngine: makeEngine)
         }
         // After every flag has been checked: a refused command line creates nothing.
         try await createAccounts(AccountService(store: store), environment: environment)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import TickwireEngine
 import TickwireHub
 import TickwireModel
 import TickwireServer
@@ -20,7 +21,8 @@ struct TwoNodeTests {
     }
 
     /// Runs `body` with two live nodes on a fresh database; an admin API key works on both.
-    static func withTwoNodes(_ body: @Sendable (Node, Node) async throws -> Void) async throws {
+    /// With `engines`, each node runs an `EngineLeader`, as `tickwire serve` does.
+    static func withTwoNodes(engines: Bool = false, _ body: @Sendable (Node, Node) async throws -> Void) async throws {
         let admin = try #require(ProcessInfo.processInfo.environment["TICKWIRE_TEST_POSTGRES_URL"])
         let name = "tw_nodes_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let url = try await PostgresStore.createScratchDatabase(name, adminURL: admin)
@@ -28,8 +30,8 @@ struct TwoNodeTests {
         logger.logLevel = .warning
         let storeA = try await PostgresStore.connect(url: url, poolSize: 8, logger: logger)
         let storeB = try await PostgresStore.connect(url: url, poolSize: 8, logger: logger)
-        let appA = try await node(storeA, logger: logger)
-        let appB = try await node(storeB, logger: logger)
+        let appA = try await node(storeA, logger: logger, engine: engines)
+        let appB = try await node(storeB, logger: logger, engine: engines)
         let accounts = AccountService(store: storeA, bcryptCost: 4)
         let user = try await accounts.createUser(NewUser(username: "admin", password: "long enough pw", role: .admin))
         let (_, key) = try await accounts.createAPIKey(for: user.id, NewAPIKey(name: "nodes"))
@@ -48,14 +50,50 @@ struct TwoNodeTests {
     }
 
     /// One node: its own hub fed by its store, serving on a free port.
-    static func node(_ store: PostgresStore, logger: Logger) async throws -> some ApplicationProtocol {
+    static func node(_ store: PostgresStore, logger: Logger, engine: Bool) async throws -> some ApplicationProtocol {
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.auth.bcryptCost = 4
+        let service = TradingService(store: store)
+        let makeEngine = { @Sendable in
+            try Engine(
+                service: service, hub: hub, configuration: EngineConfiguration(tickInterval: .milliseconds(50)),
+                logger: logger)
+        }
+        let leader =
+            engine
+            ? EngineLeader(
+                lease: store, first: try makeEngine(), retry: .milliseconds(100), logger: logger,
+                makeEngine: makeEngine) : nil
         return try await buildApplication(
-            service: TradingService(store: store), hub: hub, configuration: configuration, logger: logger)
+            service: service, hub: hub, configuration: configuration, logger: logger,
+            services: leader.map { [$0] } ?? [], sessions: leader)
+    }
+
+    @Test func theEngineRunsOnOneNodeAndSessionsAreStartedThere() async throws {
+        try await Self.withTwoNodes(engines: true) { a, b in
+            let created = try await a.client.call(
+                .post, "/api/v1/models", json: #"{"name":"one engine","config":{"decision_interval_ms":20}}"#)
+            let model = try #require(created.json["id"]?.int)
+            // Until one node has taken the lease both answer 503; then the leader starts the session and the other
+            // node refuses it.
+            var statuses: [Int] = []
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let onA = try await a.client.call(.post, "/api/v1/models/\(model)/start")
+                let onB = try await b.client.call(.post, "/api/v1/models/\(model)/start")
+                statuses = [onA.status.code, onB.status.code].sorted()
+                if statuses.contains(201) {
+                    let refused = onA.status == .created ? onB : onA
+                    #expect(refused.json["error"]?["code"]?.string == "engine_elsewhere")
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(statuses == [201, 503], "one node starts the session, the other says the engine runs elsewhere")
+        }
     }
 
     @Test func aWriteOnOneNodeReachesStreamsOnTheOtherInOrder() async throws {

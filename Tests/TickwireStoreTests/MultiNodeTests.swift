@@ -14,6 +14,13 @@ struct MultiNodeTests {
         var ids: [Int64] { events.withLock { $0.map(\.id) } }
     }
 
+    /// Which node led, in order.
+    final class Terms: Sendable {
+        private let entries = Mutex<[String]>([])
+        func append(_ entry: String) { entries.withLock { $0.append(entry) } }
+        var list: [String] { entries.withLock { $0 } }
+    }
+
     static func eventually(_ condition: () -> Bool, seconds: Double = 10) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while !condition() {
@@ -50,7 +57,7 @@ struct MultiNodeTests {
         try await Self.eventually { recordA.ids.count >= 202 && recordB.ids.count >= 202 }
         #expect(recordA.ids == log.map(\.id), "node A delivers the log in order, each event once")
         #expect(recordB.ids == log.map(\.id), "node B delivers the same sequence")
-        // Events announced with their content (`CommitNotice`) are delivered exactly as the log holds them.
+        // Node A publishes its own commits from memory and reads B's from the log: both deliver what the log holds.
         #expect(recordA.events.withLock { $0 } == log)
         #expect(recordB.events.withLock { $0 } == log)
         await database.remove([a, b])
@@ -93,6 +100,60 @@ struct MultiNodeTests {
         try await Self.eventually { recordB.ids.count >= 1 }
         // B started at the log's head: it delivers what comes after, not the history (clients resume from the log).
         #expect(recordB.events.withLock { $0.map(\.botId) } == [late.id])
+        await database.remove([a, b])
+    }
+
+    @Test func oneNodeAtATimeHoldsTheEngineLease() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let a = try #require(try await database.open() as? PostgresStore)
+        let b = try #require(try await database.open() as? PostgresStore)
+        let terms = Terms()
+        let (endFirstTerm, ending) = AsyncStream<Void>.makeStream()
+
+        let first = Task {
+            await a.whileLeading(retry: .milliseconds(50)) {
+                terms.append("a")
+                for await _ in endFirstTerm {}
+            }
+        }
+        try await Self.eventually { terms.list == ["a"] }
+        let second = Task {
+            await b.whileLeading(retry: .milliseconds(50)) {
+                terms.append("b")
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                terms.append("b stopped")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(terms.list == ["a"], "B waits while A leads")
+
+        // A's term ends: the lock is released with it and B takes over.
+        ending.finish()
+        await first.value
+        try await Self.eventually { terms.list == ["a", "b"] }
+        #expect(terms.list == ["a", "b"])
+
+        // B's lease connection dies: the lock ends with its backend, so A, asking again, leads at once, and B stops
+        // its term once its check of the connection goes unanswered (within 3 s).
+        let third = Task {
+            await a.whileLeading(retry: .milliseconds(50)) {
+                terms.append("a again")
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            }
+        }
+        try await a.client.query(
+            """
+            SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND granted
+              AND classid = \(Int64(PostgresStore.engineLockKey >> 32)) AND objid = \(Int64(PostgresStore.engineLockKey & 0xFFFF_FFFF))
+            """)
+        try await Self.eventually { terms.list.count == 4 }
+        #expect(terms.list.prefix(2) == ["a", "b"])
+        #expect(Set(terms.list.dropFirst(2)) == ["b stopped", "a again"])
+        second.cancel()
+        third.cancel()
+        await second.value
+        await third.value
         await database.remove([a, b])
     }
 }

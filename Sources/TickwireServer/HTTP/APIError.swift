@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import TickwireModel
+import TickwireService
 import TickwireStore
 
 /// Every error the API answers with: one stable body, `{"error": {"code": "...", "message": "..."}}`.
@@ -74,6 +75,10 @@ public struct APIError: Error, Sendable, Equatable {
             case .unavailable:
                 return APIError(.serviceUnavailable, code: "unavailable", message: "the database is not available")
             }
+        case is EngineElsewhere:
+            return APIError(
+                .serviceUnavailable, code: "engine_elsewhere",
+                message: "the trading engine runs on another node of this cluster; start and stop sessions there")
         case let error as HTTPError:
             return APIError(
                 error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase,
