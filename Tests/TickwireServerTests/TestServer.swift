@@ -9,9 +9,9 @@ import Testing
 import TickwireEngine
 import TickwireHub
 import TickwireModel
-import TickwireServer
 import TickwireService
 
+@testable import TickwireServer
 @testable import TickwireStore
 
 /// Collects what the write path publishes, to check that every committed change is handed on, in order.
@@ -93,8 +93,16 @@ struct TestServer {
                 }
             }
         }
+        let port = Mutex<Int?>(nil)
         try await app.test(.live) { client in
+            port.withLock { $0 = client.port }
             try await body(AuthedClient(base: client, token: adminToken), server)
+        }
+        // Every WebSocket the server served is gone with it: nothing holds a closed socket's handler.
+        if let port = port.withLock({ $0 }) {
+            try await eventually("the server's WebSocket handlers to be freed") {
+                WebSocketConnectionHandler.alive(onPort: port) == 0
+            }
         }
     }
 }

@@ -7,7 +7,8 @@ import Synchronization
 import Testing
 import TickwireHub
 import TickwireModel
-import TickwireServer
+
+@testable import TickwireServer
 
 /// `/api/v1/ws/app` through a real WebSocket client.
 @Suite struct WebSocketTests {
@@ -201,6 +202,10 @@ import TickwireServer
             try await eventually("the subscription") { server.hub.subscriberCount == baseline + 1 }
             await leaving.close()
             try await eventually("the subscription to end") { server.hub.subscriberCount == baseline }
+            // Nothing keeps the closed socket's handler, session and channel alive.
+            try await eventually("the closed socket's handler to be freed") {
+                WebSocketConnectionHandler.alive(onPort: port) == 0
+            }
 
             // Never reads, so never answers a ping: closed once a ping goes unanswered for a whole interval.
             let silent = try await StalledClient.connectWebSocket(

@@ -157,6 +157,9 @@ struct WebSocketRoutes {
         func closed() {
             inbox?.stop()
             session?.end()
+            // The session holds the socket, which holds the handler, which holds this service: let go of it.
+            inbox = nil
+            session = nil
         }
     }
 

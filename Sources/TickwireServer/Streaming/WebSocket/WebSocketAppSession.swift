@@ -49,6 +49,7 @@ final class WebSocketAppSession: Sendable {
         var subscription: Subscription?
         var errors = 0
         var ended = false
+        var authTimer: Scheduled<Void>?
     }
 
     init(
@@ -62,22 +63,28 @@ final class WebSocketAppSession: Sendable {
         streams.webSocketMetrics.connections.increment()
     }
 
-    /// A socket opened without credentials must authenticate within `authTimeout`.
+    /// A socket opened without credentials must authenticate within `authTimeout`. The timer is cancelled once it
+    /// has (or the socket is gone), so that it does not keep the session for the rest of its 10 s.
     func startAuthTimeout(on eventLoop: any EventLoop) {
         guard state.withLock({ $0.principal == nil }) else { return }
-        eventLoop.scheduleTask(in: TimeAmount(Self.authTimeout)) { [self] in
+        let timer = eventLoop.scheduleTask(in: TimeAmount(Self.authTimeout)) { [self] in
             if state.withLock({ $0.principal == nil && !$0.ended }) {
                 socket.close(.policyViolation, reason: "auth_timeout")
             }
         }
+        state.withLock { $0.authTimer = timer }
     }
 
     /// The socket is gone: its subscription ends.
     func end() {
-        let (first, subscription) = state.withLock { state in
-            defer { state.ended = true }
-            return (!state.ended, state.subscription)
+        let (first, subscription, timer) = state.withLock { state in
+            defer {
+                state.ended = true
+                state.authTimer = nil
+            }
+            return (!state.ended, state.subscription, state.authTimer)
         }
+        timer?.cancel()
         guard first else { return }
         subscription?.cancel()
         streams.webSocketMetrics.connections.decrement()
@@ -118,6 +125,7 @@ final class WebSocketAppSession: Sendable {
             throw WebSocketCloseReason(code: .policyViolation, reason: error.code)
         }
         state.withLock { $0.principal = principal }
+        state.withLock { $0.authTimer.take() }?.cancel()
         let user = JSONCoding.encodeToString(principal.user)
         try await write(#"{"type":"authenticated","user":\#(user)}"#)
     }
