@@ -173,8 +173,7 @@ public func buildApplication(
     return Application(
         router: router,
         server: .streaming(
-            webSocketRouter: webSocketRouter,
-            webSockets: webSocketRoutes.tasklessWebSockets(
+            webSockets: webSocketRoutes.endpoints(
                 router: webSocketRouter, echo: configuration.webSocketEcho,
                 pingInterval: configuration.webSocketPingInterval),
             configuration: .init(

@@ -98,10 +98,12 @@ struct TestServer {
             port.withLock { $0 = client.port }
             try await body(AuthedClient(base: client, token: adminToken), server)
         }
-        // Every WebSocket the server served is gone with it: nothing holds a closed socket's handler.
+        // Every WebSocket the server served is gone with it: nothing holds a closed socket's handler, or the
+        // request context of its upgrade (either stack).
         if let port = port.withLock({ $0 }) {
-            try await eventually("the server's WebSocket handlers to be freed") {
-                WebSocketConnectionHandler.alive(onPort: port) == 0
+            try await eventually("the server's WebSocket handlers and upgrade contexts to be freed") {
+                WebSocketConnectionHandler.alive.count(onPort: port) == 0
+                    && UpgradeDecision.alive.count(onPort: port) == 0
             }
         }
     }

@@ -204,7 +204,7 @@ import TickwireModel
             try await eventually("the subscription to end") { server.hub.subscriberCount == baseline }
             // Nothing keeps the closed socket's handler, session and channel alive.
             try await eventually("the closed socket's handler to be freed") {
-                WebSocketConnectionHandler.alive(onPort: port) == 0
+                WebSocketConnectionHandler.alive.count(onPort: port) == 0
             }
 
             // Never reads, so never answers a ping: closed once a ping goes unanswered for a whole interval.

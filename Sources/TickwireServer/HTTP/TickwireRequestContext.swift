@@ -38,9 +38,8 @@ public struct TickwireWebSocketContext: AuthenticatedContext, WebSocketRequestCo
     let remoteAddress: String?
     /// The connection, for sockets that the hub writes to directly (`WebSocketChannelSink`).
     let channel: any Channel
-    /// Set when the upgrade is to be served in the pipeline (`TasklessWebSockets`): the route records its decision
-    /// here instead of handing hummingbird-websocket a handler (see `WebSocketRoutes.accept`).
-    var pipelineUpgrade: PipelineUpgrade?
+    /// Where the upgrade route records its decision (`WebSocketEndpoints.decide` sets it).
+    var upgradeDecision: UpgradeDecision?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -50,9 +49,22 @@ public struct TickwireWebSocketContext: AuthenticatedContext, WebSocketRequestCo
     }
 }
 
-/// A route's decision on an upgrade served in the pipeline (see `TickwireWebSocketContext.pipelineUpgrade`).
-final class PipelineUpgrade: Sendable {
+/// A route's decision on a WebSocket upgrade (see `TickwireWebSocketContext.upgradeDecision`).
+final class UpgradeDecision: Sendable {
+    /// Decisions alive, by server port (tests check that none outlives its upgrade).
+    static let alive = AliveCount()
+
     private let decision = Mutex<Principal??>(nil)
+    private let port: Int?
+
+    init(port: Int?) {
+        self.port = port
+        if let port { Self.alive.add(port: port) }
+    }
+
+    deinit {
+        if let port { Self.alive.remove(port: port) }
+    }
 
     /// The route accepted the upgrade for `principal` (nil: no credentials yet; the socket must authenticate).
     func accept(_ principal: Principal?) {

@@ -6,7 +6,7 @@ import NIOCore
 
 /// Hummingbird's connection handling (`Inner`: HTTP/1 with WebSocket upgrades), except for a connection whose first
 /// request is a stream that `StreamConnectionHandler` takes over, or an upgrade to a WebSocket served in the pipeline
-/// (`TasklessWebSockets`): such a connection holds only a task waiting on a future while it is open.
+/// (`WebSocketEndpoints`): such a connection holds only a task waiting on a future while it is open.
 ///
 /// Hummingbird runs each connection in a task that waits for its next request. Even idle, that task's async frames
 /// take about 10 KiB per connection, as much as everything else an open stream holds. So this channel's task first
@@ -19,13 +19,13 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
         let channel: any Channel
         /// Hummingbird's value for the connection once its handling may run: once the first request head is read
         /// if Hummingbird serves it, after its response if `StreamConnectionHandler` took it over; nil for a
-        /// connection that closed first or was served in the pipeline (a WebSocket, `TasklessWebSockets`), once it
+        /// connection that closed first or was served in the pipeline (a WebSocket, `WebSocketEndpoints`), once it
         /// has closed.
         let hummingbirdsTurn: EventLoopFuture<Inner.Value?>
     }
 
     let inner: Inner
-    let webSockets: TasklessWebSockets
+    let webSockets: WebSocketEndpoints
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let eventLoop = channel.eventLoop
@@ -84,7 +84,7 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
 }
 
 /// Reads a connection's first request head and sets up the pipeline that serves the connection: a taskless WebSocket
-/// (`TasklessWebSockets`) or Hummingbird's HTTP handling; then passes on what it read and leaves the pipeline.
+/// (`WebSocketEndpoints`) or Hummingbird's HTTP handling; then passes on what it read and leaves the pipeline.
 ///
 /// Only heads that begin like a WebSocket route are read whole (at most `FirstRequestSignal.maxHeadBytes`); any
 /// other request is passed on from its first bytes.
@@ -258,16 +258,17 @@ final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
 }
 
 extension HTTPServerBuilder {
-    /// `http1WebSocketUpgrade(webSocketRouter:configuration:)` in a `StreamingChildChannel`.
+    /// HTTP/1 with WebSocket upgrades (`WebSocketEndpoints`) in a `StreamingChildChannel`.
     static func streaming(
-        webSocketRouter: Router<TickwireWebSocketContext>, webSockets: TasklessWebSockets,
-        configuration: HTTP1WebSocketUpgradeChannel.Configuration
+        webSockets: WebSocketEndpoints, configuration: HTTP1WebSocketUpgradeChannel.Configuration
     ) -> HTTPServerBuilder {
-        let webSocketResponder = webSocketRouter.buildResponder()
-        return .init { responder in
+        .init { responder in
             StreamingChildChannel(
                 inner: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                    responder: responder, configuration: configuration,
+                    shouldUpgrade: { head, channel, logger in
+                        await webSockets.libraryUpgrade(head, channel: channel, logger: logger)
+                    }),
                 webSockets: webSockets)
         }
     }

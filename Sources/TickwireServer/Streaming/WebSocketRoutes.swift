@@ -26,53 +26,60 @@ struct WebSocketRoutes {
         self.maxMessageSize = maxMessageSize
     }
 
-    /// The routes on hummingbird-websocket's stack, which serves sockets that negotiate per-message deflate (the
-    /// others are served in the pipeline, `tasklessWebSockets`). `shouldUpgrade` runs on both paths.
+    /// The upgrade routes of the WebSocket router: they check the request and record who is accepted
+    /// (`WebSocketEndpoints` serves the socket).
     func register(on router: Router<TickwireWebSocketContext>, echo: Bool) {
-        router.ws(
-            "api/v1/ws/app",
-            shouldUpgrade: { request, context in
-                if let failure = context.authFailure { throw failure }
-                // Browsers send cookies with a WebSocket handshake from any page: a cookie-authenticated upgrade
-                // must come from this origin or an allowed one (cross-site WebSocket hijacking).
-                if case .session? = context.identity?.credential, let origin = request.headers[.origin],
-                    !Self.isSameOrigin(origin, host: request.head.authority),
-                    !auth.configuration.corsAllowedOrigins.contains(origin)
-                {
-                    throw APIError(
-                        .forbidden, code: "forbidden_origin", message: "origin '\(origin)' may not use this session")
-                }
-                return Self.accept(context)
+        router.get("api/v1/ws/app") { request, context -> Response in
+            if let failure = context.authFailure { throw failure }
+            // Browsers send cookies with a WebSocket handshake from any page: a cookie-authenticated upgrade must
+            // come from this origin or an allowed one (cross-site WebSocket hijacking).
+            if case .session? = context.identity?.credential, let origin = request.headers[.origin],
+                !Self.isSameOrigin(origin, host: request.head.authority),
+                !auth.configuration.corsAllowedOrigins.contains(origin)
+            {
+                throw APIError(
+                    .forbidden, code: "forbidden_origin", message: "origin '\(origin)' may not use this session")
             }
-        ) { inbound, outbound, context in
-            await serve(
-                inbound: inbound, socket: LibrarySocket(outbound: outbound), channel: context.requestContext.channel,
-                principal: context.requestContext.identity)
+            return Self.accept(context)
         }
         if echo {
             // Test-only (`--ws-echo`): the Autobahn conformance suite drives both WebSocket stacks through it.
-            router.ws("api/v1/ws/echo", shouldUpgrade: { _, context in Self.accept(context) }) { inbound, outbound, _ in
-                for try await message in inbound.messages(maxSize: maxMessageSize) {
-                    switch message {
-                    case .text(let text): try await outbound.write(.text(text))
-                    case .binary(let bytes): try await outbound.write(.binary(bytes))
-                    }
-                }
-            }
+            router.get("api/v1/ws/echo") { _, context in Self.accept(context) }
         }
     }
 
-    /// The same routes served in the channel pipeline, for sockets without per-message deflate.
-    func tasklessWebSockets(
-        router: Router<TickwireWebSocketContext>, echo: Bool, pingInterval: Duration
-    ) -> TasklessWebSockets {
-        TasklessWebSockets(
+    /// Records that the upgrade is accepted, for whom.
+    static func accept(_ context: TickwireWebSocketContext) -> Response {
+        context.upgradeDecision?.accept(context.identity)
+        return Response(status: .ok)
+    }
+
+    /// The routes' sockets on both stacks.
+    func endpoints(router: Router<TickwireWebSocketContext>, echo: Bool, pingInterval: Duration) -> WebSocketEndpoints {
+        WebSocketEndpoints(
             paths: echo ? ["/api/v1/ws/app", "/api/v1/ws/echo"] : ["/api/v1/ws/app"], router: router,
-            maxMessageSize: maxMessageSize, pingInterval: pingInterval, closeTimeout: .seconds(15)
-        ) { [services] path, principal in
-            if path == "/api/v1/ws/echo" { return EchoService() }
-            return AppService(services: services, principal: principal)
-        }
+            maxMessageSize: maxMessageSize, pingInterval: pingInterval, closeTimeout: .seconds(15),
+            makeService: { [services] path, principal in
+                if path == "/api/v1/ws/echo" { return EchoService() }
+                return AppService(services: services, principal: principal)
+            },
+            makeLibraryHandler: { [self] path, principal, channel in
+                if path == "/api/v1/ws/echo" {
+                    return { inbound, outbound, _ in
+                        for try await message in inbound.messages(maxSize: maxMessageSize) {
+                            switch message {
+                            case .text(let text): try await outbound.write(.text(text))
+                            case .binary(let bytes): try await outbound.write(.binary(bytes))
+                            }
+                        }
+                    }
+                }
+                return { inbound, outbound, _ in
+                    await serve(
+                        inbound: inbound, socket: LibrarySocket(outbound: outbound), channel: channel,
+                        principal: principal)
+                }
+            })
     }
 
     /// A compressed socket: the library's inbound stream, read by the connection's task.
@@ -95,15 +102,6 @@ struct WebSocketRoutes {
             // The peer closed or sent a frame the protocol layer rejected; it answers with the close code.
         }
         session.end()
-    }
-
-    /// Accepts an upgrade. On hummingbird-websocket's path the library upgrades; for an upgrade served in the
-    /// pipeline the decision is recorded and the library's upgrade declined: accepting it would store the handler in
-    /// the context, which holds the context in turn, and the pipeline path has no way to break that cycle.
-    static func accept(_ context: TickwireWebSocketContext) -> RouterShouldUpgrade {
-        guard let pipelineUpgrade = context.pipelineUpgrade else { return .upgrade([:]) }
-        pipelineUpgrade.accept(context.identity)
-        return .dontUpgrade
     }
 
     static func isSameOrigin(_ origin: String, host: String?) -> Bool {

@@ -1,6 +1,5 @@
 import NIOCore
 import NIOWebSocket
-import Synchronization
 
 /// The WebSocket protocol (RFC 6455) for one upgraded connection, in the channel pipeline: whole messages go to a
 /// `WebSocketService`, which answers from the event loop or from short-lived tasks, so an open socket holds no task.
@@ -16,10 +15,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = Never
     typealias OutboundOut = WebSocketFrame
 
-    /// Handlers alive in this process, by the server port they serve: back to its count once sockets close, or
-    /// something still holds them (a reference cycle through the service once leaked about 4 KiB per closed socket;
-    /// a test watches this).
-    static let alive = Mutex<[Int: Int]>([:])
+    /// Handlers alive, by server port (tests check that none outlives its socket).
+    static let alive = AliveCount()
     private var port: Int?
 
     private let maxMessageSize: Int
@@ -43,15 +40,13 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     }
 
     deinit {
-        if let port { Self.alive.withLock { $0[port, default: 0] -= 1 } }
+        if let port { Self.alive.remove(port: port) }
     }
-
-    static func alive(onPort port: Int) -> Int { alive.withLock { $0[port, default: 0] } }
 
     func handlerAdded(context: ChannelHandlerContext) {
         if let port = context.channel.localAddress?.port {
             self.port = port
-            Self.alive.withLock { $0[port, default: 0] += 1 }
+            Self.alive.add(port: port)
         }
         let peer = WebSocketPeer(handler: self, context: context)
         self.peer = peer

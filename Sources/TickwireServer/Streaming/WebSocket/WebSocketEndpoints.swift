@@ -8,19 +8,30 @@ import NIOHTTPTypesHTTP1
 import NIOWebSocket
 import Synchronization
 
-/// WebSocket routes served in the channel pipeline (`WebSocketConnectionHandler`) instead of by
-/// hummingbird-websocket, whose two tasks per socket (the connection's and its ping loop) hold about 20 KiB of async
-/// frames for as long as the socket is open: twice the whole budget of an idle subscriber.
+/// The WebSocket routes and the two stacks that serve them.
 ///
-/// A connection whose first request is an upgrade to one of `paths` without per-message deflate gets this pipeline
-/// (`StreamingChildChannel` decides from the raw head). The upgrade request goes through the same WebSocket router as
-/// on the library path (authentication, origin checks, `StreamingOffMiddleware`), in a short-lived task; a refusal is
-/// answered with the router's own response (401 with its JSON error, say) and the connection closes. Compressed
-/// sockets stay on the library path: their deflate state is per socket anyway, so they gain nothing here.
-struct TasklessWebSockets: Sendable {
-    /// Makes the service of an accepted socket (on its event loop): `path` is the route, `principal` who the route's
-    /// `shouldUpgrade` accepted (`TickwireWebSocketContext.pipelineUpgrade`).
+/// Sockets that do not offer per-message deflate are served in the channel pipeline (`WebSocketConnectionHandler`)
+/// instead of by hummingbird-websocket, whose two tasks per socket (the connection's and its ping loop) hold about
+/// 20 KiB of async frames for as long as the socket is open: twice the whole budget of an idle subscriber. A
+/// connection whose first request is such an upgrade gets this pipeline (`StreamingChildChannel` decides from the raw
+/// head, `configure`); a refusal is answered with the router's own response (401 with its JSON error, say) and the
+/// connection closes. Compressed sockets stay on hummingbird-websocket (`libraryUpgrade`): their deflate state is per
+/// socket anyway, so they gain nothing here.
+///
+/// Both stacks decide an upgrade the same way (`decide`): the request goes through the WebSocket router
+/// (authentication, origin checks, `StreamingOffMiddleware`) in a short-lived task, and the route records its decision
+/// in the request context (`UpgradeDecision`). The router's `ws` routes are not used: they store the socket's handler
+/// in the request context, which holds the handler in turn, a cycle that kept every upgraded connection's context and
+/// channel alive (about 4 KiB a socket).
+struct WebSocketEndpoints: Sendable {
+    /// Makes the service of an accepted socket (on its event loop): `path` is the route, `principal` who the route
+    /// accepted.
     typealias MakeService = @Sendable (_ path: String, _ principal: Principal?) -> any WebSocketService
+    /// Makes the handler of an accepted compressed socket on hummingbird-websocket.
+    typealias MakeLibraryHandler =
+        @Sendable (_ path: String, _ principal: Principal?, _ channel: any Channel) -> WebSocketDataHandler<
+            HTTP1WebSocketUpgradeChannel.Context
+        >
 
     let paths: Set<String>
     let responder: RouterResponder<TickwireWebSocketContext>
@@ -28,10 +39,12 @@ struct TasklessWebSockets: Sendable {
     let pingInterval: Duration
     let closeTimeout: Duration
     let makeService: MakeService
+    let makeLibraryHandler: MakeLibraryHandler
 
     init(
         paths: Set<String>, router: Router<TickwireWebSocketContext>, maxMessageSize: Int, pingInterval: Duration,
-        closeTimeout: Duration, makeService: @escaping MakeService
+        closeTimeout: Duration, makeService: @escaping MakeService,
+        makeLibraryHandler: @escaping MakeLibraryHandler
     ) {
         self.paths = paths
         self.responder = router.buildResponder()
@@ -39,6 +52,40 @@ struct TasklessWebSockets: Sendable {
         self.pingInterval = pingInterval
         self.closeTimeout = closeTimeout
         self.makeService = makeService
+        self.makeLibraryHandler = makeLibraryHandler
+    }
+
+    enum Decision {
+        case accepted(path: String, principal: Principal?, headers: HTTPFields)
+        case refused(Response)
+    }
+
+    /// Runs the upgrade request through the WebSocket router.
+    func decide(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> Decision {
+        let request = Request(head: head, body: .init(buffer: .init()))
+        var context = TickwireWebSocketContext(source: .init(channel: channel, logger: logger))
+        let decision = UpgradeDecision(port: channel.localAddress?.port)
+        context.upgradeDecision = decision
+        let response: Response
+        do { response = try await responder.respond(to: request, context: context) } catch {
+            response = Response(status: .internalServerError)
+        }
+        guard response.status == .ok, let principal = decision.accepted, paths.contains(request.uri.path) else {
+            return .refused(response)
+        }
+        return .accepted(path: request.uri.path, principal: principal, headers: response.headers)
+    }
+
+    /// The decision for hummingbird-websocket (compressed sockets, and any upgrade the pipeline path did not take).
+    func libraryUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger) async
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        switch await decide(head, channel: channel, logger: logger) {
+        case .accepted(let path, let principal, let headers):
+            .upgrade(headers, makeLibraryHandler(path, principal, channel))
+        case .refused:
+            .dontUpgrade
+        }
     }
 
     /// Whether a whole request head (raw bytes) is one served here: a GET to one of `paths` asking for a WebSocket
@@ -54,7 +101,6 @@ struct TasklessWebSockets: Sendable {
 
     /// Sets up `channel`'s pipeline (after its existing handlers) to upgrade the request and serve the socket.
     func configure(_ channel: any Channel, logger: Logger) throws {
-        let responder = self.responder
         let accepted = AcceptedUpgrade()
         let refusal = RefusedUpgrade()
         let upgrader = NIOWebSocketServerUpgrader(
@@ -62,21 +108,15 @@ struct TasklessWebSockets: Sendable {
             shouldUpgrade: { channel, head in
                 let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                 promise.completeWithTask {
-                    let request = Request(
-                        head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: .init()))
-                    var context = TickwireWebSocketContext(source: .init(channel: channel, logger: logger))
-                    let decision = PipelineUpgrade()
-                    context.pipelineUpgrade = decision
-                    let response: Response
-                    do { response = try await responder.respond(to: request, context: context) } catch {
-                        response = Response(status: .internalServerError)
+                    let request = try HTTPRequest(head, secure: false, splitCookie: false)
+                    switch await decide(request, channel: channel, logger: logger) {
+                    case .accepted(let path, let principal, let headers):
+                        accepted.value.withLock { $0 = (path, principal) }
+                        return HTTPHeaders(headers.map { ($0.name.rawName, $0.value) })
+                    case .refused(let response):
+                        await refusal.set(response)
+                        return nil
                     }
-                    if let principal = decision.accepted {
-                        accepted.value.withLock { $0 = (request.uri.path, principal) }
-                        return HTTPHeaders(response.headers.map { ($0.name.rawName, $0.value) })
-                    }
-                    await refusal.set(response)
-                    return nil
                 }
                 return promise.futureResult
             },
