@@ -65,11 +65,17 @@ import TickwireStore
     @Test func resumeAcrossARestartReadsTheLogThenContinuesLive() async throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
+        weak var previous: SQLiteStore?
         do {
             let (store, _) = try await fixture.start()
+            previous = store
             for index in 1...5 { try await Self.log(store, "before \(index)") }
         }
-        // A new process: empty in-memory history, the log on disk.
+        // A new process: the old one has let go of the file (its background work can hold the store for a moment;
+        // opening meanwhile was seen to fail with "database is locked" on a loaded machine).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while previous != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        // Empty in-memory history, the log on disk.
         let (store, hub) = try await fixture.start()
         #expect(hub.head == 5)
         let subscription = try hub.subscribe(Interest(topics: [.logs]), after: 2, log: store)

@@ -242,16 +242,23 @@ import TickwireService
         var configuration = ServerConfiguration()
         configuration.auth.streamTokenLifetime = .seconds(2)
         try await TestServer.with(configuration: configuration) { client, server in
-            let issued = try await client.call(.post, "/api/v1/auth/stream-token", json: #"{"topics":["logs"]}"#)
-            #expect(issued.status == .created)
-            let token = try #require(issued.json["access_token"]?.string)
+            // A fresh token for each check, so that none expires on a loaded machine before it is used.
+            @Sendable func freshToken() async throws -> String {
+                let issued = try await client.call(.post, "/api/v1/auth/stream-token", json: #"{"topics":["logs"]}"#)
+                #expect(issued.status == .created)
+                return try #require(issued.json["access_token"]?.string)
+            }
             let anonymous = client.using(nil)
             // Bound to its topics, and good for nothing but streams.
             #expect(
-                try await anonymous.call(.get, "/api/v1/stream?topics=bots&token=\(token)").errorCode
+                try await anonymous.call(.get, "/api/v1/stream?topics=bots&token=\(try await freshToken())").errorCode
                     == "topic_not_allowed")
-            #expect(try await anonymous.call(.get, "/api/v1/bots?token=\(token)").errorCode == "insufficient_scope")
-            #expect(try await client.using(token).call(.get, "/api/v1/bots").errorCode == "insufficient_scope")
+            #expect(
+                try await anonymous.call(.get, "/api/v1/bots?token=\(try await freshToken())").errorCode
+                    == "insufficient_scope")
+            #expect(
+                try await client.using(try await freshToken()).call(.get, "/api/v1/bots").errorCode
+                    == "insufficient_scope")
             // A long-lived credential in a URL is refused.
             #expect(
                 try await anonymous.call(.get, "/api/v1/stream?topics=logs&token=\(server.adminToken)").errorCode

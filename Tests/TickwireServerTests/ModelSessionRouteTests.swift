@@ -44,7 +44,8 @@ import TickwireModel
         try await TestServer.with(engine: EngineConfiguration(tickInterval: .milliseconds(20))) { client, _ in
             let model = try #require(
                 try await client.call(
-                    .post, "/api/v1/models", json: #"{"name":"long","config":{"decision_interval_ms":5}}"#
+                    .post, "/api/v1/models",
+                    json: #"{"name":"long","config":{"decision_interval_ms":5,"max_decisions":10000}}"#
                 ).json["id"]?.int)
             #expect(try await client.call(.post, "/api/v1/models/\(model)/start").status == .created)
             #expect(try await client.call(.post, "/api/v1/models/\(model)/start").status == .conflict)

@@ -54,8 +54,14 @@ public final class EngineLeader: Service, ModelSessionControl {
             return logger.error("could not start the trading engine", metadata: ["error": "\(error)"])
         }
         current.withLock { $0 = engine }
-        do { try await engine.run() } catch {
-            logger.error("the trading engine stopped", metadata: ["error": "\(error)"])
+        // A term that is cancelled (the lease was lost) stops taking session requests at once, not once its engine
+        // has wound down: another node may already lead.
+        await withTaskCancellationHandler {
+            do { try await engine.run() } catch {
+                logger.error("the trading engine stopped", metadata: ["error": "\(error)"])
+            }
+        } onCancel: {
+            current.withLock { $0 = nil }
         }
         current.withLock { $0 = nil }
     }

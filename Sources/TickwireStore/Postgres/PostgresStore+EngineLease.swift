@@ -1,42 +1,72 @@
 import Logging
+import NIOPosix
 import PostgresNIO
 import Synchronization
 
-/// The engine lease is a session-level advisory lock, held by one pooled connection for as long as the engine runs.
-/// PostgreSQL releases it when that connection's backend ends, so a node that dies or loses the database gives the
-/// lease up without any timeout; the holder checks its connection every second and stops its engine when the check
-/// fails or gets no answer within 2 s. Standby nodes try to take the lock every `retry`. Between a holder losing its connection and noticing (at
-/// most three seconds), another node may start; the old engine's writes then fail with the lost connection's pool anyway
-/// (the database was unreachable), so two engines never both write for long.
+/// The engine lease is a session-level advisory lock, held by a connection of its own (outside the pool) for as long
+/// as the engine runs. PostgreSQL releases it when that connection's backend ends, so a node that dies or loses the
+/// database gives the lease up without any timeout; the holder checks its connection every second and stops its
+/// engine when the check fails or gets no answer within `checkDeadline` (5 s). Standby nodes try to take the lock
+/// every `retry` on their own connection. Between a holder losing its connection and noticing (at most six seconds),
+/// another node may start; the old engine's writes then fail too if the database was unreachable, but an old holder
+/// that lost only its lease connection can write for those seconds.
 extension PostgresStore {
     static let engineLockKey: Int64 = 0x7469_636B_0003
+    /// How long the holder's connection check may take before the lease counts as lost: long enough that a busy
+    /// machine does not hand the engine over for nothing, short enough to bound the overlap after a real loss.
+    static let checkDeadline: Duration = .seconds(5)
 
     public var isContended: Bool { true }
 
     public func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async {
         while !Task.isCancelled {
+            let connection: PostgresConnection
             do {
-                let finished = try await client.withConnection { connection in
-                    try await self.lead(on: connection, body)
-                }
-                if finished { return }
+                // Not a pooled connection: one could come back to this node still holding the lock (advisory locks
+                // are re-entrant within a session) while it is being closed.
+                connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: connectionConfiguration,
+                    id: 0, logger: logger
+                ).get()
             } catch {
                 if Task.isCancelled { return }
                 logger.warning(
-                    "could not ask for the engine lease", metadata: ["error": "\(String(reflecting: error))"])
+                    "could not connect to ask for the engine lease", metadata: ["error": "\(String(reflecting: error))"]
+                )
+                try? await Task.sleep(for: retry)
+                continue
             }
-            try? await Task.sleep(for: retry)
+            var outcome = Term.notLed
+            while outcome == .notLed, !Task.isCancelled {
+                outcome = await lead(on: connection, body)
+                if outcome == .notLed { try? await Task.sleep(for: retry) }
+            }
+            await Self.close(connection)
+            if outcome == .finished { return }
         }
     }
 
-    /// Takes the lock if it is free and runs `body` while the connection lives. True when `body` returned by itself.
-    private func lead(on connection: PostgresConnection, _ body: @escaping @Sendable () async -> Void) async throws
-        -> Bool
-    {
-        let rows = try await connection.query("SELECT pg_try_advisory_lock(\(Self.engineLockKey))", logger: logger)
+    private enum Term {
+        /// Another node holds the lease (or the connection failed before it could be asked).
+        case notLed
+        /// `body` returned by itself.
+        case finished
+        /// The connection was lost (or the task cancelled) while leading.
+        case lost
+    }
+
+    /// Takes the lock if it is free and runs `body` while the connection lives.
+    private func lead(on connection: PostgresConnection, _ body: @escaping @Sendable () async -> Void) async -> Term {
         var acquired = false
-        for try await held in rows.decode(Bool.self) { acquired = held }
-        guard acquired else { return false }
+        do {
+            let rows = try await connection.query(
+                "SELECT pg_try_advisory_lock(\(Self.engineLockKey))", logger: logger)
+            for try await held in rows.decode(Bool.self) { acquired = held }
+        } catch {
+            logger.warning("could not ask for the engine lease", metadata: ["error": "\(String(reflecting: error))"])
+            return .lost
+        }
+        guard acquired else { return .notLed }
         logger.info("this node runs the trading engine")
         let logger = self.logger
         let finished = await withTaskGroup(of: Bool.self) { group in
@@ -54,20 +84,30 @@ extension PostgresStore {
             group.cancelAll()
             return first
         }
-        if finished {
-            // The connection goes back to the pool: it must not keep the lock.
-            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.engineLockKey))", logger: logger)
-        } else {
-            // Lost, or shutting down: the connection is closed (the pool discards it), and its lock ends with it.
-            if !Task.isCancelled {
-                logger.warning("lost the database connection that holds the engine lease; the engine stops")
-            }
-            Task { try? await connection.close() }
+        if !finished, !Task.isCancelled {
+            logger.warning("lost the database connection that holds the engine lease; the engine stops")
         }
-        return finished
+        // The caller closes the connection, which ends the lock with it.
+        return finished ? .finished : .lost
     }
 
-    /// Whether the connection answers within 2 s. A query on a connection the server ended was seen to wait for
+    /// Closes the lease connection (its lock ends with its session), waiting at most `checkDeadline`.
+    private static func close(_ connection: PostgresConnection) async {
+        let answer = FirstAnswer()
+        _ = await withCheckedContinuation { continuation in
+            answer.await(continuation)
+            Task {
+                try? await connection.close()
+                answer.give(true)
+            }
+            Task {
+                try? await Task.sleep(for: checkDeadline)
+                answer.give(false)
+            }
+        }
+    }
+
+    /// Whether the connection answers within `checkDeadline`. A query on a connection the server ended was seen to wait for
     /// ever (and to ignore cancellation), so the query runs in a task of its own that is left behind if it does not
     /// answer; the caller then closes the connection, which fails that query.
     private static func isAlive(_ connection: PostgresConnection, logger: Logger) async -> Bool {
@@ -76,7 +116,7 @@ extension PostgresStore {
             answer.await(continuation)
             Task { answer.give((try? await connection.query("SELECT 1", logger: logger)) != nil) }
             Task {
-                try? await Task.sleep(for: .seconds(2))
+                try? await Task.sleep(for: Self.checkDeadline)
                 answer.give(false)
             }
         }

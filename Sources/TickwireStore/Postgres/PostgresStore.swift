@@ -19,6 +19,8 @@ public final class PostgresStore: Store {
     static let eventLockKey: Int64 = 0x7469_636B_0002
 
     let client: PostgresClient
+    /// For connections outside the pool (the engine lease's).
+    let connectionConfiguration: PostgresConnection.Configuration
     let logger: Logger
     /// Where the server is, without the password, for messages.
     public let location: String
@@ -62,6 +64,9 @@ public final class PostgresStore: Store {
         }
         let database = components.path.isEmpty ? user : String(components.path.dropFirst())
         var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database, tls: .disable)
+        self.connectionConfiguration = PostgresConnection.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database, tls: .disable)
         configuration.options.maximumConnections = poolSize
