@@ -157,12 +157,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         _ code: WebSocketErrorCode, reason: String, timeout: TimeAmount? = nil, context: ChannelHandlerContext
     ) {
         guard !closeSent, context.channel.isActive else { return }
-        closeSent = true
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.write(webSocketErrorCode: code)
-        data.writeString(reason)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenFailure { _ in }
+        sendClose(code, reason, context: context).whenFailure { _ in }
         let channel = context.channel
         closeDeadline = context.eventLoop.scheduleTask(in: timeout ?? closeTimeout) { channel.close(promise: nil) }
     }
@@ -219,13 +214,19 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     private func fail(_ code: WebSocketErrorCode, _ reason: String, context: ChannelHandlerContext) {
         fragments = nil
         guard !closeSent, context.channel.isActive else { return context.close(promise: nil) }
+        let channel = context.channel
+        sendClose(code, reason, context: context).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Writes the one close frame this side sends.
+    private func sendClose(_ code: WebSocketErrorCode, _ reason: String, context: ChannelHandlerContext)
+        -> EventLoopFuture<Void>
+    {
         closeSent = true
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
         data.writeString(reason)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { _ in channel.close(promise: nil) }
+        return context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
     }
 
     private func ping(context: ChannelHandlerContext) {
