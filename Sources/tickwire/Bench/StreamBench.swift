@@ -61,10 +61,14 @@ struct StreamBench: AsyncParsableCommand {
         let rssConnected = serverPid.flatMap(Self.rss)
         print("subscribers ready: \(connected.value)/\(subscribers)")
 
+        // The publishers get a loop of their own: on a subscriber loop, a request would wait behind hundreds of
+        // reads after its send time was taken, and the generator's queue would count as the server's latency.
+        let publishGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let published = try await Publisher(
-            host: host, port: publishPort ?? port, authorization: authorization, group: group
+            host: host, port: publishPort ?? port, authorization: authorization, group: publishGroup
         ).run(
             rate: rate, seconds: duration)
+        try await publishGroup.shutdownGracefully()
         try await Task.sleep(for: .seconds(2))  // let the tail arrive
 
         var latencies: [UInt32] = []
@@ -320,9 +324,9 @@ struct Publisher {
                     var seq = lane
                     while seq < total {
                         try await Task.sleep(until: start + interval * seq)
-                        let body = #"{"level":"INFO","message":"bench:\#(seq):\#(SubscriberHandler.wallNanos())"}"#
-                        try await connection.post(
-                            path: "/api/v1/logs", body: body, host: host, authorization: authorization)
+                        try await connection.post(path: "/api/v1/logs", host: host, authorization: authorization) {
+                            [seq] in #"{"level":"INFO","message":"bench:\#(seq):\#(SubscriberHandler.wallNanos())"}"#
+                        }
                         seq += connections
                     }
                     connection.close()
@@ -352,12 +356,17 @@ final class PublishConnection: ChannelInboundHandler, @unchecked Sendable {
         return connection
     }
 
-    func post(path: String, body: String, host: String, authorization: String) async throws {
+    /// Sends a POST whose body `body` makes on the loop, right before the write: a send time in the body is then
+    /// the moment the request leaves, not the moment it was queued.
+    func post(path: String, host: String, authorization: String, body: @escaping @Sendable () -> String)
+        async throws
+    {
         guard let channel else { return }
-        let request =
-            "POST \(path) HTTP/1.1\r\nHost: \(host)\r\n\(authorization)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             channel.eventLoop.execute {
+                let body = body()
+                let request =
+                    "POST \(path) HTTP/1.1\r\nHost: \(host)\r\n\(authorization)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 self.pending = continuation
                 channel.writeAndFlush(ByteBuffer(string: request), promise: nil)
             }
