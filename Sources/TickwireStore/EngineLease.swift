@@ -7,6 +7,10 @@ public protocol EngineLease: Sendable {
     /// Waits until this process holds the lease, then runs `body` while it holds it, and returns when `body` returns.
     /// If the lease is lost (the database connection that holds it fails), `body` is cancelled and, once it has
     /// returned, the wait starts again. A node that does not hold the lease asks again every `retry`.
+    ///
+    /// Where the lease can be lost, `body` runs with `LeaseTerm.current` set, and every write made by its tasks is
+    /// fenced: it fails with `StoreError.leaseLost`, writing nothing, once the term has ended, even before `body` has
+    /// noticed.
     func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async
 }
 
@@ -17,4 +21,17 @@ extension SQLiteStore {
     public func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async {
         await body()
     }
+}
+
+/// One term of holding the engine lease. The tasks of a term carry it (a task-local), and a store whose lease can be
+/// lost checks it inside each of their write transactions: a node that lost the lease without noticing yet (its
+/// connection check runs every second) cannot write after another node has taken over.
+public struct LeaseTerm: Sendable, Hashable {
+    /// The database session that holds the lease (a PostgreSQL backend process id).
+    public let holder: Int32
+
+    public init(holder: Int32) { self.holder = holder }
+
+    /// The term the current task writes for; nil outside the engine (user commands are not fenced).
+    @TaskLocal public static var current: LeaseTerm?
 }

@@ -18,6 +18,9 @@ public enum StoreError: Error, Sendable, Equatable {
     case conflict(String)
     /// The database cannot be reached (HTTP 503).
     case unavailable(String)
+    /// The write was made for an engine term (`LeaseTerm.current`) that has ended: another node may run the engine
+    /// now, so nothing was written (HTTP 503).
+    case leaseLost
 }
 
 /// Everything Tickwire keeps. Each command runs in one transaction that changes the data and appends the events

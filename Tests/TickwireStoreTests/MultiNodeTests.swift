@@ -157,4 +157,43 @@ struct MultiNodeTests {
         await third.value
         await database.remove([a, b])
     }
+
+    /// A node whose lease connection died but which has not noticed yet must not write for its engine any more:
+    /// another node may lead already. User commands (no term) are not fenced.
+    @Test func writesOfAnEndedTermAreRefused() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let a = try #require(try await database.open() as? PostgresStore)
+        let held = Mutex<LeaseTerm?>(nil)
+        let stopped = Mutex(false)
+        let leading = Task {
+            await a.whileLeading(retry: .milliseconds(50)) {
+                held.withLock { $0 = $0 ?? LeaseTerm.current }
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                stopped.withLock { $0 = true }
+            }
+        }
+        try await Self.eventually { held.withLock { $0 } != nil }
+        let term = try #require(held.withLock { $0 })
+        let t0 = Timestamp(milliseconds: 1_700_000_000_000)
+        func log(_ message: String) -> [NewLog] { [NewLog(botId: nil, level: .info, message: message)] }
+
+        _ = try await LeaseTerm.$current.withValue(term) { try await a.appendLogs(log("in term"), at: t0) }
+        try await a.client.query("SELECT pg_terminate_backend(\(term.holder))")
+        // At once, before the holder's check (every second) could notice.
+        await #expect(throws: StoreError.leaseLost) {
+            try await LeaseTerm.$current.withValue(term) { try await a.appendLogs(log("after term"), at: t0) }
+        }
+        _ = try await a.appendLogs(log("user command"), at: t0)
+        // The refused write ended the term (the engine stops) without waiting for the connection check.
+        try await Self.eventually { stopped.withLock { $0 } }
+        #expect(stopped.withLock { $0 })
+
+        let logged = try await a.events(after: 0, limit: 10).filter { $0.type == .logCreated }.map(\.data)
+        #expect(logged.count == 2)
+        #expect(logged.first?.contains(#""message":"in term""#) == true)
+        #expect(logged.last?.contains(#""message":"user command""#) == true)
+        leading.cancel()
+        await leading.value
+        await database.remove([a])
+    }
 }

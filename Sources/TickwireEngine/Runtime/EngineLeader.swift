@@ -16,8 +16,8 @@ public final class EngineLeader: Service, ModelSessionControl {
     private let retry: Duration
     private let makeEngine: @Sendable () throws -> Engine
     private let logger: Logger
-    /// The engine of the current term, if this node leads.
-    private let current: Mutex<Engine?>
+    /// The engine of the current term and the term (which fences its writes), if this node leads.
+    private let current: Mutex<(engine: Engine, term: LeaseTerm?)?>
     /// The engine made up front (its configuration checked before serving), used for the first term.
     private let first: Mutex<Engine?>
 
@@ -32,11 +32,11 @@ public final class EngineLeader: Service, ModelSessionControl {
         self.makeEngine = makeEngine
         self.logger = logger
         self.first = Mutex(first)
-        self.current = Mutex(lease.isContended ? nil : first)
+        self.current = Mutex(lease.isContended ? nil : (first, nil))
     }
 
     /// The engine running on this node now, if it leads.
-    public var engine: Engine? { current.withLock { $0 } }
+    public var engine: Engine? { current.withLock { $0?.engine } }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -53,7 +53,8 @@ public final class EngineLeader: Service, ModelSessionControl {
         } catch {
             return logger.error("could not start the trading engine", metadata: ["error": "\(error)"])
         }
-        current.withLock { $0 = engine }
+        // Requests that reach this engine (session starts) write for its term, like the engine's own tasks.
+        current.withLock { $0 = (engine, LeaseTerm.current) }
         // A term that is cancelled (the lease was lost) stops taking session requests at once, not once its engine
         // has wound down: another node may already lead.
         await withTaskCancellationHandler {
@@ -67,12 +68,16 @@ public final class EngineLeader: Service, ModelSessionControl {
     }
 
     public func startSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
-        guard let engine else { throw EngineElsewhere() }
-        return try await engine.startSession(modelId: modelId, by: actor)
+        guard let (engine, term) = current.withLock({ $0 }) else { throw EngineElsewhere() }
+        return try await LeaseTerm.$current.withValue(term) {
+            try await engine.startSession(modelId: modelId, by: actor)
+        }
     }
 
     public func stopSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
-        guard let engine else { throw EngineElsewhere() }
-        return try await engine.stopSession(modelId: modelId, by: actor)
+        guard let (engine, term) = current.withLock({ $0 }) else { throw EngineElsewhere() }
+        return try await LeaseTerm.$current.withValue(term) {
+            try await engine.stopSession(modelId: modelId, by: actor)
+        }
     }
 }

@@ -57,6 +57,10 @@ public struct APIError: Error, Sendable, Equatable {
 
     /// Maps any error thrown below a route to what the client sees. Anything unexpected becomes a 500 whose body
     /// says nothing about the server's internals; the caller logs the original error.
+    static let engineElsewhere = APIError(
+        .serviceUnavailable, code: "engine_elsewhere",
+        message: "the trading engine runs on another node of this cluster; start and stop sessions there")
+
     static func from(_ error: any Error) -> APIError? {
         switch error {
         case let error as APIError:
@@ -74,11 +78,11 @@ public struct APIError: Error, Sendable, Equatable {
                 return APIError(.conflict, code: "conflict", message: message)
             case .unavailable:
                 return APIError(.serviceUnavailable, code: "unavailable", message: "the database is not available")
+            case .leaseLost:
+                return engineElsewhere
             }
         case is EngineElsewhere:
-            return APIError(
-                .serviceUnavailable, code: "engine_elsewhere",
-                message: "the trading engine runs on another node of this cluster; start and stop sessions there")
+            return engineElsewhere
         case let error as HTTPError:
             return APIError(
                 error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase,

@@ -8,8 +8,9 @@ import Synchronization
 /// database gives the lease up without any timeout; the holder checks its connection every second and stops its
 /// engine when the check fails or gets no answer within `checkDeadline` (5 s). Standby nodes try to take the lock
 /// every `retry` on their own connection. Between a holder losing its connection and noticing (at most six seconds),
-/// another node may start; the old engine's writes then fail too if the database was unreachable, but an old holder
-/// that lost only its lease connection can write for those seconds.
+/// another node may start; the old engine's writes are fenced meanwhile (`fenceCheck`): each checks, inside its
+/// transaction and after taking the event lock, that its term's backend still holds the lease, so the event log has
+/// every write of the old term before every write of the new one.
 extension PostgresStore {
     static let engineLockKey: Int64 = 0x7469_636B_0003
     /// How long the holder's connection check may take before the lease counts as lost: long enough that a busy
@@ -58,20 +59,22 @@ extension PostgresStore {
     /// Takes the lock if it is free and runs `body` while the connection lives.
     private func lead(on connection: PostgresConnection, _ body: @escaping @Sendable () async -> Void) async -> Term {
         var acquired = false
+        var holder: Int32 = 0
         do {
             let rows = try await connection.query(
-                "SELECT pg_try_advisory_lock(\(Self.engineLockKey))", logger: logger)
-            for try await held in rows.decode(Bool.self) { acquired = held }
+                "SELECT pg_try_advisory_lock(\(Self.engineLockKey)), pg_backend_pid()", logger: logger)
+            for try await (held, pid) in rows.decode((Bool, Int32).self) { (acquired, holder) = (held, pid) }
         } catch {
             logger.warning("could not ask for the engine lease", metadata: ["error": "\(String(reflecting: error))"])
             return .lost
         }
         guard acquired else { return .notLed }
+        let term = LeaseTerm(holder: holder)
         logger.info("this node runs the trading engine")
         let logger = self.logger
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                await body()
+                await LeaseTerm.$current.withValue(term) { await body() }
                 return true
             }
             group.addTask {
@@ -80,7 +83,16 @@ extension PostgresStore {
                 }
                 return false
             }
+            // A fenced write learns of the loss first: it ends the term without waiting for the next check.
+            let (ended, end) = AsyncStream<Void>.makeStream()
+            leading.withLock { $0 = (term, { end.yield() }) }
+            group.addTask {
+                for await _ in ended { return false }
+                return false
+            }
             let first = await group.next() ?? false
+            leading.withLock { $0 = nil }
+            end.finish()
             group.cancelAll()
             return first
         }
@@ -89,6 +101,16 @@ extension PostgresStore {
         }
         // The caller closes the connection, which ends the lock with it.
         return finished ? .finished : .lost
+    }
+
+    /// The condition a fenced write checks: the term's backend still holds the engine lock. (An advisory lock on a
+    /// 64-bit key shows in `pg_locks` as its high and low 32 bits.)
+    static func fenceCheck(_ term: LeaseTerm) -> PostgresQuery {
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = \(term.holder)
+          AND classid = \(engineLockKey >> 32) AND objid = \(engineLockKey & 0xFFFF_FFFF) AND objsubid = 1
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+        """
     }
 
     /// Closes the lease connection (its lock ends with its session), waiting at most `checkDeadline`.

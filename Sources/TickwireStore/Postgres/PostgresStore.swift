@@ -32,6 +32,8 @@ public final class PostgresStore: Store {
     /// Whether the notification connection is up (readiness).
     let listening = Mutex(false)
     private let listener = Mutex<Task<Void, Never>?>(nil)
+    /// The engine term this node leads, if any: a write that finds it fenced ends it at once (`PostgresStore+EngineLease`).
+    let leading = Mutex<(term: LeaseTerm, end: @Sendable () -> Void)?>(nil)
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations, and returns the
     /// store. `poolSize` bounds the connections this process opens.
@@ -121,11 +123,12 @@ public final class PostgresStore: Store {
     func write<Value: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>)
         async throws -> Committed<Value>
     {
-        try await Task { try await self.serializedWrite(body) }.value
+        let term = LeaseTerm.current
+        return try await Task { try await self.serializedWrite(fencedBy: term, body) }.value
     }
 
     private func serializedWrite<Value: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>
+        fencedBy term: LeaseTerm?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>
     ) async throws -> Committed<Value> {
         try await writes.run {
             let committed = try await self.mapErrors {
@@ -133,6 +136,11 @@ public final class PostgresStore: Store {
                     try await connection.withTransaction(logger: self.logger) { connection in
                         try await connection.query(
                             "SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: self.logger)
+                        // After the event lock: a new term's writes all come after this one in the log.
+                        if let term, try await !connection.one(Self.fenceCheck(term), Bool.self) {
+                            self.leading.withLock { $0?.term == term ? $0?.end : nil }?()
+                            throw StoreError.leaseLost
+                        }
                         let committed = try await body(connection)
                         // Delivered at commit to every node's listener, which then reads the log (the id is a hint).
                         if let last = committed.events.last?.id {
