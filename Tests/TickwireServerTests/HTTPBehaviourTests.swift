@@ -32,6 +32,34 @@ import TickwireModel
         }
     }
 
+    /// A request the HTTP parser refuses gets the stable error body and the connection closes (it used to get no
+    /// answer and stay open); requests read before it on the same connection are answered first.
+    @Test(.timeLimit(.minutes(1))) func malformedRequestsAreAnsweredAndTheConnectionCloses() async throws {
+        try await TestServer.with { client, _ in
+            let port = try #require(client.port)
+            let malformed = [
+                "GET /health HTTP/1.1\r\nHost: x\r\nA header line without a colon\r\n\r\n",
+                "NOT-HTTP\r\n\r\n",
+                "GET /api/v1/ws/app HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nBroken header\r\n\r\n",
+            ]
+            for request in malformed {
+                let reply = try await within(5) { try await rawExchange(port: port, request) }
+                #expect(reply.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(request)")
+                #expect(reply.contains(#"{"error":{"code":"invalid_request","message":"malformed HTTP request"#))
+            }
+            let pipelined = try await within(5) {
+                try await rawExchange(
+                    port: port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nBad\r\n\r\n")
+            }
+            #expect(pipelined.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(pipelined.contains(#"{"status":"ok"}HTTP/1.1 400 Bad Request"#))
+            let huge = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n"
+            let tooLarge = try await within(5) { try await rawExchange(port: port, huge) }
+            #expect(tooLarge.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+            #expect(tooLarge.contains(#""code":"headers_too_large""#))
+        }
+    }
+
     @Test func oversizedBodiesAreRefusedWithoutWriting() async throws {
         try await TestServer.with(maxBodySize: 2048) { client, _ in
             let message = String(repeating: "x", count: 4096)

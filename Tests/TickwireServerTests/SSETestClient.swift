@@ -218,3 +218,33 @@ func pipelinedStatuses(
         channel.close(promise: nil)
     }
 }
+
+/// Hands the raw bytes of one connection to an AsyncStream.
+private final class ByteCollector: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let continuation: AsyncStream<ByteBuffer>.Continuation
+    init(_ continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { continuation.yield(unwrapInboundIn(data)) }
+    func channelInactive(context: ChannelHandlerContext) { continuation.finish() }
+}
+
+/// Writes `request` as it is (bytes no HTTP client would send) and returns everything the server sent until it
+/// closed the connection.
+func rawExchange(port: Int, _ request: String) async throws -> String {
+    let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(ByteCollector(continuation))
+            }
+        }
+        .connect(host: "127.0.0.1", port: port).get()
+    return try await withTaskCancellationHandler {
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        var received = ""
+        for await buffer in stream { received += String(buffer: buffer) }
+        return received
+    } onCancel: {
+        channel.close(promise: nil)
+    }
+}

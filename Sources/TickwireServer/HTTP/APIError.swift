@@ -42,6 +42,13 @@ public struct APIError: Error, Sendable, Equatable {
     }
 
     func response() -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
+    }
+
+    /// `{"error":{"code":"...","message":"..."}}`
+    var jsonBody: String {
         struct Body: Encodable {
             struct Detail: Encodable {
                 let code: String
@@ -49,10 +56,7 @@ public struct APIError: Error, Sendable, Equatable {
             }
             let error: Detail
         }
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        let body = JSONCoding.encodeToString(Body(error: .init(code: code, message: message)))
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return JSONCoding.encodeToString(Body(error: .init(code: code, message: message)))
     }
 
     /// Maps any error thrown below a route to what the client sees. Anything unexpected becomes a 500 whose body

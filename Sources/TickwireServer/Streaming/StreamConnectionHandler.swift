@@ -190,6 +190,9 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             (try? pipeline.addHandler(DroppedInput(), position: .after(parser.handler))) != nil
         else { return }
         pipeline.removeHandler(context: parser, promise: nil)
+        if let responder = try? pipeline.context(handlerType: MalformedRequestResponder.self) {
+            pipeline.removeHandler(context: responder, promise: nil)
+        }
     }
 
     /// The response ended without being handed over: later requests are served again.

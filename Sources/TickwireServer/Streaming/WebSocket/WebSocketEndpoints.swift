@@ -82,10 +82,17 @@ struct WebSocketEndpoints: Sendable {
     {
         switch await decide(head, channel: channel, logger: logger) {
         case .accepted(let path, let principal, let headers):
-            .upgrade(headers, makeLibraryHandler(path, principal, channel))
+            try? await Self.leaveHTTP(channel)
+            return .upgrade(headers, makeLibraryHandler(path, principal, channel))
         case .refused:
-            .dontUpgrade
+            return .dontUpgrade
         }
+    }
+
+    /// Frames, not requests, follow an accepted upgrade: the parser's error responder leaves before the upgrade
+    /// removes the parser (which hands the bytes after the head, frames already, to the next handler).
+    static func leaveHTTP(_ channel: any Channel) async throws {
+        try await channel.pipeline.removeHandler(name: MalformedRequestResponder.name).get()
     }
 
     /// Whether a whole request head (raw bytes) is one served here: a GET to one of `paths` asking for a WebSocket
@@ -112,6 +119,7 @@ struct WebSocketEndpoints: Sendable {
                     switch await decide(request, channel: channel, logger: logger) {
                     case .accepted(let path, let principal, let headers):
                         accepted.value.withLock { $0 = (path, principal) }
+                        try? await Self.leaveHTTP(channel)
                         return HTTPHeaders(headers.map { ($0.name.rawName, $0.value) })
                     case .refused(let response):
                         await refusal.set(response)
@@ -135,10 +143,14 @@ struct WebSocketEndpoints: Sendable {
                             service: makeService(path, principal)))
                 }
             })
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
-            withErrorHandling: true)
-        try channel.pipeline.syncOperations.addHandler(RefusedUpgradeResponder(refusal: refusal))
+            withErrorHandling: false)
+        let parser = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        try pipeline.addHandler(
+            MalformedRequestResponder(), name: MalformedRequestResponder.name, position: .after(parser.handler))
+        try pipeline.addHandler(RefusedUpgradeResponder(refusal: refusal))
     }
 }
 
