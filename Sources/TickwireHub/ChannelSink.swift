@@ -15,9 +15,10 @@ public protocol ChannelSink: AnyObject, Sendable {
     /// The wire bytes of one item. Called while the hub holds its lock: return shared, pre-encoded buffers.
     func bytes(for item: Subscription.Item) -> ByteBuffer?
 
-    /// Writes the buffers in order and flushes once (and counts them as delivered). Returns how many bytes are still waiting to be sent, which is
-    /// how the hub notices a client that stopped reading (`HubConfiguration.maxQueuedBytes`).
-    func write(_ buffers: [ByteBuffer]) -> Int
+    /// Writes the buffers in order and flushes once; `events` of them are events (the rest heartbeats, resets,
+    /// replies), which the transport counts as delivered. Returns how many bytes are still waiting to be sent, which
+    /// is how the hub notices a client that stopped reading (`HubConfiguration.maxQueuedBytes`).
+    func write(_ buffers: [ByteBuffer], events: Int) -> Int
 
     /// The hub gave up on a client that stopped reading: write the transport's last word if it has one and close the
     /// connection (its backlog would never drain, and the connection's task must not wait behind it). On the loop.
@@ -30,22 +31,27 @@ struct DirectBatch {
         let subscription: Subscription
         let sink: any ChannelSink
         var buffers: [ByteBuffer]
+        /// How many of `buffers` are events.
+        var events: Int
     }
 
     private(set) var pending: [Pending] = []
     private var index: [Int: Int] = [:]
 
-    mutating func add(_ buffers: [ByteBuffer], for subscription: Subscription, via sink: any ChannelSink) {
+    mutating func add(_ buffers: [ByteBuffer], events: Int, for subscription: Subscription, via sink: any ChannelSink) {
         if let position = index[subscription.id] {
             pending[position].buffers += buffers
+            pending[position].events += events
         } else {
             index[subscription.id] = pending.count
-            pending.append(Pending(subscription: subscription, sink: sink, buffers: buffers))
+            pending.append(Pending(subscription: subscription, sink: sink, buffers: buffers, events: events))
         }
     }
 
     mutating func merge(_ other: DirectBatch) {
-        for write in other.pending { add(write.buffers, for: write.subscription, via: write.sink) }
+        for write in other.pending {
+            add(write.buffers, events: write.events, for: write.subscription, via: write.sink)
+        }
     }
 }
 
@@ -55,10 +61,10 @@ struct DirectWrites {
 
     var isEmpty: Bool { loops.isEmpty }
 
-    mutating func add(_ bytes: ByteBuffer, for subscription: Subscription, via sink: any ChannelSink) {
+    mutating func add(_ bytes: ByteBuffer, isEvent: Bool, for subscription: Subscription, via sink: any ChannelSink) {
         let key = ObjectIdentifier(sink.eventLoop)
         if loops[key] == nil { loops[key] = (sink.eventLoop, DirectBatch()) }
-        loops[key]!.batch.add([bytes], for: subscription, via: sink)
+        loops[key]!.batch.add([bytes], events: isEvent ? 1 : 0, for: subscription, via: sink)
     }
 }
 
@@ -89,7 +95,8 @@ final class DirectQueue: Sendable {
     /// On the loop: takes its batch and writes it, each connection once.
     private func run(_ key: ObjectIdentifier, hub: Hub) {
         guard let batch = waiting.withLock({ $0.removeValue(forKey: key) }) else { return }
-        for write in batch.pending where write.sink.write(write.buffers) > write.subscription.limits.maxQueuedBytes {
+        for write in batch.pending
+        where write.sink.write(write.buffers, events: write.events) > write.subscription.limits.maxQueuedBytes {
             // Dropped before the socket closes: closing it cancels the subscription as a plain disconnect.
             hub.drop(write.subscription, reason: .slowConsumer)
             write.sink.abort(.slowConsumer)

@@ -89,7 +89,8 @@ public final class Hub: EventPublisher {
                 for entry in entries.values {
                     switch entry.subscription.enqueue(.event(shared), size: size, filtered: entry.filtered) {
                     case .queued, .skipped: break
-                    case .direct(let bytes, let sink): direct.add(bytes, for: entry.subscription, via: sink)
+                    case .direct(let bytes, let sink):
+                        direct.add(bytes, isEvent: true, for: entry.subscription, via: sink)
                     case .overflowed: dropped.append(entry.subscription)
                     }
                 }

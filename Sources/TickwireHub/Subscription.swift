@@ -239,7 +239,7 @@ public final class Subscription: Sendable {
         case .wake(let waiter): waiter?.resume(returning: [])
         case .write(let bytes, let sink):
             var writes = DirectWrites()
-            writes.add(bytes, for: self, via: sink)
+            writes.add(bytes, isEvent: false, for: self, via: sink)
             hub.directQueue.submit(writes, hub: hub)
         }
     }

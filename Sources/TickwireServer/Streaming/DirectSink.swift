@@ -46,12 +46,12 @@ final class DirectSink<Framing: DirectFraming>: ChannelSink {
 
     func bytes(for item: Subscription.Item) -> ByteBuffer? { Framing.bytes(for: item) }
 
-    func write(_ buffers: [ByteBuffer]) -> Int {
+    func write(_ buffers: [ByteBuffer], events: Int) -> Int {
         let context = position.handlerContext
         guard context.channel.isActive else { return 0 }
         Framing.write(buffers, to: context)
         context.flush()
-        metrics.delivered.increment(by: Int64(buffers.count))
+        if events > 0 { metrics.delivered.increment(by: Int64(events)) }
         return position.backlog
     }
 

@@ -56,7 +56,8 @@ enum SSEResponse {
                             let items = try await subscription.next()
                             if let bytes = try await render(items) {
                                 try await writer.write(bytes)
-                                metrics.delivered.increment(by: Int64(items.count))
+                                let events = items.count { if case .event = $0 { true } else { false } }
+                                if events > 0 { metrics.delivered.increment(by: Int64(events)) }
                             }
                         }
                     }
