@@ -141,13 +141,8 @@ public final class PostgresStore: Store {
                             self.leading.withLock { $0?.term == term ? $0?.end : nil }?()
                             throw StoreError.leaseLost
                         }
-                        let committed = try await body(connection)
-                        // Delivered at commit to every node's listener, which then reads the log (the id is a hint).
-                        if let last = committed.events.last?.id {
-                            try await connection.query(
-                                "SELECT pg_notify(\(LogFollower.channel), \(String(last)))", logger: self.logger)
-                        }
-                        return committed
+                        // `append` announces the events at commit.
+                        return try await body(connection)
                     }
                 }
             }
@@ -628,30 +623,57 @@ public final class PostgresStore: Store {
 
     // MARK: - Helpers (inside a transaction)
 
+    /// Appends a write's events and announces the commit, in one round trip per `appendBatch` events: one statement
+    /// inserts them (looking up each one's owner, as `SQLiteStore.owner(of:in:)` does, where the draft has none) and
+    /// notifies every node's listener of the last id (delivered at commit; the id is a hint, listeners read the log).
+    /// Ids come from the sequence in row order, so sorting them gives the drafts' order.
     func append(_ drafts: [EventDraft], at now: Timestamp, on db: PostgresConnection) async throws -> [Event] {
         var events: [Event] = []
         events.reserveCapacity(drafts.count)
-        for var draft in drafts {
-            if draft.ownerId == nil { draft.ownerId = try await Self.owner(of: draft, on: db) }
-            let id = try await db.one(
-                """
-                INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id)
-                VALUES (\(draft.topic.rawValue), \(draft.type.rawValue), \(now.milliseconds), \(draft.botId),
-                \(draft.ticker), \(draft.data), \(draft.ownerId)) RETURNING id
-                """, Int64.self)
-            events.append(Event(id: id, timestamp: now, draft: draft))
+        var start = drafts.startIndex
+        while start < drafts.endIndex {
+            let batch = drafts[start..<min(start + Self.appendBatch, drafts.endIndex)]
+            let rows = try await db.query(Self.appendQuery(batch, at: now), logger: logger)
+            var index = batch.startIndex
+            for try await (id, owner) in rows.decode((Int64, Int64?).self) {
+                var draft = batch[index]
+                draft.ownerId = owner
+                events.append(Event(id: id, timestamp: now, draft: draft))
+                index += 1
+            }
+            guard index == batch.endIndex else { throw StoreError.unavailable("the event log did not take a write") }
+            start = batch.endIndex
         }
         return events
     }
 
-    static func owner(of draft: EventDraft, on db: PostgresConnection) async throws -> Int64? {
-        if let modelId = draft.topic.modelId {
-            return try await db.rows("SELECT owner_id FROM trading_models WHERE id = \(modelId)").first?.value(
-                "owner_id", as: Int64?.self)
+    /// Events per statement: nine parameters each, well under PostgreSQL's 65,535.
+    static let appendBatch = 1000
+
+    static func appendQuery(_ drafts: ArraySlice<EventDraft>, at now: Timestamp) -> PostgresQuery {
+        var sql = "WITH appended AS (INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id) VALUES "
+        var binds = PostgresBindings(capacity: drafts.count * 9)
+        for (offset, draft) in drafts.enumerated() {
+            let p = offset * 9
+            if offset > 0 { sql += ", " }
+            sql += "($\(p + 1), $\(p + 2), $\(p + 3), $\(p + 4), $\(p + 5), $\(p + 6), COALESCE($\(p + 7)::BIGINT,"
+            sql += " (SELECT owner_id FROM trading_models WHERE id = $\(p + 8)::BIGINT),"
+            sql += " (SELECT owner_id FROM bots WHERE id = $\(p + 9)::BIGINT)))"
+            binds.append(draft.topic.rawValue)
+            binds.append(draft.type.rawValue)
+            binds.append(now.milliseconds)
+            binds.append(draft.botId)
+            binds.append(draft.ticker)
+            binds.append(draft.data)
+            binds.append(draft.ownerId)
+            // Where the owner comes from when the draft has none: a model's topic, else a bot-scoped topic's bot.
+            binds.append(draft.topic.modelId)
+            binds.append(draft.topic.modelId == nil && Topic.botScoped.contains(draft.topic) ? draft.botId : nil)
         }
-        guard let botId = draft.botId, Topic.botScoped.contains(draft.topic) else { return nil }
-        return try await db.rows("SELECT owner_id FROM bots WHERE id = \(botId)").first?.value(
-            "owner_id", as: Int64?.self)
+        sql += " RETURNING id, owner_id),"
+        sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)', MAX(id)::TEXT) FROM appended)"
+        sql += " SELECT id, owner_id FROM appended, announced ORDER BY id"
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     static func fetchBot(id: Int64, on db: PostgresConnection) async throws -> Bot {
