@@ -26,11 +26,11 @@ func within<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async
     }
 }
 
-/// Hands the response parts of one connection to an AsyncStream.
-private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    let continuation: AsyncStream<HTTPClientResponsePart>.Continuation
-    init(_ continuation: AsyncStream<HTTPClientResponsePart>.Continuation) { self.continuation = continuation }
+/// Hands what one connection reads (response parts, or raw bytes) to an AsyncStream, which ends when it closes.
+private final class Collector<Part: Sendable>: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = Part
+    let continuation: AsyncStream<Part>.Continuation
+    init(_ continuation: AsyncStream<Part>.Continuation) { self.continuation = continuation }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) { continuation.yield(unwrapInboundIn(data)) }
     func channelInactive(context: ChannelHandlerContext) { continuation.finish() }
     func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
@@ -43,7 +43,7 @@ func connectHTTPClient(port: Int) async throws -> (any Channel, AsyncStream<HTTP
         .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                try channel.pipeline.syncOperations.addHandler(ResponseCollector(continuation))
+                try channel.pipeline.syncOperations.addHandler(Collector(continuation))
             }
         }
         .connect(host: "127.0.0.1", port: port).get()
@@ -219,15 +219,6 @@ func pipelinedStatuses(
     }
 }
 
-/// Hands the raw bytes of one connection to an AsyncStream.
-private final class ByteCollector: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    let continuation: AsyncStream<ByteBuffer>.Continuation
-    init(_ continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { continuation.yield(unwrapInboundIn(data)) }
-    func channelInactive(context: ChannelHandlerContext) { continuation.finish() }
-}
-
 /// Writes `request` as it is (bytes no HTTP client would send) and returns everything the server sent until it
 /// closed the connection.
 func rawExchange(port: Int, _ request: String) async throws -> String {
@@ -235,7 +226,7 @@ func rawExchange(port: Int, _ request: String) async throws -> String {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ByteCollector(continuation))
+                try channel.pipeline.syncOperations.addHandler(Collector(continuation))
             }
         }
         .connect(host: "127.0.0.1", port: port).get()

@@ -4,15 +4,17 @@ import TickwireModel
 
 @testable import TickwireStore
 
-/// Concurrent commands share write transactions; each must still succeed or fail on its own.
+/// Concurrent commands share write transactions (SQLite's `GroupCommit`, PostgreSQL's savepoints); each must still
+/// succeed or fail on its own, whether it fails in Swift (a missing bot) or in the database (a unique violation).
 @Suite struct GroupCommitTests {
     final class Recorder: EventPublisher {
         let events = Mutex<[Event]>([])
         func publish(_ events: [Event]) { self.events.withLock { $0 += events } }
     }
 
-    @Test func concurrentCommandsCommitOrFailAloneAndPublishInIdOrder() async throws {
-        try await TemporaryDatabase.with { store, _ in
+    @Test(arguments: Backend.all)
+    func concurrentCommandsCommitOrFailAloneAndPublishInIdOrder(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
             let recorder = Recorder()
             store.publishCommits(to: recorder)
             let bot = try await makeBot(store)
@@ -26,6 +28,16 @@ import TickwireModel
                                 botId: botId, NewOrder(side: .buy, type: .market, quantity: 1), ownerId: nil, at: t0)
                             return true
                         } catch StoreError.notFound {
+                            return false
+                        }
+                    }
+                    // Interleaved: ten orders the database itself refuses (its CHECK on the quantity; the store
+                    // leaves validation to the service), which on PostgreSQL aborts the transaction mid-way.
+                    if index % 20 == 0 {
+                        group.addTask {
+                            let refused = try? await store.createOrder(
+                                botId: bot.id, NewOrder(side: .buy, type: .market, quantity: -1), ownerId: nil, at: t0)
+                            #expect(refused == nil)
                             return false
                         }
                     }

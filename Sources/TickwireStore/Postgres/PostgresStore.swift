@@ -12,9 +12,9 @@ import TickwireModel
 /// other node sharing the database: a reader can never see event N+1 committed while N is still in flight, and a
 /// client resuming after N can never skip it. The lock also makes every write see the state the previous one left
 /// (the commands read, then write: a fill reads the order and the position it updates), as SQLite's single writer
-/// does. On this node writes also pass through `writes` (a FIFO lock), so waiting writes do not each hold a pooled
-/// connection. Events reach the hub through `LogFollower`, in id order. (Serializing writes is the price: group
-/// commit, as in the SQLite store, is the next step.)
+/// does. On this node the commands that wait for the lock share the next transaction (group commit, one savepoint
+/// each), so they neither hold a pooled connection each nor pay a BEGIN, a lock and a COMMIT each. Events reach the
+/// hub through `LogFollower`, in id order.
 public final class PostgresStore: Store {
     static let eventLockKey: Int64 = 0x7469_636B_0002
 
@@ -26,7 +26,8 @@ public final class PostgresStore: Store {
     public let location: String
     private let runner: Task<Void, Never>
     private let publisher = PublisherSlot()
-    private let writes = AsyncLock()
+    /// Commands waiting for the next write transaction (`PostgresStore+GroupCommit`).
+    let writeQueue = Mutex(WriteQueue())
     /// Delivers the log (this node's commits and every other node's) to the publisher in id order.
     let follower: LogFollower
     /// Whether the notification connection is up (readiness).
@@ -115,40 +116,16 @@ public final class PostgresStore: Store {
 
     // MARK: - Transactions
 
-    /// One write: inside a transaction that holds the event lock; the events it appended are published after the
-    /// commit, before the next write of this node begins.
+    /// One write: a command run inside a transaction that holds the event lock, shared with the commands queued
+    /// behind the one before (`PostgresStore+GroupCommit`); its events are published after the commit.
     ///
-    /// The write runs in its own task: cancelling the caller (a session being stopped, a client going away) must
-    /// not abort a command halfway, as postgres-nio would on a cancelled task. It commits or fails as a whole.
+    /// The command runs in the group's task, not the caller's: cancelling the caller (a session being stopped, a
+    /// client going away) must not abort a command halfway, as postgres-nio would on a cancelled task. It commits or
+    /// fails as a whole. A command made for an engine term (`LeaseTerm.current`) is fenced by it.
     func write<Value: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>)
         async throws -> Committed<Value>
     {
-        let term = LeaseTerm.current
-        return try await Task { try await self.serializedWrite(fencedBy: term, body) }.value
-    }
-
-    private func serializedWrite<Value: Sendable>(
-        fencedBy term: LeaseTerm?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>
-    ) async throws -> Committed<Value> {
-        try await writes.run {
-            let committed = try await self.mapErrors {
-                try await self.leased { connection in
-                    try await connection.withTransaction(logger: self.logger) { connection in
-                        try await connection.query(
-                            "SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: self.logger)
-                        // After the event lock: a new term's writes all come after this one in the log.
-                        if let term, try await !connection.one(Self.fenceCheck(term), Bool.self) {
-                            self.leading.withLock { $0?.term == term ? $0?.end : nil }?()
-                            throw StoreError.leaseLost
-                        }
-                        // `append` announces the events at commit.
-                        return try await body(connection)
-                    }
-                }
-            }
-            try await self.follower.deliverCommitted(committed.events)
-            return committed
-        }
+        try await groupWrite(fencedBy: LeaseTerm.current, body)
     }
 
     /// Reads on one connection in one snapshot (`REPEATABLE READ`), so related rows come from the same moment.
@@ -219,7 +196,7 @@ public final class PostgresStore: Store {
         }
     }
 
-    private func mapped(_ error: any Error) -> any Error {
+    func mapped(_ error: any Error) -> any Error {
         guard let error = error as? PSQLError else { return error }
         if let code = error.serverInfo?[.sqlState], code == "23505" {
             return StoreError.conflict(error.serverInfo?[.message] ?? "already exists")
@@ -651,7 +628,8 @@ public final class PostgresStore: Store {
     static let appendBatch = 1000
 
     static func appendQuery(_ drafts: ArraySlice<EventDraft>, at now: Timestamp) -> PostgresQuery {
-        var sql = "WITH appended AS (INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id) VALUES "
+        var sql =
+            "WITH appended AS (INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id) VALUES "
         var binds = PostgresBindings(capacity: drafts.count * 9)
         for (offset, draft) in drafts.enumerated() {
             let p = offset * 9

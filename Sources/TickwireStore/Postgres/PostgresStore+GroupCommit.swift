@@ -1,0 +1,123 @@
+import Logging
+import PostgresNIO
+import Synchronization
+import TickwireModel
+
+/// Group commit, as `GroupCommit` does for SQLite: while one write transaction runs, the commands that arrive queue
+/// up, and the next transaction runs them all (up to `maxBatch`) under one event lock and one COMMIT. Each command of
+/// a shared transaction runs in its own savepoint, so one that throws rolls back alone and the others commit. The
+/// events of those that succeeded reach the hub after the commit, in command order (id order), and their callers
+/// resume only then. Alone, a command runs as before: BEGIN, the event lock, the command, COMMIT.
+extension PostgresStore {
+    /// Commands per transaction. Each savepoint that writes is a subtransaction, and PostgreSQL caches 64 of them per
+    /// backend; past that every snapshot in the database gets slower.
+    static let maxBatch = 32
+
+    /// One queued command: `run` executes it inside the shared transaction and keeps its outcome; `finish` resumes the
+    /// caller exactly once, with the outcome after the commit, or with the transaction's error.
+    final class WriteJob: Sendable {
+        let term: LeaseTerm?
+        let run: @Sendable (PostgresConnection) async throws -> [Event]
+        let fail: @Sendable (any Error) -> Void
+        let finish: @Sendable ((any Error)?) -> Void
+
+        init(
+            term: LeaseTerm?, run: @escaping @Sendable (PostgresConnection) async throws -> [Event],
+            fail: @escaping @Sendable (any Error) -> Void, finish: @escaping @Sendable ((any Error)?) -> Void
+        ) {
+            self.term = term
+            self.run = run
+            self.fail = fail
+            self.finish = finish
+        }
+    }
+
+    struct WriteQueue {
+        var jobs: [WriteJob] = []
+        var draining = false
+    }
+
+    func groupWrite<Value: Sendable>(
+        fencedBy term: LeaseTerm?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>
+    ) async throws -> Committed<Value> {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Committed<Value>, any Error>) in
+            let outcome = Mutex<Result<Committed<Value>, any Error>?>(nil)
+            let job = WriteJob(
+                term: term,
+                run: { connection in
+                    let committed = try await body(connection)
+                    outcome.withLock { $0 = .success(committed) }
+                    return committed.events
+                },
+                fail: { error in outcome.withLock { $0 = .failure(error) } },
+                finish: { transactionError in
+                    if let transactionError {
+                        continuation.resume(throwing: transactionError)
+                    } else {
+                        continuation.resume(with: outcome.withLock { $0 } ?? .failure(CancellationError()))
+                    }
+                })
+            let startDrain = writeQueue.withLock { queue -> Bool in
+                queue.jobs.append(job)
+                if queue.draining { return false }
+                queue.draining = true
+                return true
+            }
+            if startDrain { Task { await drainWrites() } }
+        }
+    }
+
+    private func drainWrites() async {
+        while true {
+            let jobs = writeQueue.withLock { queue -> [WriteJob] in
+                let taken = Array(queue.jobs.prefix(Self.maxBatch))
+                queue.jobs.removeFirst(taken.count)
+                if taken.isEmpty { queue.draining = false }
+                return taken
+            }
+            if jobs.isEmpty { return }
+            do {
+                let events = try await mapErrors { try await leased { try await self.runBatch(jobs, on: $0) } }
+                try await follower.deliverCommitted(events)
+                for job in jobs { job.finish(nil) }
+            } catch {
+                // The transaction failed as a whole (a lone command's error, or the database): nothing was written.
+                for job in jobs { job.finish(error) }
+            }
+        }
+    }
+
+    /// One transaction for `jobs`; returns the events of the commands that succeeded, in order.
+    private func runBatch(_ jobs: [WriteJob], on connection: PostgresConnection) async throws -> [Event] {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: logger)
+            var events: [Event] = []
+            let shared = jobs.count > 1
+            for job in jobs {
+                if shared { try await connection.query("SAVEPOINT command", logger: logger) }
+                do {
+                    events += try await run(job, on: connection)
+                } catch {
+                    guard shared else { throw error }
+                    job.fail(mapped(error))
+                    try await connection.query("ROLLBACK TO SAVEPOINT command", logger: logger)
+                }
+            }
+            try await connection.query("COMMIT", logger: logger)
+            return events
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    private func run(_ job: WriteJob, on connection: PostgresConnection) async throws -> [Event] {
+        // After the event lock: a new term's writes all come after this one in the log.
+        if let term = job.term, try await !connection.one(Self.fenceCheck(term), Bool.self) {
+            leading.withLock { $0?.term == term ? $0?.end : nil }?()
+            throw StoreError.leaseLost
+        }
+        return try await job.run(connection)
+    }
+}
