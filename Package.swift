@@ -115,7 +115,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TickwireHubTests",
-            dependencies: ["TickwireHub", "TickwireModel", "TickwireStore"]
+            dependencies: [
+                "TickwireHub", "TickwireModel", "TickwireStore", .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "TickwireServerTests",

@@ -1,4 +1,7 @@
 import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
 import Testing
 import TickwireHub
 import TickwireModel
@@ -163,5 +166,48 @@ import TickwireStore
         }
         #expect(events.map(\.type) == [.botCreated, .logCreated, .logCreated])
         #expect(events.allSatisfy { $0.botId == beta.value.id })
+    }
+
+    /// A connection the hub writes to directly, recording each write: how many buffers, and how many of them are
+    /// events (what the transports count as delivered).
+    final class RecordingSink: ChannelSink {
+        let eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        let writes = Mutex<[(buffers: Int, events: Int)]>([])
+
+        func bytes(for item: Subscription.Item) -> ByteBuffer? {
+            switch item {
+            case .event(let shared): ByteBuffer(string: "event \(shared.event.id)\n")
+            case .heartbeat: ByteBuffer(string: "heartbeat\n")
+            case .reset: ByteBuffer(string: "reset\n")
+            case .control(let bytes): bytes
+            }
+        }
+
+        func write(_ buffers: [ByteBuffer], events: Int) -> Int {
+            writes.withLock { $0.append((buffers.count, events)) }
+            return 0
+        }
+
+        func abort(_ reason: Subscription.EndReason) {}
+
+        var totals: (buffers: Int, events: Int) {
+            writes.withLock { $0.reduce((0, 0)) { ($0.0 + $1.buffers, $0.1 + $1.events) } }
+        }
+    }
+
+    @Test func directWritesTellEventsFromHeartbeatsAndReplies() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let (store, hub) = try await fixture.start()
+        let subscription = try hub.subscribe(Interest(topics: [.logs]))
+        let sink = RecordingSink()
+        #expect(subscription.attach(sink))
+        hub.heartbeat()
+        subscription.enqueueControl(ByteBuffer(string: "pong\n"))
+        for index in 1...3 { try await Self.log(store, "m\(index)") }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while sink.totals.buffers < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(sink.totals.buffers == 5)
+        #expect(sink.totals.events == 3)
     }
 }
