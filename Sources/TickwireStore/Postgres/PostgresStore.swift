@@ -289,24 +289,28 @@ public final class PostgresStore: Store {
         -> Committed<Order>
     {
         try await write { db in
-            let owners = try await db.rows("SELECT owner_id FROM bots WHERE id = \(botId)")
-            guard let row = owners.first else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
-            let owner = try row.value("owner_id", as: Int64?.self)
-            guard ownerId == nil || owner == ownerId else {
-                throw StoreError.notFound(entity: "bot", id: String(botId))
-            }
-            let id = try await db.one(
+            // One round trip on the hottest write path: the order is inserted only if the bot exists and (for a user)
+            // is theirs; no row back means neither, which the caller hears as 404.
+            let rows = try await db.query(
                 """
-                INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status, filled_quantity,
-                avg_fill_price, created_at, updated_at)
-                VALUES (\(botId), \(new.exchangeOrderId), \(new.side.rawValue), \(new.type.rawValue), \(new.quantity),
-                \(new.price), 'NEW', 0, NULL, \(now.milliseconds), \(now.milliseconds)) RETURNING id
-                """, Int64.self)
+                WITH bot AS (SELECT id, owner_id FROM bots WHERE id = \(botId)
+                  AND (\(ownerId)::BIGINT IS NULL OR owner_id = \(ownerId)::BIGINT)),
+                inserted AS (INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status,
+                  filled_quantity, avg_fill_price, created_at, updated_at)
+                  SELECT bot.id, \(new.exchangeOrderId), \(new.side.rawValue), \(new.type.rawValue), \(new.quantity),
+                  \(new.price), 'NEW', 0, NULL, \(now.milliseconds), \(now.milliseconds) FROM bot RETURNING id)
+                SELECT inserted.id, bot.owner_id FROM inserted, bot
+                """, logger: self.logger)
+            var created: (id: Int64, owner: Int64?)?
+            for try await (id, owner) in rows.decode((Int64, Int64?).self) { created = (id, owner) }
+            guard let (id, owner) = created else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
             let order = Order(
                 id: id, botId: botId, exchangeOrderId: new.exchangeOrderId, side: new.side, type: new.type,
                 quantity: new.quantity, price: new.price, status: .new, filledQuantity: 0, avgFillPrice: nil,
                 createdAt: now, updatedAt: now)
-            return Committed(order, events: try await self.append([.orderUpdate(order)], at: now, on: db))
+            var draft = EventDraft.orderUpdate(order)
+            draft.ownerId = owner
+            return Committed(order, events: try await self.append([draft], at: now, on: db))
         }
     }
 
