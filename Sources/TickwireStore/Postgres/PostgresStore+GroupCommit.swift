@@ -78,7 +78,15 @@ extension PostgresStore {
             if jobs.isEmpty { return }
             do {
                 let events = try await mapErrors { try await leased { try await self.runBatch(jobs, on: $0) } }
-                try await follower.deliverCommitted(events)
+                do {
+                    try await follower.deliverCommitted(events)
+                } catch {
+                    // Committed, but not read back (the database went away just now): the commands succeeded, and
+                    // the listener delivers their events when it reconnects and catches up on the log.
+                    logger.warning(
+                        "committed events not read back; the listener delivers them when it catches up",
+                        metadata: ["error": "\(String(reflecting: error))"])
+                }
                 for job in jobs { job.finish(nil) }
             } catch {
                 // The transaction failed as a whole (a lone command's error, or the database): nothing was written.
