@@ -59,12 +59,13 @@ public struct APIError: Error, Sendable, Equatable {
         return JSONCoding.encodeToString(Body(error: .init(code: code, message: message)))
     }
 
-    /// Maps any error thrown below a route to what the client sees. Anything unexpected becomes a 500 whose body
-    /// says nothing about the server's internals; the caller logs the original error.
+    /// Session requests on a node whose engine does not run, or engine writes of a lease term that has ended.
     static let engineElsewhere = APIError(
         .serviceUnavailable, code: "engine_elsewhere",
         message: "the trading engine runs on another node of this cluster; start and stop sessions there")
 
+    /// Maps any error thrown below a route to what the client sees. Anything unexpected becomes a 500 whose body
+    /// says nothing about the server's internals; the caller logs the original error.
     static func from(_ error: any Error) -> APIError? {
         switch error {
         case let error as APIError:

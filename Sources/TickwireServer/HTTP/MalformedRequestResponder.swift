@@ -17,6 +17,12 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
     /// Its name in the pipeline: an upgrade that leaves HTTP behind removes it with the parser.
     static let name = "tickwire.malformed-request"
 
+    /// Puts a responder right after the request parser of `pipeline`.
+    static func install(in pipeline: ChannelPipeline.SynchronousOperations) throws {
+        let parser = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        try pipeline.addHandler(MalformedRequestResponder(), name: name, position: .after(parser.handler))
+    }
+
     private var requests = 0
     private var responses = 0
     private var refused: APIError?

@@ -3,7 +3,6 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
-import NIOHTTP1
 
 /// Hummingbird's connection handling (`Inner`: HTTP/1 with WebSocket upgrades), except for a connection whose first
 /// request is a stream that `StreamConnectionHandler` takes over, or an upgrade to a WebSocket served in the pipeline
@@ -44,11 +43,7 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
                     let signal = FirstRequestSignal(eventLoop: eventLoop)
                     try channel.pipeline.syncOperations.addHandler(signal)
                     let value = inner.setup(channel: channel, logger: logger)
-                    let pipeline = channel.pipeline.syncOperations
-                    let parser = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
-                    try pipeline.addHandler(
-                        MalformedRequestResponder(), name: MalformedRequestResponder.name,
-                        position: .after(parser.handler))
+                    try MalformedRequestResponder.install(in: channel.pipeline.syncOperations)
                     let decided = signal.decided
                     value.whenComplete { result in
                         guard case .success(let value) = result else { return turn.succeed(nil) }

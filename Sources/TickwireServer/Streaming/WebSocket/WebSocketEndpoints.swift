@@ -147,9 +147,7 @@ struct WebSocketEndpoints: Sendable {
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
             withErrorHandling: false)
-        let parser = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
-        try pipeline.addHandler(
-            MalformedRequestResponder(), name: MalformedRequestResponder.name, position: .after(parser.handler))
+        try MalformedRequestResponder.install(in: pipeline)
         try pipeline.addHandler(RefusedUpgradeResponder(refusal: refusal))
     }
 }
