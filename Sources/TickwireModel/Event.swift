@@ -26,6 +26,9 @@ public struct EventType: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let sessionComplete = EventType(rawValue: "session_complete")
     public static let complete = EventType(rawValue: "complete")
     public static let error = EventType(rawValue: "error")
+    // For the engine (`Topic.engine`).
+    public static let sessionStarted = EventType(rawValue: "session_started")
+    public static let sessionEnded = EventType(rawValue: "session_ended")
     // Intraday signal cycles (seeds 000 and 002).
     public static let intradaySnapshot = EventType(rawValue: "intraday_snapshot")
 
@@ -51,6 +54,9 @@ public struct Topic: RawRepresentable, Hashable, Sendable, Codable, CustomString
     /// Credentials revoked (logout, key revoked, user disabled): read by the server to close the streams they opened.
     /// Never offered to clients.
     public static let auth = Topic(rawValue: "auth")
+    /// Model sessions started and ended (`session_started`, `session_ended`), whichever node wrote them: read by the
+    /// node that runs the engine, which runs the agents. Never offered to clients.
+    public static let engine = Topic(rawValue: "engine")
 
     /// One trading model's session events (seed 004's `/api/trading/stream/{model_id}`).
     public static func model(_ id: Int64) -> Topic { Topic(rawValue: "models.\(id)") }

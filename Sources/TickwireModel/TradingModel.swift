@@ -96,4 +96,27 @@ extension EventDraft {
     public static func modelSession(_ modelId: Int64, _ type: EventType, _ data: [String: JSONValue]) -> EventDraft {
         EventDraft(topic: .model(modelId), type: type, data: JSONCoding.encodeToString(data))
     }
+
+    /// `session_started` or `session_ended` on `engine`: `{"session_id": …, "model_id": …}`.
+    public static func sessionChange(_ type: EventType, _ session: ModelSession) -> EventDraft {
+        EventDraft(
+            topic: .engine, type: type, data: JSONCoding.encodeToString(SessionChange(session)),
+            ownerId: nil)
+    }
+}
+
+/// The payload of `session_started` and `session_ended`.
+public struct SessionChange: Codable, Sendable, Equatable {
+    public var sessionId: Int64
+    public var modelId: Int64
+
+    public init(_ session: ModelSession) {
+        sessionId = session.id
+        modelId = session.modelId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sessionId = "session_id"
+        case modelId = "model_id"
+    }
 }

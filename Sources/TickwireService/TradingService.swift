@@ -159,14 +159,29 @@ public struct TradingService: Sendable {
         ).value
     }
 
+    /// Ends the model's running session as `stopped` (`conflict` if none runs). Any node may do it: the agent, on the
+    /// node that runs the engine, learns of it from `session_ended` and cannot write after it.
+    public func stopModelSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
+        _ = try await model(id: modelId, by: actor)
+        guard let session = try await store.modelSessions(modelId: modelId).first, session.status == .running else {
+            throw StoreError.conflict("trading model \(modelId) has no running session")
+        }
+        return try await finishModelSession(
+            session, status: .stopped, decisions: session.decisions, summary: "Trading session stopped")
+    }
+
     public func modelSessions(modelId: Int64, by actor: Actor) async throws -> [ModelSession] {
         _ = try await model(id: modelId, by: actor)
         return try await store.modelSessions(modelId: modelId)
     }
 
-    /// A session event of a model (`status`, `trade`, `session_complete`): the engine's agents publish these.
-    public func publishModelEvent(modelId: Int64, _ type: EventType, _ data: [String: JSONValue]) async throws {
-        _ = try await store.appendEvents([.modelSession(modelId, type, data)], at: clock())
+    /// A running session's event (`status`, `trade`, `session_complete`), with its decision count so far: the engine's
+    /// agents publish these. `conflict` once the session has ended.
+    public func publishSessionEvent(
+        _ session: ModelSession, decisions: Int, _ type: EventType, _ data: [String: JSONValue]
+    ) async throws {
+        _ = try await store.appendSessionEvents(
+            sessionId: session.id, decisions: decisions, [.modelSession(session.modelId, type, data)], at: clock())
     }
 
     // MARK: Events that change no other data

@@ -105,9 +105,16 @@ public protocol Store: EventLogReader, EngineLease {
     func model(id: Int64) async throws -> TradingModel
     /// One user's models, or every model for `nil`.
     func models(ownerId: Int64?) async throws -> [TradingModel]
-    /// Opens a session (`conflict` if one is running) and appends its first `status` event.
+    /// Opens a session (`conflict` if one is running) and appends its first `status` event, and `session_started` on
+    /// `engine` for the node that runs the agents.
     func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession>
-    /// Closes a running session and appends its last event (`complete`, or `error` for `failed`).
+    /// Appends events of a running session and records its decision count, or throws `conflict` once the session has
+    /// ended: an agent cannot write after a stop made on another node.
+    func appendSessionEvents(
+        sessionId: Int64, decisions: Int, _ drafts: [EventDraft], at now: Timestamp
+    ) async throws -> Committed<[Event]>
+    /// Closes a running session and appends its last event (`complete`, or `error` for `failed`), and
+    /// `session_ended` on `engine`.
     func finishModelSession(
         id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
     ) async throws -> Committed<ModelSession>

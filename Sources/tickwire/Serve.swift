@@ -115,6 +115,7 @@ struct Serve: AsyncParsableCommand {
             : corsOrigin
         let dashboard = try dashboardFolder(environment)
         var engine: EngineLeader?
+        var sessions: ModelSessions?
         if !noEngine {
             guard tickInterval >= 10 else { throw ValidationError("--tick-interval must be at least 10 ms") }
             let configuration = EngineConfiguration(
@@ -126,10 +127,13 @@ struct Serve: AsyncParsableCommand {
             }
             // On PostgreSQL, one node of the cluster runs the engine at a time (`EngineLeader`).
             engine = EngineLeader(lease: store, first: try makeEngine(), logger: logger, makeEngine: makeEngine)
+            sessions = ModelSessions(service: service, configuration: configuration)
         }
         // After every flag has been checked: a refused command line creates nothing.
         try await createAccounts(AccountService(store: store), environment: environment)
-        if demo { try await DemoData.seed(service: service, accounts: AccountService(store: store), sessions: engine) }
+        if demo {
+            try await DemoData.seed(service: service, accounts: AccountService(store: store), sessions: sessions)
+        }
         let app = try await buildApplication(
             service: service, hub: hub,
             configuration: ServerConfiguration(
@@ -140,7 +144,7 @@ struct Serve: AsyncParsableCommand {
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins),
                 publicDirectory: dashboard, streamingEnabled: !noStreaming),
-            logger: logger, services: engine.map { [$0] } ?? [], sessions: engine, metrics: metrics)
+            logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
         logger.info(
             "Tickwire listening",
             metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])

@@ -195,25 +195,34 @@ import TickwireStore
         }
     }
 
+    /// A user and a model of theirs with `config`.
+    static func model(_ setup: Setup, _ config: [String: JSONValue]) async throws -> (owner: User, model: TradingModel)
+    {
+        let owner = try await setup.store.createUser(
+            username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+        let model = try await setup.service.createModel(
+            NewTradingModel(name: "agent", config: config), by: .user(owner.id))
+        return (owner, model)
+    }
+
+    static func sessions(_ setup: Setup) -> ModelSessions {
+        ModelSessions(service: setup.service, configuration: setup.engine.configuration)
+    }
+
     @Test func aModelSessionEmitsTheSeedSequenceInOrder() async throws {
-        try await Self.with { setup in
-            let owner = try await setup.store.createUser(
-                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+        try await Self.with(EngineConfiguration(tickInterval: .milliseconds(10))) { setup in
+            let (owner, model) = try await Self.model(
+                setup,
+                ["max_decisions": .number(3), "decision_interval_ms": .number(20), "ticker": .string("ETH/USDT")])
             let other = try await setup.store.createUser(
                 username: "ben", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
-            let model = try await setup.service.createModel(
-                NewTradingModel(
-                    name: "agent",
-                    config: [
-                        "max_decisions": .number(3), "decision_interval_ms": .number(1), "ticker": .string("ETH/USDT"),
-                    ]),
-                by: .user(owner.id))
-            for _ in 0..<20 { try await setup.engine.step() }
+            let running = Task { try await setup.engine.run() }
+            defer { running.cancel() }
             await #expect(throws: StoreError.notFound(entity: "trading model", id: String(model.id))) {
-                _ = try await setup.engine.startSession(modelId: model.id, by: .user(other.id))
+                _ = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(other.id))
             }
             let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
-            let session = try await setup.engine.startSession(modelId: model.id, by: .user(owner.id))
+            let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
             let events = try await Self.events(subscription, until: .complete)
             #expect(
                 events.map(\.type.rawValue) == [
@@ -236,27 +245,86 @@ import TickwireStore
         }
     }
 
+    @Test func invalidSessionSettingsAreRefusedBeforeASessionOpens() async throws {
+        try await Self.with { setup in
+            let (owner, model) = try await Self.model(setup, ["max_decisions": .number(0)])
+            await #expect(throws: ValidationError.self) {
+                _ = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
+            }
+            #expect(try await setup.service.modelSessions(modelId: model.id, by: .user(owner.id)).isEmpty)
+        }
+    }
+
     @Test func stoppingASessionEndsItAtOnceWithComplete() async throws {
         try await Self.with { setup in
-            let owner = try await setup.store.createUser(
-                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
-            let model = try await setup.service.createModel(
-                NewTradingModel(
-                    name: "agent", config: ["max_decisions": .number(10_000), "decision_interval_ms": .number(2)]),
-                by: .user(owner.id))
+            let (owner, model) = try await Self.model(
+                setup, ["max_decisions": .number(10_000), "decision_interval_ms": .number(2)])
+            let running = Task { try await setup.engine.run() }
+            defer { running.cancel() }
             let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
-            _ = try await setup.engine.startSession(modelId: model.id, by: .user(owner.id))
+            let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
             _ = try await Self.events(subscription, until: .trade)
-            await #expect(throws: StoreError.self) {
-                _ = try await setup.engine.startSession(modelId: model.id, by: .user(owner.id))  // one at a time
+            await #expect(throws: StoreError.self, "one session at a time") {
+                _ = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
             }
-            let stopped = try await setup.engine.stopSession(modelId: model.id, by: .user(owner.id))
+            let stopped = try await Self.sessions(setup).stopSession(modelId: model.id, by: .user(owner.id))
             #expect(stopped.status == .stopped)
+            #expect(stopped.decisions >= 1, "the count the agent recorded with its last trade")
             let rest = try await Self.events(subscription, until: .complete)
             #expect(rest.last?.data.contains("Trading session stopped") == true)
+            #expect(try await Self.eventually { await !setup.engine.runsSession(session.id) })
             await #expect(throws: StoreError.self) {
-                _ = try await setup.engine.stopSession(modelId: model.id, by: .user(owner.id))
+                _ = try await Self.sessions(setup).stopSession(modelId: model.id, by: .user(owner.id))
             }
+            let last = try await setup.store.latestEvents(topic: .model(model.id), through: .max, limit: 1)
+            #expect(last.first?.type == .complete, "nothing of the agent after its session's last event")
+        }
+    }
+
+    /// A stop the engine has not heard of (written by another node, its event not yet here): the agent's next write
+    /// is refused, and it ends without writing anything after `complete`.
+    @Test func anAgentCannotWriteAfterItsSessionEnded() async throws {
+        try await Self.with { setup in
+            let (owner, model) = try await Self.model(
+                setup, ["max_decisions": .number(10_000), "decision_interval_ms": .number(2)])
+            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
+            let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
+            await setup.engine.adopt(SessionChange(session))  // not following `engine`: no stop reaches it
+            _ = try await Self.events(subscription, until: .trade)
+            _ = try await Self.sessions(setup).stopSession(modelId: model.id, by: .user(owner.id))
+            #expect(try await Self.eventually { await !setup.engine.runsSession(session.id) })
+            let last = try await setup.store.latestEvents(topic: .model(model.id), through: .max, limit: 1)
+            #expect(last.first?.type == .complete)
+            #expect(try await setup.store.modelSessions(modelId: model.id).first?.status == .stopped)
+        }
+    }
+
+    /// A term of the engine that ends (shutdown, or the lease lost) leaves its sessions running; the next resumes
+    /// them where they were, every decision once.
+    @Test func theNextTermResumesRunningSessions() async throws {
+        try await Self.with { setup in
+            let (_, model) = try await Self.model(
+                setup, ["max_decisions": .number(6), "decision_interval_ms": .number(20)])
+            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
+            let first = Task { try await setup.engine.run() }
+            _ = try await Self.sessions(setup).startSession(modelId: model.id, by: .system)
+            _ = try await Self.events(subscription, until: .trade)
+            first.cancel()
+            try await first.value
+            let next = try Engine(
+                service: setup.service, hub: setup.hub, configuration: setup.engine.configuration,
+                logger: Logger(label: "e"))
+            let second = Task { try await next.run() }
+            defer { second.cancel() }
+            let rest = try await Self.events(subscription, until: .complete)
+            #expect(rest.contains { $0.data.contains("Resuming trading session after") })
+            struct Trade: Decodable { let decision: Int }
+            let all = try await setup.store.latestEvents(topic: .model(model.id), through: .max, limit: 100)
+            let decisions = all.filter { $0.type == .trade }.compactMap { trade in
+                try? JSONDecoder().decode(Trade.self, from: Data(trade.data.utf8)).decision
+            }
+            #expect(decisions == [1, 2, 3, 4, 5, 6])
+            #expect(try await setup.store.modelSessions(modelId: model.id).first?.status == .completed)
         }
     }
 

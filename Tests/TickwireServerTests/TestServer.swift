@@ -81,7 +81,8 @@ struct TestServer {
         let running = try engine.map { try Engine(service: service, hub: hub, configuration: $0, logger: logger) }
         let app = try await buildApplication(
             service: service, hub: hub, configuration: configuration, logger: logger,
-            services: running.map { [$0] } ?? [], sessions: running, metrics: metrics)
+            services: running.map { [$0] } ?? [],
+            sessions: engine.map { ModelSessions(service: service, configuration: $0) }, metrics: metrics)
         let server = TestServer(
             store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
         defer {

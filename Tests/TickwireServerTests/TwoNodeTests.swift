@@ -18,6 +18,8 @@ struct TwoNodeTests {
     struct Node {
         let client: AuthedClient
         let store: PostgresStore
+        /// With `engines`: whether this node runs the engine now.
+        let leader: EngineLeader?
     }
 
     /// Runs `body` with two live nodes on a fresh database; an admin API key works on both.
@@ -30,8 +32,8 @@ struct TwoNodeTests {
         logger.logLevel = .warning
         let storeA = try await PostgresStore.connect(url: url, poolSize: 8, logger: logger)
         let storeB = try await PostgresStore.connect(url: url, poolSize: 8, logger: logger)
-        let appA = try await node(storeA, logger: logger, engine: engines)
-        let appB = try await node(storeB, logger: logger, engine: engines)
+        let (appA, leaderA) = try await node(storeA, logger: logger, engine: engines)
+        let (appB, leaderB) = try await node(storeB, logger: logger, engine: engines)
         let accounts = AccountService(store: storeA, bcryptCost: 4)
         let user = try await accounts.createUser(NewUser(username: "admin", password: "long enough pw", role: .admin))
         let (_, key) = try await accounts.createAPIKey(for: user.id, NewAPIKey(name: "nodes"))
@@ -43,56 +45,111 @@ struct TwoNodeTests {
         try await appA.test(.live) { clientA in
             try await appB.test(.live) { clientB in
                 try await body(
-                    Node(client: AuthedClient(base: clientA, token: key), store: storeA),
-                    Node(client: AuthedClient(base: clientB, token: key), store: storeB))
+                    Node(client: AuthedClient(base: clientA, token: key), store: storeA, leader: leaderA),
+                    Node(client: AuthedClient(base: clientB, token: key), store: storeB, leader: leaderB))
             }
         }
     }
 
     /// One node: its own hub fed by its store, serving on a free port.
-    static func node(_ store: PostgresStore, logger: Logger, engine: Bool) async throws -> some ApplicationProtocol {
+    static func node(
+        _ store: PostgresStore, logger: Logger, engine: Bool
+    ) async throws -> (some ApplicationProtocol, EngineLeader?) {
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.auth.bcryptCost = 4
         let service = TradingService(store: store)
+        let engineConfiguration = EngineConfiguration(tickInterval: .milliseconds(50))
         let makeEngine = { @Sendable in
-            try Engine(
-                service: service, hub: hub, configuration: EngineConfiguration(tickInterval: .milliseconds(50)),
-                logger: logger)
+            try Engine(service: service, hub: hub, configuration: engineConfiguration, logger: logger)
         }
         let leader =
             engine
             ? EngineLeader(
                 lease: store, first: try makeEngine(), retry: .milliseconds(100), logger: logger,
                 makeEngine: makeEngine) : nil
-        return try await buildApplication(
+        let app = try await buildApplication(
             service: service, hub: hub, configuration: configuration, logger: logger,
-            services: leader.map { [$0] } ?? [], sessions: leader)
+            services: leader.map { [$0] } ?? [],
+            sessions: engine ? ModelSessions(service: service, configuration: engineConfiguration) : nil)
+        return (app, leader)
     }
 
-    @Test func theEngineRunsOnOneNodeAndSessionsAreStartedThere() async throws {
+    /// Waits (at most 10 s) until one node runs the engine; returns it and the other.
+    static func leaderAndStandby(_ a: Node, _ b: Node) async throws -> (leader: Node, standby: Node) {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if a.leader?.engine != nil { return (a, b) }
+            if b.leader?.engine != nil { return (b, a) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("no node took the engine lease within 10 s")
+    }
+
+    /// The node without the engine takes the start and the stop; the agent runs on the other, and its events reach
+    /// the standby's stream. Nothing of the agent follows `complete`.
+    @Test func sessionsStartAndStopOnEitherNodeAndRunWhereTheEngineRuns() async throws {
         try await Self.withTwoNodes(engines: true) { a, b in
-            let created = try await a.client.call(
-                .post, "/api/v1/models", json: #"{"name":"one engine","config":{"decision_interval_ms":20}}"#)
+            let (leader, standby) = try await Self.leaderAndStandby(a, b)
+            let created = try await standby.client.call(
+                .post, "/api/v1/models",
+                json: #"{"name":"anywhere","config":{"decision_interval_ms":10,"max_decisions":10000}}"#)
             let model = try #require(created.json["id"]?.int)
-            // Until one node has taken the lease both answer 503; then the leader starts the session and the other
-            // node refuses it.
-            var statuses: [Int] = []
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline {
-                let onA = try await a.client.call(.post, "/api/v1/models/\(model)/start")
-                let onB = try await b.client.call(.post, "/api/v1/models/\(model)/start")
-                statuses = [onA.status.code, onB.status.code].sorted()
-                if statuses.contains(201) {
-                    let refused = onA.status == .created ? onB : onA
-                    #expect(refused.json["error"]?["code"]?.string == "engine_elsewhere")
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(50))
+            let stream = try await standby.client.sse("/api/v1/stream?topics=models.\(model)")
+            defer { Task { await stream.close() } }
+            let started = try await standby.client.call(.post, "/api/v1/models/\(model)/start")
+            #expect(started.status == .created)
+            let session = try #require(started.json["id"]?.int)
+            #expect(try await leader.client.call(.post, "/api/v1/models/\(model)/start").status == .conflict)
+            var types: [String] = []
+            while !types.contains("trade") { types.append(try await stream.nextEvent().event ?? "?") }
+            #expect(types.prefix(2) == ["status", "status"])
+            #expect(await leader.leader?.engine?.runsSession(Int64(session)) == true)
+            #expect(standby.leader?.engine == nil)
+
+            let stopped = try await standby.client.call(.post, "/api/v1/models/\(model)/stop")
+            #expect(stopped.status == .ok)
+            #expect(stopped.json["status"]?.string == "stopped")
+            while types.last != "complete" { types.append(try await stream.nextEvent().event ?? "?") }
+            try await Task.sleep(for: .milliseconds(100))  // an agent that kept going would have written by now
+            let last = try await leader.store.latestEvents(topic: .model(Int64(model)), through: .max, limit: 1)
+            #expect(last.first?.type == .complete, "nothing of the agent after its session's last event")
+            #expect(await leader.leader?.engine?.runsSession(Int64(session)) == false)
+        }
+    }
+
+    /// The lease's connection is killed mid-session: whichever node runs the engine next resumes the session, and
+    /// every decision is written once, in order (the old term's writes are fenced).
+    @Test func aSessionSurvivesTheEngineMovingNodes() async throws {
+        try await Self.withTwoNodes(engines: true) { a, b in
+            let (leader, _) = try await Self.leaderAndStandby(a, b)
+            let created = try await a.client.call(
+                .post, "/api/v1/models",
+                json: #"{"name":"mover","config":{"decision_interval_ms":20,"max_decisions":40}}"#)
+            let model = try #require(created.json["id"]?.int)
+            let stream = try await b.client.sse("/api/v1/stream?topics=models.\(model)")
+            defer { Task { await stream.close() } }
+            #expect(try await a.client.call(.post, "/api/v1/models/\(model)/start").status == .created)
+            var events: [SSEMessage] = []
+            while events.filter({ $0.event == "trade" }).count < 3 { events.append(try await stream.nextEvent()) }
+            try await leader.store.client.query(
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_locks
+                WHERE locktype = 'advisory' AND granted
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND classid = \(Int64(PostgresStore.engineLockKey >> 32))
+                  AND objid = \(Int64(PostgresStore.engineLockKey & 0xFFFF_FFFF))
+                """)
+            while events.last?.event != "complete" { events.append(try await stream.nextEvent()) }
+            #expect(events.contains { ($0.data ?? "").contains("Resuming trading session after") })
+            let decisions = events.filter { $0.event == "trade" }.compactMap { event in
+                ModelSessionRouteTests.data(event)["data"]?["decision"]?.int
             }
-            #expect(statuses == [201, 503], "one node starts the session, the other says the engine runs elsewhere")
+            #expect(decisions == Array(1...40), "every decision once, in order, across the move")
+            let ids = events.compactMap { Int64($0.id ?? "") }
+            #expect(ids == ids.sorted() && Set(ids).count == ids.count)
         }
     }
 

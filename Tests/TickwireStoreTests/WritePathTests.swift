@@ -219,4 +219,29 @@ import TickwireModel
             #expect(page.bots[1].pnl.positionQuantity == 0)
         }
     }
+
+    @Test(arguments: Backend.all) func aSessionTakesAgentEventsOnlyWhileItRuns(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let owner = try await store.createUser(username: "ann", passwordHash: "-", role: .user, at: t0)
+            let model = try await store.createModel(NewTradingModel(name: "m"), ownerId: owner.id, at: t0)
+            let started = try await store.startModelSession(modelId: model.id, at: at(1))
+            #expect(started.events.map(\.topic) == [.model(model.id), .engine])
+            #expect(started.events.map(\.type) == [.status, .sessionStarted])
+            let session = started.value
+            let trade = EventDraft.modelSession(model.id, .trade, ["decision": .number(1)])
+            let appended = try await store.appendSessionEvents(sessionId: session.id, decisions: 1, [trade], at: at(2))
+            #expect(appended.value.map(\.ownerId) == [owner.id])
+            #expect(try await store.modelSessions(modelId: model.id).first?.decisions == 1)
+
+            let finished = try await store.finishModelSession(
+                id: session.id, status: .stopped, decisions: 1, summary: "stopped", at: at(3))
+            #expect(finished.events.map(\.type) == [.complete, .sessionEnded])
+            let before = try await store.lastEventId()
+            await #expect(throws: StoreError.conflict("model session \(session.id) has ended")) {
+                try await store.appendSessionEvents(sessionId: session.id, decisions: 2, [trade], at: at(4))
+            }
+            #expect(try await store.lastEventId() == before)
+            #expect(try await store.modelSessions(modelId: model.id).first?.decisions == 1)
+        }
+    }
 }

@@ -1,71 +1,88 @@
+import Foundation
+import TickwireHub
 import TickwireModel
 import TickwireService
 import TickwireStore
 
-/// Trading-model sessions (seed 004): `status` "Initializing AI agent..." (with the session row), `status`
-/// "Starting trading session...", one `trade` per decision (buy, sell or hold, with the agent's reasoning),
-/// `session_complete` when the agent stops itself, then `complete`; `error` if it fails. A stop through the API
-/// ends the session with `complete` at once.
+/// Runs trading-model sessions (seed 004): `status` "Initializing AI agent..." (written with the session row, on the
+/// node that took the request), `status` "Starting trading session...", one `trade` per decision (buy, sell or hold,
+/// with the agent's reasoning), `session_complete` when the agent stops itself, then `complete`; `error` if it fails.
 ///
-/// A model's `config`: `ticker` (default the engine's first instrument), `max_decisions` (1-10000, default 20),
-/// `decision_interval_ms` (1-3600000, default three ticks).
-extension Engine: ModelSessionControl {
-    public nonisolated func startSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
-        try await begin(modelId: modelId, by: actor)
-    }
-
-    public nonisolated func stopSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
-        _ = try await service.model(id: modelId, by: actor)
-        guard let task = await sessionTask(modelId) else {
-            throw StoreError.conflict("trading model \(modelId) has no running session")
+/// Sessions start and stop through the store, on any node (`ModelSessions`); the engine follows `session_started` and
+/// `session_ended` on `engine` and runs an agent for each session that runs. An agent's events are appended only
+/// while its session runs, so a stop written elsewhere ends it at once and nothing of it follows `complete`. A new
+/// term of the engine (a restart, or another node taking over) resumes the sessions left running, with their
+/// decision count; the agent's position starts flat again.
+extension Engine {
+    /// Runs an agent for the session, unless one runs already or the session has ended.
+    func adopt(_ change: SessionChange) async {
+        guard sessions[change.sessionId] == nil else { return }
+        let session: ModelSession
+        let model: TradingModel
+        do {
+            guard
+                let found = try await service.store.modelSessions(modelId: change.modelId).first(where: {
+                    $0.id == change.sessionId
+                }), found.status == .running
+            else { return }
+            session = found
+            model = try await service.store.model(id: change.modelId)
+        } catch {
+            return logger.warning(
+                "could not load a model session", metadata: ["session": "\(change.sessionId)", "error": "\(error)"])
         }
-        task.cancel()
-        await task.value
-        guard let session = try await service.store.modelSessions(modelId: modelId).first else {
-            throw StoreError.notFound(entity: "model session", id: String(modelId))
+        guard sessions[change.sessionId] == nil else { return }  // adopted by another call meanwhile
+        do {
+            let settings = try SessionSettings(model.config, configuration: configuration)
+            sessions[session.id] = Task { await self.runSession(session, settings: settings) }
+        } catch {
+            _ = try? await service.finishModelSession(
+                session, status: .failed, decisions: session.decisions,
+                summary: "Trading session failed: \(error.field) \(error.message)")
         }
-        return session
     }
 
-    private func sessionTask(_ modelId: Int64) -> Task<Void, Never>? { sessions[modelId] }
-
-    private func begin(modelId: Int64, by actor: Actor) async throws -> ModelSession {
-        let model = try await service.model(id: modelId, by: actor)
-        let settings = try SessionSettings(
-            model.config, defaultTicker: feed.tickers.first ?? "BTC/USDT",
-            defaultInterval: configuration.tickInterval * 3)
-        let session = try await service.startModelSession(modelId: modelId, by: actor)
-        sessions[modelId] = Task { await self.runSession(session, settings: settings) }
-        return session
+    /// A session that ended (stopped through the API, on any node): its agent stops without writing.
+    func release(_ change: SessionChange) {
+        sessions[change.sessionId]?.cancel()
     }
 
+    /// The session's agent runs on this node now (tests).
+    public func runsSession(_ id: Int64) -> Bool { sessions[id] != nil }
+
+    /// The settings of a model's sessions, taken from its `config` and checked before a session is opened:
+    /// `ticker` (default the engine's first instrument), `max_decisions` (1-10000, default 20),
+    /// `decision_interval_ms` (1-3600000, default three ticks).
     struct SessionSettings: Sendable {
         var ticker: String
         var maxDecisions: Int
         var interval: Duration
 
-        init(_ config: [String: JSONValue], defaultTicker: String, defaultInterval: Duration) throws(ValidationError) {
-            if case .string(let ticker)? = config["ticker"] { self.ticker = ticker } else { ticker = defaultTicker }
+        init(_ config: [String: JSONValue], configuration: EngineConfiguration) throws(ValidationError) {
+            if case .string(let ticker)? = config["ticker"] {
+                self.ticker = ticker
+            } else {
+                ticker = configuration.tickers.first ?? "BTC/USDT"
+            }
             maxDecisions = try config.int("max_decisions", default: 20, in: 1...10_000)
             let milliseconds = try config.int(
-                "decision_interval_ms", default: Int(defaultInterval.milliseconds), in: 1...3_600_000)
+                "decision_interval_ms", default: Int(configuration.tickInterval.milliseconds * 3), in: 1...3_600_000)
             interval = .milliseconds(milliseconds)
         }
     }
 
     private func runSession(_ session: ModelSession, settings: SessionSettings) async {
         let policy: any DecisionPolicy = RuleBasedPolicy()
-        let modelId = session.modelId
         let id = JSONValue.number(Double(session.id))
-        var decisions = 0
+        var decisions = session.decisions
         var position = 0
         do {
-            try await service.publishModelEvent(
-                modelId: modelId, .status,
-                [
-                    "message": .string("Starting trading session..."), "session_id": id,
-                    "ticker": .string(settings.ticker),
-                ])
+            let start =
+                decisions == 0
+                ? "Starting trading session..." : "Resuming trading session after \(decisions) decisions..."
+            try await service.publishSessionEvent(
+                session, decisions: decisions, .status,
+                ["message": .string(start), "session_id": id, "ticker": .string(settings.ticker)])
             while decisions < settings.maxDecisions {
                 try await Task.sleep(for: settings.interval)
                 let prices = recentPrices[settings.ticker] ?? []
@@ -73,8 +90,8 @@ extension Engine: ModelSessionControl {
                 decisions += 1
                 if decision.action == .buy { position = 1 }
                 if decision.action == .sell { position = -1 }
-                try await service.publishModelEvent(
-                    modelId: modelId, .trade,
+                try await service.publishSessionEvent(
+                    session, decisions: decisions, .trade,
                     [
                         "action": .string(decision.action.rawValue), "ticker": .string(settings.ticker),
                         "price": prices.last.map(JSONValue.number) ?? .null, "confidence": .number(decision.confidence),
@@ -82,30 +99,29 @@ extension Engine: ModelSessionControl {
                         "decision": .number(Double(decisions)),
                     ])
             }
-            try await service.publishModelEvent(
-                modelId: modelId, .sessionComplete,
+            try await service.publishSessionEvent(
+                session, decisions: decisions, .sessionComplete,
                 [
                     "message": .string("Agent finished after \(decisions) decisions"), "session_id": id,
                     "decisions": .number(Double(decisions)),
                 ])
             _ = try await service.finishModelSession(
                 session, status: .completed, decisions: decisions, summary: "Trading session complete")
-        } catch is CancellationError {
-            _ = try? await service.finishModelSession(
-                session, status: .stopped, decisions: decisions, summary: "Trading session stopped")
+        } catch StoreError.conflict, StoreError.leaseLost, is CancellationError {
+            // Stopped through the API (the session has its last event already), or the engine stops here (shutdown,
+            // or the lease lost): the session stays running and the next term, on this node or another, resumes it.
         } catch {
             _ = try? await service.finishModelSession(
                 session, status: .failed, decisions: decisions, summary: "Trading session failed: \(error)")
         }
-        sessions[modelId] = nil
+        sessions[session.id] = nil
     }
 
-    /// Sessions left running by a previous process cannot continue: close them as stopped.
-    func closeInterruptedSessions() async throws {
-        for session in try await service.store.modelSessions(modelId: nil) where sessions[session.modelId] == nil {
-            _ = try await service.finishModelSession(
-                session, status: .stopped, decisions: session.decisions, summary: "Trading session stopped by a restart"
-            )
+    /// Runs the sessions the store has as running and no agent here runs: at the start of a term (left by a previous
+    /// process or node, or started while no engine ran), and after following `engine` was interrupted.
+    func adoptRunningSessions() async throws {
+        for session in try await service.store.modelSessions(modelId: nil) where sessions[session.id] == nil {
+            await adopt(SessionChange(session))
         }
     }
 }

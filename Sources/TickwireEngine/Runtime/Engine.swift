@@ -11,7 +11,8 @@ import TickwireService
 /// running bot's strategy; every signal becomes a market order and an activity log line. All of it goes through
 /// `TradingService` as `Actor.system`: the same write path, validation and events as a bot process using the REST
 /// API. Bots start and stop when their status changes, whoever changes it: the engine follows the `bots` topic of
-/// the hub, so a toggle from the API takes effect as soon as its event is published.
+/// the hub, so a toggle from the API takes effect as soon as its event is published. Model sessions likewise start and
+/// stop through the store, and the engine follows `engine` to run their agents (`Engine+Sessions`).
 ///
 /// Deterministic for a given seed: `step()` advances the market by one tick, so tests drive it without timers.
 public actor Engine: Service {
@@ -24,7 +25,7 @@ public actor Engine: Service {
         var maxNet: Double
     }
 
-    public let configuration: EngineConfiguration
+    public nonisolated let configuration: EngineConfiguration
     let service: TradingService
     let hub: Hub
     let logger: Logger
@@ -35,7 +36,7 @@ public actor Engine: Service {
     private var running: [Int64: RunningBot] = [:]
     /// Each ticker's latest prices, oldest first (what agents decide on).
     var recentPrices: [String: [Double]] = [:]
-    /// The running session of each model.
+    /// The agent of each session running here, by session id.
     var sessions: [Int64: Task<Void, Never>] = [:]
     private var intraday: IntradayCycle
 
@@ -61,13 +62,23 @@ public actor Engine: Service {
     public var runningBotIds: [Int64] { running.keys.sorted() }
 
     public nonisolated func run() async throws {
-        let changes = try hub.subscribe(Interest(topics: [.bots]))
-        try await closeInterruptedSessions()
+        // Subscribed before the store is read, so that no change falls between the two.
+        let botChanges = try hub.subscribe(Interest(topics: [.bots]))
+        let sessionChanges = try hub.subscribe(Interest(topics: [.engine]))
+        try await adoptRunningSessions()
         try await startActiveBots()
         await publishIntradayLogged()  // a first snapshot at once, not one cycle later
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.followBotChanges(first: changes) }
+                group.addTask {
+                    await self.follow(
+                        .bots, first: botChanges, apply: self.applyBotChange, resynchronize: self.resynchronize)
+                }
+                group.addTask {
+                    await self.follow(
+                        .engine, first: sessionChanges, apply: self.applySessionChange,
+                        resynchronize: self.adoptRunningSessionsLogged)
+                }
                 group.addTask {
                     while (try? await Task.sleep(for: self.configuration.tickInterval)) != nil {
                         await self.stepLogged()
@@ -81,7 +92,10 @@ public actor Engine: Service {
                 await group.waitForAll()
             }
         }
-        for task in await sessions.values { task.cancel() }
+        // The agents stop before the term ends, so that the next term resumes their sessions from what they wrote.
+        let agents = await sessions.values
+        for agent in agents { agent.cancel() }
+        for agent in agents { await agent.value }
     }
 
     // MARK: - Market ticks
@@ -226,26 +240,21 @@ public actor Engine: Service {
         }
     }
 
-    /// Follows bot status changes until cancelled. Should the hub ever drop this subscription (it fell behind),
-    /// it subscribes again and reloads every bot's status from the store, so no change is missed.
-    private nonisolated func followBotChanges(first: Subscription) async {
-        let decoder = JSONDecoder()
+    /// Follows a topic until cancelled. Should the hub ever drop this subscription (it fell behind), it subscribes
+    /// again and reloads the state from the store, so no change is missed.
+    private nonisolated func follow(
+        _ topic: Topic, first: Subscription, apply: @Sendable (Event) async -> Void,
+        resynchronize: @Sendable () async -> Void
+    ) async {
         var subscription = first
         while !Task.isCancelled {
             do {
                 while true {
-                    for case .event(let shared) in try await subscription.next() {
-                        let event = shared.event
-                        if event.type == .botDeleted, let id = event.botId {
-                            await self.stop(id)
-                        } else if let bot = try? decoder.decode(Bot.self, from: Data(event.data.utf8)) {
-                            await self.apply(bot)
-                        }
-                    }
+                    for case .event(let shared) in try await subscription.next() { await apply(shared.event) }
                 }
             } catch Subscription.EndReason.slowConsumer {
-                logger.warning("engine fell behind the bots topic; resynchronizing")
-                guard let fresh = try? hub.subscribe(Interest(topics: [.bots])) else { break }
+                logger.warning("engine fell behind the \(topic) topic; resynchronizing")
+                guard let fresh = try? hub.subscribe(Interest(topics: [topic])) else { break }
                 subscription = fresh
                 await resynchronize()
             } catch {
@@ -253,6 +262,26 @@ public actor Engine: Service {
             }
         }
         subscription.cancel()
+    }
+
+    private func applyBotChange(_ event: Event) async {
+        if event.type == .botDeleted, let id = event.botId {
+            stop(id)
+        } else if let bot = try? JSONDecoder().decode(Bot.self, from: Data(event.data.utf8)) {
+            await apply(bot)
+        }
+    }
+
+    private func applySessionChange(_ event: Event) async {
+        guard let change = try? JSONDecoder().decode(SessionChange.self, from: Data(event.data.utf8)) else { return }
+        if event.type == .sessionStarted { await adopt(change) }
+        if event.type == .sessionEnded { release(change) }
+    }
+
+    private func adoptRunningSessionsLogged() async {
+        do { try await adoptRunningSessions() } catch {
+            logger.warning("could not reload running model sessions", metadata: ["error": "\(error)"])
+        }
     }
 
     private func resynchronize() async {

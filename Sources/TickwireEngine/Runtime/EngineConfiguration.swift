@@ -40,6 +40,9 @@ public struct EngineConfiguration: Sendable {
         self.intradayLimit = intradayLimit
     }
 
+    /// The tickers the engine quotes: the replayed files' or the synthetic instruments'.
+    public var tickers: [String] { replay.isEmpty ? instruments.map(\.ticker) : replay.map(\.ticker) }
+
     public static let defaultInstruments: [SyntheticFeed.Instrument] = [
         .init(ticker: "BTC/USDT", startPrice: 65_000, volatility: 0.6),
         .init(ticker: "ETH/USDT", startPrice: 3_500, volatility: 0.7),

@@ -59,10 +59,10 @@ public struct APIError: Error, Sendable, Equatable {
         return JSONCoding.encodeToString(Body(error: .init(code: code, message: message)))
     }
 
-    /// Session requests on a node whose engine does not run, or engine writes of a lease term that has ended.
+    /// An engine write of a lease term that has ended: another node of the cluster runs the engine now.
     static let engineElsewhere = APIError(
         .serviceUnavailable, code: "engine_elsewhere",
-        message: "the trading engine runs on another node of this cluster; start and stop sessions there")
+        message: "the trading engine now runs on another node of this cluster; try again")
 
     /// Maps any error thrown below a route to what the client sees. Anything unexpected becomes a 500 whose body
     /// says nothing about the server's internals; the caller logs the original error.
@@ -86,8 +86,6 @@ public struct APIError: Error, Sendable, Equatable {
             case .leaseLost:
                 return engineElsewhere
             }
-        case is EngineElsewhere:
-            return engineElsewhere
         case let error as HTTPError:
             return APIError(
                 error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase,

@@ -2,7 +2,8 @@ import PostgresNIO
 import TickwireModel
 
 /// Trading-model sessions on PostgreSQL: opening and closing one changes its row and appends its first or last event
-/// in the same transaction (see `SQLiteStore+ModelSessions`).
+/// in the same transaction, and an agent's events are appended only while its session runs (see
+/// `SQLiteStore+ModelSessions`).
 extension PostgresStore {
     public func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession> {
         try await write { db in
@@ -22,7 +23,9 @@ extension PostgresStore {
             let session = ModelSession(id: id, modelId: modelId, status: .running, decisions: 0, startedAt: now)
             let event = EventDraft.modelSession(
                 modelId, .status, ["message": .string("Initializing AI agent..."), "session_id": .number(Double(id))])
-            return Committed(session, events: try await self.append([event], at: now, on: db))
+            return Committed(
+                session,
+                events: try await self.append([event, .sessionChange(.sessionStarted, session)], at: now, on: db))
         }
     }
 
@@ -50,7 +53,26 @@ extension PostgresStore {
                 "decisions": .number(Double(decisions)),
             ]
             let event = EventDraft.modelSession(session.modelId, status == .failed ? .error : .complete, data)
-            return Committed(session, events: try await self.append([event], at: now, on: db))
+            return Committed(
+                session,
+                events: try await self.append([event, .sessionChange(.sessionEnded, session)], at: now, on: db))
+        }
+    }
+
+    public func appendSessionEvents(
+        sessionId: Int64, decisions: Int, _ drafts: [EventDraft], at now: Timestamp
+    ) async throws -> Committed<[Event]> {
+        try await write { db in
+            guard
+                try await !db.rows(
+                    """
+                    UPDATE model_sessions SET decisions = \(decisions) WHERE id = \(sessionId) AND status = 'running'
+                    RETURNING 1 AS found
+                    """
+                ).isEmpty
+            else { throw StoreError.conflict("model session \(sessionId) has ended") }
+            let events = try await self.append(drafts, at: now, on: db)
+            return Committed(events, events: events)
         }
     }
 

@@ -2,7 +2,8 @@ import GRDB
 import TickwireModel
 
 /// Trading-model sessions: opening and closing one changes its row and appends its first or last event in the same
-/// transaction, so the `sessions` list and the `models.{id}` stream always agree.
+/// transaction, so the `sessions` list and the `models.{id}` stream always agree. Each also tells the engine
+/// (`session_started`, `session_ended` on `engine`), and an agent's events are appended only while its session runs.
 extension SQLiteStore {
     public func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession> {
         try await commands.run { db in
@@ -22,7 +23,8 @@ extension SQLiteStore {
             let event = EventDraft.modelSession(
                 modelId, .status,
                 ["message": .string("Initializing AI agent..."), "session_id": .number(Double(session.id))])
-            return Committed(session, events: try self.append([event], at: now, in: db))
+            return Committed(
+                session, events: try self.append([event, .sessionChange(.sessionStarted, session)], at: now, in: db))
         }
     }
 
@@ -50,7 +52,21 @@ extension SQLiteStore {
                 "decisions": .number(Double(decisions)),
             ]
             let event = EventDraft.modelSession(session.modelId, status == .failed ? .error : .complete, data)
-            return Committed(session, events: try self.append([event], at: now, in: db))
+            return Committed(
+                session, events: try self.append([event, .sessionChange(.sessionEnded, session)], at: now, in: db))
+        }
+    }
+
+    public func appendSessionEvents(
+        sessionId: Int64, decisions: Int, _ drafts: [EventDraft], at now: Timestamp
+    ) async throws -> Committed<[Event]> {
+        try await commands.run { db in
+            try db.execute(
+                sql: "UPDATE model_sessions SET decisions = ? WHERE id = ? AND status = 'running'",
+                arguments: [decisions, sessionId])
+            guard db.changesCount == 1 else { throw StoreError.conflict("model session \(sessionId) has ended") }
+            let events = try self.append(drafts, at: now, in: db)
+            return Committed(events, events: events)
         }
     }
 
