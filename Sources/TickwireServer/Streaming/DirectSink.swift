@@ -6,12 +6,11 @@ protocol DirectFraming: Sendable {
     /// The handler the writes go around: its framing is written here instead.
     associatedtype Encoder: ChannelHandler & SendableMetatype
 
-    /// The shared bytes of one item (nil: nothing to write).
-    static func bytes(for item: Subscription.Item) -> ByteBuffer?
-    /// Writes the buffers, framed, from `context` (without flushing).
-    static func write(_ buffers: [ByteBuffer], to context: ChannelHandlerContext)
-    /// Writes the transport's last word for a connection the hub gives up on (without flushing).
-    static func writeEnd(_ reason: Subscription.EndReason, to context: ChannelHandlerContext)
+    /// The wire bytes of one item, framed (nil: nothing to write). An event's are framed once and shared by every
+    /// subscriber (`SharedEvent.framed`).
+    static func framed(_ item: Subscription.Item) -> ByteBuffer?
+    /// The transport's last word for a connection the hub gives up on, framed.
+    static func end(_ reason: Subscription.EndReason) -> ByteBuffer
 }
 
 /// A connection as the hub writes to it once its subscription has caught up (see `ChannelSink`): the writes enter
@@ -44,12 +43,12 @@ final class DirectSink<Framing: DirectFraming>: ChannelSink {
 
     var eventLoop: any EventLoop { position.channel.eventLoop }
 
-    func bytes(for item: Subscription.Item) -> ByteBuffer? { Framing.bytes(for: item) }
+    func bytes(for item: Subscription.Item) -> ByteBuffer? { Framing.framed(item) }
 
     func write(_ buffers: [ByteBuffer], events: Int) -> Int {
         let context = position.handlerContext
         guard context.channel.isActive else { return 0 }
-        Framing.write(buffers, to: context)
+        for buffer in buffers { context.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil) }
         context.flush()
         if events > 0 { metrics.delivered.increment(by: Int64(events)) }
         return position.backlog
@@ -57,8 +56,7 @@ final class DirectSink<Framing: DirectFraming>: ChannelSink {
 
     func abort(_ reason: Subscription.EndReason) {
         let context = position.handlerContext
-        Framing.writeEnd(reason, to: context)
-        context.flush()
+        context.writeAndFlush(NIOAny(IOData.byteBuffer(Framing.end(reason))), promise: nil)
         position.channel.close(promise: nil)
     }
 }

@@ -2,36 +2,37 @@ import NIOCore
 import NIOHTTP1
 import TickwireHub
 
-/// The multiplexed SSE stream written below the HTTP/1 response encoder: each write is one chunk
+/// The multiplexed SSE stream written below the HTTP/1 response encoder: each item is one chunk
 /// (`size\r\n` bytes `\r\n`), the only framing the encoder would add. The response is always chunked here:
-/// Hummingbird answers as HTTP/1.1 and a stream has no length.
+/// Hummingbird answers as HTTP/1.1 and a stream has no length. An event's chunk is made once and shared.
 enum SSEFraming: DirectFraming {
     typealias Encoder = HTTPResponseEncoder
 
-    static let chunkEnd = ByteBuffer(string: "\r\n")
+    static let heartbeat = chunk(SSEFrames.heartbeat)
 
-    static func bytes(for item: Subscription.Item) -> ByteBuffer? {
+    static func framed(_ item: Subscription.Item) -> ByteBuffer? {
         switch item {
-        case .event(let shared): shared.sse
-        case .heartbeat: SSEFrames.heartbeat
-        case .reset(let reason, let lastEventId): SSEFrames.reset(reason: reason, lastEventId: lastEventId)
-        case .control(let bytes): bytes
+        case .event(let shared): shared.framed(.sse, by: chunk)
+        case .heartbeat: heartbeat
+        case .reset(let reason, let lastEventId): chunk(SSEFrames.reset(reason: reason, lastEventId: lastEventId))
+        case .control(let bytes): chunk(bytes)
         }
     }
 
-    static func write(_ buffers: [ByteBuffer], to context: ChannelHandlerContext) {
-        var size = 0
-        for buffer in buffers { size += buffer.readableBytes }
-        var header = context.channel.allocator.buffer(capacity: 18)
-        header.writeString(String(size, radix: 16))
-        header.writeStaticString("\r\n")
-        context.write(NIOAny(IOData.byteBuffer(header)), promise: nil)
-        for buffer in buffers { context.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil) }
-        context.write(NIOAny(IOData.byteBuffer(chunkEnd)), promise: nil)
+    static func end(_ reason: Subscription.EndReason) -> ByteBuffer {
+        chunk(SSEFrames.end(reason.rawValue))
     }
 
-    static func writeEnd(_ reason: Subscription.EndReason, to context: ChannelHandlerContext) {
-        write([SSEFrames.end(reason.rawValue)], to: context)
+    /// `body` as one HTTP/1.1 chunk.
+    static func chunk(_ body: ByteBuffer) -> ByteBuffer {
+        let size = String(body.readableBytes, radix: 16)
+        var chunk = ByteBuffer()
+        chunk.reserveCapacity(size.utf8.count + body.readableBytes + 4)
+        chunk.writeString(size)
+        chunk.writeStaticString("\r\n")
+        chunk.writeImmutableBuffer(body)
+        chunk.writeStaticString("\r\n")
+        return chunk
     }
 }
 

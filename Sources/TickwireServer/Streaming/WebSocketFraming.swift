@@ -2,8 +2,8 @@ import NIOCore
 import NIOWebSocket
 import TickwireHub
 
-/// `/api/v1/ws/app` written below NIO's frame encoder: each event's shared JSON envelope as one text frame, with the
-/// header written here (a server's frames are not masked, so the header is all the encoder adds). Only for sockets
+/// `/api/v1/ws/app` written below NIO's frame encoder: each event's shared JSON envelope as one text frame, framed
+/// once per event and shared (a server's frames are not masked, so the header is all the encoder adds). Only for sockets
 /// without per-message deflate: compression is applied by the WebSocket writer, which the hub does not go through,
 /// so compressed sockets keep their task (see `WebSocketRoutes.deliver`).
 enum WebSocketFraming: DirectFraming {
@@ -18,34 +18,36 @@ enum WebSocketFraming: DirectFraming {
         }
     }
 
-    static func write(_ buffers: [ByteBuffer], to context: ChannelHandlerContext) {
-        for buffer in buffers { writeFrame(.text, buffer, to: context) }
+    static func framed(_ item: Subscription.Item) -> ByteBuffer? {
+        if case .event(let shared) = item { return shared.framed(.json) { frame(.text, $0) } }
+        return bytes(for: item).map { frame(.text, $0) }
     }
 
-    static func writeEnd(_ reason: Subscription.EndReason, to context: ChannelHandlerContext) {
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.rawValue.utf8.count)
+    static func end(_ reason: Subscription.EndReason) -> ByteBuffer {
+        var data = ByteBuffer()
+        data.reserveCapacity(2 + reason.rawValue.utf8.count)
         data.write(webSocketErrorCode: .policyViolation)
         data.writeString(reason.rawValue)
-        writeFrame(.connectionClose, data, to: context)
+        return frame(.connectionClose, data)
     }
 
     /// A final, unmasked frame: opcode byte, length (7 bits, or 126 + 16 bits, or 127 + 64 bits), payload.
-    private static func writeFrame(_ opcode: WebSocketOpcode, _ payload: ByteBuffer, to context: ChannelHandlerContext)
-    {
-        var header = context.channel.allocator.buffer(capacity: 10)
-        header.writeInteger(0x80 | UInt8(webSocketOpcode: opcode))
+    static func frame(_ opcode: WebSocketOpcode, _ payload: ByteBuffer) -> ByteBuffer {
         let length = payload.readableBytes
+        var frame = ByteBuffer()
+        frame.reserveCapacity(10 + length)
+        frame.writeInteger(0x80 | UInt8(webSocketOpcode: opcode))
         if length < 126 {
-            header.writeInteger(UInt8(length))
+            frame.writeInteger(UInt8(length))
         } else if length <= Int(UInt16.max) {
-            header.writeInteger(UInt8(126))
-            header.writeInteger(UInt16(length))
+            frame.writeInteger(UInt8(126))
+            frame.writeInteger(UInt16(length))
         } else {
-            header.writeInteger(UInt8(127))
-            header.writeInteger(UInt64(length))
+            frame.writeInteger(UInt8(127))
+            frame.writeInteger(UInt64(length))
         }
-        context.write(NIOAny(IOData.byteBuffer(header)), promise: nil)
-        context.write(NIOAny(IOData.byteBuffer(payload)), promise: nil)
+        frame.writeImmutableBuffer(payload)
+        return frame
     }
 }
 
