@@ -39,15 +39,17 @@ final class DirectSink<Framing: DirectFraming>: ChannelSink {
     private init(position: PipelinePosition, metrics: TransportMetrics) {
         self.position = position
         self.metrics = metrics
+        self.eventLoop = position.channel.eventLoop
     }
 
-    var eventLoop: any EventLoop { position.channel.eventLoop }
+    /// Kept, not asked of the channel: the hub reads it for every subscriber of every event.
+    let eventLoop: any EventLoop
 
     func bytes(for item: Subscription.Item) -> ByteBuffer? { Framing.framed(item) }
 
     func write(_ buffers: [ByteBuffer], events: Int) -> Int {
+        // A closed channel fails the writes at once (nobody waits on them) and reports no backlog.
         let context = position.handlerContext
-        guard context.channel.isActive else { return 0 }
         for buffer in buffers { context.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil) }
         context.flush()
         if events > 0 { metrics.delivered.increment(by: Int64(events)) }
