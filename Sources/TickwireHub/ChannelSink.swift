@@ -87,8 +87,15 @@ final class DirectQueue: Sendable {
                 }
             }
         }
-        for (key, loop) in schedule {
-            loop.execute { self.run(key, hub: hub) }
+        // One wake-up from the publisher, and the first loop wakes the others before it writes. Waking each loop from
+        // here let the first one, woken onto the publisher's core, preempt the publisher before it had woken the next:
+        // that loop's connections then waited for the first loop's whole batch (measured: 1-3.7 ms, in one publish
+        // of seven at 1,000 subscribers). A loop that wakes the next leaves that one an idle core.
+        guard let (firstKey, firstLoop) = schedule.first else { return }
+        let others = schedule.dropFirst()
+        firstLoop.execute {
+            for (key, loop) in others { loop.execute { self.run(key, hub: hub) } }
+            self.run(firstKey, hub: hub)
         }
     }
 
