@@ -49,7 +49,7 @@ struct TestServer {
     static func with(
         maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(), engine: EngineConfiguration? = nil,
         metrics: PrometheusCollectorRegistry? = nil, hub hubConfiguration: HubConfiguration = .init(),
-        _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
+        logs: LogRecorder? = nil, _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -69,7 +69,9 @@ struct TestServer {
         let hub = Hub(head: try await store.lastEventId(), configuration: hubConfiguration)
         store.publishCommits(to: Fanout(targets: [hub, publisher]))
         let service = TradingService(store: store)
-        var logger = Logger(label: "tickwire-test")
+        var logger =
+            logs.map { recorder in Logger(label: "tickwire-test") { _ in recorder.handler() } }
+            ?? Logger(label: "tickwire-test")
         logger.logLevel = .warning
         var configuration = configuration
         configuration.port = 0

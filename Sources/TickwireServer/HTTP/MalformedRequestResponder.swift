@@ -64,6 +64,11 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+        // Nothing more is read: saying so first lets the handlers behind (a WebSocket upgrade still waiting for its
+        // request) end quietly, instead of failing as if the connection had been torn down under them.
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            bound.value.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            bound.value.close(promise: nil)
+        }
     }
 }
