@@ -3,7 +3,7 @@ import TickwireService
 
 /// What `serve --demo` adds once: bots of every strategy on the paper exchange, ACTIVE so the engine trades them
 /// from the first tick, and two trading models — for the demo accounts `alice` and `bob`. Every start of the
-/// demo starts a session of each model.
+/// demo starts a session of each model that has none running (a running one is resumed by the engine).
 enum DemoData {
     static func seed(
         service: TradingService, accounts: AccountService, sessions: (any ModelSessionControl)?
