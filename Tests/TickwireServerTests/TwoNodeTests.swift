@@ -88,16 +88,24 @@ struct TwoNodeTests {
         throw TestFailure("no node took the engine lease within 10 s")
     }
 
+    /// A trading model with `config`, created through `node`, and a stream of its events on `watcher`.
+    static func model(
+        _ name: String, config: String, on node: Node, watchedOn watcher: Node
+    ) async throws -> (id: Int64, stream: SSETestClient) {
+        let created = try await node.client.call(
+            .post, "/api/v1/models", json: #"{"name":"\#(name)","config":\#(config)}"#)
+        let model = try #require(created.json["id"]?.int)
+        return (model, try await watcher.client.sse("/api/v1/stream?topics=models.\(model)"))
+    }
+
     /// The node without the engine takes the start and the stop; the agent runs on the other, and its events reach
     /// the standby's stream. Nothing of the agent follows `complete`.
     @Test func sessionsStartAndStopOnEitherNodeAndRunWhereTheEngineRuns() async throws {
         try await Self.withTwoNodes(engines: true) { a, b in
             let (leader, standby) = try await Self.leaderAndStandby(a, b)
-            let created = try await standby.client.call(
-                .post, "/api/v1/models",
-                json: #"{"name":"anywhere","config":{"decision_interval_ms":10,"max_decisions":10000}}"#)
-            let model = try #require(created.json["id"]?.int)
-            let stream = try await standby.client.sse("/api/v1/stream?topics=models.\(model)")
+            let (model, stream) = try await Self.model(
+                "anywhere", config: #"{"decision_interval_ms":10,"max_decisions":10000}"#, on: standby,
+                watchedOn: standby)
             defer { Task { await stream.close() } }
             let started = try await standby.client.call(.post, "/api/v1/models/\(model)/start")
             #expect(started.status == .created)
@@ -114,7 +122,7 @@ struct TwoNodeTests {
             #expect(stopped.json["status"]?.string == "stopped")
             while types.last != "complete" { types.append(try await stream.nextEvent().event ?? "?") }
             try await Task.sleep(for: .milliseconds(100))  // an agent that kept going would have written by now
-            let last = try await leader.store.latestEvents(topic: .model(Int64(model)), through: .max, limit: 1)
+            let last = try await leader.store.latestEvents(topic: .model(model), through: .max, limit: 1)
             #expect(last.first?.type == .complete, "nothing of the agent after its session's last event")
             #expect(await leader.leader?.engine?.runsSession(Int64(session)) == false)
         }
@@ -125,11 +133,8 @@ struct TwoNodeTests {
     @Test func aSessionSurvivesTheEngineMovingNodes() async throws {
         try await Self.withTwoNodes(engines: true) { a, b in
             let (leader, _) = try await Self.leaderAndStandby(a, b)
-            let created = try await a.client.call(
-                .post, "/api/v1/models",
-                json: #"{"name":"mover","config":{"decision_interval_ms":20,"max_decisions":40}}"#)
-            let model = try #require(created.json["id"]?.int)
-            let stream = try await b.client.sse("/api/v1/stream?topics=models.\(model)")
+            let (model, stream) = try await Self.model(
+                "mover", config: #"{"decision_interval_ms":20,"max_decisions":40}"#, on: a, watchedOn: b)
             defer { Task { await stream.close() } }
             #expect(try await a.client.call(.post, "/api/v1/models/\(model)/start").status == .created)
             var events: [SSEMessage] = []
