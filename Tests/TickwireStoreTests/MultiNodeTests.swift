@@ -179,6 +179,16 @@ struct MultiNodeTests {
 
         _ = try await LeaseTerm.$current.withValue(term) { try await a.appendLogs(log("in term"), at: t0) }
         try await a.client.query("SELECT pg_terminate_backend(\(term.holder))")
+        // The backend ends (and its lock with it) a moment after the signal; until then the term still holds.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            var held = false
+            for try await found in try await a.client.query(PostgresStore.fenceCheck(term)).decode(Bool.self) {
+                held = found
+            }
+            if !held { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
         // At once, before the holder's check (every second) could notice.
         await #expect(throws: StoreError.leaseLost) {
             try await LeaseTerm.$current.withValue(term) { try await a.appendLogs(log("after term"), at: t0) }

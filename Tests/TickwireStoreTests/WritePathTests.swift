@@ -244,4 +244,22 @@ import TickwireModel
             #expect(try await store.modelSessions(modelId: model.id).first?.decisions == 1)
         }
     }
+
+    @Test(arguments: Backend.all) func aBatchOfLogsKeepsItsOrder(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let a = try await makeBot(store)
+            let b = try await makeBot(store, name: "other", ticker: "ETH")
+            let batch = (0..<2500).map { index in
+                NewLog(botId: [a.id, b.id, nil][index % 3], level: .info, message: "line \(index)")
+            }
+            let appended = try await store.appendLogs(batch, at: t0)
+            #expect(appended.value.map(\.message) == batch.map(\.message))
+            #expect(appended.value.map(\.botId) == batch.map(\.botId))
+            #expect(appended.value.map(\.id) == appended.value.map(\.id).sorted())
+            #expect(Set(appended.value.map(\.id)).count == batch.count)
+            #expect(appended.events.map(\.botId) == batch.map(\.botId))
+            let stored = try await store.logs(LogFilter(), page: PageRequest(limit: 1)).items
+            #expect(stored.first?.message == "line 2499")
+        }
+    }
 }
