@@ -172,11 +172,13 @@ public final class PostgresStore: Store {
         let timer = Task {
             try? await Task.sleep(for: Self.leaseTimeout)
             if lease.abandon() {
-                work.cancel()
+                // The answer first: cancelled, the pending lease fails at once with the pool's own error, which
+                // must not be the one the caller gets (it once surfaced as a 500 during a database restart).
                 lease.finish(
                     .failure(
                         StoreError.unavailable(
                             "PostgreSQL at \(self.location) gave no connection within \(Self.leaseTimeout)")))
+                work.cancel()
             }
         }
         defer { timer.cancel() }
