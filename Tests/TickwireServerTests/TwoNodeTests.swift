@@ -124,7 +124,12 @@ struct TwoNodeTests {
             try await Task.sleep(for: .milliseconds(100))  // an agent that kept going would have written by now
             let last = try await leader.store.latestEvents(topic: .model(model), through: .max, limit: 1)
             #expect(last.first?.type == .complete, "nothing of the agent after its session's last event")
-            #expect(await leader.leader?.engine?.runsSession(Int64(session)) == false)
+            // The leader hears of the stop through NOTIFY (or its agent's next write is refused): soon, not at once.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await leader.leader?.engine?.runsSession(Int64(session)) == true, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(await leader.leader?.engine?.runsSession(Int64(session)) == false, "the leader's agent stops")
         }
     }
 
