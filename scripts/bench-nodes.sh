@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 transport=${1:?sse or ws}; subscribers=${2:?subscribers}; rate=${3:?events per second}; duration=${4:?seconds}
 admin=${TICKWIRE_TEST_POSTGRES_URL:?start a PostgreSQL with scripts/postgres.sh first}
-bin=.build/release/tickwire
+bin=${TICKWIRE_BIN:-.build/release/tickwire}
 ulimit -n 20000
 db=tw_bench_$$
 psql "$admin" -qc "CREATE DATABASE $db" >/dev/null

@@ -81,6 +81,35 @@ struct MultiNodeTests {
         await database.remove([a, b])
     }
 
+    /// Other nodes publish what the notification carries: it must be exactly what the log holds, whatever the text.
+    @Test func announcedEventsArriveExactlyAsTheLogHoldsThem() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let a = try await database.open()
+        let b = try #require(try await database.open() as? PostgresStore)
+        let recordB = Recorder()
+        b.publishCommits(to: recordB)
+        let bot = try await makeBot(a, name: #"quotes "and" ünïcode"#)
+        try await Self.eventually { recordB.ids.count >= 1 }
+        let readsBefore = b.follower.reads.load(ordering: .relaxed)
+        let messages = [
+            "plain", #"quotes " and \ backslashes"#, "line\nbreak\ttab\u{01}control", "ünïcödé 📈 ∑ 中文",
+            // Small enough to try announcing, too large once escaped twice (as JSON data, then in the payload):
+            // PostgreSQL announces the last id instead.
+            String(repeating: "\"", count: 3_000),
+        ]
+        for message in messages {
+            _ = try await a.appendLogs([NewLog(botId: bot.id, level: .warning, message: message)], at: t0)
+        }
+        let log = try await a.events(after: 0, limit: 1000)
+        #expect(log.count == 1 + messages.count)
+        try await Self.eventually { recordB.ids.count >= log.count }
+        #expect(recordB.events.withLock { $0 } == log)
+        #expect(
+            b.follower.reads.load(ordering: .relaxed) == readsBefore + 1,
+            "B read the log once, for the commit announced by its last id; it took the others from their notifications")
+        await database.remove([a, b])
+    }
+
     @Test func anUnreachableServerFailsFastWithUnavailable() async throws {
         let started = ContinuousClock.now
         await #expect(throws: StoreError.self) {

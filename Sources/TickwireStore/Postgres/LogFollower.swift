@@ -1,56 +1,73 @@
+import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import TickwireModel
 
 /// Delivers the event log to this node's publisher, in id order, whichever node wrote the events.
 ///
 /// Other nodes' commits are read from the `events` table past the last delivered id: ids become visible in commit
 /// order (see `PostgresStore`), so reading `id > delivered` never skips an event that commits later, and every node
-/// delivers the same sequence. A commit of this node is published from memory when its first id directly follows
-/// the last delivered one (nothing can then come between), and read back otherwise.
+/// delivers the same sequence. Events known to be committed (this node's own commit, or another node's announced
+/// with its events in the notification) are published as they are when the first directly follows the last
+/// delivered one (nothing can then come between), and the log is read through them otherwise.
 ///
 /// Wake-ups: a local commit calls `deliverCommitted(_:)` and waits until its own events are delivered (so a route answers
 /// after the hub has them, as with SQLite); a commit on another node arrives as a `NOTIFY tickwire_events` on this
 /// node's listening connection. After the listening connection is lost and regained, one catch-up replays whatever
 /// was committed meanwhile.
-actor LogFollower {
+///
+/// The common case (the next events, in hand) takes a lock and publishes, with no task hop: under load every hop can
+/// wait for a core, and this sits between a commit and every subscriber.
+final class LogFollower: Sendable {
     static let channel = "tickwire_events"
     static let batch = 1000
 
     private let reader: @Sendable (_ after: Int64, _ limit: Int) async throws -> [Event]
     private let publisher: @Sendable () -> any EventPublisher
-    private(set) var delivered: Int64
-    /// One catch-up at a time: the actor alone would let two interleave at their reads and publish a range twice.
+    /// The last id published. Advanced and published under this lock, so publications never interleave.
+    private let position: Mutex<Int64>
+    /// One read of the log at a time: two would overlap at their reads and the second would find less to publish.
     private let reading = AsyncLock()
+    /// Reads of the log so far (each a query): announced commits should need none.
+    let reads = Atomic(0)
 
     init(
         from position: Int64, reader: @escaping @Sendable (Int64, Int) async throws -> [Event],
         publisher: @escaping @Sendable () -> any EventPublisher
     ) {
-        self.delivered = position
+        self.position = Mutex(position)
         self.reader = reader
         self.publisher = publisher
     }
 
-    func start(at position: Int64) { delivered = position }
+    var delivered: Int64 { position.withLock { $0 } }
+
+    func start(at position: Int64) { self.position.withLock { $0 = position } }
 
     /// Reads and publishes everything committed after `delivered`.
     func catchUp() async throws {
         try await reading.run { try await self.read(through: nil) }
     }
 
-    /// Delivers this node's own commit. When it follows what was delivered (no commit of another node in between,
-    /// no gap in the sequence) its events are published as they are, without reading them back; otherwise the log
-    /// is read through them.
+    /// Delivers committed events: published as they are when they follow what was delivered, else the log is read
+    /// through them.
     func deliverCommitted(_ events: [Event]) async throws {
-        guard let first = events.first, let last = events.last else { return }
+        guard let last = events.last else { return }
         let contiguous = zip(events, events.dropFirst()).allSatisfy { $1.id == $0.id + 1 }
-        try await reading.run {
-            if contiguous, await self.delivered == first.id - 1 {
-                await self.deliver(events, through: last.id)
-            } else {
-                try await self.read(through: last.id)
-            }
+        if contiguous, deliver(events, ifNext: true) { return }
+        try await reading.run { try await self.read(through: last.id) }
+    }
+
+    /// A notification's payload: the commit's events (`[[id, topic, type, timestamp, bot_id, ticker, data, owner_id],
+    /// ...]`, see `PostgresStore.appendQuery`) or, when they would not fit, its last id.
+    func announced(_ payload: String) async throws {
+        if payload.hasPrefix("["), let events = try? Self.events(announcedIn: payload) {
+            try await deliverCommitted(events)
+        } else if let last = Int64(payload), delivered >= last {
+            return  // already delivered (this node's own commit, as a rule)
+        } else {
+            try await catchUp()
         }
     }
 
@@ -58,16 +75,50 @@ actor LogFollower {
     private func read(through target: Int64?) async throws {
         while true {
             if let target, delivered >= target { return }
+            reads.add(1, ordering: .relaxed)
             let events = try await reader(delivered, Self.batch)
-            if let last = events.last { deliver(events, through: last.id) }
+            _ = deliver(events, ifNext: false)
             if events.count < Self.batch { return }
         }
     }
 
-    private func deliver(_ events: [Event], through last: Int64) {
-        guard last > delivered else { return }
-        publisher().publish(events.filter { $0.id > delivered })
-        delivered = last
+    /// Publishes the events past `delivered`. With `ifNext`, only when nothing lies between the two (returns false
+    /// otherwise); without, `events` must be everything committed after `delivered`, as a read of the log is.
+    private func deliver(_ events: [Event], ifNext: Bool) -> Bool {
+        guard let first = events.first, let last = events.last else { return true }
+        return position.withLock { delivered in
+            guard last.id > delivered else { return true }
+            if ifNext, first.id > delivered + 1 { return false }
+            publisher().publish(first.id > delivered ? events : events.filter { $0.id > delivered })
+            delivered = last.id
+            return true
+        }
+    }
+
+    static func events(announcedIn payload: String) throws -> [Event] {
+        try JSONDecoder().decode([AnnouncedEvent].self, from: Data(payload.utf8)).map(\.event)
+    }
+
+    /// One row of a notification's payload.
+    private struct AnnouncedEvent: Decodable {
+        let event: Event
+
+        init(from decoder: any Decoder) throws {
+            var row = try decoder.unkeyedContainer()
+            let id = try row.decode(Int64.self)
+            let topic = try row.decode(String.self)
+            let type = try row.decode(String.self)
+            let timestamp = try row.decode(Int64.self)
+            let botId = try row.decodeIfPresent(Int64.self)
+            let ticker = try row.decodeIfPresent(String.self)
+            let data = try row.decode(String.self)
+            let ownerId = try row.decodeIfPresent(Int64.self)
+            event = Event(
+                id: id, timestamp: Timestamp(milliseconds: timestamp),
+                draft: EventDraft(
+                    topic: Topic(rawValue: topic), type: EventType(rawValue: type), data: data, botId: botId,
+                    ticker: ticker, ownerId: ownerId))
+        }
     }
 }
 
@@ -79,17 +130,15 @@ extension PostgresStore {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
-                    try await connection.listen(on: LogFollower.channel) { notifications in
-                        self.listening.withLock { $0 = true }
-                        try await self.follower.catchUp()
-                        delay = .milliseconds(100)
-                        for try await notification in notifications {
-                            // The payload is the commit's last id: a commit already delivered (this node's own, as a
-                            // rule) needs no read.
-                            if let last = Int64(notification.payload), await self.follower.delivered >= last {
-                                continue
-                            }
+                    // On the connection's own loop: a notification is published from the thread that read it.
+                    try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                        try await connection.listen(on: LogFollower.channel) { notifications in
+                            self.listening.withLock { $0 = true }
                             try await self.follower.catchUp()
+                            delay = .milliseconds(100)
+                            for try await notification in notifications {
+                                try await self.follower.announced(notification.payload)
+                            }
                         }
                     }
                 }

@@ -43,7 +43,7 @@ public final class PostgresStore: Store {
         let store = try PostgresStore(url: url, poolSize: poolSize, logger: logger)
         do {
             try await PostgresMigrations.migrate(store, logger: logger)
-            await store.follower.start(at: try await store.lastEventId())
+            store.follower.start(at: try await store.lastEventId())
         } catch let error as StoreError {
             store.close()
             throw error
@@ -77,11 +77,15 @@ public final class PostgresStore: Store {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
-        self.location = "\(host):\(components.port ?? 5432)/\(database)"
+        let location = "\(host):\(components.port ?? 5432)/\(database)"
+        self.location = location
         self.runner = Task { await client.run() }
         let slot = publisher
         self.follower = LogFollower(
-            from: 0, reader: { after, limit in try await Self.readEvents(client, after: after, limit: limit) },
+            from: 0,
+            reader: { after, limit in
+                try await Self.readEvents(client, at: location, after: after, limit: limit)
+            },
             publisher: { slot.current })
     }
 
@@ -152,17 +156,25 @@ public final class PostgresStore: Store {
     func leased<Value: Sendable>(_ operation: @escaping @Sendable (PostgresConnection) async throws -> Value)
         async throws -> Value
     {
+        try await Self.leased(from: client, at: location, operation)
+    }
+
+    static func leased<Value: Sendable>(
+        from client: PostgresClient, at location: String,
+        _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
         // The lease runs in its own task and the caller waits on whichever ends first, the operation or the timer:
         // a pool that does not give up a pending lease on cancellation cannot hold the caller. An operation that gets
         // its connection after the caller gave up does nothing (`Lease.begin` refuses it), so a 503 never hides a
         // write that happens later.
         let lease = Lease<Value>()
-        let client = self.client
         let work = Task {
             do {
                 let value = try await client.withConnection { connection in
                     guard lease.begin() else { throw CancellationError() }
-                    return try await operation(connection)
+                    return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                        try await operation(connection)
+                    }
                 }
                 lease.finish(.success(value))
             } catch {
@@ -177,7 +189,7 @@ public final class PostgresStore: Store {
                 lease.finish(
                     .failure(
                         StoreError.unavailable(
-                            "PostgreSQL at \(self.location) gave no connection within \(Self.leaseTimeout)")))
+                            "PostgreSQL at \(location) gave no connection within \(Self.leaseTimeout)")))
                 work.cancel()
             }
         }
@@ -559,11 +571,15 @@ public final class PostgresStore: Store {
     }
 
     public func events(after: Int64, limit: Int) async throws -> [Event] {
-        try await mapErrors { try await Self.readEvents(client, after: after, limit: limit) }
+        try await mapErrors { try await Self.readEvents(client, at: location, after: after, limit: limit) }
     }
 
-    static func readEvents(_ client: PostgresClient, after: Int64, limit: Int) async throws -> [Event] {
-        try await client.withConnection { db in
+    /// Like every read, gives up with `unavailable` when no connection comes within `leaseTimeout`: a reader that
+    /// waited for the database to return would hold back resuming clients and the commits queued behind it.
+    static func readEvents(_ client: PostgresClient, at location: String, after: Int64, limit: Int) async throws
+        -> [Event]
+    {
+        try await leased(from: client, at: location) { db in
             try await db.rows(
                 "SELECT \(unescaped: Columns.event) FROM events WHERE id > \(after) ORDER BY id LIMIT \(limit)"
             ).map(Event.init(pg:))
@@ -633,8 +649,9 @@ public final class PostgresStore: Store {
 
     /// Appends a write's events and announces the commit, in one round trip per `appendBatch` events: one statement
     /// inserts them (looking up each one's owner, as `SQLiteStore.owner(of:in:)` does, where the draft has none) and
-    /// notifies every node's listener of the last id (delivered at commit; the id is a hint, listeners read the log).
-    /// Ids come from the sequence in row order, so sorting them gives the drafts' order.
+    /// notifies every node's listener, at commit, of the events themselves when they fit in a payload and of the
+    /// last id otherwise (`LogFollower.announced`). Ids come from the sequence in row order, so sorting them gives
+    /// the drafts' order.
     func append(_ drafts: [EventDraft], at now: Timestamp, on db: PostgresConnection) async throws -> [Event] {
         var events: [Event] = []
         events.reserveCapacity(drafts.count)
@@ -658,6 +675,9 @@ public final class PostgresStore: Store {
     /// Events per statement: nine parameters each, well under PostgreSQL's 65,535.
     static let appendBatch = 1000
 
+    /// NOTIFY payloads must be shorter than 8,000 bytes.
+    static let notifyLimit = 8000
+
     static func appendQuery(_ drafts: ArraySlice<EventDraft>, at now: Timestamp) -> PostgresQuery {
         var sql =
             "WITH appended AS (INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id) VALUES "
@@ -679,8 +699,17 @@ public final class PostgresStore: Store {
             binds.append(draft.topic.modelId)
             binds.append(draft.topic.modelId == nil && Topic.botScoped.contains(draft.topic) ? draft.botId : nil)
         }
-        sql += " RETURNING id, owner_id),"
-        sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)', MAX(id)::TEXT) FROM appended)"
+        sql += " RETURNING *),"
+        if drafts.reduce(0, { $0 + $1.data.utf8.count + $1.data.utf8.count / 4 + 160 }) < Self.notifyLimit {
+            // The events themselves, so that other nodes need not read them back; the exact size is only known
+            // once escaped, and a payload that still does not fit falls back to the last id.
+            sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)',"
+            sql += " CASE WHEN octet_length(listed) < \(Self.notifyLimit) THEN listed ELSE last::TEXT END)"
+            sql += " FROM (SELECT json_agg(json_build_array(id, topic, type, timestamp, bot_id, ticker, data,"
+            sql += " owner_id) ORDER BY id)::TEXT AS listed, MAX(id) AS last FROM appended) AS batch)"
+        } else {
+            sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)', MAX(id)::TEXT) FROM appended)"
+        }
         sql += " SELECT id, owner_id FROM appended, announced ORDER BY id"
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
