@@ -22,7 +22,8 @@ struct LogFollowerTests {
         Event(
             id: id, timestamp: Timestamp(milliseconds: 1_700_000_000_000 + id),
             draft: EventDraft(
-                topic: .logs, type: .logCreated, data: #"{"message":"n\#(id) \"quoted\" \\ ü"}"#, botId: id % 2 == 0 ? id : nil,
+                topic: .logs, type: .logCreated, data: #"{"message":"n\#(id) \"quoted\" \\ ü"}"#,
+                botId: id % 2 == 0 ? id : nil,
                 ticker: nil, ownerId: nil))
     }
 
