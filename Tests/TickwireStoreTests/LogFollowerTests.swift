@@ -36,7 +36,7 @@ struct LogFollowerTests {
                 event.botId.map { $0 as Any } ?? NSNull(), NSNull(), event.data, NSNull(),
             ]
         }
-        return String(decoding: try JSONSerialization.data(withJSONObject: rows), as: UTF8.self)
+        return "\(ids.upperBound) " + String(decoding: try JSONSerialization.data(withJSONObject: rows), as: UTF8.self)
     }
 
     func follower(_ log: Log, at position: Int64) -> (LogFollower, MultiNodeTests.Recorder) {
@@ -89,8 +89,10 @@ struct LogFollowerTests {
         try await follower.announced("2")
         #expect(recorder.ids == [1, 2, 3])
         #expect(log.reads.withLock { $0 } == 1)
-        try await follower.announced("[[4, \"logs\"")
-        #expect(log.reads.withLock { $0 } == 2, "a payload that does not parse is not trusted: the log is read")
+        try await follower.announced("4 [[4, \"logs\"")
+        #expect(log.reads.withLock { $0 } == 2, "events that do not parse are not trusted: the log is read")
+        try await follower.announced("[[5, \"logs\"")
+        #expect(log.reads.withLock { $0 } == 3, "nor is a payload without its last id")
         #expect(recorder.ids == [1, 2, 3])
     }
 }

@@ -59,13 +59,18 @@ final class LogFollower: Sendable {
         try await reading.run { try await self.read(through: last.id) }
     }
 
-    /// A notification's payload: the commit's events (`[[id, topic, type, timestamp, bot_id, ticker, data, owner_id],
-    /// ...]`, see `PostgresStore.appendQuery`) or, when they would not fit, its last id.
+    /// A notification's payload: the commit's last id, then, when they fit, its events (`LAST [[id, topic, type,
+    /// timestamp, bot_id, ticker, data, owner_id], ...]`, see `PostgresStore.appendQuery`). The id comes first so
+    /// that a commit already delivered (this node's own, as a rule) is passed over without parsing its events.
     func announced(_ payload: String) async throws {
-        if payload.hasPrefix("["), let events = try? Self.events(announcedIn: payload) {
+        let space = payload.utf8.firstIndex(of: UInt8(ascii: " ")) ?? payload.utf8.endIndex
+        guard let last = Int64(payload[..<space]) else { return try await catchUp() }
+        if delivered >= last { return }
+        if space < payload.utf8.endIndex,
+            let events = try? Self.events(announcedIn: payload[payload.utf8.index(after: space)...]),
+            events.last?.id == last
+        {
             try await deliverCommitted(events)
-        } else if let last = Int64(payload), delivered >= last {
-            return  // already delivered (this node's own commit, as a rule)
         } else {
             try await catchUp()
         }
@@ -95,7 +100,7 @@ final class LogFollower: Sendable {
         }
     }
 
-    static func events(announcedIn payload: String) throws -> [Event] {
+    static func events(announcedIn payload: Substring) throws -> [Event] {
         try JSONDecoder().decode([AnnouncedEvent].self, from: Data(payload.utf8)).map(\.event)
     }
 

@@ -704,7 +704,8 @@ public final class PostgresStore: Store {
             // The events themselves, so that other nodes need not read them back; the exact size is only known
             // once escaped, and a payload that still does not fit falls back to the last id.
             sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)',"
-            sql += " CASE WHEN octet_length(listed) < \(Self.notifyLimit) THEN listed ELSE last::TEXT END)"
+            sql += " last::TEXT || CASE WHEN octet_length(listed) < \(Self.notifyLimit - 21)"
+            sql += " THEN ' ' || listed ELSE '' END)"
             sql += " FROM (SELECT json_agg(json_build_array(id, topic, type, timestamp, bot_id, ticker, data,"
             sql += " owner_id) ORDER BY id)::TEXT AS listed, MAX(id) AS last FROM appended) AS batch)"
         } else {
