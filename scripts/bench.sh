@@ -14,8 +14,13 @@ port=${BENCH_PORT:-18990}
 
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
-swift build -c "$config" --product tickwire
-bin="$(swift build -c "$config" --show-bin-path)/tickwire"
+# TICKWIRE_BIN=path runs another binary (an A/B against an older build) instead of building this tree.
+if [ -n "${TICKWIRE_BIN:-}" ]; then
+  bin=$TICKWIRE_BIN
+else
+  swift build -c "$config" --product tickwire
+  bin="$(swift build -c "$config" --show-bin-path)/tickwire"
+fi
 
 workdir=$(mktemp -d)
 # BENCH_DATABASE=postgres://... runs the same benchmark on PostgreSQL (an empty database).
