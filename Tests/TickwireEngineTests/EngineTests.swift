@@ -328,6 +328,33 @@ import TickwireStore
         }
     }
 
+    /// A resumed agent holds what it held: the position of its session's last buy or sell, however many holds (and
+    /// pages of the log) came after it, and never another session's.
+    @Test func aResumedAgentKeepsThePositionOfItsLastBuyOrSell() async throws {
+        try await Self.with { setup in
+            let (_, model) = try await Self.model(setup, [:])
+            var session = try await Self.sessions(setup).startSession(modelId: model.id, by: .system)
+            func trade(_ action: String, sessionId: Int64? = nil) async throws {
+                session.decisions += 1
+                try await setup.service.publishSessionEvent(
+                    session, decisions: session.decisions, .trade,
+                    ["action": .string(action), "session_id": .number(Double(sessionId ?? session.id))])
+            }
+            #expect(try await setup.engine.resumedPosition(of: session) == 0, "no decision yet: flat")
+            try await trade("hold")
+            #expect(try await setup.engine.resumedPosition(of: session) == 0, "only holds: flat")
+            try await trade("buy")
+            for _ in 0..<(Engine.resumePage + 20) { try await trade("hold") }
+            #expect(try await setup.engine.resumedPosition(of: session) == 1, "long, a page of holds later")
+            try await trade("sell")
+            try await trade("hold")
+            #expect(try await setup.engine.resumedPosition(of: session) == -1)
+            try await trade("buy", sessionId: session.id + 1)
+            #expect(
+                try await setup.engine.resumedPosition(of: session) == -1, "another session's trades are not its own")
+        }
+    }
+
     /// Polls `condition` for up to one second (the requirement under test), every 10 ms.
     static func eventually(_ condition: @Sendable () async -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(1)

@@ -12,7 +12,7 @@ import TickwireStore
 /// `session_ended` on `engine` and runs an agent for each session that runs. An agent's events are appended only
 /// while its session runs, so a stop written elsewhere ends it at once and nothing of it follows `complete`. A new
 /// term of the engine (a restart, or another node taking over) resumes the sessions left running, with their
-/// decision count; the agent's position starts flat again.
+/// decision count and the position of their last buy or sell, both read back from what the session wrote.
 extension Engine {
     /// Runs an agent for the session, unless one runs already or the session has ended.
     func adopt(_ change: SessionChange) async {
@@ -77,6 +77,7 @@ extension Engine {
         var decisions = session.decisions
         var position = 0
         do {
+            position = try await resumedPosition(of: session)
             let start =
                 decisions == 0
                 ? "Starting trading session..." : "Resuming trading session after \(decisions) decisions..."
@@ -116,6 +117,38 @@ extension Engine {
         }
         sessions[session.id] = nil
     }
+
+    /// The position an agent resumes with: that of its session's last buy (+1) or sell (−1), flat if it made none.
+    /// The event log is the agent's memory: the model's events are read newest first, a page at a time, back to the
+    /// session's start.
+    func resumedPosition(of session: ModelSession) async throws -> Int {
+        guard session.decisions > 0 else { return 0 }
+        struct Trade: Decodable {
+            let action: String
+            let session_id: Double
+        }
+        var through = Int64.max
+        while true {
+            let page = try await service.store.latestEvents(
+                topic: .model(session.modelId), through: through, limit: Self.resumePage)
+            for event in page.reversed() {
+                if event.timestamp < session.startedAt { return 0 }
+                guard event.type == .trade,
+                    let trade = try? JSONDecoder().decode(Trade.self, from: Data(event.data.utf8)),
+                    Int64(trade.session_id) == session.id
+                else { continue }
+                switch Decision.Action(rawValue: trade.action) {
+                case .buy: return 1
+                case .sell: return -1
+                case .hold, nil: continue
+                }
+            }
+            guard page.count == Self.resumePage, let oldest = page.first else { return 0 }
+            through = oldest.id - 1
+        }
+    }
+
+    static let resumePage = 500
 
     /// Runs the sessions the store has as running and no agent here runs: at the start of a term (left by a previous
     /// process or node, or started while no engine ran), and after following `engine` was interrupted.
