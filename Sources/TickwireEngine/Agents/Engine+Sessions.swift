@@ -125,7 +125,11 @@ extension Engine {
         guard session.decisions > 0 else { return 0 }
         struct Trade: Decodable {
             let action: String
-            let session_id: Double
+            let sessionId: Double
+            enum CodingKeys: String, CodingKey {
+                case action
+                case sessionId = "session_id"
+            }
         }
         var through = Int64.max
         while true {
@@ -135,7 +139,7 @@ extension Engine {
                 if event.timestamp < session.startedAt { return 0 }
                 guard event.type == .trade,
                     let trade = try? JSONDecoder().decode(Trade.self, from: Data(event.data.utf8)),
-                    Int64(trade.session_id) == session.id
+                    Int64(trade.sessionId) == session.id
                 else { continue }
                 switch Decision.Action(rawValue: trade.action) {
                 case .buy: return 1
