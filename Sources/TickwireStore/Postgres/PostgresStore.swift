@@ -619,7 +619,7 @@ public final class PostgresStore: Store {
         var removed = 0
         while true {
             let batch = try await mapErrors {
-                try await client.withConnection { db in
+                try await leased { db in
                     try await db.one(
                         """
                         WITH gone AS (DELETE FROM events WHERE id IN
