@@ -262,4 +262,20 @@ import TickwireModel
             #expect(stored.first?.message == "line 2499")
         }
     }
+
+    /// Retention removes a prefix of the log, by count or by age, whichever reaches further, and nothing else.
+    @Test(arguments: Backend.all) func retentionRemovesTheOldestEventsOnly(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            for second in 1...12 {
+                _ = try await store.appendLogs(
+                    [NewLog(botId: nil, level: .info, message: "m\(second)")], at: at(Int64(second)))
+            }
+            #expect(try await store.pruneEvents(keepingLast: 8, olderThan: at(0)) == 4, "by count: 12 - 8")
+            #expect(try await store.oldestEventId() == 5)
+            #expect(try await store.pruneEvents(keepingLast: 100, olderThan: at(7)) == 2, "by age: seconds 5 and 6")
+            #expect(try await store.events(after: 0, limit: 100).map(\.id) == Array(7...12))
+            #expect(try await store.pruneEvents(keepingLast: 100, olderThan: at(0)) == 0)
+            #expect(try await store.lastEventId() == 12, "the head stays where it was")
+        }
+    }
 }
