@@ -701,8 +701,9 @@ public final class PostgresStore: Store {
         }
         sql += " RETURNING *),"
         if drafts.reduce(0, { $0 + $1.data.utf8.count + $1.data.utf8.count / 4 + 160 }) < Self.notifyLimit {
-            // The events themselves, so that other nodes need not read them back; the exact size is only known
-            // once escaped, and a payload that still does not fit falls back to the last id.
+            // The last id, then the events themselves, so that other nodes need not read them back. The exact size
+            // is only known once escaped; a payload that would not fit beside the id (up to 20 digits and a space)
+            // is the last id alone.
             sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)',"
             sql += " last::TEXT || CASE WHEN octet_length(listed) < \(Self.notifyLimit - 21)"
             sql += " THEN ' ' || listed ELSE '' END)"
