@@ -189,7 +189,8 @@ enum PostgresMigrations {
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {
-        try await store.leased { connection in try await migrate(connection, logger: logger) }
+        // No deadline: a migration of a large database may take minutes.
+        try await store.leased(deadline: nil) { connection in try await migrate(connection, logger: logger) }
     }
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

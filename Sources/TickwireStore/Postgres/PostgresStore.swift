@@ -149,18 +149,24 @@ public final class PostgresStore: Store {
 
     /// How long an operation may wait for a pooled connection before the database counts as unreachable.
     static let leaseTimeout: Duration = .seconds(3)
+    /// How long an operation may take in all before its caller stops waiting (`leased`).
+    static let operationDeadline: Duration = .seconds(10)
 
     /// Runs `operation` on a pooled connection. When none can be had within `leaseTimeout` (the database is down or
     /// unreachable), fails at once with `StoreError.unavailable` (503) instead of waiting: nothing was sent, so
-    /// nothing was written. Once the operation has its connection it runs to completion.
-    func leased<Value: Sendable>(_ operation: @escaping @Sendable (PostgresConnection) async throws -> Value)
-        async throws -> Value
-    {
-        try await Self.leased(from: client, at: location, operation)
+    /// nothing was written. Once the operation has its connection it runs to completion, but its caller waits at
+    /// most until `deadline`: a statement sent while PostgreSQL stops has been seen to get neither an answer nor an
+    /// error, and every write queued behind it would wait with it. Past the deadline the caller gets `unavailable`,
+    /// and whether a write whose COMMIT was already sent took effect is then unknown (the message says so).
+    func leased<Value: Sendable>(
+        deadline: Duration? = PostgresStore.operationDeadline,
+        _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        try await Self.leased(from: client, at: location, deadline: deadline, operation)
     }
 
     static func leased<Value: Sendable>(
-        from client: PostgresClient, at location: String,
+        from client: PostgresClient, at location: String, deadline: Duration? = operationDeadline,
         _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
         // The lease runs in its own task and the caller waits on whichever ends first, the operation or the timer:
@@ -190,6 +196,17 @@ public final class PostgresStore: Store {
                     .failure(
                         StoreError.unavailable(
                             "PostgreSQL at \(location) gave no connection within \(Self.leaseTimeout)")))
+                work.cancel()
+                return
+            }
+            guard let deadline else { return }
+            try? await Task.sleep(for: deadline - Self.leaseTimeout)
+            if !Task.isCancelled {
+                lease.finish(
+                    .failure(
+                        StoreError.unavailable(
+                            "PostgreSQL at \(location) did not answer within \(deadline); a write may or may not"
+                                + " have taken effect")))
                 work.cancel()
             }
         }
