@@ -53,7 +53,8 @@ pg_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${T
 # PostgreSQL stopped and started while two nodes take writes and stream them: alone, since it restarts the server
 # every other test uses.
 log "swift test: a database restart under load"
-TICKWIRE_TEST_PG_RESTART=1 swift test --skip-build --filter DatabaseRestartTests 2>&1 \
+# It takes about 20 s; a hang fails the run after 10 minutes instead of holding it for ever.
+TICKWIRE_TEST_PG_RESTART=1 timeout 600 swift test --skip-build --filter DatabaseRestartTests 2>&1 \
   | tee "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log"
 restart_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log" | tail -1)
 swift_tests=$(( ${swift_tests:-0} + ${pg_tests:-0} + ${restart_tests:-0} ))

@@ -118,6 +118,26 @@ struct MultiNodeTests {
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 
+    @Test func anOperationThatNeverAnswersIsGivenUpAtItsDeadlineAndItsConnectionClosed() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        // Two connections: the notification listener keeps one, operations share the other.
+        let store = try await PostgresStore.connect(url: try require(database.postgresURL), poolSize: 2)
+        // A statement that would answer only after a minute stands in for one sent while the server stops, which has
+        // been seen to get neither an answer nor an error.
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) {
+            try await store.leased(deadline: .seconds(4)) { connection in
+                _ = try await connection.query("SELECT pg_sleep(60)", logger: store.logger)
+            }
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .seconds(4) && waited < .seconds(8), "the caller waited \(waited)")
+        // Had the hung connection been kept, this would get none and fail after 3 s.
+        let head = try await store.leased { connection in try await connection.one("SELECT 1", Int.self) }
+        #expect(head == 1)
+        await database.remove([store])
+    }
+
     @Test func aNodeCatchesUpOnWhatWasCommittedBeforeItStarted() async throws {
         let database = try await TestDatabase.make(.postgres)
         let a = try await database.open()

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import Synchronization
 import TickwireModel
@@ -157,7 +158,8 @@ public final class PostgresStore: Store {
     /// nothing was written. Once the operation has its connection it runs to completion, but its caller waits at
     /// most until `deadline`: a statement sent while PostgreSQL stops has been seen to get neither an answer nor an
     /// error, and every write queued behind it would wait with it. Past the deadline the caller gets `unavailable`,
-    /// and whether a write whose COMMIT was already sent took effect is then unknown (the message says so).
+    /// and whether a write whose COMMIT was already sent took effect is then unknown (the message says so); the
+    /// connection is closed, which ends the operation and keeps it out of the pool.
     func leased<Value: Sendable>(
         deadline: Duration? = PostgresStore.operationDeadline,
         _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
@@ -177,7 +179,7 @@ public final class PostgresStore: Store {
         let work = Task {
             do {
                 let value = try await client.withConnection { connection in
-                    guard lease.begin() else { throw CancellationError() }
+                    guard lease.begin(on: connection) else { throw CancellationError() }
                     return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
                         try await operation(connection)
                     }
@@ -201,14 +203,37 @@ public final class PostgresStore: Store {
             }
             guard let deadline else { return }
             try? await Task.sleep(for: deadline - Self.leaseTimeout)
-            if !Task.isCancelled {
-                lease.finish(
-                    .failure(
-                        StoreError.unavailable(
-                            "PostgreSQL at \(location) did not answer within \(deadline); a write may or may not"
-                                + " have taken effect")))
-                work.cancel()
+            guard !Task.isCancelled, let connection = lease.expire() else { return }
+            // Closing the connection fails whatever it still waits for, so the operation ends and the pool replaces
+            // the connection instead of keeping one that may never answer again (PostgreSQL rolls back a
+            // transaction whose connection is gone). The caller is answered once the pool has it back, or after a
+            // second: a retry sent before then found the pool still counting the closed connection and waited the
+            // whole lease timeout for another. (Not a task group: it would wait for an operation that never ends.)
+            let _: EventLoopFuture<Void> = connection.close()
+            work.cancel()
+            let settled = Lease<Bool>()
+            Task {
+                await work.value
+                settled.finish(.success(true))
             }
+            Task {
+                try? await Task.sleep(for: .seconds(1))
+                settled.finish(.success(false))
+            }
+            if (try? await settled.result()) == false {
+                // postgres-nio writes a statement to its channel without a promise: sent to a connection that has
+                // just closed, it is dropped and its caller waits for ever. The pool then counts that connection as
+                // leased for good, one fewer for this process.
+                Logger(label: "tickwire.postgres").warning(
+                    "a PostgreSQL operation did not end after its connection was closed; its pooled connection is lost",
+                    metadata: ["database": "\(location)"])
+            }
+            lease.finish(
+                .failure(
+                    StoreError.unavailable(
+                        "PostgreSQL at \(location) did not answer within \(deadline); a write may or may not"
+                            + " have taken effect")),
+                expired: true)
         }
         defer { timer.cancel() }
         return try await lease.result()
@@ -816,17 +841,30 @@ final class Lease<Value: Sendable>: Sendable {
     private struct State {
         var started = false
         var abandoned = false
+        var expired = false
+        var connection: PostgresConnection?
         var result: Result<Value, any Error>?
         var waiter: CheckedContinuation<Value, any Error>?
     }
     private let state = Mutex(State())
 
-    /// The operation may run: false once the caller has given up.
-    func begin() -> Bool {
+    /// The operation may run on `connection`: false once the caller has given up.
+    func begin(on connection: PostgresConnection) -> Bool {
         state.withLock { state in
             guard !state.abandoned else { return false }
             state.started = true
+            state.connection = connection
             return true
+        }
+    }
+
+    /// The operation ran past its deadline: from now on only the deadline's answer counts (`finish(expired:)`).
+    /// Returns the connection it runs on, unless it has already finished.
+    func expire() -> PostgresConnection? {
+        state.withLock { state in
+            guard state.result == nil else { return nil }
+            state.expired = true
+            return state.connection
         }
     }
 
@@ -839,9 +877,9 @@ final class Lease<Value: Sendable>: Sendable {
         }
     }
 
-    func finish(_ result: Result<Value, any Error>) {
+    func finish(_ result: Result<Value, any Error>, expired: Bool = false) {
         let waiter = state.withLock { state -> CheckedContinuation<Value, any Error>? in
-            guard state.result == nil else { return nil }
+            guard state.result == nil, state.expired == expired else { return nil }
             state.result = result
             defer { state.waiter = nil }
             return state.waiter
