@@ -138,6 +138,21 @@ struct MultiNodeTests {
         await database.remove([store])
     }
 
+    @Test func aStatementOnAClosedConnectionFailsAtOnce() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let store = try await PostgresStore.connect(url: try require(database.postgresURL), poolSize: 2)
+        let error = await #expect(throws: StoreError.self) {
+            try await store.leased(deadline: .seconds(4)) { connection in
+                try await connection.close()
+                _ = try await connection.send("SELECT 1", logger: store.logger)
+            }
+        }
+        // Not the deadline's "did not answer": refused before anything was written. postgres-nio's own `query` waits
+        // here for ever (checked: with it, this test fails with the deadline's message).
+        #expect("\(String(describing: error))".contains("has closed"))
+        await database.remove([store])
+    }
+
     @Test func aNodeCatchesUpOnWhatWasCommittedBeforeItStarted() async throws {
         let database = try await TestDatabase.make(.postgres)
         let a = try await database.open()

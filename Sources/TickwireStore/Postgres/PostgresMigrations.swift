@@ -195,21 +195,21 @@ enum PostgresMigrations {
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-            try await connection.query(
+            try await connection.send("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.send(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
                 logger: logger)
             var applied: Set<String> = []
-            for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger)
+            for try await name in try await connection.send("SELECT name FROM schema_migrations", logger: logger)
                 .decode(String.self)
             {
                 applied.insert(name)
             }
             for migration in all where !applied.contains(migration.name) {
                 for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.send(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.send(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))",
                     logger: logger)
             }

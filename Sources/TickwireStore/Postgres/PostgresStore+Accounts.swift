@@ -55,20 +55,20 @@ extension PostgresStore {
             if let role { user.role = role }
             if let disabled { user.disabled = disabled }
             user.updatedAt = now
-            try await db.query(
+            try await db.send(
                 """
                 UPDATE users SET role = \(user.role.rawValue), disabled = \(user.disabled),
                 updated_at = \(now.milliseconds) WHERE id = \(id)
                 """, logger: self.logger)
             if let passwordHash {
-                try await db.query(
+                try await db.send(
                     "UPDATE users SET password_hash = \(passwordHash) WHERE id = \(id)", logger: self.logger)
             }
             var drafts: [EventDraft] = []
             if user.disabled && !wasDisabled {
                 drafts.append(.credentialsRevoked(Revocation(userId: id, target: .user)))
             } else if passwordHash != nil {
-                try await db.query(
+                try await db.send(
                     "UPDATE sessions SET revoked_at = \(now.milliseconds) WHERE user_id = \(id) AND revoked_at IS NULL",
                     logger: self.logger)
                 drafts.append(.credentialsRevoked(Revocation(userId: id, target: .sessions)))
@@ -81,7 +81,7 @@ extension PostgresStore {
         try await write { db in
             _ = try await Self.fetchUser(id: key.userId, on: db)
             let scopes = key.scopes.map(\.rawValue).joined(separator: ",")
-            try await db.query(
+            try await db.send(
                 """
                 INSERT INTO api_keys (id, user_id, name, scopes, secret_hash, created_at, revoked_at)
                 VALUES (\(key.id), \(key.userId), \(key.name), \(scopes), \(secretHash), \(key.createdAt.milliseconds),
@@ -112,7 +112,7 @@ extension PostgresStore {
             else { throw StoreError.notFound(entity: "API key", id: id) }
             if key.revokedAt != nil { return Committed(key, events: []) }
             key.revokedAt = now
-            try await db.query(
+            try await db.send(
                 "UPDATE api_keys SET revoked_at = \(now.milliseconds) WHERE id = \(id)", logger: self.logger)
             let revocation = Revocation(userId: key.userId, target: .credential, credentialId: id)
             return Committed(key, events: try await self.append([.credentialsRevoked(revocation)], at: now, on: db))
@@ -121,13 +121,13 @@ extension PostgresStore {
 
     public func createSession(_ session: Session) async throws {
         _ = try await write { db in
-            try await db.query(
+            try await db.send(
                 """
                 INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, revoked_at)
                 VALUES (\(session.id), \(session.userId), \(session.secretHash), \(session.createdAt.milliseconds),
                 \(session.expiresAt.milliseconds), NULL)
                 """, logger: self.logger)
-            try await db.query(
+            try await db.send(
                 "DELETE FROM sessions WHERE expires_at < \(session.createdAt.milliseconds)", logger: self.logger)
             return Committed(true, events: [])
         }
@@ -149,7 +149,7 @@ extension PostgresStore {
             else { throw StoreError.notFound(entity: "session", id: id) }
             if session.revokedAt != nil { return Committed(session, events: []) }
             session.revokedAt = now
-            try await db.query(
+            try await db.send(
                 "UPDATE sessions SET revoked_at = \(now.milliseconds) WHERE id = \(id)", logger: self.logger)
             let revocation = Revocation(userId: session.userId, target: .credential, credentialId: id)
             return Committed(
@@ -165,7 +165,7 @@ extension PostgresStore {
 
     public func insertSettingIfAbsent(_ key: String, value: String) async throws -> String {
         try await write { db in
-            try await db.query(
+            try await db.send(
                 "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO NOTHING",
                 logger: self.logger)
             let stored = try await db.one("SELECT value FROM settings WHERE key = \(key)", String.self)

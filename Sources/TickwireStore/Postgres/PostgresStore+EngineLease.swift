@@ -61,7 +61,7 @@ extension PostgresStore {
         var acquired = false
         var holder: Int32 = 0
         do {
-            let rows = try await connection.query(
+            let rows = try await connection.send(
                 "SELECT pg_try_advisory_lock(\(Self.engineLockKey)), pg_backend_pid()", logger: logger)
             for try await (held, pid) in rows.decode((Bool, Int32).self) { (acquired, holder) = (held, pid) }
         } catch {
@@ -136,7 +136,7 @@ extension PostgresStore {
         let answer = FirstAnswer()
         return await withCheckedContinuation { continuation in
             answer.await(continuation)
-            Task { answer.give((try? await connection.query("SELECT 1", logger: logger)) != nil) }
+            Task { answer.give((try? await connection.send("SELECT 1", logger: logger)) != nil) }
             Task {
                 try? await Task.sleep(for: Self.checkDeadline)
                 answer.give(false)

@@ -97,25 +97,25 @@ extension PostgresStore {
 
     /// One transaction for `jobs`; returns the events of the commands that succeeded, in order.
     private func runBatch(_ jobs: [WriteJob], on connection: PostgresConnection) async throws -> [Event] {
-        try await connection.query("BEGIN", logger: logger)
+        try await connection.send("BEGIN", logger: logger)
         do {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: logger)
+            try await connection.send("SELECT pg_advisory_xact_lock(\(Self.eventLockKey))", logger: logger)
             var events: [Event] = []
             let shared = jobs.count > 1
             for job in jobs {
-                if shared { try await connection.query("SAVEPOINT command", logger: logger) }
+                if shared { try await connection.send("SAVEPOINT command", logger: logger) }
                 do {
                     events += try await run(job, on: connection)
                 } catch {
                     guard shared else { throw error }
                     job.fail(mapped(error))
-                    try await connection.query("ROLLBACK TO SAVEPOINT command", logger: logger)
+                    try await connection.send("ROLLBACK TO SAVEPOINT command", logger: logger)
                 }
             }
-            try await connection.query("COMMIT", logger: logger)
+            try await connection.send("COMMIT", logger: logger)
             return events
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await connection.send("ROLLBACK", logger: logger)
             throw error
         }
     }

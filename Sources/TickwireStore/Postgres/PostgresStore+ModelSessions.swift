@@ -43,7 +43,7 @@ extension PostgresStore {
             session.decisions = decisions
             session.endedAt = now
             session.summary = summary
-            try await db.query(
+            try await db.send(
                 """
                 UPDATE model_sessions SET status = \(status.rawValue), decisions = \(decisions),
                 ended_at = \(now.milliseconds), summary = \(summary) WHERE id = \(id)

@@ -139,10 +139,14 @@ public final class PostgresStore: Store {
     {
         try await mapErrors {
             try await self.leased { connection in
-                try await connection.withTransaction(logger: self.logger) { connection in
-                    try await connection.query(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
-                    return try await body(connection)
+                try await connection.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
+                do {
+                    let value = try await body(connection)
+                    try await connection.send("COMMIT", logger: self.logger)
+                    return value
+                } catch {
+                    _ = try? await connection.send("ROLLBACK", logger: self.logger)
+                    throw error
                 }
             }
         }
@@ -178,13 +182,22 @@ public final class PostgresStore: Store {
         let lease = Lease<Value>()
         let work = Task {
             do {
-                let value = try await client.withConnection { connection in
-                    guard lease.begin(on: connection) else { throw CancellationError() }
-                    return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
-                        try await operation(connection)
+                for attempt in 1... {
+                    // A connection can close while the pool holds it (the server went away) and be handed out before
+                    // the pool has seen it close: given back, another is asked for, three times at most.
+                    let value: Value? = try await client.withConnection { connection in
+                        if connection.isClosed, attempt < 4 { return nil }
+                        guard lease.begin(on: connection) else { throw CancellationError() }
+                        return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                            try await operation(connection)
+                        }
                     }
+                    if let value {
+                        lease.finish(.success(value))
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(10))
                 }
-                lease.finish(.success(value))
             } catch {
                 lease.finish(.failure(error))
             }
@@ -308,7 +321,7 @@ public final class PostgresStore: Store {
                 }
             }
             let config = JSONCoding.encodeToString(bot.config)
-            try await db.query(
+            try await db.send(
                 """
                 UPDATE bots SET name = \(bot.name), ticker = \(bot.ticker), exchange = \(bot.exchange),
                 strategy = \(bot.strategy), config = \(config), status = \(bot.status.rawValue),
@@ -323,7 +336,7 @@ public final class PostgresStore: Store {
             var bot = try await Self.fetchBot(id: id, on: db)
             bot.status = bot.status.toggled
             bot.updatedAt = now
-            try await db.query(
+            try await db.send(
                 "UPDATE bots SET status = \(bot.status.rawValue), updated_at = \(now.milliseconds) WHERE id = \(id)",
                 logger: self.logger)
             return Committed(bot, events: try await self.append([.botUpdated(bot)], at: now, on: db))
@@ -333,7 +346,7 @@ public final class PostgresStore: Store {
     public func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
         try await write { db in
             let bot = try await Self.fetchBot(id: id, on: db)
-            try await db.query("DELETE FROM bots WHERE id = \(id)", logger: self.logger)
+            try await db.send("DELETE FROM bots WHERE id = \(id)", logger: self.logger)
             return Committed(
                 id, events: try await self.append([.botDeleted(id: id, ownerId: bot.ownerId)], at: now, on: db))
         }
@@ -347,7 +360,7 @@ public final class PostgresStore: Store {
         try await write { db in
             // One round trip on the hottest write path: the order is inserted only if the bot exists and (for a user)
             // is theirs; no row back means neither, which the caller hears as 404.
-            let rows = try await db.query(
+            let rows = try await db.send(
                 """
                 WITH bot AS (SELECT id, owner_id FROM bots WHERE id = \(botId)
                   AND (\(ownerId)::BIGINT IS NULL OR owner_id = \(ownerId)::BIGINT)),
@@ -388,7 +401,7 @@ public final class PostgresStore: Store {
                 throw StoreError.conflict(conflict.message)
             }
             let order = transition.order
-            try await db.query(
+            try await db.send(
                 """
                 UPDATE orders SET exchange_order_id = \(order.exchangeOrderId), status = \(order.status.rawValue),
                 filled_quantity = \(order.filledQuantity), avg_fill_price = \(order.avgFillPrice),
@@ -397,7 +410,7 @@ public final class PostgresStore: Store {
             var drafts: [EventDraft] = [.orderUpdate(order)]
             if let fill = transition.fill {
                 let fee = fill.fee ?? 0
-                try await db.query(
+                try await db.send(
                     """
                     INSERT INTO fills (order_id, bot_id, side, quantity, price, fee, timestamp)
                     VALUES (\(id), \(order.botId), \(order.side.rawValue), \(fill.quantity), \(fill.price), \(fee),
@@ -443,7 +456,7 @@ public final class PostgresStore: Store {
             let botIds = Array(Set(logs.compactMap(\.botId)))
             if !botIds.isEmpty {
                 var found: Set<Int64> = []
-                let rows = try await db.query("SELECT id FROM bots WHERE id = ANY(\(botIds))", logger: self.logger)
+                let rows = try await db.send("SELECT id FROM bots WHERE id = ANY(\(botIds))", logger: self.logger)
                 for try await id in rows.decode(Int64.self) { found.insert(id) }
                 if let missing = logs.lazy.compactMap(\.botId).first(where: { !found.contains($0) }) {
                     throw StoreError.notFound(entity: "bot", id: String(missing))
@@ -453,7 +466,7 @@ public final class PostgresStore: Store {
             created.reserveCapacity(logs.count)
             for start in stride(from: 0, to: logs.count, by: Self.appendBatch) {
                 let chunk = logs[start..<min(start + Self.appendBatch, logs.count)]
-                let rows = try await db.query(Self.insertLogsQuery(chunk, at: now), logger: self.logger)
+                let rows = try await db.send(Self.insertLogsQuery(chunk, at: now), logger: self.logger)
                 var ids: [Int64] = []
                 for try await id in rows.decode(Int64.self) { ids.append(id) }
                 for (log, id) in zip(chunk, ids) {
@@ -501,14 +514,14 @@ public final class PostgresStore: Store {
                 let price = Price(
                     ticker: new.ticker, exchange: new.exchange, price: new.price, timestamp: new.timestamp ?? now)
                 let time = price.timestamp.milliseconds
-                try await db.query(
+                try await db.send(
                     """
                     INSERT INTO prices (ticker, exchange, price, timestamp)
                     VALUES (\(price.ticker), \(price.exchange), \(price.price), \(time))
                     ON CONFLICT (ticker, exchange) DO UPDATE SET price = excluded.price, timestamp = excluded.timestamp
                     WHERE excluded.timestamp >= prices.timestamp
                     """, logger: self.logger)
-                try await db.query(
+                try await db.send(
                     """
                     INSERT INTO price_history (ticker, exchange, price, timestamp)
                     VALUES (\(price.ticker), \(price.exchange), \(price.price), \(time))
@@ -700,7 +713,7 @@ public final class PostgresStore: Store {
         var start = drafts.startIndex
         while start < drafts.endIndex {
             let batch = drafts[start..<min(start + Self.appendBatch, drafts.endIndex)]
-            let rows = try await db.query(Self.appendQuery(batch, at: now), logger: logger)
+            let rows = try await db.send(Self.appendQuery(batch, at: now), logger: logger)
             var index = batch.startIndex
             for try await (id, owner) in rows.decode((Int64, Int64?).self) {
                 var draft = batch[index]
@@ -778,7 +791,7 @@ public final class PostgresStore: Store {
     }
 
     static func savePosition(_ position: Position, on db: PostgresConnection) async throws {
-        try await db.query(
+        try await db.send(
             """
             INSERT INTO positions (bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at)
             VALUES (\(position.botId), \(position.quantity), \(position.avgEntryPrice), \(position.realizedPnl),
@@ -815,10 +828,21 @@ public final class PostgresStore: Store {
 }
 
 extension PostgresConnection {
+    /// `query`, refused at once on a closed connection. postgres-nio writes a statement to its channel without a
+    /// promise: written to a channel that has just closed, it is dropped and its caller waits for ever (seen while
+    /// PostgreSQL stops, with the pooled connection then lost for good). The store's operations run on their
+    /// connection's event loop (`EventLoopExecutor`), so this check and the write happen in one turn of the loop and
+    /// the channel cannot close in between.
+    @discardableResult
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else { throw StoreError.unavailable("the PostgreSQL connection has closed") }
+        return try await self.query(query, logger: logger)
+    }
+
     /// Every row of a query, for random access by column name.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         var rows: [PostgresRandomAccessRow] = []
-        for try await row in try await self.query(query, logger: Logger(label: "tickwire.postgres")) {
+        for try await row in try await self.send(query, logger: Logger(label: "tickwire.postgres")) {
             rows.append(row.makeRandomAccess())
         }
         return rows
@@ -826,7 +850,7 @@ extension PostgresConnection {
 
     /// The first column of the only row of a query.
     func one<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, _ type: Value.Type) async throws -> Value {
-        for try await (value) in try await self.query(query, logger: Logger(label: "tickwire.postgres")).decode(
+        for try await (value) in try await self.send(query, logger: Logger(label: "tickwire.postgres")).decode(
             Value.self)
         {
             return value
