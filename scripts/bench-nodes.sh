@@ -3,8 +3,6 @@
 # through node A. Needs a PostgreSQL (eval "$(scripts/postgres.sh start)" gives one; its URL is read from
 # TICKWIRE_TEST_POSTGRES_URL).
 #   scripts/bench-nodes.sh sse|ws SUBSCRIBERS RATE SECONDS      (build first: swift build -c release)
-# BENCH_NICE=N runs the load generator at that niceness, so that on a shared machine the servers get the cores first
-# (the generator's subscribers on their own machine would not compete with them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 transport=${1:?sse or ws}; subscribers=${2:?subscribers}; rate=${3:?events per second}; duration=${4:?seconds}
@@ -24,5 +22,5 @@ b=$!
 trap 'kill $a $b 2>/dev/null; wait $a $b 2>/dev/null; psql "$admin" -qc "DROP DATABASE $db WITH (FORCE)"; rm -rf "$logs"' EXIT
 for _ in $(seq 100); do curl -fsS http://127.0.0.1:18701/ready >/dev/null 2>&1 && break; sleep 0.1; done
 key=$("$bin" tokens create --database "$url" --user admin --name bench)
-TICKWIRE_TOKEN=$key nice -n "${BENCH_NICE:-0}" "$bin" bench stream --port 18701 --publish-port 18700 --transport "$transport" \
+TICKWIRE_TOKEN=$key "$bin" bench stream --port 18701 --publish-port 18700 --transport "$transport" \
   --subscribers "$subscribers" --rate "$rate" --duration "$duration" --server-pid "$b"

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # One row of BENCHMARKS.md's push-hub table: a fresh release server on SQLite, N subscribers, R events/s for D s.
 #   scripts/bench-stream.sh sse|ws SUBSCRIBERS RATE SECONDS      (build first: swift build -c release)
-# BENCH_NICE=N runs the load generator at that niceness (see bench-nodes.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 transport=${1:?sse or ws}; subscribers=${2:?subscribers}; rate=${3:?events per second}; duration=${4:?seconds}
@@ -15,6 +14,6 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 key=$("$bin" tokens create --database "$dir/bench.db" --user admin --name bench)
-TICKWIRE_TOKEN=$key nice -n "${BENCH_NICE:-0}" "$bin" bench stream --port "$port" --transport "$transport" --subscribers "$subscribers" \
+TICKWIRE_TOKEN=$key "$bin" bench stream --port "$port" --transport "$transport" --subscribers "$subscribers" \
   --rate "$rate" --duration "$duration" --server-pid "$pid"
 echo "server stats: $(curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/admin/stats")"
