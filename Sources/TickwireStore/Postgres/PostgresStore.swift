@@ -160,8 +160,8 @@ public final class PostgresStore: Store {
     /// Runs `operation` on a pooled connection. When none can be had within `leaseTimeout` (the database is down or
     /// unreachable), fails at once with `StoreError.unavailable` (503) instead of waiting: nothing was sent, so
     /// nothing was written. Once the operation has its connection it runs to completion, but its caller waits at
-    /// most until `deadline`: a statement sent while PostgreSQL stops has been seen to get neither an answer nor an
-    /// error, and every write queued behind it would wait with it. Past the deadline the caller gets `unavailable`,
+    /// most until `deadline`: a statement postgres-nio loses (see `send`) would otherwise hold it, and every write
+    /// queued behind it, for ever. Past the deadline the caller gets `unavailable`,
     /// and whether a write whose COMMIT was already sent took effect is then unknown (the message says so); the
     /// connection is closed, which ends the operation and keeps it out of the pool.
     func leased<Value: Sendable>(
@@ -234,9 +234,7 @@ public final class PostgresStore: Store {
                 settled.finish(.success(false))
             }
             if (try? await settled.result()) == false {
-                // postgres-nio writes a statement to its channel without a promise: sent to a connection that has
-                // just closed, it is dropped and its caller waits for ever. The pool then counts that connection as
-                // leased for good, one fewer for this process.
+                // A statement postgres-nio lost (see `send`): the pool counts its connection as leased for good.
                 Logger(label: "tickwire.postgres").warning(
                     "a PostgreSQL operation did not end after its connection was closed; its pooled connection is lost",
                     metadata: ["database": "\(location)"])
