@@ -194,7 +194,7 @@ enum PostgresMigrations {
     }
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.withTransaction(logger: logger) { connection in
+        try await connection.transaction(logger: logger) {
             try await connection.send("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.send(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",

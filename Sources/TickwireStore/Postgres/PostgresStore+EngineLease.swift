@@ -130,13 +130,16 @@ extension PostgresStore {
     }
 
     /// Whether the connection answers within `checkDeadline`. A query on a connection the server ended was seen to wait for
-    /// ever (and to ignore cancellation), so the query runs in a task of its own that is left behind if it does not
-    /// answer; the caller then closes the connection, which fails that query.
+    /// ever (and to ignore cancellation; see `send`), so the query runs in a task of its own, on the connection's loop
+    /// where `send` sees a closed connection for sure, that is left behind if it does not answer; the caller then
+    /// closes the connection, which fails that query.
     private static func isAlive(_ connection: PostgresConnection, logger: Logger) async -> Bool {
         let answer = FirstAnswer()
         return await withCheckedContinuation { continuation in
             answer.await(continuation)
-            Task { answer.give((try? await connection.send("SELECT 1", logger: logger)) != nil) }
+            Task(executorPreference: EventLoopExecutor(connection.eventLoop)) {
+                answer.give((try? await connection.send("SELECT 1", logger: logger)) != nil)
+            }
             Task {
                 try? await Task.sleep(for: Self.checkDeadline)
                 answer.give(false)

@@ -139,15 +139,9 @@ public final class PostgresStore: Store {
     {
         try await mapErrors {
             try await self.leased { connection in
-                try await connection.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
-                do {
-                    let value = try await body(connection)
-                    try await connection.send("COMMIT", logger: self.logger)
-                    return value
-                } catch {
-                    _ = try? await connection.send("ROLLBACK", logger: self.logger)
-                    throw error
-                }
+                try await connection.transaction(
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger
+                ) { try await body(connection) }
             }
         }
     }
@@ -254,10 +248,6 @@ public final class PostgresStore: Store {
     func mapErrors<Value>(_ body: () async throws -> Value) async throws -> Value {
         do {
             return try await body()
-        } catch let error as PostgresTransactionError {
-            // The closure's own error (a StoreError, a validation) is the one that matters; map the rest.
-            if let closureError = error.closureError { throw mapped(closureError) }
-            throw mapped(error.beginError ?? error.commitError ?? error)
         } catch {
             throw mapped(error)
         }
@@ -835,6 +825,22 @@ extension PostgresConnection {
     func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         guard !isClosed else { throw StoreError.unavailable("the PostgreSQL connection has closed") }
         return try await self.query(query, logger: logger)
+    }
+
+    /// `body` in a transaction opened by `begin`, committed if it returns and rolled back if it throws; every
+    /// statement through `send` (postgres-nio's `withTransaction` uses `query`).
+    func transaction<Value>(
+        _ begin: PostgresQuery = "BEGIN", logger: Logger, _ body: () async throws -> Value
+    ) async throws -> Value {
+        try await send(begin, logger: logger)
+        do {
+            let value = try await body()
+            try await send("COMMIT", logger: logger)
+            return value
+        } catch {
+            _ = try? await send("ROLLBACK", logger: logger)
+            throw error
+        }
     }
 
     /// Every row of a query, for random access by column name.
