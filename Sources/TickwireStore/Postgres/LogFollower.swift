@@ -137,6 +137,10 @@ extension PostgresStore {
                 try await client.withConnection { connection in
                     // On the connection's own loop: a notification is published from the thread that read it.
                     try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                        // As `send` does: postgres-nio would lose a LISTEN written to a connection that has closed.
+                        guard !connection.isClosed else {
+                            throw StoreError.unavailable("the PostgreSQL connection has closed")
+                        }
                         try await connection.listen(on: LogFollower.channel) { notifications in
                             self.listening.withLock { $0 = true }
                             try await self.follower.catchUp()

@@ -61,9 +61,13 @@ extension PostgresStore {
         var acquired = false
         var holder: Int32 = 0
         do {
-            let rows = try await connection.send(
-                "SELECT pg_try_advisory_lock(\(Self.engineLockKey)), pg_backend_pid()", logger: logger)
-            for try await (held, pid) in rows.decode((Bool, Int32).self) { (acquired, holder) = (held, pid) }
+            // On the connection's loop, where `send` sees a closed connection for sure.
+            (acquired, holder) = try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                let rows = try await connection.send(
+                    "SELECT pg_try_advisory_lock(\(Self.engineLockKey)), pg_backend_pid()", logger: self.logger)
+                for try await (held, pid) in rows.decode((Bool, Int32).self) { return (held, pid) }
+                return (false, 0)
+            }
         } catch {
             logger.warning("could not ask for the engine lease", metadata: ["error": "\(String(reflecting: error))"])
             return .lost
