@@ -867,9 +867,9 @@ extension PostgresConnection {
 /// result handed to the waiting caller.
 final class Lease<Value: Sendable>: Sendable {
     private struct State {
-        var started = false
         var abandoned = false
         var expired = false
+        /// Set once the operation has begun.
         var connection: PostgresConnection?
         var result: Result<Value, any Error>?
         var waiter: CheckedContinuation<Value, any Error>?
@@ -880,7 +880,6 @@ final class Lease<Value: Sendable>: Sendable {
     func begin(on connection: PostgresConnection) -> Bool {
         state.withLock { state in
             guard !state.abandoned else { return false }
-            state.started = true
             state.connection = connection
             return true
         }
@@ -899,7 +898,7 @@ final class Lease<Value: Sendable>: Sendable {
     /// The caller gives up: true unless the operation already has its connection.
     func abandon() -> Bool {
         state.withLock { state in
-            guard !state.started else { return false }
+            guard state.connection == nil else { return false }
             state.abandoned = true
             return true
         }
