@@ -138,9 +138,7 @@ extension PostgresStore {
                     // On the connection's own loop: a notification is published from the thread that read it.
                     try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
                         // As `send` does: postgres-nio would lose a LISTEN written to a connection that has closed.
-                        guard !connection.isClosed else {
-                            throw StoreError.unavailable("the PostgreSQL connection has closed")
-                        }
+                        try connection.checkOpen()
                         try await connection.listen(on: LogFollower.channel) { notifications in
                             self.listening.withLock { $0 = true }
                             try await self.follower.catchUp()

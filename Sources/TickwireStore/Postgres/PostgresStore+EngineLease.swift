@@ -1,7 +1,6 @@
 import Logging
 import NIOPosix
 import PostgresNIO
-import Synchronization
 
 /// The engine lease is a session-level advisory lock, held by a connection of its own (outside the pool) for as long
 /// as the engine runs. PostgreSQL releases it when that connection's backend ends, so a node that dies or loses the
@@ -119,48 +118,17 @@ extension PostgresStore {
 
     /// Closes the lease connection (its lock ends with its session), waiting at most `checkDeadline`.
     private static func close(_ connection: PostgresConnection) async {
-        let answer = FirstAnswer()
-        _ = await withCheckedContinuation { continuation in
-            answer.await(continuation)
-            Task {
-                try? await connection.close()
-                answer.give(true)
-            }
-            Task {
-                try? await Task.sleep(for: checkDeadline)
-                answer.give(false)
-            }
+        _ = await answered(within: checkDeadline) {
+            try? await connection.close()
+            return true
         }
     }
 
-    /// Whether the connection answers within `checkDeadline`. A query on a connection the server ended was seen to wait for
-    /// ever (and to ignore cancellation; see `send`), so the query runs in a task of its own, on the connection's loop
-    /// where `send` sees a closed connection for sure, that is left behind if it does not answer; the caller then
-    /// closes the connection, which fails that query.
+    /// Whether the connection answers within `checkDeadline`; the caller closes it otherwise, which fails the query
+    /// left behind. On the connection's loop, where `send` sees a closed connection for sure.
     private static func isAlive(_ connection: PostgresConnection, logger: Logger) async -> Bool {
-        let answer = FirstAnswer()
-        return await withCheckedContinuation { continuation in
-            answer.await(continuation)
-            Task(executorPreference: EventLoopExecutor(connection.eventLoop)) {
-                answer.give((try? await connection.send("SELECT 1", logger: logger)) != nil)
-            }
-            Task {
-                try? await Task.sleep(for: Self.checkDeadline)
-                answer.give(false)
-            }
+        await answered(within: checkDeadline, on: EventLoopExecutor(connection.eventLoop)) {
+            (try? await connection.send("SELECT 1", logger: logger)) != nil
         }
-    }
-}
-
-/// The first of several answers, given to one waiting continuation.
-private final class FirstAnswer: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-
-    func await(_ continuation: CheckedContinuation<Bool, Never>) {
-        self.continuation.withLock { $0 = continuation }
-    }
-
-    func give(_ answer: Bool) {
-        continuation.withLock { $0.take() }?.resume(returning: answer)
     }
 }

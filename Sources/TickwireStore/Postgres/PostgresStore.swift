@@ -155,9 +155,9 @@ public final class PostgresStore: Store {
     /// unreachable), fails at once with `StoreError.unavailable` (503) instead of waiting: nothing was sent, so
     /// nothing was written. Once the operation has its connection it runs to completion, but its caller waits at
     /// most until `deadline`: a statement postgres-nio loses (see `send`) would otherwise hold it, and every write
-    /// queued behind it, for ever. Past the deadline the caller gets `unavailable`,
-    /// and whether a write whose COMMIT was already sent took effect is then unknown (the message says so); the
-    /// connection is closed, which ends the operation and keeps it out of the pool.
+    /// queued behind it, for ever. Past the deadline the caller gets `unavailable`, and whether a write whose COMMIT
+    /// was already sent took effect is then unknown (the message says so); the connection is closed, which ends the
+    /// operation and keeps it out of the pool.
     func leased<Value: Sendable>(
         deadline: Duration? = PostgresStore.operationDeadline,
         _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
@@ -218,16 +218,12 @@ public final class PostgresStore: Store {
             // whole lease timeout for another. (Not a task group: it would wait for an operation that never ends.)
             let _: EventLoopFuture<Void> = connection.close()
             work.cancel()
-            let settled = Lease<Bool>()
-            Task {
-                await work.value
-                settled.finish(.success(true))
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(1))
-                settled.finish(.success(false))
-            }
-            if (try? await settled.result()) == false {
+            if await !answered(
+                within: .seconds(1),
+                {
+                    await work.value; return true
+                })
+            {
                 // A statement postgres-nio lost (see `send`): the pool counts its connection as leased for good.
                 Logger(label: "tickwire.postgres").warning(
                     "a PostgreSQL operation did not end after its connection was closed; its pooled connection is lost",
@@ -823,8 +819,13 @@ extension PostgresConnection {
     /// the channel cannot close in between.
     @discardableResult
     func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        guard !isClosed else { throw StoreError.unavailable("the PostgreSQL connection has closed") }
+        try checkOpen()
         return try await self.query(query, logger: logger)
+    }
+
+    /// Throws `unavailable` if the connection has closed (see `send`).
+    func checkOpen() throws {
+        guard !isClosed else { throw StoreError.unavailable("the PostgreSQL connection has closed") }
     }
 
     /// `body` in a transaction opened by `begin`, committed if it returns and rolled back if it throws; every
@@ -923,6 +924,35 @@ final class Lease<Value: Sendable>: Sendable {
             }
             if let ready { continuation.resume(with: ready) }
         }
+    }
+}
+
+/// Whether `body`, run in a task of its own (on `executor` if given), answers true within `limit`. A body that has not
+/// answered by then is left behind: a request postgres-nio lost waits for ever and ignores cancellation (see `send`).
+func answered(
+    within limit: Duration, on executor: (any TaskExecutor)? = nil, _ body: @escaping @Sendable () async -> Bool
+) async -> Bool {
+    let answer = FirstAnswer()
+    return await withCheckedContinuation { continuation in
+        answer.await(continuation)
+        Task(executorPreference: executor) { answer.give(await body()) }
+        Task {
+            try? await Task.sleep(for: limit)
+            answer.give(false)
+        }
+    }
+}
+
+/// The first of several answers, given to one waiting continuation.
+private final class FirstAnswer: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+
+    func await(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func give(_ answer: Bool) {
+        continuation.withLock { $0.take() }?.resume(returning: answer)
     }
 }
 
