@@ -29,6 +29,8 @@ public final class Subscription: Sendable {
         case authExpired = "auth_expired"
         /// The session or key was revoked, or the user disabled.
         case revoked = "revoked"
+        /// The user's role changed: reconnect (same credentials) to be authorised under the new one.
+        case roleChanged = "role_changed"
     }
 
     struct State {

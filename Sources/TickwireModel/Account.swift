@@ -80,6 +80,8 @@ public enum Scope: String, ClosedSet, Sendable {
     public init(from decoder: any Decoder) throws { self = try Self.decodeClosedSet(from: decoder) }
     case read
     case write
+    /// May record market prices (`POST /prices`), which every user's PnL is computed from.
+    case prices
 }
 
 /// A credential for a bot process. The secret is shown once, at creation; the store keeps only its SHA-256.
@@ -123,7 +125,9 @@ public struct NewAPIKey: Codable, Sendable, Equatable {
 
     public func validate() throws(ValidationError) {
         try Check.nonEmpty(name, "name", maxLength: 80)
-        if let scopes, scopes.isEmpty { throw ValidationError("scopes", "must name at least one of read, write") }
+        if let scopes, scopes.isEmpty {
+            throw ValidationError("scopes", "must name at least one of read, write, prices")
+        }
     }
 }
 
@@ -132,10 +136,13 @@ public struct Actor: Sendable, Equatable {
     /// `nil` only for the server itself (`system`).
     public var userId: Int64?
     public var isAdmin: Bool
+    /// Holds an API key with the `prices` scope: may record market prices without being an admin.
+    public var recordsPrices: Bool
 
-    public init(userId: Int64?, isAdmin: Bool) {
+    public init(userId: Int64?, isAdmin: Bool, recordsPrices: Bool = false) {
         self.userId = userId
         self.isAdmin = isAdmin
+        self.recordsPrices = recordsPrices
     }
 
     public static func user(_ id: Int64) -> Actor { Actor(userId: id, isAdmin: false) }
@@ -203,6 +210,9 @@ public struct Revocation: Codable, Sendable, Equatable {
         case sessions
         /// One session or API key, named by `credentialId`.
         case credential
+        /// Every open stream of the user, whose credentials stay valid: their rights changed (a demoted admin), so
+        /// they reconnect and are authorised anew.
+        case streams
     }
 
     public var userId: Int64
@@ -224,7 +234,21 @@ public struct Revocation: Codable, Sendable, Equatable {
         case .user: return true
         case .sessions: return isSession
         case .credential: return credentialId == self.credentialId
+        case .streams: return true
         }
+    }
+
+    /// What a change to a user ends, each decided on its own (a PATCH may do several at once): disabling ends every
+    /// credential; a new password ends every session (a leaked one must not outlive the change; keys remain); a
+    /// role change ends every open stream, so none keeps rights the user no longer has.
+    public static func ending(_ before: User, _ after: User, passwordChanged: Bool) -> [Revocation] {
+        var revocations: [Revocation] = []
+        if after.disabled && !before.disabled { revocations.append(Revocation(userId: after.id, target: .user)) }
+        if passwordChanged { revocations.append(Revocation(userId: after.id, target: .sessions)) }
+        if after.role != before.role {
+            revocations.append(Revocation(userId: after.id, target: .streams, reason: "role_changed"))
+        }
+        return revocations
     }
 
     enum CodingKeys: String, CodingKey {

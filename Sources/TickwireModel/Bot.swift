@@ -22,6 +22,8 @@ public struct Bot: Codable, Sendable, Equatable {
     /// The user the bot belongs to; only they (and admins) see it, its orders, logs and PnL.
     public var ownerId: Int64?
 
+    public static let maxConfigBytes = 16 << 10
+
     public init(
         id: Int64, name: String, ticker: String, exchange: String, strategy: String, config: [String: JSONValue],
         status: BotStatus, createdAt: Timestamp, updatedAt: Timestamp, ownerId: Int64? = nil
@@ -77,9 +79,10 @@ public struct NewBot: Codable, Sendable, Equatable {
 
     public func validate() throws(ValidationError) {
         try Check.nonEmpty(name, "name")
-        try Check.nonEmpty(ticker, "ticker", maxLength: 40)
+        try Check.ticker(ticker)
         try Check.nonEmpty(exchange, "exchange", maxLength: 40)
         try Check.nonEmpty(strategy, "strategy", maxLength: 80)
+        if let config { try Check.freeForm(config, "config", maxBytes: Bot.maxConfigBytes) }
     }
 }
 
@@ -106,9 +109,10 @@ public struct BotPatch: Codable, Sendable, Equatable {
 
     public func validate() throws(ValidationError) {
         if let name { try Check.nonEmpty(name, "name") }
-        if let ticker { try Check.nonEmpty(ticker, "ticker", maxLength: 40) }
+        if let ticker { try Check.ticker(ticker) }
         if let exchange { try Check.nonEmpty(exchange, "exchange", maxLength: 40) }
         if let strategy { try Check.nonEmpty(strategy, "strategy", maxLength: 80) }
+        if let config { try Check.freeForm(config, "config", maxBytes: Bot.maxConfigBytes) }
     }
 
     public var isEmpty: Bool {

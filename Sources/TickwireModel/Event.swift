@@ -142,16 +142,18 @@ public enum JSONCoding {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        // Validation keeps every number finite; should a non-finite one slip through, it is written as a string
+        // instead of failing the encoding of a change that is already being committed.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return encoder
     }
 
+    /// The model's own types hold only strings, numbers and nested values, so encoding them does not fail; if it
+    /// ever did, the payload is `null` rather than a dead process.
     public static func encodeToString(_ value: some Encodable) -> String {
-        // Encoding the model's own types cannot fail: they hold only strings, finite numbers and nested values.
-        do {
-            return String(decoding: try encoder().encode(value), as: UTF8.self)
-        } catch {
-            preconditionFailure("encoding \(type(of: value)) failed: \(error)")
-        }
+        guard let data = try? encoder().encode(value) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

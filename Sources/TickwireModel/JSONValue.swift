@@ -8,6 +8,27 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 }
 
+extension JSONValue {
+    /// Nesting a client may send in a free-form object (`Check.freeForm`).
+    public static let maxDepth = 16
+
+    /// Levels of nesting: 1 for a scalar, one more for each array or object around it. Iterative, so that a value
+    /// nested deeper than the stack allows is measured rather than crashing the measurement.
+    public var depth: Int {
+        var deepest = 0
+        var pending: [(JSONValue, Int)] = [(self, 1)]
+        while let (value, level) = pending.popLast() {
+            deepest = max(deepest, level)
+            switch value {
+            case .array(let items): pending += items.map { ($0, level + 1) }
+            case .object(let members): pending += members.values.map { ($0, level + 1) }
+            default: break
+            }
+        }
+        return deepest
+    }
+}
+
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -33,6 +33,8 @@ public struct NewEvent: Codable, Sendable, Equatable {
             && id.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
+    public static let maxDataBytes = 64 << 10
+
     public func validate() throws(ValidationError) {
         guard Self.isPublishable(topic) else {
             throw ValidationError(
@@ -42,7 +44,8 @@ public struct NewEvent: Codable, Sendable, Equatable {
         guard EventType.isValidName(type) else {
             throw ValidationError("type", "must be 1-64 characters of a-z, 0-9, _ and .")
         }
-        if let ticker { try Check.nonEmpty(ticker, "ticker", maxLength: 64) }
+        if let ticker { try Check.ticker(ticker) }
+        try Check.freeForm(data, "data", maxBytes: Self.maxDataBytes)
     }
 
     public var draft: EventDraft {

@@ -27,7 +27,7 @@ public struct NewPrice: Codable, Sendable, Equatable {
     }
 
     public func validate() throws(ValidationError) {
-        try Check.nonEmpty(ticker, "ticker", maxLength: 40)
+        try Check.ticker(ticker)
         try Check.nonEmpty(exchange, "exchange", maxLength: 40)
         try Check.positive(price, "price")
     }

@@ -46,6 +46,7 @@ public struct NewTradingModel: Codable, Sendable, Equatable {
     public func validate() throws(ValidationError) {
         try Check.nonEmpty(name, "name", maxLength: 120)
         if let policy { try Check.nonEmpty(policy, "policy", maxLength: 80) }
+        if let config { try Check.freeForm(config, "config", maxBytes: Bot.maxConfigBytes) }
     }
 }
 

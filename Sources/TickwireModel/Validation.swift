@@ -10,11 +10,43 @@ public struct ValidationError: Error, Sendable, Equatable {
 }
 
 /// Small helpers shared by the `validate()` methods of request types.
-enum Check {
+public enum Check {
+    /// Limits count UTF-8 bytes, what storage and the wire pay for; a character count lets one grapheme carry
+    /// any number of code points.
     static func nonEmpty(_ value: String, _ field: String, maxLength: Int = 200) throws(ValidationError) {
-        let trimmed = value.trimmingWhitespace
-        if trimmed.isEmpty { throw ValidationError(field, "must not be empty") }
-        if value.count > maxLength { throw ValidationError(field, "must be at most \(maxLength) characters") }
+        if value.utf8.count > maxLength { throw ValidationError(field, "must be at most \(maxLength) bytes") }
+        if value.trimmingWhitespace.isEmpty { throw ValidationError(field, "must not be empty") }
+    }
+
+    /// An instrument's symbol: it is broadcast to every `prices` subscriber and keys shared market data, so it is
+    /// short and of a plain alphabet (`BTC/USDT`, `BRK.B`, `ES=F`, `^GSPC`).
+    public static func ticker(_ value: String, _ field: String = "ticker") throws(ValidationError) {
+        guard (1...Self.maxTickerLength).contains(value.utf8.count),
+            value.utf8.allSatisfy({ byte in
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || Self.tickerPunctuation.contains(byte)
+            })
+        else {
+            throw ValidationError(
+                field, "must be 1-\(Self.maxTickerLength) characters of A-Z, a-z, 0-9 and / . - _ : = ^")
+        }
+    }
+
+    public static let maxTickerLength = 40
+    static let tickerPunctuation = Set("/.-_:=^".utf8)
+
+    /// A free-form object from a client (a bot's or model's `config`, an event's `data`): bounded in size and depth
+    /// so that storing, encoding and broadcasting it stays cheap, and no recursion over it runs deep.
+    static func freeForm(_ value: [String: JSONValue], _ field: String, maxBytes: Int) throws(ValidationError) {
+        let object = JSONValue.object(value)
+        guard object.depth <= JSONValue.maxDepth else {
+            throw ValidationError(field, "must nest at most \(JSONValue.maxDepth) levels deep")
+        }
+        guard JSONCoding.encodeToString(value).utf8.count <= maxBytes else {
+            throw ValidationError(field, "must be at most \(maxBytes) bytes as JSON")
+        }
     }
 
     /// The largest quantity, price or fee accepted. Products and sums of such values (notional, PnL, averages)

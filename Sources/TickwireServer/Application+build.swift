@@ -34,6 +34,10 @@ public struct ServerConfiguration: Sendable {
     public var publicDirectory: String?
     /// Refuse stream routes with 503 `streaming_disabled` (to exercise clients' polling fallback).
     public var streamingEnabled: Bool
+    /// A connection must send its first request head within `firstRequestHeadTimeout`, and is closed after
+    /// `idleTimeout` without a byte read or written (raised to three heartbeats and pings if those are longer).
+    public var firstRequestHeadTimeout: Duration
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
@@ -41,8 +45,11 @@ public struct ServerConfiguration: Sendable {
         bundleInterval: Duration = .milliseconds(250), retentionAge: Duration = .seconds(7 * 86400),
         retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false,
         webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init(), publicDirectory: String? = nil,
-        streamingEnabled: Bool = true
+        streamingEnabled: Bool = true, firstRequestHeadTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(120)
     ) {
+        self.firstRequestHeadTimeout = firstRequestHeadTimeout
+        self.idleTimeout = idleTimeout
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -87,6 +94,7 @@ func buildRouter(_ components: Components, configuration: ServerConfiguration) t
     let router = Router(context: TickwireRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: APIHeadersMiddleware())
+    router.add(middleware: PathGuardMiddleware())
     if !configuration.auth.corsAllowedOrigins.isEmpty {
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.auth.corsAllowedOrigins)))
     }
@@ -187,11 +195,16 @@ public func buildApplication(
                             maxDecompressedFrameSize: configuration.webSocketMaxFrameSize, minFrameSizeToCompress: 256)
                     ],
                     autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
-                    validateUTF8: true))),
+                    validateUTF8: true)),
+            timeouts: ConnectionTimeouts(
+                firstRequestHead: configuration.firstRequestHeadTimeout,
+                idle: max(
+                    configuration.idleTimeout, configuration.heartbeatInterval * 3,
+                    configuration.webSocketPingInterval * 3))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tickwire"),
         services: [
             HubService(hub: hub, store: service.store, configuration: configuration, logger: logger),
-            CredentialWatcher(hub: hub, cache: components.auth.cache, logger: logger),
+            CredentialWatcher(hub: hub, cache: components.auth.cache, log: service.store, logger: logger),
         ] + services,
         logger: logger)
 }

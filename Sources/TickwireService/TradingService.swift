@@ -10,10 +10,18 @@ import TickwireStore
 public struct TradingService: Sendable {
     public let store: any Store
     let clock: @Sendable () -> Timestamp
+    /// What the paper-trading engine can run, checked before a bot or model is written (nil: no engine here).
+    public let engineRules: EngineRules?
+    public let quotas: Quotas
 
-    public init(store: any Store, clock: @escaping @Sendable () -> Timestamp = WallClock.now) {
+    public init(
+        store: any Store, clock: @escaping @Sendable () -> Timestamp = WallClock.now, engineRules: EngineRules? = nil,
+        quotas: Quotas = Quotas()
+    ) {
         self.store = store
         self.clock = clock
+        self.engineRules = engineRules
+        self.quotas = quotas
     }
 
     public var now: Timestamp { clock() }
@@ -23,10 +31,15 @@ public struct TradingService: Sendable {
     /// The bot belongs to the actor; an admin may name another owner with `owner_id`.
     public func createBot(_ new: NewBot, by actor: Actor) async throws -> Bot {
         try new.validate()
+        try engineRules?.check(strategy: new.strategy, exchange: new.exchange, config: new.config ?? [:])
         var new = new
         if !actor.isAdmin || new.ownerId == nil { new.ownerId = actor.userId }
         // An owner that does not exist answers 404 (user not found).
         if let ownerId = new.ownerId, actor.isAdmin { _ = try await store.user(id: ownerId) }
+        if !actor.isAdmin, let ownerId = new.ownerId {
+            let count = try await store.bots(BotFilter(ownerId: ownerId)).count
+            try quotas.check(count, below: quotas.botsPerUser, "bots")
+        }
         return try await store.createBot(new, at: clock()).value
     }
 
@@ -45,7 +58,8 @@ public struct TradingService: Sendable {
 
     public func updateBot(id: Int64, _ patch: BotPatch, by actor: Actor) async throws -> Bot {
         try patch.validate()
-        _ = try await bot(id: id, by: actor)
+        let changed = patch.applied(to: try await bot(id: id, by: actor), at: clock())
+        try engineRules?.check(strategy: changed.strategy, exchange: changed.exchange, config: changed.config)
         return try await store.updateBot(id: id, patch, at: clock()).value
     }
 
@@ -120,9 +134,27 @@ public struct TradingService: Sendable {
         return try await store.logs(filter, page: page)
     }
 
-    /// Prices are market data, shared by everyone: any writer may record them.
-    public func recordPrices(_ prices: [NewPrice]) async throws -> [Price] {
-        try Self.validateBatch(prices) { (price) throws(ValidationError) in try price.validate() }
+    /// Prices are market data, shared by everyone: every user's PnL on a ticker follows its latest price. So only
+    /// the server, admins and API keys with the `prices` scope record them, and a timestamp must lie within
+    /// `Quotas.priceTimestampWindow` of now (a far-future one would otherwise stay the latest for good).
+    public func recordPrices(_ prices: [NewPrice], by actor: Actor) async throws -> [Price] {
+        guard actor.isAdmin || actor.recordsPrices else {
+            throw AccessDenied(
+                "forbidden", "market prices are recorded by admins and API keys with the 'prices' scope")
+        }
+        let now = clock().milliseconds
+        let window = quotas.priceTimestampWindow
+        try Self.validateBatch(prices) { (price) throws(ValidationError) in
+            try price.validate()
+            if let timestamp = price.timestamp?.milliseconds,
+                timestamp > now + window.future.milliseconds || timestamp < now - window.past.milliseconds
+            {
+                throw ValidationError(
+                    "timestamp",
+                    "must be at most \(window.future.components.seconds) s ahead of the server's clock and at most "
+                        + "\(window.past.components.seconds / 86400) days behind it")
+            }
+        }
         return try await store.recordPrices(prices, at: clock()).value
     }
 
@@ -130,7 +162,11 @@ public struct TradingService: Sendable {
 
     public func createModel(_ new: NewTradingModel, by actor: Actor) async throws -> TradingModel {
         try new.validate()
+        try engineRules?.checkModel(new.config ?? [:])
         guard let ownerId = actor.userId else { throw AccessDenied("forbidden", "a trading model needs an owner") }
+        if !actor.isAdmin {
+            try quotas.check(try await store.models(ownerId: ownerId).count, below: quotas.modelsPerUser, "models")
+        }
         return try await store.createModel(new, ownerId: ownerId, at: clock())
     }
 
@@ -147,7 +183,12 @@ public struct TradingService: Sendable {
     }
 
     public func startModelSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
-        _ = try await model(id: modelId, by: actor)
+        let model = try await model(id: modelId, by: actor)
+        if !actor.isAdmin {
+            let own = Set(try await store.models(ownerId: model.ownerId).map(\.id))
+            let running = try await store.modelSessions(modelId: nil).filter { own.contains($0.modelId) }.count
+            try quotas.check(running, below: quotas.runningSessionsPerUser, "running sessions")
+        }
         return try await store.startModelSession(modelId: modelId, at: clock()).value
     }
 

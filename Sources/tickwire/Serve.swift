@@ -103,7 +103,14 @@ struct Serve: AsyncParsableCommand {
         let store = try await StoreLocation.open(settings.database, poolSize: poolSize, logLevel: settings.logLevel)
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
-        let service = TradingService(store: store)
+        var engineConfiguration: EngineConfiguration?
+        if !noEngine {
+            guard tickInterval >= 10 else { throw ValidationError("--tick-interval must be at least 10 ms") }
+            engineConfiguration = EngineConfiguration(
+                instruments: try parseInstruments(), tickInterval: .milliseconds(tickInterval),
+                priceInterval: .milliseconds(max(tickInterval, 250)), seed: marketSeed, replay: try replayFeeds())
+        }
+        let service = TradingService(store: store, engineRules: engineConfiguration?.rules)
         let rate =
             try apiKeyRate ?? environment["TICKWIRE_API_KEY_RATE"].map(parseDouble("TICKWIRE_API_KEY_RATE")) ?? 200
         let origins =
@@ -116,11 +123,7 @@ struct Serve: AsyncParsableCommand {
         let dashboard = try dashboardFolder(environment)
         var engine: EngineLeader?
         var sessions: ModelSessions?
-        if !noEngine {
-            guard tickInterval >= 10 else { throw ValidationError("--tick-interval must be at least 10 ms") }
-            let configuration = EngineConfiguration(
-                instruments: try parseInstruments(), tickInterval: .milliseconds(tickInterval),
-                priceInterval: .milliseconds(max(tickInterval, 250)), seed: marketSeed, replay: try replayFeeds())
+        if let configuration = engineConfiguration {
             let engineLogger = logger
             let makeEngine = { @Sendable in
                 try Engine(service: service, hub: hub, configuration: configuration, logger: engineLogger)
@@ -142,12 +145,15 @@ struct Serve: AsyncParsableCommand {
                 webSocketMaxFrameSize: webSocketEcho ? 16 << 20 : 64 << 10,
                 auth: AuthConfiguration(
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
-                    apiKeyRequestsPerSecond: rate, apiKeyBurst: rate * 2, corsAllowedOrigins: origins),
+                    requestsPerSecond: rate, requestBurst: rate * 2, corsAllowedOrigins: origins),
                 publicDirectory: dashboard, streamingEnabled: !noStreaming),
             logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
         logger.info(
             "Tickwire listening",
-            metadata: ["url": "http://\(settings.host):\(settings.port)", "database": "\(settings.database)"])
+            metadata: [
+                "url": "http://\(settings.host):\(settings.port)",
+                "database": "\(StoreLocation.redacted(settings.database))",
+            ])
         try await app.runService()
     }
 

@@ -15,4 +15,7 @@ enum StoreLocation {
         let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
         return try SQLiteStore(path: path)
     }
+
+    /// The location as it may be printed: a PostgreSQL URL's password is replaced by `***`.
+    static func redacted(_ location: String) -> String { PostgresStore.redacted(url: location) }
 }

@@ -18,7 +18,8 @@ import TickwireStore
     }
 
     static func with(
-        _ configuration: EngineConfiguration = .init(), _ body: (Setup) async throws -> Void
+        _ configuration: EngineConfiguration = .init(minimumDecisionInterval: .milliseconds(1)),
+        _ body: (Setup) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -210,7 +211,7 @@ import TickwireStore
     }
 
     @Test func aModelSessionEmitsTheSeedSequenceInOrder() async throws {
-        try await Self.with(EngineConfiguration(tickInterval: .milliseconds(10))) { setup in
+        try await Self.with(EngineConfiguration(tickInterval: .milliseconds(10), minimumDecisionInterval: .milliseconds(1))) { setup in
             let (owner, model) = try await Self.model(
                 setup,
                 ["max_decisions": .number(3), "decision_interval_ms": .number(20), "ticker": .string("ETH/USDT")])

@@ -350,8 +350,8 @@ import TickwireService
     @Test func readOnlyKeysCannotWriteAndKeysAreRateLimited() async throws {
         var configuration = ServerConfiguration()
         // A token every 10 s: the four calls below cannot earn one back however slow the machine is.
-        configuration.auth.apiKeyRequestsPerSecond = 0.1
-        configuration.auth.apiKeyBurst = 3
+        configuration.auth.requestsPerSecond = 0.1
+        configuration.auth.requestBurst = 3
         try await TestServer.with(configuration: configuration) { client, server in
             let user = try await server.accounts.createUser(NewUser(username: "reader", password: TestServer.password))
             let (_, key) = try await server.accounts.createAPIKey(for: user.id, NewAPIKey(name: "ro", scopes: [.read]))

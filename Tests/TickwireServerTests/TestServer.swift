@@ -68,7 +68,7 @@ struct TestServer {
         let publisher = RecordingPublisher()
         let hub = Hub(head: try await store.lastEventId(), configuration: hubConfiguration)
         store.publishCommits(to: Fanout(targets: [hub, publisher]))
-        let service = TradingService(store: store)
+        let service = TradingService(store: store, engineRules: engine?.rules)
         var logger =
             logs.map { recorder in Logger(label: "tickwire-test") { _ in recorder.handler() } }
             ?? Logger(label: "tickwire-test")

@@ -50,23 +50,31 @@ extension Engine {
     /// The session's agent runs on this node now (tests).
     public func runsSession(_ id: Int64) -> Bool { sessions[id] != nil }
 
-    /// The settings of a model's sessions, taken from its `config` and checked before a session is opened:
-    /// `ticker` (default the engine's first instrument), `max_decisions` (1-10000, default 20),
-    /// `decision_interval_ms` (1-3600000, default three ticks).
+    /// The settings of a model's sessions, taken from its `config` and checked when the model is written and
+    /// before a session is opened: `ticker` (default the engine's first instrument), `max_decisions` (1-10000,
+    /// default 20), `decision_interval_ms` (the configuration's minimum, 100 by default, to 3600000; default three
+    /// ticks).
     struct SessionSettings: Sendable {
         var ticker: String
         var maxDecisions: Int
         var interval: Duration
 
         init(_ config: [String: JSONValue], configuration: EngineConfiguration) throws(ValidationError) {
-            if case .string(let ticker)? = config["ticker"] {
+            switch config["ticker"] {
+            case .string(let ticker)?:
+                try Check.ticker(ticker, "config.ticker")
                 self.ticker = ticker
-            } else {
+            case nil:
                 ticker = configuration.tickers.first ?? "BTC/USDT"
+            case _?:
+                throw ValidationError("config.ticker", "must be a string")
             }
             maxDecisions = try config.int("max_decisions", default: 20, in: 1...10_000)
+            let minimum = Int(clamping: max(1, configuration.minimumDecisionInterval.milliseconds))
+            let threeTicks = Int(clamping: configuration.tickInterval.milliseconds).multipliedReportingOverflow(by: 3)
             let milliseconds = try config.int(
-                "decision_interval_ms", default: Int(configuration.tickInterval.milliseconds * 3), in: 1...3_600_000)
+                "decision_interval_ms", default: max(minimum, threeTicks.overflow ? Int.max : threeTicks.partialValue),
+                in: minimum...3_600_000)
             interval = .milliseconds(milliseconds)
         }
     }
@@ -123,9 +131,10 @@ extension Engine {
     /// session's start.
     func resumedPosition(of session: ModelSession) async throws -> Int {
         guard session.decisions > 0 else { return 0 }
+        // Anyone who may publish on the model's topic can write a `trade`: its fields are read without trusting them.
         struct Trade: Decodable {
             let action: String
-            let sessionId: Double
+            let sessionId: JSONValue
             enum CodingKeys: String, CodingKey {
                 case action
                 case sessionId = "session_id"
@@ -139,7 +148,7 @@ extension Engine {
                 if event.timestamp < session.startedAt { return 0 }
                 guard event.type == .trade,
                     let trade = try? JSONDecoder().decode(Trade.self, from: Data(event.data.utf8)),
-                    Int64(trade.sessionId) == session.id
+                    case .number(let sessionId) = trade.sessionId, Int64(exactly: sessionId) == session.id
                 else { continue }
                 switch Decision.Action(rawValue: trade.action) {
                 case .buy: return 1

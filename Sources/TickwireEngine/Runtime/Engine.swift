@@ -118,7 +118,8 @@ public actor Engine: Service {
         }
         if !publish.isEmpty {
             _ = try await service.recordPrices(
-                publish.map { NewPrice(ticker: $0.ticker, exchange: configuration.exchange, price: $0.price) })
+                publish.map { NewPrice(ticker: $0.ticker, exchange: configuration.exchange, price: $0.price) },
+                by: .system)
         }
         try await fillOrders(ticks)
         await runStrategies(on: ticks)

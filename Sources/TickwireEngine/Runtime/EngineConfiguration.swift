@@ -1,3 +1,6 @@
+import TickwireModel
+import TickwireService
+
 /// Settings of the paper-trading engine. Defaults are what `tickwire serve` runs.
 public struct EngineConfiguration: Sendable {
     /// Bots on this exchange are run by the engine; bots on other exchanges belong to external processes.
@@ -18,6 +21,9 @@ public struct EngineConfiguration: Sendable {
     public var intradayLimit: Int
     /// Recorded bars to replay instead of the synthetic market (backtests, demos on real data); empty: synthetic.
     public var replay: [CSVReplayFeed]
+    /// The shortest `decision_interval_ms` a trading model may ask for: each decision is an event, so this bounds
+    /// what one session can write.
+    public var minimumDecisionInterval: Duration
 
     public init(
         exchange: String = "paper", instruments: [SyntheticFeed.Instrument] = Self.defaultInstruments,
@@ -25,9 +31,10 @@ public struct EngineConfiguration: Sendable {
         priceInterval: Duration = .seconds(1),
         seed: UInt64 = 1,
         broker: BrokerSettings = .init(), intradayInterval: Duration = .seconds(30), universeSize: Int = 200,
-        intradayLimit: Int = 120, replay: [CSVReplayFeed] = []
+        intradayLimit: Int = 120, replay: [CSVReplayFeed] = [], minimumDecisionInterval: Duration = .milliseconds(100)
     ) {
         self.replay = replay
+        self.minimumDecisionInterval = minimumDecisionInterval
         self.exchange = exchange
         self.instruments = instruments
         self.tickInterval = tickInterval
@@ -38,6 +45,19 @@ public struct EngineConfiguration: Sendable {
         self.intradayInterval = intradayInterval
         self.universeSize = universeSize
         self.intradayLimit = intradayLimit
+    }
+
+    /// What the write path checks before it stores a bot or a model this engine would run.
+    public var rules: EngineRules {
+        EngineRules(
+            exchange: exchange,
+            checkBot: { (strategy, config) throws(ValidationError) in
+                _ = try Strategies.make(name: strategy, config: config)
+                _ = try Strategies.quantity(config)
+            },
+            checkModel: { [self] (config) throws(ValidationError) in
+                _ = try Engine.SessionSettings(config, configuration: self)
+            })
     }
 
     /// The tickers the engine quotes: the replayed files' or the synthetic instruments'.

@@ -15,8 +15,10 @@ public struct GridScalper: Strategy {
 
     /// The grid line at or below `price`, clamped to the grid.
     func line(of price: Double, reference: Double) -> Int {
-        let raw = Int((_log(price / reference) / _log(1 + spacing)).rounded(.down))
-        return Swift.min(levels, Swift.max(-levels, raw))
+        let raw = (_log(price / reference) / _log(1 + spacing)).rounded(.down)
+        guard !raw.isNaN else { return 0 }
+        // Clamped as a Double first: a price far off the reference gives an infinite or huge line number.
+        return Int(Swift.min(Double(levels), Swift.max(-Double(levels), raw)))
     }
 
     public mutating func onPrice(_ price: Double) -> Signal? {

@@ -63,10 +63,10 @@ extension [String: JSONValue] {
 
     func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ValidationError) -> Int {
         guard let raw = self[key] else { return value }
-        guard case .number(let number) = raw, number == number.rounded(), range.contains(Int(number)) else {
+        guard case .number(let number) = raw, let integer = Int(exactly: number), range.contains(integer) else {
             throw ValidationError(
                 "config.\(key)", "must be an integer between \(range.lowerBound) and \(range.upperBound)")
         }
-        return Int(number)
+        return integer
     }
 }

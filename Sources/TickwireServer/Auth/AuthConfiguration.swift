@@ -15,9 +15,9 @@ public struct AuthConfiguration: Sendable {
     public var loginFailuresPerAccount: Int
     public var loginFailuresPerAddress: Int
     public var loginWindow: Duration
-    /// Requests per second per API key (sustained), and the burst allowed above it.
-    public var apiKeyRequestsPerSecond: Double
-    public var apiKeyBurst: Double
+    /// Requests per second per API key, and per user for sessions and tokens (sustained), and the burst above it.
+    public var requestsPerSecond: Double
+    public var requestBurst: Double
     /// Origins allowed to call the API from a browser (CORS). Empty: CORS is off.
     public var corsAllowedOrigins: [String]
     /// bcrypt work factor for new password hashes.
@@ -27,7 +27,7 @@ public struct AuthConfiguration: Sendable {
         accessTokenLifetime: Duration = .seconds(15 * 60), sessionLifetime: Duration = .seconds(7 * 86400),
         streamTokenLifetime: Duration = .seconds(5 * 60), signingKey: String? = nil, secureCookies: Bool = false,
         loginFailuresPerAccount: Int = 5, loginFailuresPerAddress: Int = 20, loginWindow: Duration = .seconds(15 * 60),
-        apiKeyRequestsPerSecond: Double = 200, apiKeyBurst: Double = 400, corsAllowedOrigins: [String] = [],
+        requestsPerSecond: Double = 200, requestBurst: Double = 400, corsAllowedOrigins: [String] = [],
         bcryptCost: UInt8 = 12
     ) {
         self.accessTokenLifetime = accessTokenLifetime
@@ -38,8 +38,8 @@ public struct AuthConfiguration: Sendable {
         self.loginFailuresPerAccount = loginFailuresPerAccount
         self.loginFailuresPerAddress = loginFailuresPerAddress
         self.loginWindow = loginWindow
-        self.apiKeyRequestsPerSecond = apiKeyRequestsPerSecond
-        self.apiKeyBurst = apiKeyBurst
+        self.requestsPerSecond = requestsPerSecond
+        self.requestBurst = requestBurst
         self.corsAllowedOrigins = corsAllowedOrigins
         self.bcryptCost = bcryptCost
     }

@@ -11,7 +11,7 @@ struct Auth: Sendable {
     let tokens: TokenIssuer
     let configuration: AuthConfiguration
     let loginLimiter: LoginLimiter
-    let apiKeyLimiter: RateLimiter
+    let requestLimiter: RateLimiter
     let cache = CredentialCache()
 
     init(accounts: AccountService, tokens: TokenIssuer, configuration: AuthConfiguration) {
@@ -19,8 +19,8 @@ struct Auth: Sendable {
         self.tokens = tokens
         self.configuration = configuration
         self.loginLimiter = LoginLimiter(configuration: configuration)
-        self.apiKeyLimiter = RateLimiter(
-            rate: configuration.apiKeyRequestsPerSecond, burst: configuration.apiKeyBurst)
+        self.requestLimiter = RateLimiter(
+            rate: configuration.requestsPerSecond, burst: configuration.requestBurst)
     }
 
     /// Credentials in precedence order: `Authorization: Bearer` (JWT access token, API key, or stream token), the
@@ -161,7 +161,8 @@ struct Authenticator<Context: AuthenticatedContext>: RouterMiddleware {
 }
 
 /// Guards the routes behind it: 401 without valid credentials, 403 when the credential may not do this (API key
-/// scopes; stream tokens outside stream routes), 429 when an API key goes over its rate.
+/// scopes; stream tokens outside stream routes; a cookie-authenticated change sent from another origin), 429 when
+/// the key, or the user behind a session or token, goes over its rate.
 struct RequireAuthentication<Context: AuthenticatedContext>: RouterMiddleware {
     let auth: Auth
     /// Stream routes accept stream tokens; every other route refuses them.
@@ -175,21 +176,28 @@ struct RequireAuthentication<Context: AuthenticatedContext>: RouterMiddleware {
                 ?? APIError.unauthorized(
                     "unauthenticated", "sign in, or send 'Authorization: Bearer' with an access token or API key")
         }
-        switch principal.credential {
-        case .streamToken where !allowStreamTokens:
+        if case .streamToken = principal.credential, !allowStreamTokens {
             throw APIError(
                 .forbidden, code: "insufficient_scope", message: "a stream token only opens the streams it names")
-        case .apiKey(let id, _):
-            if let retryAfter = auth.apiKeyLimiter.take(id) {
-                throw APIError(
-                    .tooManyRequests, code: "rate_limited", message: "this API key is over its request rate",
-                    headers: [.retryAfter: String(retryAfter)])
-            }
-        default:
-            break
         }
         let reads = request.method == .get || request.method == .head
-        if reads ? !principal.canRead : !principal.canWrite {
+        if !reads, case .session = principal.credential, !CrossOrigin.isSameOrigin(request) {
+            throw APIError(
+                .forbidden, code: "cross_origin",
+                message: "a change authenticated by the session cookie must come from this server's own pages")
+        }
+        let (bucket, who) =
+            switch principal.credential {
+            case .apiKey(let id, _): ("key:" + id, "this API key")
+            default: ("user:\(principal.user.id)", "this user")
+            }
+        if let retryAfter = auth.requestLimiter.take(bucket) {
+            throw APIError(
+                .tooManyRequests, code: "rate_limited", message: "\(who) is over its request rate",
+                headers: [.retryAfter: String(retryAfter)])
+        }
+        let recordsPrices = principal.actor.recordsPrices && request.uri.path == "/api/v1/prices"
+        if reads ? !principal.canRead : !(principal.canWrite || recordsPrices) {
             throw APIError(
                 .forbidden, code: "insufficient_scope",
                 message: reads ? "this credential may not read" : "this API key has no 'write' scope")

@@ -21,7 +21,11 @@ public struct Principal: Sendable {
     public var expiresAt: Timestamp?
 
     public var isAdmin: Bool { user.role == .admin }
-    public var actor: Actor { isAdmin ? .admin(user.id) : .user(user.id) }
+    public var actor: Actor {
+        var actor: Actor = isAdmin ? .admin(user.id) : .user(user.id)
+        if case .apiKey(_, let scopes) = credential, scopes.contains(.prices) { actor.recordsPrices = true }
+        return actor
+    }
 
     /// The credential a revocation names: for derived tokens, the session or key they came from.
     var credentialId: String {

@@ -36,11 +36,13 @@ final class RateLimiter: Sendable {
     }
 }
 
-/// Failed sign-ins per account and per client address in a fixed window: past the limit, 429 until it ends.
-/// A success clears the account's count (not the address's: one address guessing many accounts stays limited).
+/// Sign-in attempts per account and per client address in a fixed window: past the limit, 429 until it ends.
+/// An attempt is counted before its password is checked (`reserve`), so concurrent guesses cannot all pass the
+/// check while the first is still in bcrypt; a success gives its reservation back and clears the account's count
+/// (not the address's: one address guessing many accounts stays limited).
 final class LoginLimiter: Sendable {
     struct Window {
-        var failures: Int
+        var attempts: Int
         var started: ContinuousClock.Instant
     }
 
@@ -55,38 +57,41 @@ final class LoginLimiter: Sendable {
         window = configuration.loginWindow
     }
 
-    /// Seconds until another attempt is allowed, or nil if one is allowed now.
-    func blocked(account: String, address: String?, now: ContinuousClock.Instant = .now) -> Int? {
+    /// Counts an attempt and returns nil if it may go ahead; otherwise counts nothing and returns the whole seconds
+    /// until one may.
+    func reserve(account: String, address: String?, now: ContinuousClock.Instant = .now) -> Int? {
         windows.withLock { windows in
+            // Forget finished windows now and then, so failed guesses at random usernames cannot grow this forever.
+            if windows.count > 100_000 { windows = windows.filter { now - $0.value.started < window } }
+            let keys = keys(account: account, address: address)
             var waits: [Int] = []
-            for (key, limit) in keys(account: account, address: address) {
-                guard let current = windows[key] else { continue }
-                if now - current.started >= window {
-                    windows[key] = nil
-                } else if current.failures >= limit {
+            for (key, limit) in keys {
+                guard let current = windows[key], now - current.started < window else { continue }
+                if current.attempts >= limit {
                     let remaining = window - (now - current.started)
                     waits.append(max(1, Int(remaining.components.seconds) + 1))
                 }
             }
-            return waits.max()
-        }
-    }
-
-    func recordFailure(account: String, address: String?, now: ContinuousClock.Instant = .now) {
-        windows.withLock { windows in
-            // Forget finished windows now and then, so failed guesses at random usernames cannot grow this forever.
-            if windows.count > 100_000 { windows = windows.filter { now - $0.value.started < window } }
-            for (key, _) in keys(account: account, address: address) {
-                var current = windows[key] ?? Window(failures: 0, started: now)
-                if now - current.started >= window { current = Window(failures: 0, started: now) }
-                current.failures += 1
+            if let wait = waits.max() { return wait }
+            for (key, _) in keys {
+                var current = windows[key] ?? Window(attempts: 0, started: now)
+                if now - current.started >= window { current = Window(attempts: 0, started: now) }
+                current.attempts += 1
                 windows[key] = current
             }
+            return nil
         }
     }
 
-    func recordSuccess(account: String) {
-        _ = windows.withLock { $0.removeValue(forKey: "account:" + account) }
+    /// The attempt succeeded: the account starts afresh and the address gets its reservation back.
+    func succeeded(account: String, address: String?) {
+        windows.withLock { windows in
+            windows["account:" + account] = nil
+            if let address, var current = windows["address:" + address] {
+                current.attempts = max(0, current.attempts - 1)
+                windows["address:" + address] = current
+            }
+        }
     }
 
     private func keys(account: String, address: String?) -> [(String, Int)] {

@@ -75,6 +75,8 @@ public struct APIError: Error, Sendable, Equatable {
                 .unprocessableContent, code: "validation_failed", message: "\(error.field): \(error.message)")
         case let error as AccessDenied:
             return APIError(.forbidden, code: error.code, message: error.message)
+        case let error as QuotaExceeded:
+            return APIError(.conflict, code: "quota_exceeded", message: error.message)
         case let error as StoreError:
             switch error {
             case .notFound(let entity, let id):

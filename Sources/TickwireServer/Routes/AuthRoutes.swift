@@ -37,16 +37,20 @@ struct AuthRoutes {
     @Sendable func login(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(LoginBody.self, limit: bodyLimit)
         let limiter = auth.loginLimiter
-        if let wait = limiter.blocked(account: body.username, address: context.remoteAddress) {
+        // No user has a longer name or password (both are checked at creation): refused before the limiter, whose
+        // memory holds each account name tried.
+        guard body.username.utf8.count <= 40, body.password.utf8.count <= 72 else {
+            throw APIError.unauthorized("invalid_credentials", "wrong username or password, or the user is disabled")
+        }
+        if let wait = limiter.reserve(account: body.username, address: context.remoteAddress) {
             throw APIError(
                 .tooManyRequests, code: "too_many_attempts",
                 message: "too many failed sign-ins; try again in \(wait) s", headers: [.retryAfter: String(wait)])
         }
         guard let user = try await auth.accounts.checkPassword(username: body.username, password: body.password) else {
-            limiter.recordFailure(account: body.username, address: context.remoteAddress)
             throw APIError.unauthorized("invalid_credentials", "wrong username or password, or the user is disabled")
         }
-        limiter.recordSuccess(account: body.username)
+        limiter.succeeded(account: body.username, address: context.remoteAddress)
         let (session, sessionToken) = try await auth.accounts.createSession(
             for: user, lifetime: auth.configuration.sessionLifetime)
         var response = try await tokenResponse(user: user, session: session, refreshToken: sessionToken)

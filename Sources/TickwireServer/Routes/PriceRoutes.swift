@@ -16,11 +16,12 @@ struct PriceRoutes {
     }
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let actor = try context.principal().actor
         switch try await request.decodeJSONBatch(NewPrice.self, limit: bodyLimit, maxItems: Self.maxBatch) {
         case .one(let price):
-            return try JSONResponse.make(try await service.recordPrices([price])[0], status: .created)
+            return try JSONResponse.make(try await service.recordPrices([price], by: actor)[0], status: .created)
         case .many(let prices):
-            return try JSONResponse.make(ListBody(try await service.recordPrices(prices)), status: .created)
+            return try JSONResponse.make(ListBody(try await service.recordPrices(prices, by: actor)), status: .created)
         }
     }
 

@@ -5,51 +5,64 @@ import TickwireHub
 import TickwireModel
 import TickwireService
 
-/// Closes streams whose credentials stopped being valid, within a second:
-/// - revocations (logout, key revoked, user disabled, password changed) arrive as `auth` events through the hub,
-///   from this node's write path or, with a shared database, any node's;
+/// Closes streams whose credentials or rights changed, within a second:
+/// - revocations (logout, key revoked, user disabled, password or role changed) arrive as `auth` events through the
+///   hub, from this node's write path or, with a shared database, any node's;
 /// - expiries (access and stream tokens, sessions) are swept once a second.
-/// A client whose stream closed with `auth_expired` reconnects with fresh credentials and its last event id, and
-/// resumes without loss.
+/// A client whose stream closed with `auth_expired` or `role_changed` reconnects with valid credentials and its last
+/// event id, and resumes without loss.
 struct CredentialWatcher: Service {
     let hub: Hub
     let cache: CredentialCache
+    /// Where a resubscription reads revocations older than the hub's history.
+    let log: any EventLogReader
     let logger: Logger
 
     func run() async throws {
-        let revocations: Subscription
-        do {
-            revocations = try hub.subscribe(Interest(topics: [.auth]))
-        } catch {
-            return  // The hub is already closed: shutting down.
-        }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await applyRevocations(revocations) }
+                group.addTask { await followRevocations() }
                 group.addTask { await sweepExpired() }
                 await group.waitForAll()
             }
         }
-        revocations.cancel()
     }
 
-    private func applyRevocations(_ subscription: Subscription) async {
-        while let items = try? await subscription.next() {
-            for case .event(let shared) in items {
-                guard
-                    let revocation = try? JSONDecoder().decode(
-                        Revocation.self, from: Data(shared.event.data.utf8))
-                else { continue }
-                cache.invalidate(userId: revocation.userId)
-                let closed = hub.end(
-                    where: {
-                        revocation.covers(userId: $0.userId, credentialId: $0.credentialId, isSession: $0.isSession)
-                    },
-                    reason: .revoked)
-                if closed > 0 {
-                    logger.info("closed streams of revoked credentials", metadata: ["streams": "\(closed)"])
-                }
+    /// Follows `auth` until shutdown. Should the hub drop the subscription (it fell behind), it subscribes again from
+    /// the last revocation it applied, so none is skipped.
+    private func followRevocations() async {
+        var lastId: Int64?
+        while !Task.isCancelled {
+            let subscription: Subscription
+            do {
+                subscription = try hub.subscribe(Interest(topics: [.auth]), after: lastId, log: log)
+            } catch {
+                return  // The hub is closed: shutting down.
             }
+            do {
+                while true {
+                    for case .event(let shared) in try await subscription.next() {
+                        apply(shared.event)
+                        lastId = shared.event.id
+                    }
+                }
+            } catch Subscription.EndReason.slowConsumer {
+                logger.warning("the credential watcher fell behind the auth topic; resubscribing")
+            } catch {
+                subscription.cancel()
+                return  // cancelled, or the hub closed
+            }
+        }
+    }
+
+    private func apply(_ event: Event) {
+        guard let revocation = try? JSONDecoder().decode(Revocation.self, from: Data(event.data.utf8)) else { return }
+        cache.invalidate(userId: revocation.userId)
+        let closed = hub.end(
+            where: { revocation.covers(userId: $0.userId, credentialId: $0.credentialId, isSession: $0.isSession) },
+            reason: Subscription.EndReason(rawValue: revocation.reason) ?? .revoked)
+        if closed > 0 {
+            logger.info("closed streams of revoked credentials", metadata: ["streams": "\(closed)"])
         }
     }
 

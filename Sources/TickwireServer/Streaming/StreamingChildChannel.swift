@@ -26,12 +26,14 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
     let inner: Inner
     let webSockets: WebSocketEndpoints
+    let timeouts: ConnectionTimeouts
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let eventLoop = channel.eventLoop
         // Completed from callbacks on futures the connection has anyway: an open connection holds no extra futures.
         let turn = eventLoop.makePromise(of: Inner.Value?.self)
         let router = FirstRequestRouter(
+            headTimeout: timeouts.firstRequestHead,
             takesWebSocket: { webSockets.serves(head: $0) },
             configure: { taskless in
                 do {
@@ -65,6 +67,7 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
             try channel.syncOptions?.setOption(
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
+            try channel.pipeline.syncOperations.addHandlers(IdleConnectionGuard.handlers(timeout: timeouts.idle))
             try channel.pipeline.syncOperations.addHandler(router)
         } catch {
             return eventLoop.makeFailedFuture(error)
@@ -104,14 +107,29 @@ final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     private var held: [NIOAny] = []
     private var heldInputClosed = false
     private var deciding = false
+    /// A client that has not sent a whole first head by then (a silent or trickling one) is disconnected.
+    private let headTimeout: Duration
+    private var headDeadline: Scheduled<Void>?
 
     init(
-        takesWebSocket: @escaping (ArraySlice<UInt8>) -> Bool, configure: @escaping (Bool) -> EventLoopFuture<Void>,
-        closed: @escaping () -> Void
+        headTimeout: Duration, takesWebSocket: @escaping (ArraySlice<UInt8>) -> Bool,
+        configure: @escaping (Bool) -> EventLoopFuture<Void>, closed: @escaping () -> Void
     ) {
+        self.headTimeout = headTimeout
         self.takesWebSocket = takesWebSocket
         self.configure = configure
         self.closed = closed
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        headDeadline = context.eventLoop.scheduleTask(in: TimeAmount(headTimeout)) {
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        headDeadline?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -151,6 +169,8 @@ final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
 
     private func decide(_ taskless: Bool, context: ChannelHandlerContext) {
         deciding = true
+        // The client has spoken: from here on the idle guard bounds its silences.
+        headDeadline?.cancel()
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         configure(taskless).whenComplete { result in
             let (router, context) = loopBound.value
@@ -261,7 +281,8 @@ final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
 extension HTTPServerBuilder {
     /// HTTP/1 with WebSocket upgrades (`WebSocketEndpoints`) in a `StreamingChildChannel`.
     static func streaming(
-        webSockets: WebSocketEndpoints, configuration: HTTP1WebSocketUpgradeChannel.Configuration
+        webSockets: WebSocketEndpoints, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
+        timeouts: ConnectionTimeouts
     ) -> HTTPServerBuilder {
         .init { responder in
             StreamingChildChannel(
@@ -270,7 +291,15 @@ extension HTTPServerBuilder {
                     shouldUpgrade: { head, channel, logger in
                         await webSockets.libraryUpgrade(head, channel: channel, logger: logger)
                     }),
-                webSockets: webSockets)
+                webSockets: webSockets, timeouts: timeouts)
         }
     }
+}
+
+/// How long a connection may stay silent.
+struct ConnectionTimeouts: Sendable {
+    /// From accepting a connection to its first whole request head.
+    var firstRequestHead: Duration
+    /// Nothing read or written (a stream's heartbeats and pings count as written).
+    var idle: Duration
 }

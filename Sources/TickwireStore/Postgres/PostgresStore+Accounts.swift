@@ -50,8 +50,8 @@ extension PostgresStore {
         id: Int64, role: Role?, disabled: Bool?, passwordHash: String?, at now: Timestamp
     ) async throws -> Committed<User> {
         try await write { db in
-            var user = try await Self.fetchUser(id: id, on: db)
-            let wasDisabled = user.disabled
+            let before = try await Self.fetchUser(id: id, on: db)
+            var user = before
             if let role { user.role = role }
             if let disabled { user.disabled = disabled }
             user.updatedAt = now
@@ -64,15 +64,13 @@ extension PostgresStore {
                 try await db.send(
                     "UPDATE users SET password_hash = \(passwordHash) WHERE id = \(id)", logger: self.logger)
             }
-            var drafts: [EventDraft] = []
-            if user.disabled && !wasDisabled {
-                drafts.append(.credentialsRevoked(Revocation(userId: id, target: .user)))
-            } else if passwordHash != nil {
+            if passwordHash != nil {
                 try await db.send(
                     "UPDATE sessions SET revoked_at = \(now.milliseconds) WHERE user_id = \(id) AND revoked_at IS NULL",
                     logger: self.logger)
-                drafts.append(.credentialsRevoked(Revocation(userId: id, target: .sessions)))
             }
+            let drafts = Revocation.ending(before, user, passwordChanged: passwordHash != nil).map(
+                EventDraft.credentialsRevoked)
             return Committed(user, events: try await self.append(drafts, at: now, on: db))
         }
     }

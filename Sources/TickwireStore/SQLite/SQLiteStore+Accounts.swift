@@ -51,8 +51,8 @@ extension SQLiteStore {
         id: Int64, role: Role?, disabled: Bool?, passwordHash: String?, at now: Timestamp
     ) async throws -> Committed<User> {
         try await commands.run { db in
-            var user = try Self.fetchUser(id: id, in: db)
-            let wasDisabled = user.disabled
+            let before = try Self.fetchUser(id: id, in: db)
+            var user = before
             if let role { user.role = role }
             if let disabled { user.disabled = disabled }
             user.updatedAt = now
@@ -63,16 +63,13 @@ extension SQLiteStore {
                 try db.execute(
                     sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, id])
             }
-            var drafts: [EventDraft] = []
-            if user.disabled && !wasDisabled {
-                drafts.append(.credentialsRevoked(Revocation(userId: id, target: .user)))
-            } else if passwordHash != nil {
-                // A new password signs out every session (a leaked one must not outlive the change); keys remain.
+            if passwordHash != nil {
                 try db.execute(
                     sql: "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                     arguments: [now.milliseconds, id])
-                drafts.append(.credentialsRevoked(Revocation(userId: id, target: .sessions)))
             }
+            let drafts = Revocation.ending(before, user, passwordChanged: passwordHash != nil).map(
+                EventDraft.credentialsRevoked)
             return Committed(user, events: try self.append(drafts, at: now, in: db))
         }
     }

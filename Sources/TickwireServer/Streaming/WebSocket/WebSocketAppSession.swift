@@ -271,7 +271,7 @@ final class WebSocketAppSession: Sendable {
             switch reason {
             case .slowConsumer: socket.close(.policyViolation, reason: "slow_consumer")
             case .shuttingDown: socket.close(.goingAway, reason: "shutting_down")
-            case .authExpired, .revoked: socket.close(.policyViolation, reason: reason.rawValue)
+            case .authExpired, .revoked, .roleChanged: socket.close(.policyViolation, reason: reason.rawValue)
             case .closed: break
             }
         }

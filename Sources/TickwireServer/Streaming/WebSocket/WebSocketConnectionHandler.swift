@@ -31,6 +31,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     private var pingTask: RepeatedTask?
     private var closeDeadline: Scheduled<Void>?
     private var peer: WebSocketPeer?
+    /// A read the channel asked for while its output was backed up, to be done once the output drains.
+    private var readDeferred = false
 
     init(maxMessageSize: Int, pingInterval: Duration, closeTimeout: Duration, service: any WebSocketService) {
         self.maxMessageSize = maxMessageSize
@@ -76,6 +78,25 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
             peer = nil
             service.closed()
         }
+    }
+
+    /// Backpressure: while the socket cannot take more output, nothing more is read from it. A peer that sends pings
+    /// (or anything else that is answered) but does not read the answers stops being read, instead of growing the
+    /// server's memory with answers it will never take.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readDeferred = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readDeferred {
+            readDeferred = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -1,0 +1,30 @@
+import TickwireModel
+
+/// Bounds on what one user may hold or run, so that no user can fill the database or the event log for everyone.
+/// Admins are exempt.
+public struct Quotas: Sendable {
+    public var botsPerUser: Int
+    public var modelsPerUser: Int
+    public var runningSessionsPerUser: Int
+    /// How far from the server's clock a recorded price's timestamp may lie.
+    public var priceTimestampWindow: (past: Duration, future: Duration)
+
+    public init(
+        botsPerUser: Int = 200, modelsPerUser: Int = 50, runningSessionsPerUser: Int = 10,
+        priceTimestampWindow: (past: Duration, future: Duration) = (.seconds(366 * 86400), .seconds(300))
+    ) {
+        self.botsPerUser = botsPerUser
+        self.modelsPerUser = modelsPerUser
+        self.runningSessionsPerUser = runningSessionsPerUser
+        self.priceTimestampWindow = priceTimestampWindow
+    }
+
+    func check(_ count: Int, below limit: Int, _ what: String) throws(QuotaExceeded) {
+        guard count < limit else { throw QuotaExceeded(message: "a user may have at most \(limit) \(what)") }
+    }
+}
+
+/// A per-user bound was reached (HTTP 409 `quota_exceeded`).
+public struct QuotaExceeded: Error, Sendable, Equatable {
+    public var message: String
+}
