@@ -59,6 +59,18 @@ TICKWIRE_TEST_PG_RESTART=1 timeout 600 swift test --skip-build --filter Database
 restart_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log" | tail -1)
 swift_tests=$(( ${swift_tests:-0} + ${pg_tests:-0} + ${restart_tests:-0} ))
 
+# --- kill -9 under load, on SQLite and PostgreSQL: nothing acknowledged is lost, the log stays contiguous --------
+log "crash test: kill -9 while writers post orders and logs"
+crash_status=0
+crash_dir=$(mktemp -d)
+psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -1)
+"$psql" "$TICKWIRE_TEST_POSTGRES_URL" -qc "CREATE DATABASE tickwire_crash" >/dev/null
+for database in "$crash_dir/crash.db" "${TICKWIRE_TEST_POSTGRES_URL%/*}/tickwire_crash"; do
+  timeout 300 python3 Tests/Crash/crash_test.py "$(swift build --show-bin-path)/tickwire" "$database" \
+    "${TICKWIRE_TEST_CRASH_PORT:-18941}" || crash_status=1
+done
+rm -rf "$crash_dir"
+
 # --- Schemathesis against the served OpenAPI document ----------------------------------------------------------
 workdir=$(mktemp -d)
 port=${TICKWIRE_TEST_PORT:-18931}
@@ -104,10 +116,10 @@ log "autobahn (fast groups)"
 autobahn_status=0
 scripts/autobahn.sh "$(swift build --show-bin-path)/tickwire" || autobahn_status=$?
 
-# One closing line for the whole suite: the Swift and browser tests, plus schemathesis and Autobahn counted as one
-# each (a failing browser run counts as one failure).
-failed=$(( (status != 0) + (autobahn_status != 0) + (browser_status != 0) ))
-passed=$(( ${swift_tests:-0} + 2 - (status != 0) - (autobahn_status != 0) ))
+# One closing line for the whole suite: the Swift and browser tests, plus schemathesis, Autobahn and the crash test
+# counted as one each (a failing browser run counts as one failure).
+failed=$(( (status != 0) + (autobahn_status != 0) + (browser_status != 0) + (crash_status != 0) ))
+passed=$(( ${swift_tests:-0} + 3 - (status != 0) - (autobahn_status != 0) - (crash_status != 0) ))
 [ "$browser_status" -eq 0 ] && passed=$(( passed + ${browser_tests:-0} ))
 echo "tickwire: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || exit 1
