@@ -10,6 +10,15 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         self.milliseconds = milliseconds
     }
 
+    /// From seconds since the epoch (a `Date`'s or a JWT's), truncated to the millisecond; times outside what an
+    /// Int64 of milliseconds holds, and NaN, are clamped rather than trapped on.
+    public init(secondsSince1970 seconds: Double) {
+        let milliseconds = (seconds * 1000).rounded(.down)
+        self.milliseconds =
+            milliseconds.isNaN
+            ? 0 : Int64(exactly: milliseconds) ?? (milliseconds < 0 ? .min : .max)
+    }
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.milliseconds < rhs.milliseconds
     }

@@ -9,6 +9,6 @@ import TickwireModel
 /// Wall-clock time for the write path. Tests and the engine's backtests pass their own clock to `TradingService`.
 public enum WallClock {
     @Sendable public static func now() -> Timestamp {
-        Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        Timestamp(secondsSince1970: Date().timeIntervalSince1970)
     }
 }

@@ -113,6 +113,7 @@ struct Serve: AsyncParsableCommand {
         let service = TradingService(store: store, engineRules: engineConfiguration?.rules)
         let rate =
             try apiKeyRate ?? environment["TICKWIRE_API_KEY_RATE"].map(parseDouble("TICKWIRE_API_KEY_RATE")) ?? 200
+        guard rate > 0, rate.isFinite else { throw ValidationError("--api-key-rate must be a positive number") }
         let origins =
             corsOrigin.isEmpty
             ? (environment["TICKWIRE_CORS_ORIGINS"] ?? "").split(separator: ",").map {
@@ -218,7 +219,7 @@ struct Serve: AsyncParsableCommand {
 
     private func parseDouble(_ name: String) -> (String) throws -> Double {
         { text in
-            guard let value = Double(text), value > 0 else {
+            guard let value = Double(text), value > 0, value.isFinite else {
                 throw ValidationError("\(name) must be a positive number, got '\(text)'")
             }
             return value

@@ -211,7 +211,9 @@ import TickwireStore
     }
 
     @Test func aModelSessionEmitsTheSeedSequenceInOrder() async throws {
-        try await Self.with(EngineConfiguration(tickInterval: .milliseconds(10), minimumDecisionInterval: .milliseconds(1))) { setup in
+        try await Self.with(
+            EngineConfiguration(tickInterval: .milliseconds(10), minimumDecisionInterval: .milliseconds(1))
+        ) { setup in
             let (owner, model) = try await Self.model(
                 setup,
                 ["max_decisions": .number(3), "decision_interval_ms": .number(20), "ticker": .string("ETH/USDT")])

@@ -23,8 +23,10 @@ import TickwireStore
         mutating func value(depth: Int = 0) -> JSONValue {
             switch generator.next() % (depth > 3 ? 5 : 7) {
             case 0, 1: return .number(Self.numbers[Int(generator.next() % UInt64(Self.numbers.count))])
-            case 2: return .string(["NaN", "Infinity", "-1", "1e19", "", "\u{0}", String(repeating: "9", count: 400)][
-                Int(generator.next() % 7)])
+            case 2:
+                return .string(
+                    ["NaN", "Infinity", "-1", "1e19", "", "\u{0}", String(repeating: "9", count: 400)][
+                        Int(generator.next() % 7)])
             case 3: return .bool(generator.next() % 2 == 0)
             case 4: return .null
             case 5: return .array((0..<Int(generator.next() % 3)).map { _ in value(depth: depth + 1) })

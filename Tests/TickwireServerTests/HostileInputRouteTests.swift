@@ -23,7 +23,8 @@ import TickwireModel
             let user = client.using(key)
             let bot = try await user.call(
                 .post, "/api/v1/bots",
-                json: #"{"name":"x","ticker":"BTC/USDT","exchange":"paper","strategy":"sma","config":{"fast":1e19},"status":"ACTIVE"}"#
+                json:
+                    #"{"name":"x","ticker":"BTC/USDT","exchange":"paper","strategy":"sma","config":{"fast":1e19},"status":"ACTIVE"}"#
             )
             #expect(bot.status == .unprocessableContent)
             #expect(bot.text.contains("config.fast"))
@@ -36,7 +37,8 @@ import TickwireModel
             // A bot on another exchange is an external process's: its config is its own business.
             let external = try await user.call(
                 .post, "/api/v1/bots",
-                json: #"{"name":"x","ticker":"BTC/USDT","exchange":"binance","strategy":"mine","config":{"fast":1e19}}"#)
+                json: #"{"name":"x","ticker":"BTC/USDT","exchange":"binance","strategy":"mine","config":{"fast":1e19}}"#
+            )
             #expect(external.status == .created)
             // A valid bot patched into an invalid config is refused too.
             let id = try #require(
@@ -150,7 +152,8 @@ import TickwireModel
                         + "Connection: close\r\n\r\n")
             }
             #expect(own.hasPrefix("HTTP/1.1 200"))
-            let noOrigin = try await client.using(nil).call(.post, "/api/v1/bots/\(bot)/toggle", headers: [.cookie: cookie])
+            let noOrigin = try await client.using(nil).call(
+                .post, "/api/v1/bots/\(bot)/toggle", headers: [.cookie: cookie])
             #expect(noOrigin.status == .ok, "not a browser: nothing to forge")
         }
     }
@@ -211,7 +214,8 @@ import TickwireModel
             try await Task.sleep(for: .milliseconds(2500))
             // (The test client's own kept-alive connection has been closed as idle meanwhile: write to the store.)
             _ = try await server.store.createBot(
-                NewBot(name: "late", ticker: "BTC/USDT", exchange: "binance", strategy: "sma"), at: .init(milliseconds: 0))
+                NewBot(name: "late", ticker: "BTC/USDT", exchange: "binance", strategy: "sma"),
+                at: .init(milliseconds: 0))
             #expect(try await stream.nextEvent(timeout: 2).event == "bot_created")
         }
     }
@@ -232,7 +236,9 @@ import TickwireModel
     }
 
     @Test func databaseURLsArePrintedWithoutTheirPassword() {
-        #expect(PostgresStore.redacted(url: "postgres://tw:s3cret@db:5432/tickwire") == "postgres://tw:***@db:5432/tickwire")
+        #expect(
+            PostgresStore.redacted(url: "postgres://tw:s3cret@db:5432/tickwire") == "postgres://tw:***@db:5432/tickwire"
+        )
         #expect(PostgresStore.redacted(url: "postgresql://a:b:c@h/d?x=@") == "postgresql://a:***@h/d?x=@")
         #expect(PostgresStore.redacted(url: "postgres://tw@db/tickwire") == "postgres://tw@db/tickwire")
         #expect(PostgresStore.redacted(url: "./tickwire.db") == "./tickwire.db")

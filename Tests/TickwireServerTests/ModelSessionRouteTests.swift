@@ -11,7 +11,9 @@ import TickwireModel
     }
 
     @Test func aSessionStartedThroughTheAPIStreamsSeed004sSequence() async throws {
-        try await TestServer.with(engine: EngineConfiguration(tickInterval: .milliseconds(20), minimumDecisionInterval: .milliseconds(1))) { client, server in
+        try await TestServer.with(
+            engine: EngineConfiguration(tickInterval: .milliseconds(20), minimumDecisionInterval: .milliseconds(1))
+        ) { client, server in
             let (_, aliceKey) = try await server.makeUser("alice")
             let (_, bobKey) = try await server.makeUser("bob")
             let alice = client.using(aliceKey)
@@ -41,7 +43,9 @@ import TickwireModel
     }
 
     @Test func stopEndsARunningSessionAndOnlyOneRunsAtATime() async throws {
-        try await TestServer.with(engine: EngineConfiguration(tickInterval: .milliseconds(20), minimumDecisionInterval: .milliseconds(1))) { client, _ in
+        try await TestServer.with(
+            engine: EngineConfiguration(tickInterval: .milliseconds(20), minimumDecisionInterval: .milliseconds(1))
+        ) { client, _ in
             let model = try #require(
                 try await client.call(
                     .post, "/api/v1/models",

@@ -61,7 +61,8 @@ struct TwoNodeTests {
         configuration.port = 0
         configuration.auth.bcryptCost = 4
         let service = TradingService(store: store)
-        let engineConfiguration = EngineConfiguration(tickInterval: .milliseconds(50), minimumDecisionInterval: .milliseconds(1))
+        let engineConfiguration = EngineConfiguration(
+            tickInterval: .milliseconds(50), minimumDecisionInterval: .milliseconds(1))
         let makeEngine = { @Sendable in
             try Engine(service: service, hub: hub, configuration: engineConfiguration, logger: logger)
         }

@@ -52,7 +52,7 @@ public struct SyntheticFeed: Sendable {
         let (seconds, attoseconds) = step.components
         let stepSeconds = Double(seconds) + Double(attoseconds) / 1e18
         let dt = stepSeconds / Self.secondsPerYear
-        time = Timestamp(milliseconds: time.milliseconds + Int64((stepSeconds * 1000).rounded()))
+        time = Timestamp(milliseconds: time.milliseconds &+ step.milliseconds)
         var ticks: [Tick] = []
         ticks.reserveCapacity(instruments.count)
         for (index, instrument) in instruments.enumerated() {

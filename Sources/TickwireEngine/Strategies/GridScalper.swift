@@ -18,7 +18,7 @@ public struct GridScalper: Strategy {
         let raw = (_log(price / reference) / _log(1 + spacing)).rounded(.down)
         guard !raw.isNaN else { return 0 }
         // Clamped as a Double first: a price far off the reference gives an infinite or huge line number.
-        return Int(Swift.min(Double(levels), Swift.max(-Double(levels), raw)))
+        return Int(exactly: Swift.min(Double(levels), Swift.max(-Double(levels), raw))) ?? 0
     }
 
     public mutating func onPrice(_ price: Double) -> Signal? {

@@ -83,7 +83,7 @@ struct Auth: Sendable {
         guard let userId = Int64(claims.sub.value) else {
             throw APIError.unauthorized("invalid_token", "the token names no user")
         }
-        let expiresAt = Timestamp(milliseconds: Int64(claims.exp.value.timeIntervalSince1970 * 1000))
+        let expiresAt = Timestamp(secondsSince1970: claims.exp.value.timeIntervalSince1970)
         // The session or key a token was issued under must still be live: logging out or revoking a key ends the
         // tokens derived from it at once, not when they expire.
         let user: User

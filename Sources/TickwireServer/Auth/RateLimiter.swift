@@ -31,7 +31,8 @@ final class RateLimiter: Sendable {
                 bucket.tokens -= 1
                 return nil
             }
-            return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
+            let wait = ((1 - bucket.tokens) / rate).rounded(.up)
+            return max(1, Int(exactly: wait) ?? Int(Int32.max))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TickwireModel
 
 /// The PostgreSQL schema: the same tables, columns and indexes as `SQLiteMigrations` (index names included), in
 /// PostgreSQL types. Applied in order, each in its own transaction, and recorded in `schema_migrations`; a shipped
@@ -210,7 +211,7 @@ enum PostgresMigrations {
                     try await connection.send(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.send(
-                    "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))",
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Timestamp(secondsSince1970: Date().timeIntervalSince1970).milliseconds))",
                     logger: logger)
             }
         }

@@ -64,7 +64,8 @@ public final class PostgresStore: Store {
             ["postgres", "postgresql"].contains(components.scheme ?? ""), let host = components.host,
             let user = components.user
         else {
-            throw StoreError.unavailable("not a PostgreSQL URL (postgres://user:password@host:port/database): \(Self.redacted(url: url))")
+            throw StoreError.unavailable(
+                "not a PostgreSQL URL (postgres://user:password@host:port/database): \(Self.redacted(url: url))")
         }
         let database = components.path.isEmpty ? user : String(components.path.dropFirst())
         var configuration = PostgresClient.Configuration(

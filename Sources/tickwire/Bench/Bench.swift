@@ -5,3 +5,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load generators for a running Tickwire server.", subcommands: [StreamBench.self, EngineBench.self])
 }
+
+/// The index of the `p` quantile (0-1) in a sorted sample of `count` values (nearest rank, below).
+func percentileIndex(_ p: Double, of count: Int) -> Int {
+    let rank = (Double(count) * p).rounded(.down)
+    return max(0, min(count - 1, Int(exactly: rank) ?? count - 1))
+}

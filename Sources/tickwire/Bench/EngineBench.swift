@@ -92,7 +92,7 @@ struct EngineBench: AsyncParsableCommand {
         for reader in readers { reader.cancel() }
         latencies.sort()
         func percentile(_ p: Double) -> String {
-            String(format: "%.2f ms", latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))])
+            String(format: "%.2f ms", latencies[percentileIndex(p, of: latencies.count)])
         }
         print(
             String(

@@ -69,7 +69,7 @@ struct StreamBench: AsyncParsableCommand {
         func percentiles(_ latencies: [UInt32]) -> String {
             func percentile(_ p: Double) -> Double {
                 latencies.isEmpty
-                    ? .nan : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
+                    ? .nan : Double(latencies[percentileIndex(p, of: latencies.count)]) / 1000
             }
             return String(
                 format: "p50=%.2f p90=%.2f p99=%.2f p99.9=%.2f max=%.2f", percentile(0.5), percentile(0.9),
