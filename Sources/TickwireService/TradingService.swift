@@ -59,12 +59,18 @@ public struct TradingService: Sendable {
     public func updateBot(id: Int64, _ patch: BotPatch, by actor: Actor) async throws -> Bot {
         try patch.validate()
         let changed = patch.applied(to: try await bot(id: id, by: actor), at: clock())
-        try engineRules?.check(strategy: changed.strategy, exchange: changed.exchange, config: changed.config)
+        // What the engine would run is checked; a bot it cannot run may still be stopped or marked ERROR.
+        if patch.strategy != nil || patch.exchange != nil || patch.config != nil || patch.status == .active {
+            try engineRules?.check(strategy: changed.strategy, exchange: changed.exchange, config: changed.config)
+        }
         return try await store.updateBot(id: id, patch, at: clock()).value
     }
 
     public func toggleBot(id: Int64, by actor: Actor) async throws -> Bot {
-        _ = try await bot(id: id, by: actor)
+        let bot = try await bot(id: id, by: actor)
+        if bot.status.toggled == .active {
+            try engineRules?.check(strategy: bot.strategy, exchange: bot.exchange, config: bot.config)
+        }
         return try await store.toggleBot(id: id, at: clock()).value
     }
 

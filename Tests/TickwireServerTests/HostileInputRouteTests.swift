@@ -8,6 +8,7 @@ import NIOPosix
 import Synchronization
 import Testing
 import TickwireEngine
+import TickwireHub
 import TickwireModel
 
 @testable import TickwireServer
@@ -49,6 +50,28 @@ import TickwireModel
             #expect(
                 try await user.call(.patch, "/api/v1/bots/\(id)", json: #"{"config":{"slow":-3}}"#).status
                     == .unprocessableContent)
+            #expect(try await client.call(.get, "/health").status == .ok)
+        }
+    }
+
+    /// A bot stored with a config the engine cannot run (as if written before validation existed, or by another
+    /// version): the engine marks it ERROR with a log line saying why and carries on, on either database.
+    @Test func aStoredBotTheEngineCannotRunGoesToErrorAndTheServerStaysUp() async throws {
+        try await TestServer.with(engine: Self.engine) { client, server in
+            let bad = try await server.store.createBot(
+                NewBot(
+                    name: "poisoned", ticker: "BTC/USDT", exchange: "paper", strategy: "sma",
+                    config: ["fast": .number(1e19)], status: .active), at: .init(milliseconds: 0)
+            ).value
+            try await eventually("the bot to be marked ERROR") {
+                (try? server.publisher.published.contains {
+                    $0.botId == bad.id && $0.type == .botUpdated && $0.data.contains("\"ERROR\"")
+                }) ?? false
+            }
+            let logs = try await client.call(.get, "/api/v1/logs?bot_id=\(bad.id)").json["data"]?.array ?? []
+            #expect(logs.contains { $0["message"]?.string?.contains("config.fast") == true })
+            // It cannot be switched back on until its config is one the engine can run.
+            #expect(try await client.call(.post, "/api/v1/bots/\(bad.id)/toggle").status == .unprocessableContent)
             #expect(try await client.call(.get, "/health").status == .ok)
         }
     }
@@ -270,6 +293,27 @@ import TickwireModel
             }
             #expect(written < 24 << 20, "the server kept reading: \(written) bytes of pings taken")
             #expect(try await client.call(.get, "/health").status == .ok)
+        }
+    }
+
+    /// The watcher that closes revoked credentials' streams, dropped by the hub as a slow consumer (a burst of
+    /// `auth` events larger than a subscriber's queue), subscribes again: a later revocation still closes streams.
+    @Test func theRevocationWatcherSurvivesBeingDroppedAsASlowConsumer() async throws {
+        try await TestServer.with(hub: HubConfiguration(historySize: 4096, maxQueuedEvents: 8)) { client, server in
+            let (user, key) = try await server.makeUser("gina")
+            let burst = (0..<64).map { _ in
+                EventDraft.credentialsRevoked(Revocation(userId: 999_999, target: .user))
+            }
+            _ = try await server.store.appendEvents(burst, at: .init(milliseconds: 0))
+            try await eventually("the watcher to be dropped") { server.hub.statistics.slowConsumerDrops >= 1 }
+            let keyId = String(key.split(separator: "_")[1])
+            let stream = try await client.using(key).sse("/api/v1/stream?topics=bots")
+            defer { Task { await stream.close() } }
+            _ = try await stream.next()
+            #expect(try await client.call(.delete, "/api/v1/keys/\(keyId)").status == .ok)
+            let closed = try await stream.nextEvent(timeout: 3)
+            #expect(closed.event == "close")
+            _ = user
         }
     }
 }

@@ -46,6 +46,11 @@ final class CredentialCache: Sendable {
         _ = entries.withLock { $0.removeValue(forKey: "s:" + id) }
     }
 
+    /// Forgets every credential (revocations may have been missed).
+    func invalidateAll() {
+        entries.withLock { $0.removeAll() }
+    }
+
     /// Forgets every credential of `userId` (a revocation event names the user).
     func invalidate(userId: Int64) {
         entries.withLock { entries in entries = entries.filter { $0.value.user.id != userId } }

@@ -28,10 +28,10 @@ struct CredentialWatcher: Service {
         }
     }
 
-    /// Follows `auth` until shutdown. Should the hub drop the subscription (it fell behind), it subscribes again from
-    /// the last revocation it applied, so none is skipped.
+    /// Follows `auth` until shutdown. Should the hub drop the subscription (a burst larger than its queue), it reads
+    /// what it missed from the log itself, a page at a time, and subscribes again from there: none is skipped.
     private func followRevocations() async {
-        var lastId: Int64?
+        var lastId = hub.head
         while !Task.isCancelled {
             let subscription: Subscription
             do {
@@ -47,13 +47,36 @@ struct CredentialWatcher: Service {
                     }
                 }
             } catch Subscription.EndReason.slowConsumer {
-                logger.warning("the credential watcher fell behind the auth topic; resubscribing")
+                logger.warning("the credential watcher fell behind the auth topic; catching up from the log")
+                lastId = await catchUp(after: lastId)
             } catch {
                 subscription.cancel()
                 return  // cancelled, or the hub closed
             }
         }
     }
+
+    /// Applies the revocations after `lastId` straight from the log; returns the last id read. If the log cannot be
+    /// read, every cached credential is forgotten (each is checked against the database again) and it goes on from
+    /// the hub's head.
+    private func catchUp(after lastId: Int64) async -> Int64 {
+        var position = lastId
+        do {
+            while true {
+                let page = try await log.events(after: position, limit: Self.catchUpPage)
+                for event in page where event.topic == .auth { apply(event) }
+                guard let last = page.last else { return position }
+                position = last.id
+                if page.count < Self.catchUpPage { return position }
+            }
+        } catch {
+            logger.error("the credential watcher could not read the log", metadata: ["error": "\(error)"])
+            cache.invalidateAll()
+            return hub.head
+        }
+    }
+
+    static let catchUpPage = 500
 
     private func apply(_ event: Event) {
         guard let revocation = try? JSONDecoder().decode(Revocation.self, from: Data(event.data.utf8)) else { return }
