@@ -15,7 +15,9 @@ import TickwireModel
 @testable import TickwireStore
 
 /// The findings of the adversarial review (issue 21), each through the public interface.
-@Suite struct HostileInputRouteTests {
+/// One test at a time: each runs a server with its own database pool, and the other suites already fill the test
+/// cluster's connections when they all run at once on PostgreSQL.
+@Suite(.serialized) struct HostileInputRouteTests {
     static let engine = EngineConfiguration(tickInterval: .milliseconds(20))
 
     @Test func botAndModelConfigsTheEngineCannotRunAreRefusedAndTheServerStaysUp() async throws {
