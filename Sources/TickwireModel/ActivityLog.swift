@@ -63,8 +63,8 @@ public struct NewLog: Codable, Sendable, Equatable {
 
     public func validate() throws(ValidationError) {
         if message.isEmpty { throw ValidationError("message", "must not be empty") }
-        if message.utf8.count > Self.maxMessageLength {
-            throw ValidationError("message", "must be at most \(Self.maxMessageLength) bytes")
+        if message.unicodeScalars.count > Self.maxMessageLength {
+            throw ValidationError("message", "must be at most \(Self.maxMessageLength) code points")
         }
     }
 }

@@ -11,10 +11,12 @@ public struct ValidationError: Error, Sendable, Equatable {
 
 /// Small helpers shared by the `validate()` methods of request types.
 public enum Check {
-    /// Limits count UTF-8 bytes, what storage and the wire pay for; a character count lets one grapheme carry
-    /// any number of code points.
+    /// Limits count Unicode code points, as JSON Schema's `maxLength` does, so at most 4 bytes each; a count of
+    /// characters (grapheme clusters) would let one character carry any number of combining code points.
     static func nonEmpty(_ value: String, _ field: String, maxLength: Int = 200) throws(ValidationError) {
-        if value.utf8.count > maxLength { throw ValidationError(field, "must be at most \(maxLength) bytes") }
+        if value.unicodeScalars.count > maxLength {
+            throw ValidationError(field, "must be at most \(maxLength) code points")
+        }
         if value.trimmingWhitespace.isEmpty { throw ValidationError(field, "must not be empty") }
     }
 

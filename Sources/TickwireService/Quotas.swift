@@ -6,17 +6,17 @@ public struct Quotas: Sendable {
     public var botsPerUser: Int
     public var modelsPerUser: Int
     public var runningSessionsPerUser: Int
-    /// How far from the server's clock a recorded price's timestamp may lie.
-    public var priceTimestampWindow: (past: Duration, future: Duration)
+    /// How far ahead of the server's clock a recorded price's timestamp may lie.
+    public var priceFutureTolerance: Duration
 
     public init(
         botsPerUser: Int = 200, modelsPerUser: Int = 50, runningSessionsPerUser: Int = 10,
-        priceTimestampWindow: (past: Duration, future: Duration) = (.seconds(366 * 86400), .seconds(300))
+        priceFutureTolerance: Duration = .seconds(300)
     ) {
         self.botsPerUser = botsPerUser
         self.modelsPerUser = modelsPerUser
         self.runningSessionsPerUser = runningSessionsPerUser
-        self.priceTimestampWindow = priceTimestampWindow
+        self.priceFutureTolerance = priceFutureTolerance
     }
 
     func check(_ count: Int, below limit: Int, _ what: String) throws(QuotaExceeded) {

@@ -141,27 +141,24 @@ public struct TradingService: Sendable {
     }
 
     /// Prices are market data, shared by everyone: every user's PnL on a ticker follows its latest price. So only
-    /// the server, admins and API keys with the `prices` scope record them, and a timestamp must lie within
-    /// `Quotas.priceTimestampWindow` of now (a far-future one would otherwise stay the latest for good).
+    /// the server, admins and API keys with the `prices` scope record them, and a timestamp more than
+    /// `Quotas.priceFutureTolerance` ahead of the server's clock is recorded at the server's clock (a far-future one
+    /// would otherwise stay the latest for good; an old one only fills in history, since the latest price is
+    /// replaced by newer ones only).
     public func recordPrices(_ prices: [NewPrice], by actor: Actor) async throws -> [Price] {
         guard actor.isAdmin || actor.recordsPrices else {
             throw AccessDenied(
                 "forbidden", "market prices are recorded by admins and API keys with the 'prices' scope")
         }
-        let now = clock().milliseconds
-        let window = quotas.priceTimestampWindow
-        try Self.validateBatch(prices) { (price) throws(ValidationError) in
-            try price.validate()
-            if let timestamp = price.timestamp?.milliseconds,
-                timestamp > now + window.future.milliseconds || timestamp < now - window.past.milliseconds
-            {
-                throw ValidationError(
-                    "timestamp",
-                    "must be at most \(window.future.components.seconds) s ahead of the server's clock and at most "
-                        + "\(window.past.components.seconds / 86400) days behind it")
-            }
+        try Self.validateBatch(prices) { (price) throws(ValidationError) in try price.validate() }
+        let now = clock()
+        let latest = now.milliseconds + quotas.priceFutureTolerance.milliseconds
+        let bounded = prices.map { price in
+            var price = price
+            if let timestamp = price.timestamp, timestamp.milliseconds > latest { price.timestamp = now }
+            return price
         }
-        return try await store.recordPrices(prices, at: clock()).value
+        return try await store.recordPrices(bounded, at: now).value
     }
 
     // MARK: Trading models

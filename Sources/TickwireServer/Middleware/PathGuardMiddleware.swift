@@ -1,15 +1,15 @@
 import Foundation
 import Hummingbird
 
-/// Refuses (400 `invalid_path`) a path that, once percent-decoded, holds a control character or is not UTF-8.
-/// No route or file has such a name, and the file middleware would otherwise hand `index.html%00.png` to the file
+/// Refuses a path that, once percent-decoded, holds a control character or is not UTF-8: 404 `not_found`, since no
+/// route, id or file has such a name. Without it the file middleware would hand `index.html%00.png` to the file
 /// system, which stops at the NUL and serves `index.html` typed as an image.
 struct PathGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         guard Self.isClean(request.uri.path) else {
-            throw APIError(.badRequest, code: "invalid_path", message: "the path holds a control character")
+            throw APIError.notFound("no resource has a control character in its path")
         }
         return try await next(request, context)
     }
