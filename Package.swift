@@ -29,6 +29,8 @@ let package = Package(
     targets: [
         // Domain types and the event envelope: pure, no I/O.
         .target(name: "TickwireModel"),
+        // Indicators, performance statistics, strategies and the backtester: pure computation, no I/O.
+        .target(name: "TickwireResearch", dependencies: ["TickwireModel"]),
         // The Store protocol and its SQLite (embedded default) and PostgreSQL implementations.
         .target(
             name: "TickwireStore",
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "TickwireEngine",
             dependencies: [
-                "TickwireModel", "TickwireService", "TickwireStore", "TickwireHub",
+                "TickwireModel", "TickwireResearch", "TickwireService", "TickwireStore", "TickwireHub",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -94,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "tickwire",
             dependencies: [
-                "TickwireServer", "TickwireStore", "TickwireHub", "TickwireModel", "TickwireEngine",
+                "TickwireServer", "TickwireStore", "TickwireHub", "TickwireModel", "TickwireEngine", "TickwireResearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -105,9 +107,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),
+        .testTarget(name: "TickwireResearchTests", dependencies: ["TickwireResearch", "TickwireModel"]),
         .testTarget(
             name: "TickwireEngineTests",
-            dependencies: ["TickwireEngine", "TickwireModel", "TickwireStore", "TickwireService", "TickwireHub"]
+            dependencies: [
+                "TickwireEngine", "TickwireResearch", "TickwireModel", "TickwireStore", "TickwireService", "TickwireHub",
+            ]
         ),
         .testTarget(
             name: "TickwireStoreTests",

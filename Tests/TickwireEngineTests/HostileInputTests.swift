@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TickwireHub
 import TickwireModel
+import TickwireResearch
 import TickwireService
 import TickwireStore
 

@@ -66,9 +66,9 @@ import TickwireModel
                     config: ["fast": .number(1e19)], status: .active), at: .init(milliseconds: 0)
             ).value
             try await eventually("the bot to be marked ERROR") {
-                (try? server.publisher.published.contains {
+                server.publisher.published.contains {
                     $0.botId == bad.id && $0.type == .botUpdated && $0.data.contains("\"ERROR\"")
-                }) ?? false
+                }
             }
             let logs = try await client.call(.get, "/api/v1/logs?bot_id=\(bad.id)").json["data"]?.array ?? []
             #expect(logs.contains { $0["message"]?.string?.contains("config.fast") == true })

@@ -1,6 +1,7 @@
 import Foundation
 import TickwireHub
 import TickwireModel
+import TickwireResearch
 import TickwireService
 import TickwireStore
 

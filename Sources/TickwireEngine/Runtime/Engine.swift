@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import TickwireHub
 import TickwireModel
+import TickwireResearch
 import TickwireService
 
 /// The paper-trading engine: a synthetic market, a paper broker and the bots that trade on it.

@@ -1,4 +1,5 @@
 import TickwireModel
+import TickwireResearch
 import TickwireService
 
 /// Settings of the paper-trading engine. Defaults are what `tickwire serve` runs.

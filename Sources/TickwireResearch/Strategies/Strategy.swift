@@ -11,10 +11,20 @@ public struct Signal: Sendable, Equatable {
     }
 }
 
-/// A trading rule fed one price at a time. Deterministic: the same prices give the same signals.
+/// A trading rule fed one price at a time. Deterministic: the same prices give the same signals. A live bot and
+/// its backtest run the same value: the engine feeds it ticks, the backtester bars' closes.
 public protocol Strategy: Sendable {
     /// The next price; returns a signal when the rule fires.
     mutating func onPrice(_ price: Double) -> Signal?
+    /// The index of the first price at which the rule's indicators have a value; a backtest trades from the next
+    /// bar on, and buy-and-hold is measured from this one (backtesting.py's indicator warm-up).
+    var warmupBars: Int { get }
+    /// Whether a sell opens a short position (true) or only closes a long one.
+    var sellsShort: Bool { get }
+}
+
+extension Strategy {
+    public var sellsShort: Bool { false }
 }
 
 /// Builds a bot's strategy from its `strategy` name and `config`, refusing unknown names and out-of-range
@@ -26,7 +36,8 @@ public enum Strategies {
         switch name {
         case "sma_crossover", "sma":
             return try SMACrossover(
-                fast: config.int("fast", default: 5, in: 1...500), slow: config.int("slow", default: 20, in: 2...1000))
+                fast: config.int("fast", default: 5, in: 1...500), slow: config.int("slow", default: 20, in: 2...1000),
+                short: config.bool("short", default: false))
         case "rsi_reversion", "rsi":
             return try RSIReversion(
                 period: config.int("period", default: 14, in: 2...200),
@@ -52,7 +63,15 @@ public enum Strategies {
 }
 
 extension [String: JSONValue] {
-    func double(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ValidationError) -> Double {
+    public func bool(_ key: String, default value: Bool) throws(ValidationError) -> Bool {
+        guard let raw = self[key] else { return value }
+        guard case .bool(let flag) = raw else { throw ValidationError("config.\(key)", "must be true or false") }
+        return flag
+    }
+
+    public func double(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ValidationError)
+        -> Double
+    {
         guard let raw = self[key] else { return value }
         guard case .number(let number) = raw, range.contains(number) else {
             throw ValidationError(
@@ -61,7 +80,7 @@ extension [String: JSONValue] {
         return number
     }
 
-    func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ValidationError) -> Int {
+    public func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ValidationError) -> Int {
         guard let raw = self[key] else { return value }
         guard case .number(let number) = raw, let integer = Int(exactly: number), range.contains(integer) else {
             throw ValidationError(

@@ -21,6 +21,9 @@ public struct GridScalper: Strategy {
         return Int(exactly: Swift.min(Double(levels), Swift.max(-Double(levels), raw))) ?? 0
     }
 
+    /// The first price is the grid's reference: a signal can come from the second.
+    public var warmupBars: Int { 0 }
+
     public mutating func onPrice(_ price: Double) -> Signal? {
         guard let reference else {
             self.reference = price

@@ -1,7 +1,7 @@
 import Testing
 import TickwireModel
 
-@testable import TickwireEngine
+@testable import TickwireResearch
 
 /// Each strategy on a fixed price series, against signals worked out by hand (in the comments).
 @Suite struct StrategyTests {
@@ -11,11 +11,16 @@ import TickwireModel
     }
 
     @Test func smaCrossover() throws {
-        // SMA2/SMA3: at 9 (index 3) fast 9.5 < slow 9.67 after being equal: sell; at 10 (index 6) fast 9.5 > slow 9
-        // after 8.5 < 8.67: buy.
-        let result = Self.signals(try SMACrossover(fast: 2, slow: 3), [10, 10, 10, 9, 8, 9, 10, 11])
+        // SMA2/SMA3: at index 3 fast 10.5 < slow 10.67 after 11.5 > 11: sell; at index 6 fast 9.5 > slow 9 after
+        // 8.5 < 8.67: buy.
+        let result = Self.signals(try SMACrossover(fast: 2, slow: 3), [10, 11, 12, 9, 8, 9, 10, 11])
         #expect(result.map(\.0) == [3, 6])
         #expect(result.map(\.1) == [.sell, .buy])
+        // A cross is strict, as backtesting.py's `crossover`: from equal averages (10 = 10) to below is none.
+        #expect(Self.signals(try SMACrossover(fast: 2, slow: 3), [10, 10, 10, 9, 8]).isEmpty)
+        #expect(try SMACrossover(fast: 2, slow: 3).warmupBars == 2)
+        #expect(try Strategies.make(name: "sma", config: ["short": .bool(true)]).sellsShort)
+        #expect(try !Strategies.make(name: "sma", config: [:]).sellsShort)
     }
 
     @Test func rsiReversion() throws {

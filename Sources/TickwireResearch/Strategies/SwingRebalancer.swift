@@ -6,21 +6,22 @@ import TickwireModel
 public struct SwingRebalancer: Strategy {
     public let every: Int
     public let period: Int
-    private var prices: [Double] = []
+    private var trend: SMA
     private var seen = 0
     private var holding = false
 
     public init(every: Int, period: Int) throws(ValidationError) {
         self.every = every
         self.period = period
+        trend = SMA(period: period)
     }
 
+    public var warmupBars: Int { period - 1 }
+
     public mutating func onPrice(_ price: Double) -> Signal? {
-        prices.append(price)
-        if prices.count > period { prices.removeFirst() }
+        let average = trend.update(price)
         seen += 1
-        guard seen % every == 0, prices.count == period else { return nil }
-        let average = prices.reduce(0, +) / Double(period)
+        guard seen % every == 0, let average else { return nil }
         let uptrend = price > average
         let trend = "price \(SMACrossover.format(price)) vs SMA\(period) \(SMACrossover.format(average))"
         if uptrend, !holding {

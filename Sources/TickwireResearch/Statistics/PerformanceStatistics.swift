@@ -1,0 +1,362 @@
+import TickwireModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Every statistic backtesting.py 0.6.6's `Backtest.run()` reports, with its definitions (`_stats.compute_stats`),
+/// computed from an equity curve (one value per bar), the bars' times and closes, and the closed trades. A statistic
+/// that is undefined (no trades, no volatility, a single bar) is nil, encoded as JSON `null`.
+public struct PerformanceStatistics: Sendable, Equatable {
+    public var start: Timestamp
+    public var end: Timestamp
+    public var durationDays: Double
+    public var exposureTimePct: Double?
+    public var equityFinal: Double?
+    public var equityPeak: Double?
+    public var commissions: Double?
+    public var returnPct: Double?
+    public var buyAndHoldReturnPct: Double?
+    public var returnAnnPct: Double?
+    public var volatilityAnnPct: Double?
+    public var cagrPct: Double?
+    public var sharpeRatio: Double?
+    public var sortinoRatio: Double?
+    public var calmarRatio: Double?
+    public var alphaPct: Double?
+    public var beta: Double?
+    public var maxDrawdownPct: Double?
+    public var avgDrawdownPct: Double?
+    public var maxDrawdownDurationDays: Double?
+    public var avgDrawdownDurationDays: Double?
+    public var tradeCount: Int
+    public var winRatePct: Double?
+    public var bestTradePct: Double?
+    public var worstTradePct: Double?
+    public var avgTradePct: Double?
+    public var maxTradeDurationDays: Double?
+    public var avgTradeDurationDays: Double?
+    public var profitFactor: Double?
+    public var expectancyPct: Double?
+    public var sqn: Double?
+    public var kellyCriterion: Double?
+
+    /// - Parameters:
+    ///   - times: each bar's time (epoch milliseconds), increasing.
+    ///   - equity: the account's value at each bar's close.
+    ///   - closes: each bar's close (for buy-and-hold, alpha and beta).
+    ///   - trades: the closed trades (open ones are in the equity, not in the trade statistics).
+    ///   - firstTradingBar: the first bar the strategy could trade on, less one (its indicators' warm-up), where
+    ///     buy-and-hold starts.
+    public init(
+        times: [Int64], equity: [Double], closes: [Double], trades: [ClosedTrade], firstTradingBar: Int = 0
+    ) {
+        let count = min(times.count, equity.count, closes.count)
+        let times = Array(times.prefix(count))
+        let equity = Array(equity.prefix(count))
+        let closes = Array(closes.prefix(count))
+        start = Timestamp(milliseconds: times.first ?? 0)
+        end = Timestamp(milliseconds: times.last ?? 0)
+        durationDays = Double(end.milliseconds - start.milliseconds) / Self.dayMilliseconds
+        tradeCount = trades.count
+        guard count > 0 else { return }
+
+        let period = Self.period(of: times)
+        let round = { (milliseconds: Double) -> Double? in
+            guard milliseconds.isFinite else { return nil }
+            return Self.ceil(milliseconds, toResolutionOf: period) / Self.dayMilliseconds
+        }
+
+        // Equity and drawdowns.
+        var drawdown = [Double](repeating: 0, count: count)
+        var peak = -Double.infinity
+        for index in 0..<count {
+            peak = max(peak, equity[index])
+            drawdown[index] = 1 - equity[index] / peak
+        }
+        var exposed = [Bool](repeating: false, count: count)
+        for trade in trades {
+            let from = max(0, trade.entryBar)
+            let to = min(count - 1, trade.exitBar)
+            if from <= to { for index in from...to { exposed[index] = true } }
+        }
+        exposureTimePct = Double(exposed.filter { $0 }.count) / Double(count) * 100
+        equityFinal = equity[count - 1]
+        equityPeak = equity.max()
+        commissions = trades.reduce(0) { $0 + $1.commission }
+        let returnPct = (equity[count - 1] - equity[0]) / equity[0] * 100
+        self.returnPct = returnPct
+        let first = min(max(0, firstTradingBar), count - 1)
+        let buyAndHold = (closes[count - 1] - closes[first]) / closes[first] * 100
+        buyAndHoldReturnPct = buyAndHold
+
+        // Annualised figures from per-period returns (daily unless the bars are weekly, monthly or yearly).
+        let (periodReturns, periodsPerYear) = Self.periodReturns(times: times, equity: equity, period: period)
+        let growth = Self.geometricMean(periodReturns)
+        let annualReturn = pow(1 + growth, periodsPerYear) - 1
+        returnAnnPct = annualReturn * 100
+        let variance = Self.variance(periodReturns)
+        let volatility =
+            sqrt(pow(variance + pow(1 + growth, 2), periodsPerYear) - pow(1 + growth, 2 * periodsPerYear)) * 100
+        volatilityAnnPct = volatility
+        let years = durationDays / 365.25
+        cagrPct = years != 0 ? (pow(equity[count - 1] / equity[0], 1 / years) - 1) * 100 : nil
+        sharpeRatio = annualReturn * 100 / (volatility != 0 ? volatility : .nan)
+        let downside =
+            periodReturns.isEmpty
+            ? Double.nan : periodReturns.reduce(0) { $0 + pow(min($1, 0), 2) } / Double(periodReturns.count)
+        sortinoRatio = annualReturn / (sqrt(downside) * sqrt(periodsPerYear))
+        let maxDrawdown = drawdown.max().map { $0.isNaN ? 0 : $0 } ?? 0
+        calmarRatio = annualReturn / (maxDrawdown != 0 ? maxDrawdown : .nan)
+
+        var equityLogReturns: [Double] = []
+        var marketLogReturns: [Double] = []
+        for index in 1..<max(1, count) {
+            equityLogReturns.append(log(equity[index] / equity[index - 1]))
+            marketLogReturns.append(log(closes[index] / closes[index - 1]))
+        }
+        var beta = Double.nan
+        if equityLogReturns.count > 1 {
+            beta = Self.covariance(equityLogReturns, marketLogReturns) / Self.variance(marketLogReturns)
+        }
+        alphaPct = returnPct - beta * buyAndHold
+        self.beta = beta
+        maxDrawdownPct = -maxDrawdown * 100
+
+        let periods = Self.drawdownPeriods(drawdown, times: times)
+        if periods.isEmpty {
+            let nonzero = drawdown.filter { $0 != 0 && !$0.isNaN }
+            avgDrawdownPct = nonzero.isEmpty ? nil : -(nonzero.reduce(0, +) / Double(nonzero.count)) * 100
+        } else {
+            avgDrawdownPct = -(periods.reduce(0) { $0 + $1.peak } / Double(periods.count)) * 100
+            maxDrawdownDurationDays = round(periods.map(\.duration).max() ?? .nan)
+            avgDrawdownDurationDays = round(periods.reduce(0) { $0 + $1.duration } / Double(periods.count))
+        }
+
+        // Trades.
+        guard !trades.isEmpty else { return }
+        let pnl = trades.map(\.pnl)
+        let returns = trades.map(\.returnFraction)
+        let n = Double(trades.count)
+        let winRate = Double(pnl.filter { $0 > 0 }.count) / n
+        winRatePct = winRate * 100
+        bestTradePct = (returns.max() ?? .nan) * 100
+        worstTradePct = (returns.min() ?? .nan) * 100
+        avgTradePct = Self.geometricMean(returns) * 100
+        let durations = trades.map { Double($0.exitTime - $0.entryTime) }
+        maxTradeDurationDays = round(durations.max() ?? .nan)
+        avgTradeDurationDays = round(durations.reduce(0, +) / n)
+        let gains = returns.filter { $0 > 0 }.reduce(0, +)
+        let losses = abs(returns.filter { $0 < 0 }.reduce(0, +))
+        profitFactor = gains / (losses != 0 ? losses : .nan)
+        expectancyPct = returns.reduce(0, +) / n * 100
+        let meanPnl = pnl.reduce(0, +) / n
+        let spread = sqrt(Self.variance(pnl))
+        sqn = sqrt(n) * meanPnl / (spread != 0 ? spread : .nan)
+        let wins = pnl.filter { $0 > 0 }
+        let lossesPnl = pnl.filter { $0 < 0 }
+        let averageWin = wins.isEmpty ? Double.nan : wins.reduce(0, +) / Double(wins.count)
+        let averageLoss = lossesPnl.isEmpty ? Double.nan : lossesPnl.reduce(0, +) / Double(lossesPnl.count)
+        kellyCriterion = winRate - (1 - winRate) / (averageWin / -averageLoss)
+    }
+
+    static let dayMilliseconds = 86_400_000.0
+
+    /// The bars' period: the median spacing of the last 100 bars (backtesting.py's `_data_period`).
+    static func period(of times: [Int64]) -> Int64 {
+        let recent = times.suffix(100)
+        var gaps: [Int64] = []
+        var previous: Int64?
+        for time in recent {
+            if let previous { gaps.append(time - previous) }
+            previous = time
+        }
+        guard !gaps.isEmpty else { return 0 }
+        gaps.sort()
+        let middle = gaps.count / 2
+        // pandas' median of an even count is the mean of the two middle values (a whole number of ms here).
+        return gaps.count % 2 == 1 ? gaps[middle] : (gaps[middle - 1] + gaps[middle]) / 2
+    }
+
+    /// Rounds a duration up to the finest unit the period is expressed in (pandas' `resolution_string`).
+    static func ceil(_ milliseconds: Double, toResolutionOf period: Int64) -> Double {
+        let unit: Double =
+            period % 86_400_000 == 0
+            ? 86_400_000
+            : period % 3_600_000 == 0
+                ? 3_600_000
+                : period % 60_000 == 0 ? 60_000 : period % 1000 == 0 ? 1000 : 1
+        return (milliseconds / unit).rounded(.up) * unit
+    }
+
+    /// The equity's returns per day (per week, month or year for such bars), from the last value of each period,
+    /// and the periods per year: 252 for daily bars without weekends, 365 with them, 52, 12 or 1.
+    static func periodReturns(times: [Int64], equity: [Double], period: Int64) -> ([Double], Double) {
+        let periodDays = period / 86_400_000
+        let days = times.map { floorDivide($0, 86_400_000) }
+        let weekendBars = days.filter {
+            let weekday = floorModulo($0 + 4, 7); return weekday == 0 || weekday == 6
+        }
+        let haveWeekends = Double(weekendBars.count) / Double(max(1, days.count)) > 2.0 / 7 * 0.6
+        let perYear: Double =
+            periodDays == 7 ? 52 : periodDays == 31 ? 12 : periodDays == 365 ? 1 : haveWeekends ? 365 : 252
+        let key: (Int64) -> Int64 =
+            switch periodDays {
+            case 7: { floorDivide($0 + 3, 7) }  // weeks ending on Sunday
+            case 31:
+                {
+                    let (year, month, _) = civil(fromDays: $0); return year * 12 + month
+                }
+            case 365: { civil(fromDays: $0).year }
+            default: { $0 }
+            }
+        var lasts: [Double] = []
+        var currentKey: Int64?
+        for index in equity.indices {
+            let bucket = key(days[index])
+            if bucket == currentKey {
+                lasts[lasts.count - 1] = equity[index]
+            } else {
+                lasts.append(equity[index])
+                currentKey = bucket
+            }
+        }
+        var returns: [Double] = []
+        for index in lasts.indices.dropFirst() { returns.append(lasts[index] / lasts[index - 1] - 1) }
+        return (returns.filter { !$0.isNaN }, perYear)
+    }
+
+    /// exp(mean(log(1 + r))) - 1; 0 if any return is -100 % or worse; NaN for no returns.
+    static func geometricMean(_ returns: [Double]) -> Double {
+        guard !returns.isEmpty else { return .nan }
+        if returns.contains(where: { $0.isNaN ? false : $0 + 1 <= 0 }) { return 0 }
+        let total = returns.reduce(0.0) { $0 + log(($1.isNaN ? 0 : $1) + 1) }
+        return exp(total / Double(returns.count)) - 1
+    }
+
+    /// Sample variance (ddof = 1), two-pass.
+    static func variance(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return .nan }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+    }
+
+    static func covariance(_ a: [Double], _ b: [Double]) -> Double {
+        guard a.count == b.count, a.count > 1 else { return .nan }
+        let meanA = a.reduce(0, +) / Double(a.count)
+        let meanB = b.reduce(0, +) / Double(b.count)
+        var total = 0.0
+        for index in a.indices { total += (a[index] - meanA) * (b[index] - meanB) }
+        return total / Double(a.count - 1)
+    }
+
+    /// The drawdown periods (backtesting.py's `compute_drawdown_duration_peaks`): from a bar at a peak to the next
+    /// bar at a peak, or to the last bar, when at least one bar between them is under water.
+    static func drawdownPeriods(_ drawdown: [Double], times: [Int64]) -> [(duration: Double, peak: Double)] {
+        var marks = drawdown.indices.filter { drawdown[$0] == 0 }
+        if marks.last != drawdown.count - 1 { marks.append(drawdown.count - 1) }
+        var periods: [(Double, Double)] = []
+        for index in marks.indices.dropFirst() where marks[index] > marks[index - 1] + 1 {
+            let (from, to) = (marks[index - 1], marks[index])
+            let peak = drawdown[from...to].max() ?? 0
+            periods.append((Double(times[to] - times[from]), peak))
+        }
+        return periods
+    }
+
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    static func floorModulo(_ a: Int64, _ b: Int64) -> Int64 { a - floorDivide(a, b) * b }
+
+    /// Year, month and day of a day count from 1970-01-01 (Howard Hinnant's civil_from_days).
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = floorDivide(z, 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension PerformanceStatistics: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case start, end, beta, sqn
+        case durationDays = "duration_days"
+        case exposureTimePct = "exposure_time_pct"
+        case equityFinal = "equity_final"
+        case equityPeak = "equity_peak"
+        case commissions
+        case returnPct = "return_pct"
+        case buyAndHoldReturnPct = "buy_and_hold_return_pct"
+        case returnAnnPct = "return_ann_pct"
+        case volatilityAnnPct = "volatility_ann_pct"
+        case cagrPct = "cagr_pct"
+        case sharpeRatio = "sharpe_ratio"
+        case sortinoRatio = "sortino_ratio"
+        case calmarRatio = "calmar_ratio"
+        case alphaPct = "alpha_pct"
+        case maxDrawdownPct = "max_drawdown_pct"
+        case avgDrawdownPct = "avg_drawdown_pct"
+        case maxDrawdownDurationDays = "max_drawdown_duration_days"
+        case avgDrawdownDurationDays = "avg_drawdown_duration_days"
+        case tradeCount = "trade_count"
+        case winRatePct = "win_rate_pct"
+        case bestTradePct = "best_trade_pct"
+        case worstTradePct = "worst_trade_pct"
+        case avgTradePct = "avg_trade_pct"
+        case maxTradeDurationDays = "max_trade_duration_days"
+        case avgTradeDurationDays = "avg_trade_duration_days"
+        case profitFactor = "profit_factor"
+        case expectancyPct = "expectancy_pct"
+        case kellyCriterion = "kelly_criterion"
+    }
+
+    /// Every key is present; an undefined statistic (nil, NaN or infinite) is `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        func put(_ value: Double?, _ key: CodingKeys) throws {
+            if let value, value.isFinite {
+                try container.encode(value, forKey: key)
+            } else {
+                try container.encodeNil(forKey: key)
+            }
+        }
+        try container.encode(start, forKey: .start)
+        try container.encode(end, forKey: .end)
+        try put(durationDays, .durationDays)
+        try put(exposureTimePct, .exposureTimePct)
+        try put(equityFinal, .equityFinal)
+        try put(equityPeak, .equityPeak)
+        try put(commissions, .commissions)
+        try put(returnPct, .returnPct)
+        try put(buyAndHoldReturnPct, .buyAndHoldReturnPct)
+        try put(returnAnnPct, .returnAnnPct)
+        try put(volatilityAnnPct, .volatilityAnnPct)
+        try put(cagrPct, .cagrPct)
+        try put(sharpeRatio, .sharpeRatio)
+        try put(sortinoRatio, .sortinoRatio)
+        try put(calmarRatio, .calmarRatio)
+        try put(alphaPct, .alphaPct)
+        try put(beta, .beta)
+        try put(maxDrawdownPct, .maxDrawdownPct)
+        try put(avgDrawdownPct, .avgDrawdownPct)
+        try put(maxDrawdownDurationDays, .maxDrawdownDurationDays)
+        try put(avgDrawdownDurationDays, .avgDrawdownDurationDays)
+        try container.encode(tradeCount, forKey: .tradeCount)
+        try put(winRatePct, .winRatePct)
+        try put(bestTradePct, .bestTradePct)
+        try put(worstTradePct, .worstTradePct)
+        try put(avgTradePct, .avgTradePct)
+        try put(maxTradeDurationDays, .maxTradeDurationDays)
+        try put(avgTradeDurationDays, .avgTradeDurationDays)
+        try put(profitFactor, .profitFactor)
+        try put(expectancyPct, .expectancyPct)
+        try put(sqn, .sqn)
+        try put(kellyCriterion, .kellyCriterion)
+    }
+}
