@@ -31,6 +31,12 @@ if [ ! -x .venv-browser/bin/python ] || ! .venv-browser/bin/python -c "import se
   .venv-browser/bin/pip install -q "selenium>=4.20,<5"
 fi
 
+if [ ! -x .venv-research/bin/python ] || ! .venv-research/bin/python -c "import backtesting, talib" >/dev/null 2>&1; then
+  log "installing backtesting.py 0.6.6 and TA-Lib in .venv-research"
+  python3 -m venv .venv-research
+  .venv-research/bin/pip install -q "backtesting==0.6.6" "TA-Lib>=0.6,<0.9" pandas numpy
+fi
+
 # --- One build for tests and the server ------------------------------------------------------------------------
 log "swift build --build-tests"
 swift build --build-tests
@@ -58,6 +64,12 @@ TICKWIRE_TEST_PG_RESTART=1 timeout 600 swift test --skip-build --filter Database
   | tee "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log"
 restart_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log" | tail -1)
 swift_tests=$(( ${swift_tests:-0} + ${pg_tests:-0} + ${restart_tests:-0} ))
+
+# --- The research core beside the reference libraries (backtesting.py, TA-Lib), both run here on GOOG ----------
+log "research: backtesting.py and TA-Lib against tickwire backtest and tickwire indicators"
+research_status=0
+.venv-research/bin/python Tests/Research/reference_check.py "$(swift build --show-bin-path)/tickwire" \
+  || research_status=1
 
 # --- kill -9 under load, on SQLite and PostgreSQL: nothing acknowledged is lost, the log stays contiguous --------
 log "crash test: kill -9 while writers post orders and logs"
@@ -116,10 +128,12 @@ log "autobahn (fast groups)"
 autobahn_status=0
 scripts/autobahn.sh "$(swift build --show-bin-path)/tickwire" || autobahn_status=$?
 
-# One closing line for the whole suite: the Swift and browser tests, plus schemathesis, Autobahn and the crash test
-# counted as one each (a failing browser run counts as one failure).
-failed=$(( (status != 0) + (autobahn_status != 0) + (browser_status != 0) + (crash_status != 0) ))
-passed=$(( ${swift_tests:-0} + 3 - (status != 0) - (autobahn_status != 0) - (crash_status != 0) ))
+# One closing line for the whole suite: the Swift and browser tests, plus schemathesis, Autobahn, the crash test and
+# the research reference check counted as one each (a failing browser run counts as one failure).
+failed=$(( (status != 0) + (autobahn_status != 0) + (browser_status != 0) + (crash_status != 0)
+  + (research_status != 0) ))
+passed=$(( ${swift_tests:-0} + 4 - (status != 0) - (autobahn_status != 0) - (crash_status != 0)
+  - (research_status != 0) ))
 [ "$browser_status" -eq 0 ] && passed=$(( passed + ${browser_tests:-0} ))
 echo "tickwire: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || exit 1
