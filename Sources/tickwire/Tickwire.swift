@@ -5,6 +5,9 @@ struct Tickwire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickwire",
         abstract: "Real-time backend and live dashboard for trading bots.",
-        subcommands: [Serve.self, Users.self, Tokens.self, BacktestCommand.self, IndicatorsCommand.self, Bench.self],
+        subcommands: [
+            Serve.self, Users.self, Tokens.self, BacktestCommand.self, OptimizeCommand.self, IndicatorsCommand.self,
+            Bench.self,
+        ],
         defaultSubcommand: Serve.self)
 }

@@ -360,3 +360,51 @@ extension PerformanceStatistics: Encodable {
         try put(kellyCriterion, .kellyCriterion)
     }
 }
+
+extension PerformanceStatistics {
+    /// A statistic by its JSON key (`sharpe_ratio`), for ranking a sweep; nil for an unknown key.
+    public func value(named key: String) -> Double? {
+        switch key {
+        case "duration_days": durationDays
+        case "exposure_time_pct": exposureTimePct
+        case "equity_final": equityFinal
+        case "equity_peak": equityPeak
+        case "commissions": commissions
+        case "return_pct": returnPct
+        case "buy_and_hold_return_pct": buyAndHoldReturnPct
+        case "return_ann_pct": returnAnnPct
+        case "volatility_ann_pct": volatilityAnnPct
+        case "cagr_pct": cagrPct
+        case "sharpe_ratio": sharpeRatio
+        case "sortino_ratio": sortinoRatio
+        case "calmar_ratio": calmarRatio
+        case "alpha_pct": alphaPct
+        case "beta": beta
+        case "max_drawdown_pct": maxDrawdownPct
+        case "avg_drawdown_pct": avgDrawdownPct
+        case "max_drawdown_duration_days": maxDrawdownDurationDays
+        case "avg_drawdown_duration_days": avgDrawdownDurationDays
+        case "trade_count": Double(tradeCount)
+        case "win_rate_pct": winRatePct
+        case "best_trade_pct": bestTradePct
+        case "worst_trade_pct": worstTradePct
+        case "avg_trade_pct": avgTradePct
+        case "max_trade_duration_days": maxTradeDurationDays
+        case "avg_trade_duration_days": avgTradeDurationDays
+        case "profit_factor": profitFactor
+        case "expectancy_pct": expectancyPct
+        case "sqn": sqn
+        case "kelly_criterion": kellyCriterion
+        default: nil
+        }
+    }
+
+    public static let keys = [
+        "duration_days", "exposure_time_pct", "equity_final", "equity_peak", "commissions", "return_pct",
+        "buy_and_hold_return_pct", "return_ann_pct", "volatility_ann_pct", "cagr_pct", "sharpe_ratio", "sortino_ratio",
+        "calmar_ratio", "alpha_pct", "beta", "max_drawdown_pct", "avg_drawdown_pct", "max_drawdown_duration_days",
+        "avg_drawdown_duration_days", "trade_count", "win_rate_pct", "best_trade_pct", "worst_trade_pct",
+        "avg_trade_pct", "max_trade_duration_days", "avg_trade_duration_days", "profit_factor", "expectancy_pct", "sqn",
+        "kelly_criterion",
+    ]
+}

@@ -3,7 +3,8 @@ import ArgumentParser
 /// `tickwire bench ...`: load generators. Results belong in BENCHMARKS.md with the machine and date.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load generators for a running Tickwire server.", subcommands: [StreamBench.self, EngineBench.self])
+        abstract: "Load generators for a running Tickwire server.",
+        subcommands: [StreamBench.self, EngineBench.self, BacktestBench.self])
 }
 
 /// The index of the `p` quantile (0-1) in a sorted sample of `count` values (nearest rank, below).
