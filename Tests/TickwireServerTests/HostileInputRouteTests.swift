@@ -227,8 +227,8 @@ import TickwireModel
         configuration.webSocketPingInterval = .milliseconds(200)
         try await TestServer.with(configuration: configuration) { client, server in
             let port = try #require(client.port)
-            // Sends nothing, then half a WebSocket head: closed by the head deadline.
-            for opening in ["", "GET /api/v1/ws/app HTTP/1.1\r\n"] {
+            // Sends nothing, half a WebSocket head, or half of any other head: closed by the head deadline.
+            for opening in ["", "GET /api/v1/ws/app HTTP/1.1\r\n", "GET /health HTTP/1.1\r\nHost: x\r\n"] {
                 let silent = try await within(10) { try await rawExchange(port: port, opening) }
                 #expect(silent.isEmpty)
             }

@@ -10,8 +10,9 @@ public enum Backtest {
     /// backtesting.py's `_FULL_EQUITY`: a size just under 1, "all available cash".
     static let fullEquity = 1 - Double.ulpOfOne
 
+    /// - Parameter market: the bars' `MarketReference`, when many backtests share the bars (a sweep).
     public static func run(
-        _ strategy: some Strategy, on bars: Bars, options: BacktestOptions = .init(),
+        _ strategy: some Strategy, on bars: Bars, options: BacktestOptions = .init(), market: MarketReference? = nil,
         progress: ((Double) -> Void)? = nil
     ) -> BacktestResult {
         var strategy = strategy
@@ -62,7 +63,7 @@ public enum Backtest {
         return BacktestResult(
             statistics: PerformanceStatistics(
                 times: bars.times, equity: equity, closes: bars.close, trades: broker.closed,
-                firstTradingBar: warmup),
+                firstTradingBar: warmup, market: market),
             trades: broker.closed, times: bars.times, equity: equity)
     }
 }

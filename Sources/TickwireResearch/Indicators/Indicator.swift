@@ -50,18 +50,22 @@ struct Window: Sendable {
     @discardableResult
     mutating func append(_ value: Double) -> Double? {
         if count < storage.count {
-            storage[(start + count) % storage.count] = value
+            storage[count] = value  // not yet full: `start` is still 0
             count += 1
             return nil
         }
         let dropped = storage[start]
         storage[start] = value
-        start = (start + 1) % storage.count
+        start += 1
+        if start == storage.count { start = 0 }
         return dropped
     }
 
     /// The value `offset` places after the oldest.
-    subscript(offset: Int) -> Double { storage[(start + offset) % storage.count] }
+    subscript(offset: Int) -> Double {
+        let index = start + offset
+        return storage[index < storage.count ? index : index - storage.count]
+    }
 }
 
 /// TA-Lib's test for a value too small to divide by (`TA_IS_ZERO`).

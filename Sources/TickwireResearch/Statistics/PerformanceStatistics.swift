@@ -50,8 +50,10 @@ public struct PerformanceStatistics: Sendable, Equatable {
     ///   - trades: the closed trades (open ones are in the equity, not in the trade statistics).
     ///   - firstTradingBar: the first bar the strategy could trade on, less one (its indicators' warm-up), where
     ///     buy-and-hold starts.
+    ///   - market: the closes' log returns, computed once for many backtests on the same bars (a sweep).
     public init(
-        times: [Int64], equity: [Double], closes: [Double], trades: [ClosedTrade], firstTradingBar: Int = 0
+        times: [Int64], equity: [Double], closes: [Double], trades: [ClosedTrade], firstTradingBar: Int = 0,
+        market: MarketReference? = nil
     ) {
         let count = min(times.count, equity.count, closes.count)
         let times = Array(times.prefix(count))
@@ -111,15 +113,16 @@ public struct PerformanceStatistics: Sendable, Equatable {
         let maxDrawdown = drawdown.max().map { $0.isNaN ? 0 : $0 } ?? 0
         calmarRatio = annualReturn / (maxDrawdown != 0 ? maxDrawdown : .nan)
 
-        var equityLogReturns: [Double] = []
-        var marketLogReturns: [Double] = []
-        for index in 1..<max(1, count) {
-            equityLogReturns.append(log(equity[index] / equity[index - 1]))
-            marketLogReturns.append(log(closes[index] / closes[index - 1]))
-        }
         var beta = Double.nan
-        if equityLogReturns.count > 1 {
-            beta = Self.covariance(equityLogReturns, marketLogReturns) / Self.variance(marketLogReturns)
+        if count > 2 {
+            let market = market ?? MarketReference(closes: closes)
+            var equityLogReturns = [Double](repeating: 0, count: count - 1)
+            for index in 1..<count where equity[index] != equity[index - 1] {
+                equityLogReturns[index - 1] = log(equity[index] / equity[index - 1])  // log(1) = 0 without the call
+            }
+            beta =
+                Self.covariance(equityLogReturns, market.logReturns, meanB: market.logReturnMean)
+                / market.logReturnVariance
         }
         alphaPct = returnPct - beta * buyAndHold
         self.beta = beta
@@ -243,10 +246,10 @@ public struct PerformanceStatistics: Sendable, Equatable {
         return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
     }
 
-    static func covariance(_ a: [Double], _ b: [Double]) -> Double {
+    static func covariance(_ a: [Double], _ b: [Double], meanB known: Double? = nil) -> Double {
         guard a.count == b.count, a.count > 1 else { return .nan }
         let meanA = a.reduce(0, +) / Double(a.count)
-        let meanB = b.reduce(0, +) / Double(b.count)
+        let meanB = known ?? b.reduce(0, +) / Double(b.count)
         var total = 0.0
         for index in a.indices { total += (a[index] - meanA) * (b[index] - meanB) }
         return total / Double(a.count - 1)
@@ -407,4 +410,20 @@ extension PerformanceStatistics {
         "avg_trade_pct", "max_trade_duration_days", "avg_trade_duration_days", "profit_factor", "expectancy_pct", "sqn",
         "kelly_criterion",
     ]
+}
+
+/// What the statistics need of the bars alone (the closes' log returns, their mean and variance for beta): computed
+/// once and shared by every backtest of a sweep on those bars.
+public struct MarketReference: Sendable {
+    public let logReturns: [Double]
+    public let logReturnMean: Double
+    public let logReturnVariance: Double
+
+    public init(closes: [Double]) {
+        var returns = [Double](repeating: 0, count: max(0, closes.count - 1))
+        for index in returns.indices { returns[index] = log(closes[index + 1] / closes[index]) }
+        logReturns = returns
+        logReturnMean = returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count)
+        logReturnVariance = PerformanceStatistics.variance(returns)
+    }
 }

@@ -33,7 +33,6 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
         // Completed from callbacks on futures the connection has anyway: an open connection holds no extra futures.
         let turn = eventLoop.makePromise(of: Inner.Value?.self)
         let router = FirstRequestRouter(
-            headTimeout: timeouts.firstRequestHead,
             takesWebSocket: { webSockets.serves(head: $0) },
             configure: { taskless in
                 do {
@@ -68,6 +67,7 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             try channel.pipeline.syncOperations.addHandlers(IdleConnectionGuard.handlers(timeout: timeouts.idle))
+            try channel.pipeline.syncOperations.addHandler(FirstHeadDeadline(timeout: timeouts.firstRequestHead))
             try channel.pipeline.syncOperations.addHandler(router)
         } catch {
             return eventLoop.makeFailedFuture(error)
@@ -107,29 +107,14 @@ final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     private var held: [NIOAny] = []
     private var heldInputClosed = false
     private var deciding = false
-    /// A client that has not sent a whole first head by then (a silent or trickling one) is disconnected.
-    private let headTimeout: Duration
-    private var headDeadline: Scheduled<Void>?
 
     init(
-        headTimeout: Duration, takesWebSocket: @escaping (ArraySlice<UInt8>) -> Bool,
-        configure: @escaping (Bool) -> EventLoopFuture<Void>, closed: @escaping () -> Void
+        takesWebSocket: @escaping (ArraySlice<UInt8>) -> Bool, configure: @escaping (Bool) -> EventLoopFuture<Void>,
+        closed: @escaping () -> Void
     ) {
-        self.headTimeout = headTimeout
         self.takesWebSocket = takesWebSocket
         self.configure = configure
         self.closed = closed
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        headDeadline = context.eventLoop.scheduleTask(in: TimeAmount(headTimeout)) {
-            loopBound.value.close(promise: nil)
-        }
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        headDeadline?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -169,8 +154,6 @@ final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
 
     private func decide(_ taskless: Bool, context: ChannelHandlerContext) {
         deciding = true
-        // The client has spoken: from here on the idle guard bounds its silences.
-        headDeadline?.cancel()
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         configure(taskless).whenComplete { result in
             let (router, context) = loopBound.value

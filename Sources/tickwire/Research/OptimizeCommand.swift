@@ -92,13 +92,14 @@ enum Sweep {
             }
         }
         let strategies = made
+        let market = MarketReference(closes: bars.close)
         let scores = Mutex([Double](repeating: .nan, count: combinations.count))
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < strategies.count else { return }
-                let result = Backtest.run(strategies[index], on: bars, options: options)
+                let result = Backtest.run(strategies[index], on: bars, options: options, market: market)
                 let score = result.statistics.value(named: maximize) ?? .nan
                 scores.withLock { $0[index] = score }
             }
