@@ -68,12 +68,16 @@ struct Broker {
 
     // MARK: Placing orders (from the strategy, after bar `i` closed)
 
-    mutating func place(_ amount: Amount, stopLoss: Double? = nil, takeProfit: Double? = nil) {
+    /// A market order, or with `limit` a limit order, with `stop` a stop (or, with both, a stop-limit) order.
+    mutating func place(
+        _ amount: Amount, limit: Double? = nil, stop: Double? = nil, stopLoss: Double? = nil, takeProfit: Double? = nil
+    ) {
         if options.exclusiveOrders {
             orders.removeAll { !$0.isContingent }
             for trade in trades { close(trade) }
         }
-        orders.append(Order(id: makeId(), amount: amount, stopLoss: stopLoss, takeProfit: takeProfit))
+        orders.append(
+            Order(id: makeId(), amount: amount, limit: limit, stop: stop, stopLoss: stopLoss, takeProfit: takeProfit))
     }
 
     /// Closes every open trade at the next bar's open.
