@@ -95,8 +95,9 @@ public struct PerformanceStatistics: Sendable, Equatable {
         buyAndHoldReturnPct = buyAndHold
 
         // Annualised figures from per-period returns (daily unless the bars are weekly, monthly or yearly).
-        let (periodReturns, periodsPerYear) = Self.periodReturns(times: times, equity: equity, period: period)
-        let growth = Self.geometricMean(periodReturns)
+        let (periodLasts, periodsPerYear) = Self.periodCloses(times: times, equity: equity, period: period)
+        let periodReturns = Self.returns(of: periodLasts)
+        let growth = Self.geometricMeanReturn(of: periodLasts, returns: periodReturns)
         let annualReturn = pow(1 + growth, periodsPerYear) - 1
         returnAnnPct = annualReturn * 100
         let variance = Self.variance(periodReturns)
@@ -194,41 +195,56 @@ public struct PerformanceStatistics: Sendable, Equatable {
         return (milliseconds / unit).rounded(.up) * unit
     }
 
-    /// The equity's returns per day (per week, month or year for such bars), from the last value of each period,
-    /// and the periods per year: 252 for daily bars without weekends, 365 with them, 52, 12 or 1.
-    static func periodReturns(times: [Int64], equity: [Double], period: Int64) -> ([Double], Double) {
+    /// The equity's last value of each day (of each week, month or year for such bars), and the periods per year:
+    /// 252 for daily bars without weekends, 365 with them, 52, 12 or 1. One pass, no allocation but the result.
+    static func periodCloses(times: [Int64], equity: [Double], period: Int64) -> ([Double], Double) {
         let periodDays = period / 86_400_000
-        let days = times.map { floorDivide($0, 86_400_000) }
-        let weekendBars = days.filter {
-            let weekday = floorModulo($0 + 4, 7); return weekday == 0 || weekday == 6
-        }
-        let haveWeekends = Double(weekendBars.count) / Double(max(1, days.count)) > 2.0 / 7 * 0.6
-        let perYear: Double =
-            periodDays == 7 ? 52 : periodDays == 31 ? 12 : periodDays == 365 ? 1 : haveWeekends ? 365 : 252
-        let key: (Int64) -> Int64 =
-            switch periodDays {
-            case 7: { floorDivide($0 + 3, 7) }  // weeks ending on Sunday
-            case 31:
-                {
-                    let (year, month, _) = civil(fromDays: $0); return year * 12 + month
-                }
-            case 365: { civil(fromDays: $0).year }
-            default: { $0 }
-            }
         var lasts: [Double] = []
-        var currentKey: Int64?
+        lasts.reserveCapacity(equity.count)
+        var weekendBars = 0
+        var currentKey = Int64.min
         for index in equity.indices {
-            let bucket = key(days[index])
-            if bucket == currentKey {
+            let day = floorDivide(times[index], 86_400_000)
+            let weekday = floorModulo(day + 4, 7)  // 0 is Sunday
+            if weekday == 0 || weekday == 6 { weekendBars += 1 }
+            let key: Int64
+            switch periodDays {
+            case 7: key = floorDivide(day + 3, 7)  // weeks ending on Sunday
+            case 31:
+                let (year, month, _) = Timestamp.civil(fromDays: day)
+                key = year * 12 + month
+            case 365: key = Timestamp.civil(fromDays: day).year
+            default: key = day
+            }
+            if key == currentKey {
                 lasts[lasts.count - 1] = equity[index]
             } else {
                 lasts.append(equity[index])
-                currentKey = bucket
+                currentKey = key
             }
         }
-        var returns: [Double] = []
-        for index in lasts.indices.dropFirst() { returns.append(lasts[index] / lasts[index - 1] - 1) }
-        return (returns.filter { !$0.isNaN }, perYear)
+        let haveWeekends = Double(weekendBars) / Double(max(1, equity.count)) > 2.0 / 7 * 0.6
+        let perYear: Double =
+            periodDays == 7 ? 52 : periodDays == 31 ? 12 : periodDays == 365 ? 1 : haveWeekends ? 365 : 252
+        return (lasts, perYear)
+    }
+
+    /// The returns from one period's last value to the next's.
+    static func returns(of lasts: [Double]) -> [Double] {
+        guard lasts.count > 1 else { return [] }
+        var returns = [Double](repeating: 0, count: lasts.count - 1)
+        for index in returns.indices { returns[index] = lasts[index + 1] / lasts[index] - 1 }
+        return returns.filter { !$0.isNaN }
+    }
+
+    /// The geometric mean of the returns between consecutive values: the product of the `1 + r` telescopes to
+    /// last / first, so no logarithm per period is needed (backtesting.py sums the logs; the two agree to float
+    /// noise). 0 if any return is -100 % or worse, NaN without returns, as `geometricMean`.
+    static func geometricMeanReturn(of lasts: [Double], returns: [Double]) -> Double {
+        guard !returns.isEmpty else { return .nan }
+        guard returns.count == lasts.count - 1 else { return geometricMean(returns) }
+        if returns.contains(where: { $0 + 1 <= 0 }) { return 0 }
+        return pow(lasts[lasts.count - 1] / lasts[0], 1 / Double(returns.count)) - 1
     }
 
     /// exp(mean(log(1 + r))) - 1; 0 if any return is -100 % or worse; NaN for no returns.
@@ -271,19 +287,6 @@ public struct PerformanceStatistics: Sendable, Equatable {
 
     static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
     static func floorModulo(_ a: Int64, _ b: Int64) -> Int64 { a - floorDivide(a, b) * b }
-
-    /// Year, month and day of a day count from 1970-01-01 (Howard Hinnant's civil_from_days).
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
 
 extension PerformanceStatistics: Encodable {
