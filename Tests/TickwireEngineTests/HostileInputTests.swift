@@ -12,9 +12,10 @@ import TickwireStore
 /// Configs and events no validation has seen (stored before the rules existed, written by another version, or
 /// published by a user) must never stop the engine: a bot or session that cannot run fails alone, with a reason.
 @Suite struct HostileInputTests {
-    /// Values a client may put in a config or event: huge, negative, fractional, non-numbers and nesting.
+    /// Values a client may put in a config or event: huge, negative, fractional, non-numbers and nesting, from a
+    /// seeded generator, so a failure names a seed that reproduces it.
     struct Values {
-        var generator: SplitMix
+        var generator: SeededGenerator
 
         static let numbers: [Double] = [
             1e19, -1e19, 1e300, -1e300, 9.2e18, Double(Int64.max), Double(Int.min), 0, -0.0, -1, 0.5, 1, 2, 3, 7, 14,
@@ -43,24 +44,12 @@ import TickwireStore
         }
     }
 
-    /// A small deterministic generator (SplitMix64), so a failure names a seed that reproduces it.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let strategyKeys = [
         "fast", "slow", "period", "oversold", "overbought", "spacing", "levels", "every", "quantity",
     ]
 
     @Test(arguments: 1...4) func arbitraryStrategyAndModelConfigsBuildOrAreRefused(seed: UInt64) throws {
-        var values = Values(generator: SplitMix(state: seed))
+        var values = Values(generator: SeededGenerator(seed: seed))
         let configuration = EngineConfiguration()
         for _ in 0..<2_000 {
             let config = values.config(keys: Self.strategyKeys + ["max_decisions", "decision_interval_ms", "ticker"])
@@ -84,7 +73,7 @@ import TickwireStore
     /// starts each one it can run, marks each other ERROR with a log line saying why, and keeps trading.
     @Test func theEngineStartsEveryBotItCanRunAndFailsTheRest() async throws {
         try await EngineTests.with { setup in
-            var values = Values(generator: SplitMix(state: 42))
+            var values = Values(generator: SeededGenerator(seed: 42))
             var bots: [Bot] = []
             for index in 0..<60 {
                 let strategy = Strategies.names[index % Strategies.names.count]
@@ -120,7 +109,7 @@ import TickwireStore
         try await EngineTests.with { setup in
             let (owner, model) = try await EngineTests.model(setup, [:])
             var session = try await EngineTests.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
-            var values = Values(generator: SplitMix(state: 7))
+            var values = Values(generator: SeededGenerator(seed: 7))
             for _ in 0..<200 {
                 var data = values.config(keys: ["action", "session_id", "decision"])
                 if values.generator.next() % 2 == 0 { data["action"] = .string("buy") }

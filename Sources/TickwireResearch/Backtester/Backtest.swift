@@ -21,12 +21,13 @@ public enum Backtest {
         let start = strategy.warmupBars + 1
         var equity = [Double](repeating: .nan, count: count)
         let step = max(1, count / 100)
+        var untilProgress = 0
         var bar = 0
         while bar < count {
             defer { bar += 1 }
             if bar >= start {
                 let value = broker.next(bar)
-                equity[bar] = value
+                equity.withUnsafeMutableBufferPointer { $0[bar] = value }
                 if value <= 0 {
                     broker.liquidate(at: bar)
                     for rest in bar..<count { equity[rest] = 0 }
@@ -48,7 +49,13 @@ public enum Backtest {
                     broker.closePosition()
                 }
             }
-            if let progress, bar % step == 0 { progress(Double(bar) / Double(count)) }
+            if let progress {
+                untilProgress -= 1
+                if untilProgress <= 0 {
+                    progress(Double(bar) / Double(count))
+                    untilProgress = step
+                }
+            }
         }
         if options.finalizeTrades, !broker.trades.isEmpty, start < count, bar == count {
             equity[count - 1] = broker.finalize(at: count - 1)

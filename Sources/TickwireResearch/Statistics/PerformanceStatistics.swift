@@ -56,9 +56,10 @@ public struct PerformanceStatistics: Sendable, Equatable {
         market: MarketReference? = nil
     ) {
         let count = min(times.count, equity.count, closes.count)
-        let times = Array(times.prefix(count))
-        let equity = Array(equity.prefix(count))
-        let closes = Array(closes.prefix(count))
+        // Copies only when the series disagree in length (they do not, from the backtester).
+        let times = times.count == count ? times : Array(times.prefix(count))
+        let equity = equity.count == count ? equity : Array(equity.prefix(count))
+        let closes = closes.count == count ? closes : Array(closes.prefix(count))
         start = Timestamp(milliseconds: times.first ?? 0)
         end = Timestamp(milliseconds: times.last ?? 0)
         durationDays = Double(end.milliseconds - start.milliseconds) / Self.dayMilliseconds
@@ -232,9 +233,18 @@ public struct PerformanceStatistics: Sendable, Equatable {
     /// The returns from one period's last value to the next's.
     static func returns(of lasts: [Double]) -> [Double] {
         guard lasts.count > 1 else { return [] }
-        var returns = [Double](repeating: 0, count: lasts.count - 1)
-        for index in returns.indices { returns[index] = lasts[index + 1] / lasts[index] - 1 }
-        return returns.filter { !$0.isNaN }
+        var hasNaN = false
+        let returns = [Double](unsafeUninitializedCapacity: lasts.count - 1) { buffer, initialized in
+            lasts.withUnsafeBufferPointer { lasts in
+                for index in 0..<buffer.count {
+                    let value = lasts[index + 1] / lasts[index] - 1
+                    if value.isNaN { hasNaN = true }
+                    buffer[index] = value
+                }
+            }
+            initialized = buffer.count
+        }
+        return hasNaN ? returns.filter { !$0.isNaN } : returns
     }
 
     /// The geometric mean of the returns between consecutive values: the product of the `1 + r` telescopes to

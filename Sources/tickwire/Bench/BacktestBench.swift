@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Synchronization
+import TickwireEngine
 import TickwireModel
 import TickwireResearch
 
@@ -64,7 +65,7 @@ struct BacktestBench: ParsableCommand {
                 combinations.count, sweeps, sweepSeconds, Double(combinations.count * sweeps) / sweepSeconds, jobs))
 
         // Length: a synthetic random walk of 1,000,000 bars.
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         var price = 100.0
         var synthetic = Bars(times: [], open: [], high: [], low: [], close: [], volume: [])
         for index in 0..<1_000_000 {
@@ -131,18 +132,5 @@ struct BacktestBench: ParsableCommand {
             case sweepBacktestsPerSecond = "sweep_backtests_per_second"
             case cores
         }
-    }
-}
-
-/// A deterministic generator for the synthetic series.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
