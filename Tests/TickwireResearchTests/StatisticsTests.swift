@@ -177,6 +177,24 @@ import TickwireModel
         #expect(trade.exitPrice == 99)
     }
 
+    @Test func limitAndStopEntriesWaitForTheirPrice() throws {
+        // The buy signal on bar 25 (close 110): a limit 5 % under it (104.5) waits until bar 26 trades down to it
+        // (open 99, below the limit: filled at the open); a stop 5 % over it (115.5) fills only when a bar reaches it.
+        var closes = [Double](repeating: 100, count: 40)
+        closes[23] = 95
+        closes[25] = 110
+        closes[26] = 99
+        closes[30] = 120
+        let strategy = try SMACrossover(fast: 2, slow: 3)
+        let limit = Backtest.run(strategy, on: Self.bars(closes), options: BacktestOptions(entryLimit: 0.05))
+        #expect(limit.trades.first?.entryBar == 26)
+        #expect(limit.trades.first?.entryPrice == 99)
+        let stop = Backtest.run(
+            strategy, on: Self.bars(closes), options: BacktestOptions(finalizeTrades: true, entryStop: 0.05))
+        #expect(stop.trades.first.map { $0.entryBar >= 30 } == true, "no bar before 30 reaches 115.5")
+        #expect(throws: ValidationError.self) { try BacktestOptions(entryLimit: 2).validate() }
+    }
+
     @Test func badFilesAreRefusedWithTheLineNumber() {
         func message(_ csv: String) -> String? {
             do {

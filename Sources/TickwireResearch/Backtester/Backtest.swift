@@ -39,11 +39,15 @@ public enum Backtest {
                 switch signal.side {
                 case .buy:
                     broker.place(
-                        .fraction(fullEquity), stopLoss: options.stopLoss.map { close * (1 - $0) },
+                        .fraction(fullEquity), limit: options.entryLimit.map { close * (1 - $0) },
+                        stop: options.entryStop.map { close * (1 + $0) },
+                        stopLoss: options.stopLoss.map { close * (1 - $0) },
                         takeProfit: options.takeProfit.map { close * (1 + $0) })
                 case .sell where strategy.sellsShort:
                     broker.place(
-                        .fraction(-fullEquity), stopLoss: options.stopLoss.map { close * (1 + $0) },
+                        .fraction(-fullEquity), limit: options.entryLimit.map { close * (1 + $0) },
+                        stop: options.entryStop.map { close * (1 - $0) },
+                        stopLoss: options.stopLoss.map { close * (1 + $0) },
                         takeProfit: options.takeProfit.map { close * max(0.000001, 1 - $0) })
                 case .sell:
                     broker.closePosition()

@@ -18,12 +18,21 @@ public struct BacktestOptions: Sendable, Equatable {
     public var takeProfit: Double?
     /// Close the trades still open at the end, at the last bar's open, so they count in the trade statistics.
     public var finalizeTrades: Bool
+    /// Enter with a limit order this fraction better than the signal bar's close (a buy below it, a short above
+    /// it) instead of at the next open; it works until it fills or a later order replaces it (with
+    /// `exclusiveOrders`).
+    public var entryLimit: Double?
+    /// Enter with a stop order this fraction beyond the signal bar's close (a buy above it, a short below it): a
+    /// breakout entry.
+    public var entryStop: Double?
 
     public init(
         cash: Double = 10_000, commission: Double = 0, fixedCommission: Double = 0, spread: Double = 0,
         exclusiveOrders: Bool = false, fractional: Bool = false, stopLoss: Double? = nil, takeProfit: Double? = nil,
-        finalizeTrades: Bool = false
+        finalizeTrades: Bool = false, entryLimit: Double? = nil, entryStop: Double? = nil
     ) {
+        self.entryLimit = entryLimit
+        self.entryStop = entryStop
         self.cash = cash
         self.commission = commission
         self.fixedCommission = fixedCommission
@@ -52,6 +61,12 @@ public struct BacktestOptions: Sendable, Equatable {
         }
         if let takeProfit, !(takeProfit.isFinite && takeProfit > 0 && takeProfit <= 100) {
             throw ValidationError("take_profit", "must be a fraction between 0 and 100")
+        }
+        if let entryLimit, !(entryLimit.isFinite && entryLimit >= 0 && entryLimit < 1) {
+            throw ValidationError("entry_limit", "must be a fraction between 0 and 1")
+        }
+        if let entryStop, !(entryStop.isFinite && entryStop >= 0 && entryStop < 1) {
+            throw ValidationError("entry_stop", "must be a fraction between 0 and 1")
         }
     }
 }

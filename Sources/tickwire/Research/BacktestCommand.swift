@@ -71,6 +71,8 @@ struct BacktestDataOptions: ParsableArguments {
     @Option(help: "Stop-loss per entry, as a fraction of the entry bar's close.") var stopLoss: Double?
     @Option(help: "Take-profit per entry, as a fraction of the entry bar's close.") var takeProfit: Double?
     @Flag(help: "Close trades still open at the end (at the last bar's open).") var finalizeTrades = false
+    @Option(help: "Enter with a limit order this fraction better than the signal close.") var entryLimit: Double?
+    @Option(help: "Enter with a stop order this fraction beyond the signal close (breakout).") var entryStop: Double?
     @Option(help: "First bar time to use (ISO 8601).") var from: String?
     @Option(help: "Last bar time to use (ISO 8601).") var to: String?
 
@@ -99,7 +101,7 @@ struct BacktestDataOptions: ParsableArguments {
         let options = BacktestOptions(
             cash: cash, commission: commission, fixedCommission: fixedCommission, spread: spread,
             exclusiveOrders: exclusiveOrders, fractional: fractional, stopLoss: stopLoss, takeProfit: takeProfit,
-            finalizeTrades: finalizeTrades)
+            finalizeTrades: finalizeTrades, entryLimit: entryLimit, entryStop: entryStop)
         do {
             try options.validate()
         } catch {
