@@ -27,7 +27,7 @@ public enum Backtest {
             defer { bar += 1 }
             if bar >= start {
                 let value = broker.next(bar)
-                equity.withUnsafeMutableBufferPointer { $0[bar] = value }
+                equity[bar] = value
                 if value <= 0 {
                     broker.liquidate(at: bar)
                     for rest in bar..<count { equity[rest] = 0 }

@@ -47,7 +47,7 @@ struct Window: Sendable {
     var oldest: Double { storage[start] }
 
     /// Appends `value`; when full, the oldest value is dropped and returned.
-    @discardableResult
+    @discardableResult @inline(__always)
     mutating func append(_ value: Double) -> Double? {
         if count < storage.count {
             storage[count] = value  // not yet full: `start` is still 0

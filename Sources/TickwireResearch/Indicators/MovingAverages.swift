@@ -11,6 +11,7 @@ public struct SMA: StreamingIndicator {
 
     public var lookback: Int { period - 1 }
 
+    @inline(__always)
     public mutating func update(_ value: Double) -> Double? {
         total += value
         window.append(value)

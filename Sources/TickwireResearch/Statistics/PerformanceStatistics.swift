@@ -79,13 +79,16 @@ public struct PerformanceStatistics: Sendable, Equatable {
             peak = max(peak, equity[index])
             drawdown[index] = 1 - equity[index] / peak
         }
-        var exposed = [Bool](repeating: false, count: count)
-        for trade in trades {
-            let from = max(0, trade.entryBar)
+        // Bars inside any trade: the union of [entry, exit] intervals, merged in order of entry.
+        var exposedBars = 0
+        var coveredThrough = -1
+        for trade in trades.sorted(by: { $0.entryBar < $1.entryBar }) {
+            let from = max(max(0, trade.entryBar), coveredThrough + 1)
             let to = min(count - 1, trade.exitBar)
-            if from <= to { for index in from...to { exposed[index] = true } }
+            if from <= to { exposedBars += to - from + 1 }
+            coveredThrough = max(coveredThrough, to)
         }
-        exposureTimePct = Double(exposed.filter { $0 }.count) / Double(count) * 100
+        exposureTimePct = Double(exposedBars) / Double(count) * 100
         equityFinal = equity[count - 1]
         equityPeak = equity.max()
         commissions = trades.reduce(0) { $0 + $1.commission }
@@ -284,13 +287,19 @@ public struct PerformanceStatistics: Sendable, Equatable {
     /// The drawdown periods (backtesting.py's `compute_drawdown_duration_peaks`): from a bar at a peak to the next
     /// bar at a peak, or to the last bar, when at least one bar between them is under water.
     static func drawdownPeriods(_ drawdown: [Double], times: [Int64]) -> [(duration: Double, peak: Double)] {
-        var marks = drawdown.indices.filter { drawdown[$0] == 0 }
-        if marks.last != drawdown.count - 1 { marks.append(drawdown.count - 1) }
+        // One pass: each bar at a peak (and the last bar) closes the stretch since the previous one.
         var periods: [(Double, Double)] = []
-        for index in marks.indices.dropFirst() where marks[index] > marks[index - 1] + 1 {
-            let (from, to) = (marks[index - 1], marks[index])
-            let peak = drawdown[from...to].max() ?? 0
-            periods.append((Double(times[to] - times[from]), peak))
+        var previousMark: Int?
+        var deepest = 0.0
+        for index in drawdown.indices {
+            let value = drawdown[index]
+            if !value.isNaN { deepest = max(deepest, value) }
+            guard value == 0 || index == drawdown.count - 1 else { continue }
+            if let from = previousMark, index > from + 1 {
+                periods.append((Double(times[index] - times[from]), deepest))
+            }
+            previousMark = index
+            deepest = value.isNaN ? 0 : value
         }
         return periods
     }

@@ -30,14 +30,10 @@ public struct RSIReversion: Strategy {
         defer { previousRSI = value }
         guard let previousRSI else { return nil }
         if previousRSI >= oversold, value < oversold {
-            return Signal(
-                .buy, "RSI\(period) \(SMACrossover.format(value)) fell below \(SMACrossover.format(oversold)): oversold"
-            )
+            return Signal(.buy, because: .rsi(period: period, value: value, threshold: oversold))
         }
         if previousRSI <= overbought, value > overbought {
-            return Signal(
-                .sell,
-                "RSI\(period) \(SMACrossover.format(value)) rose above \(SMACrossover.format(overbought)): overbought")
+            return Signal(.sell, because: .rsi(period: period, value: value, threshold: overbought))
         }
         return nil
     }

@@ -28,19 +28,9 @@ public struct SMACrossover: Strategy {
         guard let slowValue = slowAverage.update(price), let fastValue else { return nil }
         defer { previous = (fastValue, slowValue) }
         guard let previous else { return nil }
-        if previous.fast < previous.slow, fastValue > slowValue {
-            return Signal(
-                .buy, "SMA\(fast) \(Self.format(fastValue)) crossed above SMA\(slow) \(Self.format(slowValue))")
-        }
-        if previous.fast > previous.slow, fastValue < slowValue {
-            return Signal(
-                .sell, "SMA\(fast) \(Self.format(fastValue)) crossed below SMA\(slow) \(Self.format(slowValue))")
-        }
+        let facts = Signal.Explanation.crossover(fast: fast, slow: slow, fastValue: fastValue, slowValue: slowValue)
+        if previous.fast < previous.slow, fastValue > slowValue { return Signal(.buy, because: facts) }
+        if previous.fast > previous.slow, fastValue < slowValue { return Signal(.sell, because: facts) }
         return nil
-    }
-
-    static func format(_ value: Double) -> String {
-        let scaled = (value * 100).rounded() / 100
-        return String(scaled)
     }
 }

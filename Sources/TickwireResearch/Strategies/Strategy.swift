@@ -1,13 +1,46 @@
 import TickwireModel
 
-/// What a strategy wants done, with the reason in words (it becomes the bot's activity log line).
+/// What a strategy wants done, with the reason in words (it becomes the bot's activity log line). The words are
+/// written only when asked for: a backtest makes thousands of signals and reads none of their reasons.
 public struct Signal: Sendable, Equatable {
     public var side: OrderSide
-    public var reason: String
+    let explanation: Explanation
 
     public init(_ side: OrderSide, _ reason: String) {
         self.side = side
-        self.reason = reason
+        explanation = .text(reason)
+    }
+
+    init(_ side: OrderSide, because explanation: Explanation) {
+        self.side = side
+        self.explanation = explanation
+    }
+
+    public var reason: String {
+        switch explanation {
+        case .text(let text):
+            return text
+        case .crossover(let fast, let slow, let fastValue, let slowValue):
+            let direction = side == .buy ? "above" : "below"
+            return "SMA\(fast) \(Self.format(fastValue)) crossed \(direction) SMA\(slow) \(Self.format(slowValue))"
+        case .rsi(let period, let value, let threshold):
+            return side == .buy
+                ? "RSI\(period) \(Self.format(value)) fell below \(Self.format(threshold)): oversold"
+                : "RSI\(period) \(Self.format(value)) rose above \(Self.format(threshold)): overbought"
+        }
+    }
+
+    /// The facts a reason is written from.
+    enum Explanation: Sendable, Equatable {
+        case text(String)
+        case crossover(fast: Int, slow: Int, fastValue: Double, slowValue: Double)
+        case rsi(period: Int, value: Double, threshold: Double)
+    }
+
+    /// A price or indicator value in a reason, to the cent.
+    static func format(_ value: Double) -> String {
+        let scaled = (value * 100).rounded() / 100
+        return String(scaled)
     }
 }
 

@@ -23,7 +23,7 @@ public struct SwingRebalancer: Strategy {
         seen += 1
         guard seen % every == 0, let average else { return nil }
         let uptrend = price > average
-        let trend = "price \(SMACrossover.format(price)) vs SMA\(period) \(SMACrossover.format(average))"
+        let trend = "price \(Signal.format(price)) vs SMA\(period) \(Signal.format(average))"
         if uptrend, !holding {
             holding = true
             return Signal(.buy, "Rebalance: \(trend), trend up: flat → long")
