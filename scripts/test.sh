@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: installs what the tests need, builds once, runs the Swift tests,
-# then runs schemathesis and the Autobahn WebSocket suite (fast groups) against live servers built in the same step.
+# The whole test suite, from a fresh machine: installs what the tests need, builds once, then runs every stage on
+# that build: the Swift tests (SQLite and PostgreSQL, the server tests again on PostgreSQL, a database restart), the
+# research reference check (backtesting.py and TA-Lib), the kill -9 crash test on both databases, schemathesis, the
+# browser tests and the Autobahn WebSocket suite (fast groups). Every stage runs whatever the previous ones gave;
+# the closing lines count what each runner itself reported, and the script fails if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,45 +44,71 @@ fi
 log "swift build --build-tests"
 swift build --build-tests
 
-# A private PostgreSQL cluster: the store tests run against it as well as SQLite.
+# --- Every stage records its own result; the closing line adds up what each runner itself reported -----------
+results=$(mktemp -d)
+summary=()
+total_executed=0
+total_failed=0
+# record NAME EXECUTED FAILED [SKIPPED]
+record() {
+  total_executed=$(( total_executed + $2 ))
+  total_failed=$(( total_failed + $3 ))
+  summary+=("$(printf '%-34s %5d executed, %3d failed%s' "$1" "$2" "$3" "${4:+, $4 skipped}")")
+}
+# swift_stage NAME [ENV=VALUE ...] -- SWIFT TEST ARGUMENTS: counted from Swift Testing's xunit output; a run that
+# exits non-zero without a counted failure (a crash, a timeout) counts as one failure.
+swift_stage() {
+  local name=$1; shift
+  local environment=()
+  while [ "$1" != "--" ]; do environment+=("$1"); shift; done
+  shift
+  local rc=0
+  env "${environment[@]}" timeout 900 swift test --skip-build --xunit-output "$results/$name.xml" "$@" 2>&1 \
+    | tee "$results/$name.log" || rc=$?
+  read -r executed failed skipped < <(python3 scripts/count-tests.py xunit "$results/$name-swift-testing.xml")
+  if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  record "$name" "$executed" "$failed" "$skipped"
+}
+
+# A private PostgreSQL cluster: the store tests run against it as well as SQLite. If it cannot start, the run
+# stops here rather than going on without the PostgreSQL cases.
 log "starting a private PostgreSQL"
-eval "$(scripts/postgres.sh start "${TICKWIRE_TEST_PG_PORT:-55439}")"
+postgres_environment=$(scripts/postgres.sh start "${TICKWIRE_TEST_PG_PORT:-55439}")
+eval "$postgres_environment"
+[ -n "${TICKWIRE_TEST_POSTGRES_URL:-}" ] || { echo "test.sh: PostgreSQL did not start"; exit 1; }
 trap 'scripts/postgres.sh stop "$TICKWIRE_PG_DIR"' EXIT
 
 log "swift test"
-swift test --skip-build 2>&1 | tee "${TMPDIR:-/tmp}/tickwire-swift-test.log"
-swift_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test.log" | tail -1)
+swift_stage swift-tests TICKWIRE_TEST_POSTGRES_URL="$TICKWIRE_TEST_POSTGRES_URL" --
 
 # The server tests again, every one on a fresh PostgreSQL database (REST, SSE, WebSocket, auth, engine routes).
 log "swift test: server tests on PostgreSQL"
-TICKWIRE_TEST_SERVER_POSTGRES_URL="$TICKWIRE_TEST_POSTGRES_URL" swift test --skip-build --filter TickwireServerTests 2>&1 \
-  | tee "${TMPDIR:-/tmp}/tickwire-swift-test-pg.log"
-pg_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-pg.log" | tail -1)
+swift_stage server-tests-postgres TICKWIRE_TEST_SERVER_POSTGRES_URL="$TICKWIRE_TEST_POSTGRES_URL" -- \
+  --filter TickwireServerTests
 
 # PostgreSQL stopped and started while two nodes take writes and stream them: alone, since it restarts the server
-# every other test uses.
+# every other test uses. It takes about 20 s; a hang fails the stage after 15 minutes instead of holding the run.
 log "swift test: a database restart under load"
-# It takes about 20 s; a hang fails the run after 10 minutes instead of holding it for ever.
-TICKWIRE_TEST_PG_RESTART=1 timeout 600 swift test --skip-build --filter DatabaseRestartTests 2>&1 \
-  | tee "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log"
-restart_tests=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests.* passed.*/\1/p' "${TMPDIR:-/tmp}/tickwire-swift-test-restart.log" | tail -1)
-swift_tests=$(( ${swift_tests:-0} + ${pg_tests:-0} + ${restart_tests:-0} ))
+swift_stage database-restart TICKWIRE_TEST_PG_RESTART=1 -- --filter DatabaseRestartTests
 
 # --- The research core beside the reference libraries (backtesting.py, TA-Lib), both run here on GOOG ----------
 log "research: backtesting.py and TA-Lib against tickwire backtest and tickwire indicators"
 research_status=0
 .venv-research/bin/python Tests/Research/reference_check.py "$(swift build --show-bin-path)/tickwire" \
   || research_status=1
+record "research reference check" 1 "$(( research_status != 0 ))"
 
 # --- kill -9 under load, on SQLite and PostgreSQL: nothing acknowledged is lost, the log stays contiguous --------
 log "crash test: kill -9 while writers post orders and logs"
-crash_status=0
 crash_dir=$(mktemp -d)
 psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -1)
 "$psql" "$TICKWIRE_TEST_POSTGRES_URL" -qc "CREATE DATABASE tickwire_crash" >/dev/null
 for database in "$crash_dir/crash.db" "${TICKWIRE_TEST_POSTGRES_URL%/*}/tickwire_crash"; do
+  crash_status=0
   timeout 300 python3 Tests/Crash/crash_test.py "$(swift build --show-bin-path)/tickwire" "$database" \
     "${TICKWIRE_TEST_CRASH_PORT:-18941}" || crash_status=1
+  case "$database" in postgres*) label=PostgreSQL ;; *) label=SQLite ;; esac
+  record "crash test ($label)" 1 "$crash_status"
 done
 rm -rf "$crash_dir"
 
@@ -89,7 +118,7 @@ port=${TICKWIRE_TEST_PORT:-18931}
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  rm -rf "$workdir"
+  rm -rf "$workdir" "$results"
   scripts/postgres.sh stop "$TICKWIRE_PG_DIR"
 }
 trap cleanup EXIT
@@ -114,26 +143,24 @@ schemathesis run "http://127.0.0.1:$port/api/v1/openapi.yaml" --url "http://127.
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "the server died during the schemathesis run:"; tail -50 "$workdir/server.log"; status=1
 fi
+record "schemathesis" 1 "$(( status != 0 ))"
 
 # --- The dashboard in headless Chromium (screenshots in artifacts/screenshots) ----------------------------------
 log "browser tests (headless Chromium)"
-browser_status=0
 (cd Tests/Browser && TICKWIRE_BIN="$tickwire" ../../.venv-browser/bin/python -m unittest discover -v -p 'test_*.py') \
   2>&1 | tee "$workdir/browser.log" || true
-grep -q '^OK' "$workdir/browser.log" || browser_status=1
-browser_tests=$(sed -n 's/^Ran \([0-9][0-9]*\) tests\{0,1\} in.*/\1/p' "$workdir/browser.log" | tail -1)
+read -r executed failed skipped < <(python3 scripts/count-tests.py unittest "$workdir/browser.log")
+record "browser tests" "$executed" "$failed" "$skipped"
 
 # --- WebSocket conformance (Autobahn fast groups) ---------------------------------------------------------------
 log "autobahn (fast groups)"
 autobahn_status=0
 scripts/autobahn.sh "$(swift build --show-bin-path)/tickwire" || autobahn_status=$?
+record "autobahn (fast groups)" 1 "$(( autobahn_status != 0 ))"
 
-# One closing line for the whole suite: the Swift and browser tests, plus schemathesis, Autobahn, the crash test and
-# the research reference check counted as one each (a failing browser run counts as one failure).
-failed=$(( (status != 0) + (autobahn_status != 0) + (browser_status != 0) + (crash_status != 0)
-  + (research_status != 0) ))
-passed=$(( ${swift_tests:-0} + 4 - (status != 0) - (autobahn_status != 0) - (crash_status != 0)
-  - (research_status != 0) ))
-[ "$browser_status" -eq 0 ] && passed=$(( passed + ${browser_tests:-0} ))
-echo "tickwire: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] || exit 1
+# The closing lines: each stage as its runner counted it (skipped tests are not counted as run), then the totals.
+# schemathesis, Autobahn, the research check and each crash test count as one test each.
+log "summary"
+printf '%s\n' "${summary[@]}"
+echo "tickwire: $(( total_executed - total_failed )) passed, $total_failed failed"
+[ "$total_failed" -eq 0 ] || exit 1
