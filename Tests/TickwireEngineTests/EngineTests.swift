@@ -137,7 +137,10 @@ import TickwireStore
         }
         var small = try IntradayCycle(
             universeSize: 200, limit: 3, seed: 5, step: .seconds(300), start: .init(milliseconds: 0))
-        guard case .array(let capped)? = small.next()["signals"] else { return }
+        guard case .array(let capped)? = small.next()["signals"] else {
+            Issue.record("the snapshot has no signals array")
+            return
+        }
         #expect(capped.count == 3)
         #expect(capped == Array(signals.prefix(3)))
     }

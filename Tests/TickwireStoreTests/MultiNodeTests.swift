@@ -21,10 +21,17 @@ struct MultiNodeTests {
         var list: [String] { entries.withLock { $0 } }
     }
 
-    static func eventually(_ condition: () -> Bool, seconds: Double = 10) async throws {
+    /// Waits until `condition` holds; a timeout is a failure (the caller's expectations would otherwise run on a
+    /// state that never came).
+    static func eventually(
+        _ condition: () -> Bool, seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while !condition() {
-            guard ContinuousClock.now < deadline else { return }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out after \(seconds) s waiting for a condition", sourceLocation: sourceLocation)
+                return
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
     }
