@@ -70,6 +70,12 @@ swift_stage() {
   record "$name" "$executed" "$failed" "$skipped"
 }
 
+# Style is part of the build: any difference from `swift format` (configured in .swift-format) fails the run.
+log "swift format lint --strict"
+format_status=0
+swift format lint --strict --recursive Sources Tests || format_status=1
+record "swift format lint" 1 "$format_status"
+
 # A private PostgreSQL cluster: the store tests run against it as well as SQLite. If it cannot start, the run
 # stops here rather than going on without the PostgreSQL cases.
 log "starting a private PostgreSQL"
@@ -159,7 +165,7 @@ scripts/autobahn.sh "$(swift build --show-bin-path)/tickwire" || autobahn_status
 record "autobahn (fast groups)" 1 "$(( autobahn_status != 0 ))"
 
 # The closing lines: each stage as its runner counted it (skipped tests are not counted as run), then the totals.
-# schemathesis, Autobahn, the research check and each crash test count as one test each.
+# The format lint, schemathesis, Autobahn, the research check and each crash test count as one test each.
 log "summary"
 printf '%s\n' "${summary[@]}"
 echo "tickwire: $(( total_executed - total_failed )) passed, $total_failed failed"
