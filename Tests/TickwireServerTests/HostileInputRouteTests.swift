@@ -70,6 +70,12 @@ import TickwireModel
                     $0.botId == bad.id && $0.type == .botUpdated && $0.data.contains("\"ERROR\"")
                 }
             }
+            // The log line is the engine's next write, after the status.
+            try await eventually("the log line saying why") {
+                server.publisher.published.contains {
+                    $0.botId == bad.id && $0.topic == .logs && $0.data.contains("config.fast")
+                }
+            }
             let logs = try await client.call(.get, "/api/v1/logs?bot_id=\(bad.id)").json["data"]?.array ?? []
             #expect(logs.contains { $0["message"]?.string?.contains("config.fast") == true })
             // It cannot be switched back on until its config is one the engine can run.
@@ -89,7 +95,7 @@ import TickwireModel
             _ = try await seed.next()
             #expect(try await client.call(.patch, "/api/v1/users/\(user.id)", json: #"{"role":"user"}"#).status == .ok)
             for sse in [stream, seed] {
-                let closed = try await sse.nextEvent(timeout: 1)
+                let closed = try await sse.nextEvent(timeout: 3)
                 #expect(closed.event == "close")
                 #expect(closed.data?.contains("role_changed") == true)
             }
@@ -245,7 +251,7 @@ import TickwireModel
             _ = try await server.store.createBot(
                 NewBot(name: "late", ticker: "BTC/USDT", exchange: "binance", strategy: "sma"),
                 at: .init(milliseconds: 0))
-            #expect(try await stream.nextEvent(timeout: 2).event == "bot_created")
+            #expect(try await stream.nextEvent(timeout: 5).event == "bot_created")
         }
     }
 
