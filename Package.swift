@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(
             name: "TickwireEngineTests",
             dependencies: [
-                "TickwireEngine", "TickwireResearch", "TickwireModel", "TickwireStore", "TickwireService", "TickwireHub",
+                "TickwireEngine", "TickwireResearch", "TickwireModel", "TickwireStore", "TickwireService",
+                "TickwireHub",
             ]
         ),
         .testTarget(

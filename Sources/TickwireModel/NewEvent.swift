@@ -35,7 +35,9 @@ public struct NewEvent: Codable, Sendable, Equatable {
 
     public static let maxDataBytes = 64 << 10
 
-    public func validate() throws(ValidationError) {
+    /// Validates the event and returns it as a draft, its data encoded once (the size bound is checked on that
+    /// encoding).
+    public func validatedDraft() throws(ValidationError) -> EventDraft {
         guard Self.isPublishable(topic) else {
             throw ValidationError(
                 "topic",
@@ -45,12 +47,8 @@ public struct NewEvent: Codable, Sendable, Equatable {
             throw ValidationError("type", "must be 1-64 characters of a-z, 0-9, _ and .")
         }
         if let ticker { try Check.ticker(ticker) }
-        try Check.freeForm(data, "data", maxBytes: Self.maxDataBytes)
-    }
-
-    public var draft: EventDraft {
-        EventDraft(
-            topic: Topic(rawValue: topic), type: EventType(rawValue: type), data: JSONCoding.encodeToString(data),
-            botId: botId, ticker: ticker)
+        return EventDraft(
+            topic: Topic(rawValue: topic), type: EventType(rawValue: type),
+            data: try Check.freeForm(data, "data", maxBytes: Self.maxDataBytes), botId: botId, ticker: ticker)
     }
 }

@@ -40,15 +40,20 @@ public enum Check {
     static let tickerPunctuation = Set("/.-_:=^".utf8)
 
     /// A free-form object from a client (a bot's or model's `config`, an event's `data`): bounded in size and depth
-    /// so that storing, encoding and broadcasting it stays cheap, and no recursion over it runs deep.
-    static func freeForm(_ value: [String: JSONValue], _ field: String, maxBytes: Int) throws(ValidationError) {
-        let object = JSONValue.object(value)
-        guard object.depth <= JSONValue.maxDepth else {
+    /// so that storing, encoding and broadcasting it stays cheap, and no recursion over it runs deep. Returns its
+    /// JSON, for a caller that stores it.
+    @discardableResult
+    static func freeForm(_ value: [String: JSONValue], _ field: String, maxBytes: Int) throws(ValidationError)
+        -> String
+    {
+        guard JSONValue.object(value).depth <= JSONValue.maxDepth else {
             throw ValidationError(field, "must nest at most \(JSONValue.maxDepth) levels deep")
         }
-        guard JSONCoding.encodeToString(value).utf8.count <= maxBytes else {
+        let json = JSONCoding.encodeToString(value)
+        guard json.utf8.count <= maxBytes else {
             throw ValidationError(field, "must be at most \(maxBytes) bytes as JSON")
         }
+        return json
     }
 
     /// The largest quantity, price or fee accepted. Products and sums of such values (notional, PnL, averages)

@@ -143,7 +143,9 @@ func registerRoutes(
     BotRoutes(service: service, bodyLimit: limit).register(on: secured)
     OrderRoutes(service: service, bodyLimit: limit).register(on: secured)
     LogRoutes(service: service, bodyLimit: limit).register(on: secured)
-    PriceRoutes(service: service, bodyLimit: limit).register(on: secured)
+    let marketData = api.group().add(
+        middleware: RequireAuthentication(auth: auth, allowStreamTokens: false, writeScopes: [.write, .prices]))
+    PriceRoutes(service: service, bodyLimit: limit).register(on: marketData)
     ModelRoutes(service: service, sessions: components.sessions, bodyLimit: limit).register(on: secured)
     EventRoutes(service: service, bodyLimit: limit).register(on: secured)
     RecentEventRoutes(streams: streams).register(on: secured)

@@ -232,7 +232,7 @@ public struct TradingService: Sendable {
 
     /// System and intraday events are the server's (admins); a model's session events are its owner's.
     public func publishEvents(_ events: [NewEvent], by actor: Actor) async throws -> [Event] {
-        try Self.validateBatch(events) { (event) throws(ValidationError) in try event.validate() }
+        let drafts = try Self.validatedBatch(events) { (event) throws(ValidationError) in try event.validatedDraft() }
         if !actor.isAdmin {
             for topic in Set(events.map(\.topic)) {
                 guard let modelId = Topic(rawValue: topic).modelId else {
@@ -241,19 +241,29 @@ public struct TradingService: Sendable {
                 _ = try await model(id: modelId, by: actor)
             }
         }
-        return try await store.appendEvents(events.map(\.draft), at: clock()).value
+        return try await store.appendEvents(drafts, at: clock()).value
     }
 
     /// Validates every item before anything is written; in a batch the error names the item (`[3].price`).
     private static func validateBatch<Item>(
         _ items: [Item], _ validate: (Item) throws(ValidationError) -> Void
     ) throws(ValidationError) {
+        _ = try validatedBatch(items, validate)
+    }
+
+    /// Validates every item, keeping what validation makes of each.
+    private static func validatedBatch<Item, Valid>(
+        _ items: [Item], _ validate: (Item) throws(ValidationError) -> Valid
+    ) throws(ValidationError) -> [Valid] {
+        var valid: [Valid] = []
+        valid.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             do {
-                try validate(item)
+                valid.append(try validate(item))
             } catch {
                 throw items.count == 1 ? error : ValidationError("[\(index)].\(error.field)", error.message)
             }
         }
+        return valid
     }
 }

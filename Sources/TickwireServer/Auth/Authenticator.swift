@@ -167,6 +167,8 @@ struct RequireAuthentication<Context: AuthenticatedContext>: RouterMiddleware {
     let auth: Auth
     /// Stream routes accept stream tokens; every other route refuses them.
     let allowStreamTokens: Bool
+    /// API-key scopes that allow the changes behind this middleware (market prices also take `prices`).
+    var writeScopes: Set<Scope> = [.write]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -196,11 +198,11 @@ struct RequireAuthentication<Context: AuthenticatedContext>: RouterMiddleware {
                 .tooManyRequests, code: "rate_limited", message: "\(who) is over its request rate",
                 headers: [.retryAfter: String(retryAfter)])
         }
-        let recordsPrices = principal.actor.recordsPrices && request.uri.path == "/api/v1/prices"
-        if reads ? !principal.canRead : !(principal.canWrite || recordsPrices) {
+        if reads ? !principal.canRead : !principal.canWrite(accepting: writeScopes) {
+            let scopes = writeScopes.map { "'\($0.rawValue)'" }.sorted().joined(separator: " or ")
             throw APIError(
                 .forbidden, code: "insufficient_scope",
-                message: reads ? "this credential may not read" : "this API key has no 'write' scope")
+                message: reads ? "this credential may not read" : "this API key has no \(scopes) scope")
         }
         return try await next(request, context)
     }

@@ -47,11 +47,12 @@ public struct Principal: Sendable {
         StreamHolder(userId: user.id, credentialId: credentialId, isSession: isSessionBased, expiresAt: expiresAt)
     }
 
-    /// Whether the credential allows changes (API keys need the `write` scope; stream tokens never do).
-    var canWrite: Bool {
+    /// Whether the credential allows changes where any of `accepted` suffices (API keys need one of those scopes;
+    /// sessions may always; stream tokens never do).
+    func canWrite(accepting accepted: Set<Scope>) -> Bool {
         switch credential {
         case .session, .accessToken: true
-        case .apiKey(_, let scopes): scopes.contains(.write)
+        case .apiKey(_, let scopes): !scopes.isDisjoint(with: accepted)
         case .streamToken: false
         }
     }

@@ -20,7 +20,7 @@ struct BacktestBench: ParsableCommand {
     @Option(help: "Workers for the sweep.") var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        let bars = try BacktestDataOptions.parse(["--data", data]).loadBars()
+        let bars = try BacktestDataOptions.bars(inFile: data)
         let options = BacktestOptions(cash: 10_000, commission: 0.002, exclusiveOrders: true)
         let strategy = try SMACrossover(fast: 10, slow: 20, short: true)
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(bars.count) GOOG bars")

@@ -77,24 +77,28 @@ struct BacktestDataOptions: ParsableArguments {
     @Option(help: "Last bar time to use (ISO 8601).") var to: String?
 
     func loadBars() throws -> Bars {
-        let text: String
-        do {
-            text = try String(contentsOfFile: data, encoding: .utf8)
-        } catch {
-            throw ValidationError("\(data): cannot be read (\(error.localizedDescription))")
-        }
-        let bars: Bars
-        do {
-            bars = try OHLCVReader.read(text)
-        } catch {
-            throw ValidationError("\(data): \(error.message)")
-        }
+        let bars = try Self.bars(inFile: data)
         func bound(_ text: String?, _ name: String) throws -> Int64? {
             guard let text else { return nil }
             guard let time = OHLCVReader.time(text) else { throw ValidationError("--\(name) is not a date: '\(text)'") }
             return time
         }
         return bars.between(from: try bound(from, "from"), to: try bound(to, "to"))
+    }
+
+    /// Every bar of an OHLCV CSV file; an unreadable file or a bad row is an error naming the file.
+    static func bars(inFile path: String) throws -> Bars {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationError("\(path): cannot be read (\(error.localizedDescription))")
+        }
+        do {
+            return try OHLCVReader.read(text)
+        } catch {
+            throw ValidationError("\(path): \(error.message)")
+        }
     }
 
     func options() throws -> BacktestOptions {

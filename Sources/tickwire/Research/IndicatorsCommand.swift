@@ -14,7 +14,7 @@ struct IndicatorsCommand: ParsableCommand {
     @Flag(help: "Print JSON (the only format for now).") var json = false
 
     func run() throws {
-        let bars = try BacktestDataOptions.parse(["--data", data]).loadBars()
+        let bars = try BacktestDataOptions.bars(inFile: data)
         let close = bars.close
         let macd = MACD.batch(close, fast: 12, slow: 26, signal: 9)
         let bands = BollingerBands.batch(close, period: period, deviationsUp: 2, deviationsDown: 2)
