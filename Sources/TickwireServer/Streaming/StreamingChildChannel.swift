@@ -66,7 +66,7 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
             try channel.syncOptions?.setOption(
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
-            try channel.pipeline.syncOperations.addHandlers(IdleConnectionGuard.handlers(timeout: timeouts.idle))
+            try channel.pipeline.syncOperations.addHandler(IdleConnectionGuard(timeout: timeouts.idle))
             try channel.pipeline.syncOperations.addHandler(FirstHeadDeadline(timeout: timeouts.firstRequestHead))
             try channel.pipeline.syncOperations.addHandler(router)
         } catch {
@@ -283,6 +283,6 @@ extension HTTPServerBuilder {
 struct ConnectionTimeouts: Sendable {
     /// From accepting a connection to its first whole request head.
     var firstRequestHead: Duration
-    /// Nothing read or written (a stream's heartbeats and pings count as written).
+    /// Nothing read or written (a stream's heartbeats and pings count as written); closed after one to two of these.
     var idle: Duration
 }
