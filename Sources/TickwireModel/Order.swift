@@ -167,56 +167,10 @@ public struct OrderPatch: Codable, Sendable, Equatable {
     }
 }
 
-/// An order change that the order's current state forbids (HTTP 409).
-public struct OrderConflict: Error, Sendable, Equatable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-}
-
 /// The result of applying a patch: the updated order and, when the patch carried one, the recorded fill.
 public struct OrderTransition: Sendable, Equatable {
     public var order: Order
     public var fill: FillRequest?
-}
-
-extension Order {
-    /// Fills may leave a rounding residue; anything this close to the order's quantity counts as complete.
-    static let quantityTolerance = 1e-9
-
-    public func applying(_ patch: OrderPatch, at now: Timestamp) throws(OrderConflict) -> OrderTransition {
-        var order = self
-        if let exchangeOrderId = patch.exchangeOrderId { order.exchangeOrderId = exchangeOrderId }
-
-        if let fill = patch.fill {
-            guard status == .new || status == .partiallyFilled else {
-                throw OrderConflict("order \(id) is \(status.rawValue) and cannot be filled")
-            }
-            let filled = filledQuantity + fill.quantity
-            guard filled <= quantity + Self.quantityTolerance else {
-                throw OrderConflict(
-                    "fill of \(fill.quantity) exceeds the remaining quantity \(remainingQuantity) of order \(id)")
-            }
-            let complete = filled >= quantity - Self.quantityTolerance
-            if patch.status == .filled, !complete {
-                throw OrderConflict("fill of \(fill.quantity) does not complete order \(id)")
-            }
-            if patch.status == .partiallyFilled, complete {
-                throw OrderConflict("fill of \(fill.quantity) completes order \(id), which is then FILLED")
-            }
-            order.avgFillPrice = ((avgFillPrice ?? 0) * filledQuantity + fill.price * fill.quantity) / filled
-            order.filledQuantity = complete ? quantity : filled
-            order.status = complete ? .filled : .partiallyFilled
-        } else if let next = patch.status, next != status {
-            guard status.canTransition(to: next) else {
-                throw OrderConflict("order \(id) cannot go from \(status.rawValue) to \(next.rawValue)")
-            }
-            order.status = next
-        } else if let next = patch.status, next == status {
-            throw OrderConflict("order \(id) is already \(status.rawValue)")
-        }
-        order.updatedAt = now
-        return OrderTransition(order: order, fill: patch.fill)
-    }
 }
 
 public struct OrderFilter: Sendable, Equatable {

@@ -23,6 +23,14 @@ public enum StoreError: Error, Sendable, Equatable {
     case leaseLost
 }
 
+extension StoreError {
+    /// A command's refusal as the store reports it: a `CommandConflict` is a `conflict` (409).
+    static func reporting(_ error: any Error) -> any Error {
+        guard let conflict = error as? CommandConflict else { return error }
+        return StoreError.conflict(conflict.message)
+    }
+}
+
 /// Everything Tickwire keeps. Each command runs in one transaction that changes the data and appends the events
 /// describing the change to the event log; once the transaction has committed, the store hands those events to its
 /// publisher, in commit order (`Committed.events` returns them to the caller too).

@@ -12,10 +12,11 @@ import TickwireModel
     }
 
     @Test func partialThenFullFillAveragesThePrice() throws {
-        let first = try order().applying(OrderPatch(fill: FillRequest(quantity: 4, price: 100)), at: t1)
+        let first = try OrderCommands.update(order(), OrderPatch(fill: FillRequest(quantity: 4, price: 100)), at: t1)
         #expect(first.order.status == .partiallyFilled)
         #expect(first.order.filledQuantity == 4)
-        let second = try first.order.applying(OrderPatch(fill: FillRequest(quantity: 6, price: 105)), at: t1)
+        let second = try OrderCommands.update(
+            first.order, OrderPatch(fill: FillRequest(quantity: 6, price: 105)), at: t1)
         #expect(second.order.status == .filled)
         #expect(second.order.filledQuantity == 10)
         #expect(abs(second.order.avgFillPrice! - 103) < 1e-9)
@@ -23,18 +24,19 @@ import TickwireModel
     }
 
     @Test func overfillIsAConflict() {
-        #expect(throws: OrderConflict.self) {
-            try order(filled: 8).applying(OrderPatch(fill: FillRequest(quantity: 3, price: 1)), at: t1)
+        #expect(throws: CommandConflict.self) {
+            try OrderCommands.update(order(filled: 8), OrderPatch(fill: FillRequest(quantity: 3, price: 1)), at: t1)
         }
     }
 
     @Test func terminalOrdersAcceptNoChange() {
         for status in [OrderStatus.filled, .canceled, .rejected] {
-            #expect(throws: OrderConflict.self) {
-                try order(status: status).applying(OrderPatch(status: .canceled), at: t1)
+            #expect(throws: CommandConflict.self) {
+                try OrderCommands.update(order(status: status), OrderPatch(status: .canceled), at: t1)
             }
-            #expect(throws: OrderConflict.self) {
-                try order(status: status).applying(OrderPatch(fill: FillRequest(quantity: 1, price: 1)), at: t1)
+            #expect(throws: CommandConflict.self) {
+                try OrderCommands.update(
+                    order(status: status), OrderPatch(fill: FillRequest(quantity: 1, price: 1)), at: t1)
             }
         }
     }
@@ -49,8 +51,9 @@ import TickwireModel
     }
 
     @Test func fillMarkedFilledMustComplete() {
-        #expect(throws: OrderConflict.self) {
-            try order().applying(OrderPatch(status: .filled, fill: FillRequest(quantity: 1, price: 1)), at: t1)
+        #expect(throws: CommandConflict.self) {
+            try OrderCommands.update(
+                order(), OrderPatch(status: .filled, fill: FillRequest(quantity: 1, price: 1)), at: t1)
         }
     }
 

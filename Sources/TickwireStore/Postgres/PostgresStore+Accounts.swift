@@ -50,28 +50,23 @@ extension PostgresStore {
         id: Int64, role: Role?, disabled: Bool?, passwordHash: String?, at now: Timestamp
     ) async throws -> Committed<User> {
         try await write { db in
-            let before = try await Self.fetchUser(id: id, on: db)
-            var user = before
-            if let role { user.role = role }
-            if let disabled { user.disabled = disabled }
-            user.updatedAt = now
+            let decision = AccountCommands.updateUser(
+                try await Self.fetchUser(id: id, on: db), role: role, disabled: disabled,
+                passwordChanged: passwordHash != nil, at: now)
+            let user = decision.value
             try await db.send(
                 """
                 UPDATE users SET role = \(user.role.rawValue), disabled = \(user.disabled),
-                updated_at = \(now.milliseconds) WHERE id = \(id)
+                updated_at = \(user.updatedAt.milliseconds) WHERE id = \(id)
                 """, logger: self.logger)
             if let passwordHash {
                 try await db.send(
                     "UPDATE users SET password_hash = \(passwordHash) WHERE id = \(id)", logger: self.logger)
-            }
-            if passwordHash != nil {
                 try await db.send(
                     "UPDATE sessions SET revoked_at = \(now.milliseconds) WHERE user_id = \(id) AND revoked_at IS NULL",
                     logger: self.logger)
             }
-            let drafts = Revocation.ending(before, user, passwordChanged: passwordHash != nil).map(
-                EventDraft.credentialsRevoked)
-            return Committed(user, events: try await self.append(drafts, at: now, on: db))
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 
@@ -105,15 +100,16 @@ extension PostgresStore {
     public func revokeAPIKey(id: String, at now: Timestamp) async throws -> Committed<APIKey> {
         try await write { db in
             guard
-                var key = try await db.rows("SELECT \(unescaped: Columns.apiKey) FROM api_keys WHERE id = \(id)")
+                let current = try await db.rows("SELECT \(unescaped: Columns.apiKey) FROM api_keys WHERE id = \(id)")
                     .first.map({ try APIKeyCredentials(pg: $0).key })
             else { throw StoreError.notFound(entity: "API key", id: id) }
-            if key.revokedAt != nil { return Committed(key, events: []) }
-            key.revokedAt = now
-            try await db.send(
-                "UPDATE api_keys SET revoked_at = \(now.milliseconds) WHERE id = \(id)", logger: self.logger)
-            let revocation = Revocation(userId: key.userId, target: .credential, credentialId: id)
-            return Committed(key, events: try await self.append([.credentialsRevoked(revocation)], at: now, on: db))
+            let decision = AccountCommands.revokeKey(current, at: now)
+            if decision.changes {
+                try await db.send(
+                    "UPDATE api_keys SET revoked_at = \(decision.value.revokedAt?.milliseconds) WHERE id = \(id)",
+                    logger: self.logger)
+            }
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 
@@ -141,17 +137,17 @@ extension PostgresStore {
     public func revokeSession(id: String, at now: Timestamp) async throws -> Committed<Session> {
         try await write { db in
             guard
-                var session = try await db.rows(
+                let current = try await db.rows(
                     "SELECT \(unescaped: Columns.session) FROM sessions WHERE id = \(id)"
                 ).first.map(Session.init(pg:))
             else { throw StoreError.notFound(entity: "session", id: id) }
-            if session.revokedAt != nil { return Committed(session, events: []) }
-            session.revokedAt = now
-            try await db.send(
-                "UPDATE sessions SET revoked_at = \(now.milliseconds) WHERE id = \(id)", logger: self.logger)
-            let revocation = Revocation(userId: session.userId, target: .credential, credentialId: id)
-            return Committed(
-                session, events: try await self.append([.credentialsRevoked(revocation)], at: now, on: db))
+            let decision = AccountCommands.revokeSession(current, at: now)
+            if decision.changes {
+                try await db.send(
+                    "UPDATE sessions SET revoked_at = \(decision.value.revokedAt?.milliseconds) WHERE id = \(id)",
+                    logger: self.logger)
+            }
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 
@@ -176,18 +172,16 @@ extension PostgresStore {
     public func createModel(_ new: NewTradingModel, ownerId: Int64, at now: Timestamp) async throws -> TradingModel {
         try await write { db in
             _ = try await Self.fetchUser(id: ownerId, on: db)
-            let policy = new.policy ?? "rule_based"
-            let config = JSONCoding.encodeToString(new.config ?? [:])
+            let creation = ModelCommands.create(new, ownerId: ownerId, at: now)
+            let model = creation.row
+            let config = JSONCoding.encodeToString(model.config)
             let id = try await db.one(
                 """
                 INSERT INTO trading_models (owner_id, name, policy, config, created_at, updated_at)
-                VALUES (\(ownerId), \(new.name), \(policy), \(config), \(now.milliseconds), \(now.milliseconds))
-                RETURNING id
+                VALUES (\(model.ownerId), \(model.name), \(model.policy), \(config), \(model.createdAt.milliseconds),
+                \(model.updatedAt.milliseconds)) RETURNING id
                 """, Int64.self)
-            let model = TradingModel(
-                id: id, ownerId: ownerId, name: new.name, policy: policy, config: new.config ?? [:], createdAt: now,
-                updatedAt: now)
-            return Committed(model, events: [])
+            return try await self.commit(creation.saved(id), at: now, on: db)
         }.value
     }
 

@@ -10,22 +10,18 @@ extension PostgresStore {
             guard try await !db.rows("SELECT 1 AS found FROM trading_models WHERE id = \(modelId)").isEmpty else {
                 throw StoreError.notFound(entity: "trading model", id: String(modelId))
             }
-            guard
-                try await db.rows(
-                    "SELECT 1 AS found FROM model_sessions WHERE model_id = \(modelId) AND status = 'running'"
-                ).isEmpty
-            else { throw StoreError.conflict("trading model \(modelId) already has a running session") }
+            let running = try await !db.rows(
+                "SELECT 1 AS found FROM model_sessions WHERE model_id = \(modelId) AND status = 'running'"
+            ).isEmpty
+            let creation = try ModelCommands.startSession(modelId: modelId, running: running, at: now)
+            let session = creation.row
             let id = try await db.one(
                 """
                 INSERT INTO model_sessions (model_id, status, decisions, started_at)
-                VALUES (\(modelId), 'running', 0, \(now.milliseconds)) RETURNING id
+                VALUES (\(session.modelId), \(session.status.rawValue), \(session.decisions),
+                \(session.startedAt.milliseconds)) RETURNING id
                 """, Int64.self)
-            let session = ModelSession(id: id, modelId: modelId, status: .running, decisions: 0, startedAt: now)
-            let event = EventDraft.modelSession(
-                modelId, .status, ["message": .string("Initializing AI agent..."), "session_id": .number(Double(id))])
-            return Committed(
-                session,
-                events: try await self.append([event, .sessionChange(.sessionStarted, session)], at: now, on: db))
+            return try await self.commit(creation.saved(id), at: now, on: db)
         }
     }
 
@@ -34,28 +30,19 @@ extension PostgresStore {
     ) async throws -> Committed<ModelSession> {
         try await write { db in
             guard
-                var session = try await db.rows(
+                let current = try await db.rows(
                     "SELECT \(unescaped: Columns.modelSession) FROM model_sessions WHERE id = \(id)"
                 ).first.map(ModelSession.init(pg:))
             else { throw StoreError.notFound(entity: "model session", id: String(id)) }
-            guard session.status == .running else { throw StoreError.conflict("model session \(id) has already ended") }
-            session.status = status
-            session.decisions = decisions
-            session.endedAt = now
-            session.summary = summary
+            let decision = try ModelCommands.finishSession(
+                current, status: status, decisions: decisions, summary: summary, at: now)
+            let session = decision.value
             try await db.send(
                 """
-                UPDATE model_sessions SET status = \(status.rawValue), decisions = \(decisions),
-                ended_at = \(now.milliseconds), summary = \(summary) WHERE id = \(id)
+                UPDATE model_sessions SET status = \(session.status.rawValue), decisions = \(session.decisions),
+                ended_at = \(session.endedAt?.milliseconds), summary = \(session.summary) WHERE id = \(id)
                 """, logger: self.logger)
-            let data: [String: JSONValue] = [
-                "message": .string(summary), "session_id": .number(Double(id)), "status": .string(status.rawValue),
-                "decisions": .number(Double(decisions)),
-            ]
-            let event = EventDraft.modelSession(session.modelId, status == .failed ? .error : .complete, data)
-            return Committed(
-                session,
-                events: try await self.append([event, .sessionChange(.sessionEnded, session)], at: now, on: db))
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 
@@ -70,7 +57,7 @@ extension PostgresStore {
                     RETURNING 1 AS found
                     """
                 ).isEmpty
-            else { throw StoreError.conflict("model session \(sessionId) has ended") }
+            else { throw ModelCommands.sessionEnded(sessionId) }
             let events = try await self.append(drafts, at: now, on: db)
             return Committed(events, events: events)
         }

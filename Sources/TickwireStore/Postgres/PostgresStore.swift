@@ -251,7 +251,7 @@ public final class PostgresStore: Store {
     }
 
     func mapped(_ error: any Error) -> any Error {
-        guard let error = error as? PSQLError else { return error }
+        guard let error = error as? PSQLError else { return StoreError.reporting(error) }
         if let code = error.serverInfo?[.sqlState], code == "23505" {
             return StoreError.conflict(error.serverInfo?[.message] ?? "already exists")
         }
@@ -269,19 +269,16 @@ public final class PostgresStore: Store {
 
     public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
         try await write { db in
-            let config = JSONCoding.encodeToString(new.config ?? [:])
-            let status = (new.status ?? .stopped).rawValue
+            let creation = BotCommands.create(new, at: now)
+            let bot = creation.row
+            let config = JSONCoding.encodeToString(bot.config)
             let id = try await db.one(
                 """
                 INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
-                VALUES (\(new.name), \(new.ticker), \(new.exchange), \(new.strategy), \(config), \(status),
-                \(now.milliseconds), \(now.milliseconds), \(new.ownerId)) RETURNING id
+                VALUES (\(bot.name), \(bot.ticker), \(bot.exchange), \(bot.strategy), \(config), \(bot.status.rawValue),
+                \(bot.createdAt.milliseconds), \(bot.updatedAt.milliseconds), \(bot.ownerId)) RETURNING id
                 """, Int64.self)
-            let bot = Bot(
-                id: id, name: new.name, ticker: new.ticker, exchange: new.exchange, strategy: new.strategy,
-                config: new.config ?? [:], status: new.status ?? .stopped, createdAt: now, updatedAt: now,
-                ownerId: new.ownerId)
-            return Committed(bot, events: try await self.append([.botCreated(bot)], at: now, on: db))
+            return try await self.commit(creation.saved(id), at: now, on: db)
         }
     }
 
@@ -296,44 +293,26 @@ public final class PostgresStore: Store {
     public func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot> {
         try await write { db in
             let current = try await Self.fetchBot(id: id, on: db)
-            let bot = patch.applied(to: current, at: now)
-            if bot.ticker != current.ticker || bot.exchange != current.exchange {
-                let position = try await Self.fetchPosition(botId: id, at: now, on: db)
-                if position.quantity != 0 {
-                    throw StoreError.conflict(
-                        "bot \(id) holds a position of \(position.quantity) \(current.ticker); close it before changing ticker or exchange"
-                    )
-                }
-            }
-            let config = JSONCoding.encodeToString(bot.config)
-            try await db.send(
-                """
-                UPDATE bots SET name = \(bot.name), ticker = \(bot.ticker), exchange = \(bot.exchange),
-                strategy = \(bot.strategy), config = \(config), status = \(bot.status.rawValue),
-                updated_at = \(now.milliseconds) WHERE id = \(id)
-                """, logger: self.logger)
-            return Committed(bot, events: try await self.append([.botUpdated(bot)], at: now, on: db))
+            let position = try await Self.fetchPosition(botId: id, at: now, on: db)
+            let decision = try BotCommands.update(current, patch, position: position, at: now)
+            try await Self.saveBot(decision.value, on: db)
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 
     public func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot> {
         try await write { db in
-            var bot = try await Self.fetchBot(id: id, on: db)
-            bot.status = bot.status.toggled
-            bot.updatedAt = now
-            try await db.send(
-                "UPDATE bots SET status = \(bot.status.rawValue), updated_at = \(now.milliseconds) WHERE id = \(id)",
-                logger: self.logger)
-            return Committed(bot, events: try await self.append([.botUpdated(bot)], at: now, on: db))
+            let decision = BotCommands.toggle(try await Self.fetchBot(id: id, on: db), at: now)
+            try await Self.saveBot(decision.value, on: db)
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 
     public func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
         try await write { db in
-            let bot = try await Self.fetchBot(id: id, on: db)
+            let decision = BotCommands.delete(try await Self.fetchBot(id: id, on: db))
             try await db.send("DELETE FROM bots WHERE id = \(id)", logger: self.logger)
-            return Committed(
-                id, events: try await self.append([.botDeleted(id: id, ownerId: bot.ownerId)], at: now, on: db))
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 
@@ -343,28 +322,25 @@ public final class PostgresStore: Store {
         -> Committed<Order>
     {
         try await write { db in
+            let creation = OrderCommands.create(new, botId: botId, at: now)
+            let order = creation.row
             // One round trip on the hottest write path: the order is inserted only if the bot exists and (for a user)
             // is theirs; no row back means neither, which the caller hears as 404.
             let rows = try await db.send(
                 """
-                WITH bot AS (SELECT id, owner_id FROM bots WHERE id = \(botId)
-                  AND (\(ownerId)::BIGINT IS NULL OR owner_id = \(ownerId)::BIGINT)),
-                inserted AS (INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status,
+                WITH bot AS (SELECT id FROM bots WHERE id = \(botId)
+                  AND (\(ownerId)::BIGINT IS NULL OR owner_id = \(ownerId)::BIGINT))
+                INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status,
                   filled_quantity, avg_fill_price, created_at, updated_at)
-                  SELECT bot.id, \(new.exchangeOrderId), \(new.side.rawValue), \(new.type.rawValue), \(new.quantity),
-                  \(new.price), 'NEW', 0, NULL, \(now.milliseconds), \(now.milliseconds) FROM bot RETURNING id)
-                SELECT inserted.id, bot.owner_id FROM inserted, bot
+                  SELECT bot.id, \(order.exchangeOrderId), \(order.side.rawValue), \(order.type.rawValue),
+                  \(order.quantity), \(order.price), \(order.status.rawValue), \(order.filledQuantity),
+                  \(order.avgFillPrice), \(order.createdAt.milliseconds), \(order.updatedAt.milliseconds)
+                  FROM bot RETURNING id
                 """, logger: self.logger)
-            var created: (id: Int64, owner: Int64?)?
-            for try await (id, owner) in rows.decode((Int64, Int64?).self) { created = (id, owner) }
-            guard let (id, owner) = created else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
-            let order = Order(
-                id: id, botId: botId, exchangeOrderId: new.exchangeOrderId, side: new.side, type: new.type,
-                quantity: new.quantity, price: new.price, status: .new, filledQuantity: 0, avgFillPrice: nil,
-                createdAt: now, updatedAt: now)
-            var draft = EventDraft.orderUpdate(order)
-            draft.ownerId = owner
-            return Committed(order, events: try await self.append([draft], at: now, on: db))
+            var inserted: Int64?
+            for try await id in rows.decode(Int64.self) { inserted = id }
+            guard let inserted else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
+            return try await self.commit(creation.saved(inserted), at: now, on: db)
         }
     }
 
@@ -378,38 +354,34 @@ public final class PostgresStore: Store {
 
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
         try await write { db in
-            let current = try await Self.fetchOrder(id: id, on: db)
-            let transition: OrderTransition
-            do {
-                transition = try current.applying(patch, at: now)
-            } catch let conflict as OrderConflict {
-                throw StoreError.conflict(conflict.message)
-            }
+            let transition = try OrderCommands.update(try await Self.fetchOrder(id: id, on: db), patch, at: now)
             let order = transition.order
             try await db.send(
                 """
                 UPDATE orders SET exchange_order_id = \(order.exchangeOrderId), status = \(order.status.rawValue),
                 filled_quantity = \(order.filledQuantity), avg_fill_price = \(order.avgFillPrice),
-                updated_at = \(now.milliseconds) WHERE id = \(id)
+                updated_at = \(order.updatedAt.milliseconds) WHERE id = \(order.id)
                 """, logger: self.logger)
-            var drafts: [EventDraft] = [.orderUpdate(order)]
-            if let fill = transition.fill {
-                let fee = fill.fee ?? 0
+            var settlement: OrderCommands.Settlement?
+            if transition.fill != nil {
+                let bot = try await Self.fetchBot(id: order.botId, on: db)
+                settlement = OrderCommands.settle(
+                    transition, bot: bot, position: try await Self.fetchPosition(botId: bot.id, at: now, on: db),
+                    lastPrice: try await Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, on: db),
+                    at: now)
+            }
+            if let settlement {
+                let fill = settlement.fill
                 try await db.send(
                     """
                     INSERT INTO fills (order_id, bot_id, side, quantity, price, fee, timestamp)
-                    VALUES (\(id), \(order.botId), \(order.side.rawValue), \(fill.quantity), \(fill.price), \(fee),
-                    \(now.milliseconds))
+                    VALUES (\(fill.orderId), \(fill.botId), \(fill.side.rawValue), \(fill.quantity), \(fill.price),
+                    \(fill.fee), \(fill.timestamp.milliseconds))
                     """, logger: self.logger)
-                let position = try await Self.fetchPosition(botId: order.botId, at: now, on: db).applying(
-                    side: order.side, quantity: fill.quantity, price: fill.price, fee: fee, at: now)
-                try await Self.savePosition(position, on: db)
-                let bot = try await Self.fetchBot(id: order.botId, on: db)
-                let lastPrice = try await Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, on: db)
-                drafts.append(.orderFilled(order, fill: fill))
-                drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
+                try await Self.savePosition(settlement.position, on: db)
             }
-            return Committed(order, events: try await self.append(drafts, at: now, on: db))
+            let events = OrderCommands.events(transition, settlement: settlement)
+            return Committed(order, events: try await self.append(events, at: now, on: db))
         }
     }
 
@@ -447,27 +419,20 @@ public final class PostgresStore: Store {
                     throw StoreError.notFound(entity: "bot", id: String(missing))
                 }
             }
-            var created: [ActivityLog] = []
-            created.reserveCapacity(logs.count)
+            let creation = LogCommands.append(logs, at: now)
+            var ids: [Int64] = []
+            ids.reserveCapacity(logs.count)
             for start in stride(from: 0, to: logs.count, by: Self.appendBatch) {
-                let chunk = logs[start..<min(start + Self.appendBatch, logs.count)]
-                let rows = try await db.send(Self.insertLogsQuery(chunk, at: now), logger: self.logger)
-                var ids: [Int64] = []
+                let chunk = creation.row[start..<min(start + Self.appendBatch, logs.count)]
+                let rows = try await db.send(Self.insertLogsQuery(chunk), logger: self.logger)
                 for try await id in rows.decode(Int64.self) { ids.append(id) }
-                for (log, id) in zip(chunk, ids) {
-                    created.append(
-                        ActivityLog(
-                            id: id, botId: log.botId, level: log.level, message: log.message,
-                            timestamp: log.timestamp ?? now))
-                }
             }
-            return Committed(
-                created, events: try await self.append(created.map(EventDraft.logCreated), at: now, on: db))
+            return try await self.commit(creation.saved(ids), at: now, on: db)
         }
     }
 
     /// Inserts the lines and returns their ids in the order given (ids are taken in `VALUES` order).
-    static func insertLogsQuery(_ logs: ArraySlice<NewLog>, at now: Timestamp) -> PostgresQuery {
+    static func insertLogsQuery(_ logs: ArraySlice<ActivityLog>) -> PostgresQuery {
         var sql = "WITH inserted AS (INSERT INTO activity_logs (bot_id, level, message, timestamp) VALUES "
         var binds = PostgresBindings(capacity: logs.count * 4)
         for (offset, log) in logs.enumerated() {
@@ -477,7 +442,7 @@ public final class PostgresStore: Store {
             binds.append(log.botId)
             binds.append(log.level.rawValue)
             binds.append(log.message)
-            binds.append((log.timestamp ?? now).milliseconds)
+            binds.append(log.timestamp.milliseconds)
         }
         sql += " RETURNING id) SELECT id FROM inserted ORDER BY id"
         return PostgresQuery(unsafeSQL: sql, binds: binds)
@@ -492,12 +457,8 @@ public final class PostgresStore: Store {
 
     public func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]> {
         try await write { db in
-            var recorded: [Price] = []
-            var drafts: [EventDraft] = []
-            var touched: [(ticker: String, exchange: String)] = []
-            for new in prices {
-                let price = Price(
-                    ticker: new.ticker, exchange: new.exchange, price: new.price, timestamp: new.timestamp ?? now)
+            let recording = PriceCommands.record(prices, at: now)
+            for price in recording.prices {
                 let time = price.timestamp.milliseconds
                 try await db.send(
                     """
@@ -511,28 +472,30 @@ public final class PostgresStore: Store {
                     INSERT INTO price_history (ticker, exchange, price, timestamp)
                     VALUES (\(price.ticker), \(price.exchange), \(price.price), \(time))
                     """, logger: self.logger)
-                recorded.append(price)
-                drafts.append(.priceUpdate(price))
-                if !touched.contains(where: { $0.ticker == price.ticker && $0.exchange == price.exchange }) {
-                    touched.append((price.ticker, price.exchange))
-                }
             }
-            // A new price moves the unrealized PnL of every bot holding that instrument.
-            for (ticker, exchange) in touched {
-                let lastPrice = try await Self.fetchLatestPrice(ticker: ticker, exchange: exchange, on: db)
-                let holders = try await db.rows(
+            var holdings: [PriceCommands.Holding] = []
+            for instrument in recording.instruments {
+                let (ticker, exchange) = (instrument.ticker, instrument.exchange)
+                var holders: [(bot: Bot, position: Position)] = []
+                for row in try await db.rows(
                     """
                     SELECT b.id FROM bots b JOIN positions p ON p.bot_id = b.id
                     WHERE b.ticker = \(ticker) AND b.exchange = \(exchange) AND p.quantity != 0 ORDER BY b.id
                     """)
-                for holder in holders {
-                    let botId: Int64 = try holder.value("id")
-                    let bot = try await Self.fetchBot(id: botId, on: db)
-                    let position = try await Self.fetchPosition(botId: botId, at: now, on: db)
-                    drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
+                {
+                    let botId: Int64 = try row.value("id")
+                    holders.append(
+                        (
+                            try await Self.fetchBot(id: botId, on: db),
+                            try await Self.fetchPosition(botId: botId, at: now, on: db)
+                        ))
                 }
+                holdings.append(
+                    PriceCommands.Holding(
+                        lastPrice: try await Self.fetchLatestPrice(ticker: ticker, exchange: exchange, on: db),
+                        holders: holders))
             }
-            return Committed(recorded, events: try await self.append(drafts, at: now, on: db))
+            return try await self.commit(recording.decide(holdings: holdings), at: now, on: db)
         }
     }
 
@@ -687,6 +650,13 @@ public final class PostgresStore: Store {
 
     // MARK: - Helpers (inside a transaction)
 
+    /// Appends a decision's events; the decided value and those events are what the command returns.
+    func commit<Value: Sendable>(_ decision: Decision<Value>, at now: Timestamp, on db: PostgresConnection)
+        async throws -> Committed<Value>
+    {
+        Committed(decision.value, events: try await append(decision.events, at: now, on: db))
+    }
+
     /// Appends a write's events and announces the commit, in one round trip per `appendBatch` events: one statement
     /// inserts them (looking up each one's owner, as `SQLiteStore.owner(of:in:)` does, where the draft has none) and
     /// notifies every node's listener, at commit, of the events themselves when they fit in a payload and of the
@@ -773,6 +743,16 @@ public final class PostgresStore: Store {
         let row = try await db.rows("SELECT \(unescaped: Columns.position) FROM positions WHERE bot_id = \(botId)")
             .first
         return try row.map(Position.init(pg:)) ?? .flat(botId: botId, at: time)
+    }
+
+    static func saveBot(_ bot: Bot, on db: PostgresConnection) async throws {
+        let config = JSONCoding.encodeToString(bot.config)
+        try await db.send(
+            """
+            UPDATE bots SET name = \(bot.name), ticker = \(bot.ticker), exchange = \(bot.exchange),
+            strategy = \(bot.strategy), config = \(config), status = \(bot.status.rawValue),
+            updated_at = \(bot.updatedAt.milliseconds) WHERE id = \(bot.id)
+            """, logger: Logger(label: "tickwire.postgres"))
     }
 
     static func savePosition(_ position: Position, on db: PostgresConnection) async throws {

@@ -55,7 +55,7 @@ final class GroupCommit: Sendable {
                             return .commit
                         }
                     } catch {
-                        result = .failure(error)
+                        result = .failure(StoreError.reporting(error))
                     }
                     outcome.withLock { $0 = result }
                     return (try? result.get())?.events ?? []

@@ -51,26 +51,21 @@ extension SQLiteStore {
         id: Int64, role: Role?, disabled: Bool?, passwordHash: String?, at now: Timestamp
     ) async throws -> Committed<User> {
         try await commands.run { db in
-            let before = try Self.fetchUser(id: id, in: db)
-            var user = before
-            if let role { user.role = role }
-            if let disabled { user.disabled = disabled }
-            user.updatedAt = now
+            let decision = AccountCommands.updateUser(
+                try Self.fetchUser(id: id, in: db), role: role, disabled: disabled,
+                passwordChanged: passwordHash != nil, at: now)
+            let user = decision.value
             try db.execute(
                 sql: "UPDATE users SET role = ?, disabled = ?, updated_at = ? WHERE id = ?",
-                arguments: [user.role.rawValue, user.disabled, now.milliseconds, id])
+                arguments: [user.role.rawValue, user.disabled, user.updatedAt.milliseconds, id])
             if let passwordHash {
                 try db.execute(
                     sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, id])
-            }
-            if passwordHash != nil {
                 try db.execute(
                     sql: "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                     arguments: [now.milliseconds, id])
             }
-            let drafts = Revocation.ending(before, user, passwordChanged: passwordHash != nil).map(
-                EventDraft.credentialsRevoked)
-            return Committed(user, events: try self.append(drafts, at: now, in: db))
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
@@ -111,16 +106,17 @@ extension SQLiteStore {
     public func revokeAPIKey(id: String, at now: Timestamp) async throws -> Committed<APIKey> {
         try await commands.run { db in
             guard
-                var key = try Row.fetchOne(
+                let current = try Row.fetchOne(
                     db, sql: "SELECT \(Columns.apiKey) FROM api_keys WHERE id = ?", arguments: [id]
                 ).map({ try APIKeyCredentials(row: $0).key })
             else { throw StoreError.notFound(entity: "API key", id: id) }
-            if key.revokedAt != nil { return Committed(key, events: []) }
-            key.revokedAt = now
-            try db.execute(
-                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now.milliseconds, id])
-            let revocation = Revocation(userId: key.userId, target: .credential, credentialId: id)
-            return Committed(key, events: try self.append([.credentialsRevoked(revocation)], at: now, in: db))
+            let decision = AccountCommands.revokeKey(current, at: now)
+            if decision.changes {
+                try db.execute(
+                    sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?",
+                    arguments: [decision.value.revokedAt?.milliseconds, id])
+            }
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
@@ -153,16 +149,17 @@ extension SQLiteStore {
     public func revokeSession(id: String, at now: Timestamp) async throws -> Committed<Session> {
         try await commands.run { db in
             guard
-                var session = try Row.fetchOne(
+                let current = try Row.fetchOne(
                     db, sql: "SELECT \(Columns.session) FROM sessions WHERE id = ?", arguments: [id]
                 ).map(Session.init(row:))
             else { throw StoreError.notFound(entity: "session", id: id) }
-            if session.revokedAt != nil { return Committed(session, events: []) }
-            session.revokedAt = now
-            try db.execute(
-                sql: "UPDATE sessions SET revoked_at = ? WHERE id = ?", arguments: [now.milliseconds, id])
-            let revocation = Revocation(userId: session.userId, target: .credential, credentialId: id)
-            return Committed(session, events: try self.append([.credentialsRevoked(revocation)], at: now, in: db))
+            let decision = AccountCommands.revokeSession(current, at: now)
+            if decision.changes {
+                try db.execute(
+                    sql: "UPDATE sessions SET revoked_at = ? WHERE id = ?",
+                    arguments: [decision.value.revokedAt?.milliseconds, id])
+            }
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
@@ -187,20 +184,18 @@ extension SQLiteStore {
     public func createModel(_ new: NewTradingModel, ownerId: Int64, at now: Timestamp) async throws -> TradingModel {
         try await commands.run { db in
             _ = try Self.fetchUser(id: ownerId, in: db)
-            let policy = new.policy ?? "rule_based"
+            let creation = ModelCommands.create(new, ownerId: ownerId, at: now)
+            let model = creation.row
             try db.execute(
                 sql: """
                     INSERT INTO trading_models (owner_id, name, policy, config, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    ownerId, new.name, policy, JSONCoding.encodeToString(new.config ?? [:]), now.milliseconds,
-                    now.milliseconds,
+                    model.ownerId, model.name, model.policy, JSONCoding.encodeToString(model.config),
+                    model.createdAt.milliseconds, model.updatedAt.milliseconds,
                 ])
-            let model = TradingModel(
-                id: db.lastInsertedRowID, ownerId: ownerId, name: new.name, policy: policy, config: new.config ?? [:],
-                createdAt: now, updatedAt: now)
-            return Committed(model, events: [])
+            return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
         }.value
     }
 

@@ -9,22 +9,16 @@ extension SQLiteStore {
         try await commands.run { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM trading_models WHERE id = ?", arguments: [modelId]) != nil
             else { throw StoreError.notFound(entity: "trading model", id: String(modelId)) }
-            if try Bool.fetchOne(
+            let running = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM model_sessions WHERE model_id = ? AND status = 'running'", arguments: [modelId])
-                != nil
-            {
-                throw StoreError.conflict("trading model \(modelId) already has a running session")
-            }
+            let creation = try ModelCommands.startSession(modelId: modelId, running: running != nil, at: now)
+            let session = creation.row
             try db.execute(
-                sql: "INSERT INTO model_sessions (model_id, status, decisions, started_at) VALUES (?, 'running', 0, ?)",
-                arguments: [modelId, now.milliseconds])
-            let session = ModelSession(
-                id: db.lastInsertedRowID, modelId: modelId, status: .running, decisions: 0, startedAt: now)
-            let event = EventDraft.modelSession(
-                modelId, .status,
-                ["message": .string("Initializing AI agent..."), "session_id": .number(Double(session.id))])
-            return Committed(
-                session, events: try self.append([event, .sessionChange(.sessionStarted, session)], at: now, in: db))
+                sql: "INSERT INTO model_sessions (model_id, status, decisions, started_at) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    session.modelId, session.status.rawValue, session.decisions, session.startedAt.milliseconds,
+                ])
+            return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
         }
     }
 
@@ -33,27 +27,19 @@ extension SQLiteStore {
     ) async throws -> Committed<ModelSession> {
         try await commands.run { db in
             guard
-                var session = try Row.fetchOne(
+                let current = try Row.fetchOne(
                     db, sql: "SELECT \(Columns.modelSession) FROM model_sessions WHERE id = ?", arguments: [id]
                 ).map(ModelSession.init(row:))
             else { throw StoreError.notFound(entity: "model session", id: String(id)) }
-            guard session.status == .running else {
-                throw StoreError.conflict("model session \(id) has already ended")
-            }
-            session.status = status
-            session.decisions = decisions
-            session.endedAt = now
-            session.summary = summary
+            let decision = try ModelCommands.finishSession(
+                current, status: status, decisions: decisions, summary: summary, at: now)
+            let session = decision.value
             try db.execute(
                 sql: "UPDATE model_sessions SET status = ?, decisions = ?, ended_at = ?, summary = ? WHERE id = ?",
-                arguments: [status.rawValue, decisions, now.milliseconds, summary, id])
-            let data: [String: JSONValue] = [
-                "message": .string(summary), "session_id": .number(Double(id)), "status": .string(status.rawValue),
-                "decisions": .number(Double(decisions)),
-            ]
-            let event = EventDraft.modelSession(session.modelId, status == .failed ? .error : .complete, data)
-            return Committed(
-                session, events: try self.append([event, .sessionChange(.sessionEnded, session)], at: now, in: db))
+                arguments: [
+                    session.status.rawValue, session.decisions, session.endedAt?.milliseconds, session.summary, id,
+                ])
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
@@ -64,7 +50,7 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE model_sessions SET decisions = ? WHERE id = ? AND status = 'running'",
                 arguments: [decisions, sessionId])
-            guard db.changesCount == 1 else { throw StoreError.conflict("model session \(sessionId) has ended") }
+            guard db.changesCount == 1 else { throw ModelCommands.sessionEnded(sessionId) }
             let events = try self.append(drafts, at: now, in: db)
             return Committed(events, events: events)
         }

@@ -46,20 +46,18 @@ public final class SQLiteStore: Store {
 
     public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
         try await commands.run { db in
+            let creation = BotCommands.create(new, at: now)
+            let bot = creation.row
             try db.execute(
                 sql: """
                     INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    new.name, new.ticker, new.exchange, new.strategy, JSONCoding.encodeToString(new.config ?? [:]),
-                    (new.status ?? .stopped).rawValue, now.milliseconds, now.milliseconds, new.ownerId,
+                    bot.name, bot.ticker, bot.exchange, bot.strategy, JSONCoding.encodeToString(bot.config),
+                    bot.status.rawValue, bot.createdAt.milliseconds, bot.updatedAt.milliseconds, bot.ownerId,
                 ])
-            let bot = Bot(
-                id: db.lastInsertedRowID, name: new.name, ticker: new.ticker, exchange: new.exchange,
-                strategy: new.strategy, config: new.config ?? [:], status: new.status ?? .stopped, createdAt: now,
-                updatedAt: now, ownerId: new.ownerId)
-            return Committed(bot, events: try self.append([.botCreated(bot)], at: now, in: db))
+            return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
         }
     }
 
@@ -77,45 +75,26 @@ public final class SQLiteStore: Store {
     public func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot> {
         try await commands.run { db in
             let current = try Self.fetchBot(id: id, in: db)
-            let bot = patch.applied(to: current, at: now)
-            if bot.ticker != current.ticker || bot.exchange != current.exchange {
-                let position = try Self.fetchPosition(botId: id, at: now, in: db)
-                if position.quantity != 0 {
-                    throw StoreError.conflict(
-                        "bot \(id) holds a position of \(position.quantity) \(current.ticker); close it before changing ticker or exchange"
-                    )
-                }
-            }
-            try db.execute(
-                sql: """
-                    UPDATE bots SET name = ?, ticker = ?, exchange = ?, strategy = ?, config = ?, status = ?,
-                    updated_at = ? WHERE id = ?
-                    """,
-                arguments: [
-                    bot.name, bot.ticker, bot.exchange, bot.strategy, JSONCoding.encodeToString(bot.config),
-                    bot.status.rawValue, now.milliseconds, id,
-                ])
-            return Committed(bot, events: try self.append([.botUpdated(bot)], at: now, in: db))
+            let position = try Self.fetchPosition(botId: id, at: now, in: db)
+            let decision = try BotCommands.update(current, patch, position: position, at: now)
+            try Self.saveBot(decision.value, in: db)
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
     public func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot> {
         try await commands.run { db in
-            var bot = try Self.fetchBot(id: id, in: db)
-            bot.status = bot.status.toggled
-            bot.updatedAt = now
-            try db.execute(
-                sql: "UPDATE bots SET status = ?, updated_at = ? WHERE id = ?",
-                arguments: [bot.status.rawValue, now.milliseconds, id])
-            return Committed(bot, events: try self.append([.botUpdated(bot)], at: now, in: db))
+            let decision = BotCommands.toggle(try Self.fetchBot(id: id, in: db), at: now)
+            try Self.saveBot(decision.value, in: db)
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
     public func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
         try await commands.run { db in
-            let bot = try Self.fetchBot(id: id, in: db)
+            let decision = BotCommands.delete(try Self.fetchBot(id: id, in: db))
             try db.execute(sql: "DELETE FROM bots WHERE id = ?", arguments: [id])
-            return Committed(id, events: try self.append([.botDeleted(id: id, ownerId: bot.ownerId)], at: now, in: db))
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
@@ -130,21 +109,20 @@ public final class SQLiteStore: Store {
             guard let owner, ownerId == nil || owner["owner_id"] == ownerId else {
                 throw StoreError.notFound(entity: "bot", id: String(botId))
             }
+            let creation = OrderCommands.create(new, botId: botId, at: now)
+            let order = creation.row
             try db.cachedStatement(
                 sql: """
                     INSERT INTO orders (bot_id, exchange_order_id, side, type, quantity, price, status,
                     filled_quantity, avg_fill_price, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'NEW', 0, NULL, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                botId, new.exchangeOrderId, new.side.rawValue, new.type.rawValue, new.quantity, new.price,
-                now.milliseconds, now.milliseconds,
+                order.botId, order.exchangeOrderId, order.side.rawValue, order.type.rawValue, order.quantity,
+                order.price, order.status.rawValue, order.filledQuantity, order.avgFillPrice,
+                order.createdAt.milliseconds, order.updatedAt.milliseconds,
             ])
-            let order = Order(
-                id: db.lastInsertedRowID, botId: botId, exchangeOrderId: new.exchangeOrderId, side: new.side,
-                type: new.type, quantity: new.quantity, price: new.price, status: .new, filledQuantity: 0,
-                avgFillPrice: nil, createdAt: now, updatedAt: now)
-            return Committed(order, events: try self.append([.orderUpdate(order)], at: now, in: db))
+            return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
         }
     }
 
@@ -158,13 +136,7 @@ public final class SQLiteStore: Store {
 
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
         try await commands.run { db in
-            let current = try Self.fetchOrder(id: id, in: db)
-            let transition: OrderTransition
-            do {
-                transition = try current.applying(patch, at: now)
-            } catch let conflict as OrderConflict {
-                throw StoreError.conflict(conflict.message)
-            }
+            let transition = try OrderCommands.update(try Self.fetchOrder(id: id, in: db), patch, at: now)
             let order = transition.order
             try db.execute(
                 sql: """
@@ -173,28 +145,30 @@ public final class SQLiteStore: Store {
                     """,
                 arguments: [
                     order.exchangeOrderId, order.status.rawValue, order.filledQuantity, order.avgFillPrice,
-                    now.milliseconds, id,
+                    order.updatedAt.milliseconds, order.id,
                 ])
-            var drafts: [EventDraft] = [.orderUpdate(order)]
-            if let fill = transition.fill {
+            var settlement: OrderCommands.Settlement?
+            if transition.fill != nil {
+                let bot = try Self.fetchBot(id: order.botId, in: db)
+                settlement = OrderCommands.settle(
+                    transition, bot: bot, position: try Self.fetchPosition(botId: bot.id, at: now, in: db),
+                    lastPrice: try Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, in: db), at: now)
+            }
+            if let settlement {
+                let fill = settlement.fill
                 try db.execute(
                     sql: """
                         INSERT INTO fills (order_id, bot_id, side, quantity, price, fee, timestamp)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        id, order.botId, order.side.rawValue, fill.quantity, fill.price, fill.fee ?? 0,
-                        now.milliseconds,
+                        fill.orderId, fill.botId, fill.side.rawValue, fill.quantity, fill.price, fill.fee,
+                        fill.timestamp.milliseconds,
                     ])
-                let position = try Self.fetchPosition(botId: order.botId, at: now, in: db).applying(
-                    side: order.side, quantity: fill.quantity, price: fill.price, fee: fill.fee ?? 0, at: now)
-                try Self.savePosition(position, in: db)
-                let bot = try Self.fetchBot(id: order.botId, in: db)
-                let lastPrice = try Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, in: db)
-                drafts.append(.orderFilled(order, fill: fill))
-                drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
+                try Self.savePosition(settlement.position, in: db)
             }
-            return Committed(order, events: try self.append(drafts, at: now, in: db))
+            let events = OrderCommands.events(transition, settlement: settlement)
+            return Committed(order, events: try self.append(events, at: now, in: db))
         }
     }
 
@@ -216,19 +190,16 @@ public final class SQLiteStore: Store {
                     throw StoreError.notFound(entity: "bot", id: String(botId))
                 }
             }
+            let creation = LogCommands.append(logs, at: now)
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO activity_logs (bot_id, level, message, timestamp) VALUES (?, ?, ?, ?)")
-            var created: [ActivityLog] = []
-            created.reserveCapacity(logs.count)
-            for log in logs {
-                let timestamp = log.timestamp ?? now
-                try insert.execute(arguments: [log.botId, log.level.rawValue, log.message, timestamp.milliseconds])
-                created.append(
-                    ActivityLog(
-                        id: db.lastInsertedRowID, botId: log.botId, level: log.level, message: log.message,
-                        timestamp: timestamp))
+            var ids: [Int64] = []
+            ids.reserveCapacity(logs.count)
+            for log in creation.row {
+                try insert.execute(arguments: [log.botId, log.level.rawValue, log.message, log.timestamp.milliseconds])
+                ids.append(db.lastInsertedRowID)
             }
-            return Committed(created, events: try self.append(created.map(EventDraft.logCreated), at: now, in: db))
+            return try self.commit(creation.saved(ids), at: now, in: db)
         }
     }
 
@@ -241,6 +212,7 @@ public final class SQLiteStore: Store {
 
     public func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]> {
         try await commands.run { db in
+            let recording = PriceCommands.record(prices, at: now)
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO prices (ticker, exchange, price, timestamp) VALUES (?, ?, ?, ?)
@@ -249,41 +221,27 @@ public final class SQLiteStore: Store {
                     """)
             let history = try db.cachedStatement(
                 sql: "INSERT INTO price_history (ticker, exchange, price, timestamp) VALUES (?, ?, ?, ?)")
-            var recorded: [Price] = []
-            var drafts: [EventDraft] = []
-            // Instruments in first-seen order, so that the pnl events of a batch come out in a deterministic order.
-            var touched: [(ticker: String, exchange: String)] = []
-            for new in prices {
-                let price = Price(
-                    ticker: new.ticker, exchange: new.exchange, price: new.price, timestamp: new.timestamp ?? now)
+            for price in recording.prices {
                 let arguments: StatementArguments = [
                     price.ticker, price.exchange, price.price, price.timestamp.milliseconds,
                 ]
                 try upsert.execute(arguments: arguments)
                 try history.execute(arguments: arguments)
-                recorded.append(price)
-                drafts.append(.priceUpdate(price))
-                if !touched.contains(where: { $0.ticker == price.ticker && $0.exchange == price.exchange }) {
-                    touched.append((price.ticker, price.exchange))
-                }
             }
-            // A new price moves the unrealized PnL of every bot holding that instrument.
-            for (ticker, exchange) in touched {
-                let lastPrice = try Self.fetchLatestPrice(ticker: ticker, exchange: exchange, in: db)
-                let holders = try Int64.fetchAll(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT b.id FROM bots b JOIN positions p ON p.bot_id = b.id
-                            WHERE b.ticker = ? AND b.exchange = ? AND p.quantity != 0 ORDER BY b.id
-                            """),
-                    arguments: [ticker, exchange])
-                for botId in holders {
-                    let bot = try Self.fetchBot(id: botId, in: db)
-                    let position = try Self.fetchPosition(botId: botId, at: now, in: db)
-                    drafts.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: lastPrice)))
-                }
+            let holders = try db.cachedStatement(
+                sql: """
+                    SELECT b.id FROM bots b JOIN positions p ON p.bot_id = b.id
+                    WHERE b.ticker = ? AND b.exchange = ? AND p.quantity != 0 ORDER BY b.id
+                    """)
+            let holdings = try recording.instruments.map { instrument in
+                PriceCommands.Holding(
+                    lastPrice: try Self.fetchLatestPrice(
+                        ticker: instrument.ticker, exchange: instrument.exchange, in: db),
+                    holders: try Int64.fetchAll(holders, arguments: [instrument.ticker, instrument.exchange]).map {
+                        (try Self.fetchBot(id: $0, in: db), try Self.fetchPosition(botId: $0, at: now, in: db))
+                    })
             }
-            return Committed(recorded, events: try self.append(drafts, at: now, in: db))
+            return try self.commit(recording.decide(holdings: holdings), at: now, in: db)
         }
     }
 
@@ -423,6 +381,13 @@ public final class SQLiteStore: Store {
 
     // MARK: - Helpers (run inside a transaction)
 
+    /// Appends a decision's events; the decided value and those events are what the command returns.
+    func commit<Value: Sendable>(_ decision: Decision<Value>, at now: Timestamp, in db: Database) throws
+        -> Committed<Value>
+    {
+        Committed(decision.value, events: try append(decision.events, at: now, in: db))
+    }
+
     /// Appends events to the log in the running command's savepoint; `GroupCommit` publishes them on commit.
     func append(_ drafts: [EventDraft], at now: Timestamp, in db: Database) throws -> [Event] {
         let insert = try db.cachedStatement(
@@ -472,6 +437,18 @@ public final class SQLiteStore: Store {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(Columns.position) FROM positions WHERE bot_id = ?"), arguments: [botId])
         return row.map(Position.init(row:)) ?? .flat(botId: botId, at: time)
+    }
+
+    static func saveBot(_ bot: Bot, in db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE bots SET name = ?, ticker = ?, exchange = ?, strategy = ?, config = ?, status = ?,
+                updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                bot.name, bot.ticker, bot.exchange, bot.strategy, JSONCoding.encodeToString(bot.config),
+                bot.status.rawValue, bot.updatedAt.milliseconds, bot.id,
+            ])
     }
 
     static func savePosition(_ position: Position, in db: Database) throws {
