@@ -14,15 +14,6 @@ public protocol EngineLease: Sendable {
     func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async
 }
 
-extension SQLiteStore {
-    /// One process owns an embedded database (two servers on one SQLite file would each run an engine).
-    public var isContended: Bool { false }
-
-    public func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async {
-        await body()
-    }
-}
-
 /// One term of holding the engine lease. The tasks of a term carry it (a task-local), and a store whose lease can be
 /// lost checks it inside each of their write transactions: a node that lost the lease without noticing yet (its
 /// connection check runs every second) cannot write after another node has taken over.

@@ -2,7 +2,7 @@ import PostgresNIO
 import TickwireModel
 
 /// A `WHERE` clause built from optional filters with numbered parameters (`$1`, `$2`, ...): nil adds nothing.
-struct PGConditions: ConditionBuilder {
+struct PostgresConditions: ConditionBuilder {
     private(set) var clauses: [String] = []
     private(set) var binds = PostgresBindings()
 
@@ -27,9 +27,9 @@ struct PGConditions: ConditionBuilder {
 }
 
 /// The list reads of the PostgreSQL store: the same filters, order and keyset pagination as `Queries` (SQLite).
-enum PGQueries {
+enum PostgresQueries {
     static func bots(_ filter: BotFilter) -> PostgresQuery {
-        let c: PGConditions = ListFilters.bots(filter)
+        let c: PostgresConditions = ListFilters.bots(filter)
         return c.query("SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id")
     }
 
@@ -42,7 +42,7 @@ enum PGQueries {
     }
 
     static func latestPrices(_ filter: PriceFilter) -> PostgresQuery {
-        let c: PGConditions = ListFilters.latestPrices(filter)
+        let c: PostgresConditions = ListFilters.latestPrices(filter)
         return c.query("SELECT \(Columns.price) FROM prices\(c.whereClause) ORDER BY ticker, exchange")
     }
 
@@ -53,7 +53,7 @@ enum PGQueries {
     }
 
     /// Newest first by primary key, one row beyond the page so the caller knows whether another follows.
-    static func page(table: String, columns: String, _ conditions: PGConditions, _ page: PageRequest)
+    static func page(table: String, columns: String, _ conditions: PostgresConditions, _ page: PageRequest)
         -> PostgresQuery
     {
         var c = conditions

@@ -92,7 +92,7 @@ extension PostgresStore {
     }
 
     public func apiKeys(userId: Int64?) async throws -> [APIKey] {
-        let c: PGConditions = ListFilters.apiKeys(userId: userId)
+        let c: PostgresConditions = ListFilters.apiKeys(userId: userId)
         let query = c.query("SELECT \(Columns.apiKey) FROM api_keys\(c.whereClause) ORDER BY created_at DESC, id")
         return try await read { db in try await db.rows(query).map { try APIKeyCredentials(pg: $0).key } }
     }
@@ -197,7 +197,7 @@ extension PostgresStore {
     }
 
     public func models(ownerId: Int64?) async throws -> [TradingModel] {
-        let c: PGConditions = ListFilters.models(ownerId: ownerId)
+        let c: PostgresConditions = ListFilters.models(ownerId: ownerId)
         let query = c.query("SELECT \(Columns.model) FROM trading_models\(c.whereClause) ORDER BY id")
         return try await read { db in try await db.rows(query).map(TradingModel.init(pg:)) }
     }

@@ -59,27 +59,13 @@ public final class PostgresStore: Store {
         return store
     }
 
-    private init(url: String, poolSize: Int, logger: Logger) throws {
-        guard let components = URLComponents(string: url),
-            ["postgres", "postgresql"].contains(components.scheme ?? ""), let host = components.host,
-            let user = components.user
-        else {
-            throw StoreError.unavailable(
-                "not a PostgreSQL URL (postgres://user:password@host:port/database): \(Self.redacted(url: url))")
-        }
-        let database = components.path.isEmpty ? user : String(components.path.dropFirst())
-        var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database, tls: .disable)
-        self.connectionConfiguration = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database, tls: .disable)
-        configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = 0
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    init(url: String, poolSize: Int, logger: Logger) throws {
+        let server = try PostgresURL(url)
+        self.connectionConfiguration = server.connectionConfiguration
+        let client = PostgresClient(configuration: server.poolConfiguration(size: poolSize), backgroundLogger: logger)
         self.client = client
         self.logger = logger
-        let location = "\(host):\(components.port ?? 5432)/\(database)"
+        let location = server.location
         self.location = location
         self.runner = Task { await client.run() }
         let slot = publisher
@@ -89,23 +75,6 @@ public final class PostgresStore: Store {
                 try await Self.readEvents(client, at: location, after: after, limit: limit)
             },
             publisher: { slot.current })
-    }
-
-    /// Runs one statement outside a transaction on the server `url` names (`CREATE DATABASE`, `DROP DATABASE`).
-    static func runMaintenance(_ sql: String, url: String) async throws {
-        let store = try PostgresStore(url: url, poolSize: 1, logger: Logger(label: "tickwire.postgres"))
-        defer { store.close() }
-        _ = try await store.mapErrors { try await store.client.query(PostgresQuery(unsafeSQL: sql)) }
-    }
-
-    /// A fresh, migrated database named `name` on the server of `adminURL` (tests, benchmarks).
-    static func createScratchDatabase(_ name: String, adminURL: String) async throws -> String {
-        try await runMaintenance("CREATE DATABASE \(name)", url: adminURL)
-        guard var components = URLComponents(string: adminURL) else {
-            throw StoreError.unavailable("not a PostgreSQL URL: \(adminURL)")
-        }
-        components.path = "/" + name
-        return components.string ?? adminURL
     }
 
     /// Closes the pool. The store is unusable afterwards.
@@ -147,124 +116,6 @@ public final class PostgresStore: Store {
         }
     }
 
-    /// How long an operation may wait for a pooled connection before the database counts as unreachable.
-    static let leaseTimeout: Duration = .seconds(3)
-    /// How long an operation may take in all before its caller stops waiting (`leased`).
-    static let operationDeadline: Duration = .seconds(10)
-
-    /// Runs `operation` on a pooled connection. When none can be had within `leaseTimeout` (the database is down or
-    /// unreachable), fails at once with `StoreError.unavailable` (503) instead of waiting: nothing was sent, so
-    /// nothing was written. Once the operation has its connection it runs to completion, but its caller waits at
-    /// most until `deadline`: a statement postgres-nio loses (see `send`) would otherwise hold it, and every write
-    /// queued behind it, for ever. Past the deadline the caller gets `unavailable`, and whether a write whose COMMIT
-    /// was already sent took effect is then unknown (the message says so); the connection is closed, which ends the
-    /// operation and keeps it out of the pool.
-    func leased<Value: Sendable>(
-        deadline: Duration? = PostgresStore.operationDeadline,
-        _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
-    ) async throws -> Value {
-        try await Self.leased(from: client, at: location, deadline: deadline, operation)
-    }
-
-    static func leased<Value: Sendable>(
-        from client: PostgresClient, at location: String, deadline: Duration? = operationDeadline,
-        _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
-    ) async throws -> Value {
-        // The lease runs in its own task and the caller waits on whichever ends first, the operation or the timer:
-        // a pool that does not give up a pending lease on cancellation cannot hold the caller. An operation that gets
-        // its connection after the caller gave up does nothing (`Lease.begin` refuses it), so a 503 never hides a
-        // write that happens later.
-        let lease = Lease<Value>()
-        let work = Task {
-            do {
-                for attempt in 1... {
-                    // A connection can close while the pool holds it (the server went away) and be handed out before
-                    // the pool has seen it close: given back, another is asked for, three times at most.
-                    let value: Value? = try await client.withConnection { connection in
-                        if connection.isClosed, attempt < 4 { return nil }
-                        guard lease.begin(on: connection) else { throw CancellationError() }
-                        return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
-                            try await operation(connection)
-                        }
-                    }
-                    if let value {
-                        lease.finish(.success(value))
-                        return
-                    }
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-            } catch {
-                lease.finish(.failure(error))
-            }
-        }
-        let timer = Task {
-            try? await Task.sleep(for: Self.leaseTimeout)
-            if lease.abandon() {
-                // The answer first: cancelled, the pending lease fails at once with the pool's own error, which
-                // must not be the one the caller gets (it once surfaced as a 500 during a database restart).
-                lease.finish(
-                    .failure(
-                        StoreError.unavailable(
-                            "PostgreSQL at \(location) gave no connection within \(Self.leaseTimeout)")))
-                work.cancel()
-                return
-            }
-            guard let deadline else { return }
-            try? await Task.sleep(for: deadline - Self.leaseTimeout)
-            guard !Task.isCancelled, let connection = lease.expire() else { return }
-            // Closing the connection fails whatever it still waits for, so the operation ends and the pool replaces
-            // the connection instead of keeping one that may never answer again (PostgreSQL rolls back a
-            // transaction whose connection is gone). The caller is answered once the pool has it back, or after a
-            // second: a retry sent before then found the pool still counting the closed connection and waited the
-            // whole lease timeout for another. (Not a task group: it would wait for an operation that never ends.)
-            let _: EventLoopFuture<Void> = connection.close()
-            work.cancel()
-            if await !answered(
-                within: .seconds(1),
-                {
-                    await work.value; return true
-                })
-            {
-                // A statement postgres-nio lost (see `send`): the pool counts its connection as leased for good.
-                Logger(label: "tickwire.postgres").warning(
-                    "a PostgreSQL operation did not end after its connection was closed; its pooled connection is lost",
-                    metadata: ["database": "\(location)"])
-            }
-            lease.finish(
-                .failure(
-                    StoreError.unavailable(
-                        "PostgreSQL at \(location) did not answer within \(deadline); a write may or may not"
-                            + " have taken effect")),
-                expired: true)
-        }
-        defer { timer.cancel() }
-        return try await lease.result()
-    }
-
-    /// Unique violations are conflicts; a server that cannot be reached is `unavailable` (503), not a 500.
-    func mapErrors<Value>(_ body: () async throws -> Value) async throws -> Value {
-        do {
-            return try await body()
-        } catch {
-            throw mapped(error)
-        }
-    }
-
-    func mapped(_ error: any Error) -> any Error {
-        guard let error = error as? PSQLError else { return StoreError.reporting(error) }
-        if let code = error.serverInfo?[.sqlState], code == "23505" {
-            return StoreError.conflict(error.serverInfo?[.message] ?? "already exists")
-        }
-        if error.serverInfo == nil { return StoreError.unavailable("PostgreSQL at \(location): \(error.code)") }
-        // Connection exceptions (08), insufficient resources (53) and operator intervention (57: the server shutting
-        // down or starting up) mean the database is not there right now: the transaction was rolled back, retry.
-        if let state = error.serverInfo?[.sqlState], ["08", "53", "57"].contains(String(state.prefix(2))) {
-            return StoreError.unavailable(
-                "PostgreSQL at \(location): \(error.serverInfo?[.message] ?? state) (SQLSTATE \(state))")
-        }
-        return error
-    }
-
     // MARK: - Bots
 
     public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
@@ -287,7 +138,7 @@ public final class PostgresStore: Store {
     }
 
     public func bots(_ filter: BotFilter) async throws -> [Bot] {
-        try await read { db in try await db.rows(PGQueries.bots(filter)).map(Bot.init(pg:)) }
+        try await read { db in try await db.rows(PostgresQueries.bots(filter)).map(Bot.init(pg:)) }
     }
 
     public func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot> {
@@ -349,7 +200,8 @@ public final class PostgresStore: Store {
     }
 
     public func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
-        try await fetchPage(PGQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(pg:), id: \.id)
+        try await fetchPage(
+            PostgresQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(pg:), id: \.id)
     }
 
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
@@ -450,7 +302,7 @@ public final class PostgresStore: Store {
 
     public func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog> {
         try await fetchPage(
-            PGQueries.logs(filter, page: page), limit: page.limit, decode: ActivityLog.init(pg:), id: \.id)
+            PostgresQueries.logs(filter, page: page), limit: page.limit, decode: ActivityLog.init(pg:), id: \.id)
     }
 
     // MARK: - Prices
@@ -500,12 +352,12 @@ public final class PostgresStore: Store {
     }
 
     public func latestPrices(_ filter: PriceFilter) async throws -> [Price] {
-        try await read { db in try await db.rows(PGQueries.latestPrices(filter)).map(Price.init(pg:)) }
+        try await read { db in try await db.rows(PostgresQueries.latestPrices(filter)).map(Price.init(pg:)) }
     }
 
     public func priceHistory(ticker: String, exchange: String?, page: PageRequest) async throws -> Page<Price> {
         let page = try await fetchPage(
-            PGQueries.priceHistory(ticker: ticker, exchange: exchange, page: page), limit: page.limit,
+            PostgresQueries.priceHistory(ticker: ticker, exchange: exchange, page: page), limit: page.limit,
             decode: { row in HistoryRow(id: try row.value("id"), price: try Price(pg: row)) }, id: \.id)
         return Page(items: page.items.map(\.price), nextCursor: page.nextCursor)
     }
@@ -530,7 +382,7 @@ public final class PostgresStore: Store {
         // One snapshot: the bundle and its event id come from the same moment.
         try await read { db in
             let eventId = try await Self.fetchLastEventId(on: db)
-            let bots = try await db.rows(PGQueries.bots(BotFilter(ownerId: ownerId))).map(Bot.init(pg:))
+            let bots = try await db.rows(PostgresQueries.bots(BotFilter(ownerId: ownerId))).map(Bot.init(pg:))
             var positions: [Int64: Position] = [:]
             for row in try await db.rows("SELECT \(unescaped: Columns.position) FROM positions") {
                 let position = try Position(pg: row)
@@ -567,75 +419,6 @@ public final class PostgresStore: Store {
         }
     }
 
-    // MARK: - Event log
-
-    public func lastEventId() async throws -> Int64 {
-        try await read { db in try await Self.fetchLastEventId(on: db) }
-    }
-
-    public func events(after: Int64, limit: Int) async throws -> [Event] {
-        try await mapErrors { try await Self.readEvents(client, at: location, after: after, limit: limit) }
-    }
-
-    /// Like every read, gives up with `unavailable` when no connection comes within `leaseTimeout`: a reader that
-    /// waited for the database to return would hold back resuming clients and the commits queued behind it.
-    static func readEvents(_ client: PostgresClient, at location: String, after: Int64, limit: Int) async throws
-        -> [Event]
-    {
-        try await leased(from: client, at: location) { db in
-            try await db.rows(
-                "SELECT \(unescaped: Columns.event) FROM events WHERE id > \(after) ORDER BY id LIMIT \(limit)"
-            ).map(Event.init(pg:))
-        }
-    }
-
-    public func oldestEventId() async throws -> Int64? {
-        try await read { db in try await db.one("SELECT MIN(id) FROM events", Int64?.self) }
-    }
-
-    public func latestEvents(topic: Topic, through: Int64, limit: Int) async throws -> [Event] {
-        try await read { db in
-            try await db.rows(
-                """
-                SELECT \(unescaped: Columns.event) FROM events WHERE topic = \(topic.rawValue) AND id <= \(through)
-                ORDER BY id DESC LIMIT \(limit)
-                """
-            ).map(Event.init(pg:)).reversed()
-        }
-    }
-
-    public func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]> {
-        try await write { db in
-            let events = try await self.append(drafts, at: now, on: db)
-            return Committed(events, events: events)
-        }
-    }
-
-    public func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int {
-        // Only a prefix of the log is removed, in small batches, so no write waits long behind retention.
-        let bound: Int64 = try await read { db in
-            let newest = try await db.one("SELECT COALESCE(MAX(id), 0) FROM events", Int64.self)
-            let expired = try await db.one(
-                "SELECT COALESCE(MAX(id), 0) FROM events WHERE timestamp < \(cutoff.milliseconds)", Int64.self)
-            return max(newest - Int64(count), expired)
-        }
-        var removed = 0
-        while true {
-            let batch = try await mapErrors {
-                try await leased { db in
-                    try await db.one(
-                        """
-                        WITH gone AS (DELETE FROM events WHERE id IN
-                        (SELECT id FROM events WHERE id <= \(bound) ORDER BY id LIMIT 5000) RETURNING 1)
-                        SELECT COUNT(*) FROM gone
-                        """, Int64.self)
-                }
-            }
-            removed += Int(batch)
-            if batch < 5000 { return removed }
-        }
-    }
-
     /// Ready when a query answers and this node is listening for other nodes' commits.
     public func checkReachable() async throws {
         do {
@@ -655,75 +438,6 @@ public final class PostgresStore: Store {
         async throws -> Committed<Value>
     {
         Committed(decision.value, events: try await append(decision.events, at: now, on: db))
-    }
-
-    /// Appends a write's events and announces the commit, in one round trip per `appendBatch` events: one statement
-    /// inserts them (looking up each one's owner, as `SQLiteStore.owner(of:in:)` does, where the draft has none) and
-    /// notifies every node's listener, at commit, of the events themselves when they fit in a payload and of the
-    /// last id otherwise (`LogFollower.announced`). Ids come from the sequence in row order, so sorting them gives
-    /// the drafts' order.
-    func append(_ drafts: [EventDraft], at now: Timestamp, on db: PostgresConnection) async throws -> [Event] {
-        var events: [Event] = []
-        events.reserveCapacity(drafts.count)
-        var start = drafts.startIndex
-        while start < drafts.endIndex {
-            let batch = drafts[start..<min(start + Self.appendBatch, drafts.endIndex)]
-            let rows = try await db.send(Self.appendQuery(batch, at: now), logger: logger)
-            var index = batch.startIndex
-            for try await (id, owner) in rows.decode((Int64, Int64?).self) {
-                var draft = batch[index]
-                draft.ownerId = owner
-                events.append(Event(id: id, timestamp: now, draft: draft))
-                index += 1
-            }
-            guard index == batch.endIndex else { throw StoreError.unavailable("the event log did not take a write") }
-            start = batch.endIndex
-        }
-        return events
-    }
-
-    /// Events per statement: nine parameters each, well under PostgreSQL's 65,535.
-    static let appendBatch = 1000
-
-    /// NOTIFY payloads must be shorter than 8,000 bytes.
-    static let notifyLimit = 8000
-
-    static func appendQuery(_ drafts: ArraySlice<EventDraft>, at now: Timestamp) -> PostgresQuery {
-        var sql =
-            "WITH appended AS (INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id) VALUES "
-        var binds = PostgresBindings(capacity: drafts.count * 9)
-        for (offset, draft) in drafts.enumerated() {
-            let p = offset * 9
-            if offset > 0 { sql += ", " }
-            sql += "($\(p + 1), $\(p + 2), $\(p + 3), $\(p + 4), $\(p + 5), $\(p + 6), COALESCE($\(p + 7)::BIGINT,"
-            sql += " (SELECT owner_id FROM trading_models WHERE id = $\(p + 8)::BIGINT),"
-            sql += " (SELECT owner_id FROM bots WHERE id = $\(p + 9)::BIGINT)))"
-            binds.append(draft.topic.rawValue)
-            binds.append(draft.type.rawValue)
-            binds.append(now.milliseconds)
-            binds.append(draft.botId)
-            binds.append(draft.ticker)
-            binds.append(draft.data)
-            binds.append(draft.ownerId)
-            // Where the owner comes from when the draft has none: a model's topic, else a bot-scoped topic's bot.
-            binds.append(draft.topic.modelId)
-            binds.append(draft.topic.modelId == nil && Topic.botScoped.contains(draft.topic) ? draft.botId : nil)
-        }
-        sql += " RETURNING *),"
-        if drafts.reduce(0, { $0 + $1.data.utf8.count + $1.data.utf8.count / 4 + 160 }) < Self.notifyLimit {
-            // The last id, then the events themselves, so that other nodes need not read them back. The exact size
-            // is only known once escaped; a payload that would not fit beside the id (up to 20 digits and a space)
-            // is the last id alone.
-            sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)',"
-            sql += " last::TEXT || CASE WHEN octet_length(listed) < \(Self.notifyLimit - 21)"
-            sql += " THEN ' ' || listed ELSE '' END)"
-            sql += " FROM (SELECT json_agg(json_build_array(id, topic, type, timestamp, bot_id, ticker, data,"
-            sql += " owner_id) ORDER BY id)::TEXT AS listed, MAX(id) AS last FROM appended) AS batch)"
-        } else {
-            sql += " announced AS (SELECT pg_notify('\(LogFollower.channel)', MAX(id)::TEXT) FROM appended)"
-        }
-        sql += " SELECT id, owner_id FROM appended, announced ORDER BY id"
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     static func fetchBot(id: Int64, on db: PostgresConnection) async throws -> Bot {
@@ -789,186 +503,5 @@ public final class PostgresStore: Store {
             }
             return Page(items: items, nextCursor: next)
         }
-    }
-}
-
-extension PostgresConnection {
-    /// `query`, refused at once on a closed connection. postgres-nio writes a statement to its channel without a
-    /// promise: written to a channel that has just closed, it is dropped and its caller waits for ever (seen while
-    /// PostgreSQL stops, with the pooled connection then lost for good). The store's operations run on their
-    /// connection's event loop (`EventLoopExecutor`), so this check and the write happen in one turn of the loop and
-    /// the channel cannot close in between.
-    @discardableResult
-    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try checkOpen()
-        return try await self.query(query, logger: logger)
-    }
-
-    /// Throws `unavailable` if the connection has closed (see `send`).
-    func checkOpen() throws {
-        guard !isClosed else { throw StoreError.unavailable("the PostgreSQL connection has closed") }
-    }
-
-    /// `body` in a transaction opened by `begin`, committed if it returns and rolled back if it throws; every
-    /// statement through `send` (postgres-nio's `withTransaction` uses `query`).
-    func transaction<Value>(
-        _ begin: PostgresQuery = "BEGIN", logger: Logger, _ body: () async throws -> Value
-    ) async throws -> Value {
-        try await send(begin, logger: logger)
-        do {
-            let value = try await body()
-            try await send("COMMIT", logger: logger)
-            return value
-        } catch {
-            _ = try? await send("ROLLBACK", logger: logger)
-            throw error
-        }
-    }
-
-    /// Every row of a query, for random access by column name.
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        var rows: [PostgresRandomAccessRow] = []
-        for try await row in try await self.send(query, logger: Logger(label: "tickwire.postgres")) {
-            rows.append(row.makeRandomAccess())
-        }
-        return rows
-    }
-
-    /// The first column of the only row of a query.
-    func one<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, _ type: Value.Type) async throws -> Value {
-        for try await (value) in try await self.send(query, logger: Logger(label: "tickwire.postgres")).decode(
-            Value.self)
-        {
-            return value
-        }
-        throw PostgresDataError(description: "no row for: \(query.sql)")
-    }
-}
-
-/// One pooled-connection lease raced against its timeout: started or abandoned, whichever comes first, and one
-/// result handed to the waiting caller.
-final class Lease<Value: Sendable>: Sendable {
-    private struct State {
-        var abandoned = false
-        var expired = false
-        /// Set once the operation has begun.
-        var connection: PostgresConnection?
-        var result: Result<Value, any Error>?
-        var waiter: CheckedContinuation<Value, any Error>?
-    }
-    private let state = Mutex(State())
-
-    /// The operation may run on `connection`: false once the caller has given up.
-    func begin(on connection: PostgresConnection) -> Bool {
-        state.withLock { state in
-            guard !state.abandoned else { return false }
-            state.connection = connection
-            return true
-        }
-    }
-
-    /// The operation ran past its deadline: from now on only the deadline's answer counts (`finish(expired:)`).
-    /// Returns the connection it runs on, unless it has already finished.
-    func expire() -> PostgresConnection? {
-        state.withLock { state in
-            guard state.result == nil else { return nil }
-            state.expired = true
-            return state.connection
-        }
-    }
-
-    /// The caller gives up: true unless the operation already has its connection.
-    func abandon() -> Bool {
-        state.withLock { state in
-            guard state.connection == nil else { return false }
-            state.abandoned = true
-            return true
-        }
-    }
-
-    func finish(_ result: Result<Value, any Error>, expired: Bool = false) {
-        let waiter = state.withLock { state -> CheckedContinuation<Value, any Error>? in
-            guard state.result == nil, state.expired == expired else { return nil }
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(with: result)
-    }
-
-    func result() async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready = state.withLock { state -> Result<Value, any Error>? in
-                if let result = state.result { return result }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
-    }
-}
-
-/// Whether `body`, run in a task of its own (on `executor` if given), answers true within `limit`. A body that has not
-/// answered by then is left behind: a request postgres-nio lost waits for ever and ignores cancellation (see `send`).
-func answered(
-    within limit: Duration, on executor: (any TaskExecutor)? = nil, _ body: @escaping @Sendable () async -> Bool
-) async -> Bool {
-    let answer = FirstAnswer()
-    return await withCheckedContinuation { continuation in
-        answer.await(continuation)
-        Task(executorPreference: executor) { answer.give(await body()) }
-        Task {
-            try? await Task.sleep(for: limit)
-            answer.give(false)
-        }
-    }
-}
-
-/// The first of several answers, given to one waiting continuation.
-private final class FirstAnswer: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-
-    func await(_ continuation: CheckedContinuation<Bool, Never>) {
-        self.continuation.withLock { $0 = continuation }
-    }
-
-    func give(_ answer: Bool) {
-        continuation.withLock { $0.take() }?.resume(returning: answer)
-    }
-}
-
-/// A FIFO lock for async code: one holder at a time, waiters resumed in arrival order.
-final class AsyncLock: Sendable {
-    private let state = Mutex<(held: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func run<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {
-        await acquire()
-        defer { release() }
-        return try await body()
-    }
-
-    private func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let acquired = state.withLock { state in
-                if state.held {
-                    state.waiters.append(continuation)
-                    return false
-                }
-                state.held = true
-                return true
-            }
-            if acquired { continuation.resume() }
-        }
-    }
-
-    private func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiters.isEmpty {
-                state.held = false
-                return nil
-            }
-            return state.waiters.removeFirst()
-        }
-        next?.resume()
     }
 }

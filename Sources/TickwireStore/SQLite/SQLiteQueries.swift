@@ -2,7 +2,7 @@ import GRDB
 import TickwireModel
 
 /// A `WHERE` clause built from optional filters: a filter that is nil adds nothing.
-struct Conditions: ConditionBuilder {
+struct SQLiteConditions: ConditionBuilder {
     private(set) var clauses: [String] = []
     private(set) var arguments: StatementArguments = []
 
@@ -18,36 +18,36 @@ struct Conditions: ConditionBuilder {
     var whereClause: String { clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
 }
 
-struct Query {
+struct SQLiteQuery {
     var sql: String
     var arguments: StatementArguments
 }
 
 /// The SQL of the list and filter reads, built in one place so that a test can `EXPLAIN QUERY PLAN` exactly what the
 /// store runs and prove each uses the index meant for it.
-enum Queries {
-    static func bots(_ filter: BotFilter) -> Query {
-        let c: Conditions = ListFilters.bots(filter)
-        return Query(
+enum SQLiteQueries {
+    static func bots(_ filter: BotFilter) -> SQLiteQuery {
+        let c: SQLiteConditions = ListFilters.bots(filter)
+        return SQLiteQuery(
             sql: "SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id", arguments: c.arguments)
     }
 
-    static func orders(_ filter: OrderFilter, page: PageRequest) -> Query {
+    static func orders(_ filter: OrderFilter, page: PageRequest) -> SQLiteQuery {
         self.page(table: "orders", columns: Columns.order, ListFilters.orders(filter), page)
     }
 
-    static func logs(_ filter: LogFilter, page: PageRequest) -> Query {
+    static func logs(_ filter: LogFilter, page: PageRequest) -> SQLiteQuery {
         self.page(table: "activity_logs", columns: Columns.log, ListFilters.logs(filter), page)
     }
 
-    static func latestPrices(_ filter: PriceFilter) -> Query {
-        let c: Conditions = ListFilters.latestPrices(filter)
-        return Query(
+    static func latestPrices(_ filter: PriceFilter) -> SQLiteQuery {
+        let c: SQLiteConditions = ListFilters.latestPrices(filter)
+        return SQLiteQuery(
             sql: "SELECT \(Columns.price) FROM prices\(c.whereClause) ORDER BY ticker, exchange",
             arguments: c.arguments)
     }
 
-    static func priceHistory(ticker: String, exchange: String?, page: PageRequest) -> Query {
+    static func priceHistory(ticker: String, exchange: String?, page: PageRequest) -> SQLiteQuery {
         self.page(
             table: "price_history", columns: "id, " + Columns.price,
             ListFilters.priceHistory(ticker: ticker, exchange: exchange), page)
@@ -70,11 +70,11 @@ enum Queries {
     /// Newest-first keyset pagination on the table's integer primary key (see `PageRequest`), one row beyond the
     /// page so the caller knows whether another follows.
     static func page(
-        table: String, columns: String, _ conditions: Conditions, _ page: PageRequest
-    ) -> Query {
+        table: String, columns: String, _ conditions: SQLiteConditions, _ page: PageRequest
+    ) -> SQLiteQuery {
         var c = conditions
         c.add("id < ?", page.before)
-        return Query(
+        return SQLiteQuery(
             sql: "SELECT \(columns) FROM \(table)\(c.whereClause) ORDER BY id DESC LIMIT ?",
             arguments: c.arguments + [page.limit + 1])
     }

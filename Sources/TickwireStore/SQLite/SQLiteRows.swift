@@ -2,21 +2,7 @@ import Foundation
 import GRDB
 import TickwireModel
 
-/// Column lists and row decoders, by position: each `SELECT` below names its columns in the order decoded here.
-enum Columns {
-    static let bot = "id, name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id"
-    static let order =
-        "id, bot_id, exchange_order_id, side, type, quantity, price, status, filled_quantity, avg_fill_price, created_at, updated_at"
-    static let log = "id, bot_id, level, message, timestamp"
-    static let price = "ticker, exchange, price, timestamp"
-    static let position = "bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at"
-    static let event = "id, timestamp, topic, type, data, bot_id, ticker, owner_id"
-    static let user = "id, username, role, disabled, created_at, updated_at"
-    static let apiKey = "id, user_id, name, scopes, created_at, revoked_at, secret_hash"
-    static let session = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
-    static let model = "id, owner_id, name, policy, config, created_at, updated_at"
-    static let modelSession = "id, model_id, status, decisions, started_at, ended_at, summary"
-}
+/// Row decoders for SQLite, by position: each `SELECT` names its columns in the order of `Columns`.
 
 /// A JSON object column (`config`).
 func decodeConfig(_ text: String, of entity: String) throws -> [String: JSONValue] {

@@ -95,7 +95,7 @@ extension SQLiteStore {
 
     public func apiKeys(userId: Int64?) async throws -> [APIKey] {
         try await pool.read { db in
-            let c: Conditions = ListFilters.apiKeys(userId: userId)
+            let c: SQLiteConditions = ListFilters.apiKeys(userId: userId)
             return try Row.fetchAll(
                 db, sql: "SELECT \(Columns.apiKey) FROM api_keys\(c.whereClause) ORDER BY created_at DESC, id",
                 arguments: c.arguments
@@ -212,7 +212,7 @@ extension SQLiteStore {
 
     public func models(ownerId: Int64?) async throws -> [TradingModel] {
         try await pool.read { db in
-            let c: Conditions = ListFilters.models(ownerId: ownerId)
+            let c: SQLiteConditions = ListFilters.models(ownerId: ownerId)
             return try Row.fetchAll(
                 db, sql: "SELECT \(Columns.model) FROM trading_models\(c.whereClause) ORDER BY id",
                 arguments: c.arguments

@@ -66,7 +66,7 @@ public final class SQLiteStore: Store {
     }
 
     public func bots(_ filter: BotFilter) async throws -> [Bot] {
-        let query = Queries.bots(filter)
+        let query = SQLiteQueries.bots(filter)
         return try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Bot.init(row:))
         }
@@ -131,7 +131,8 @@ public final class SQLiteStore: Store {
     }
 
     public func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
-        try await fetchPage(Queries.orders(filter, page: page), limit: page.limit, decode: Order.init(row:), id: \.id)
+        try await fetchPage(
+            SQLiteQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(row:), id: \.id)
     }
 
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
@@ -174,7 +175,7 @@ public final class SQLiteStore: Store {
 
     public func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)] {
         try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: Queries.openOrders), arguments: [exchange]).map { row in
+            try Row.fetchAll(db.cachedStatement(sql: SQLiteQueries.openOrders), arguments: [exchange]).map { row in
                 (try Order(row: row), row["ticker"])
             }
         }
@@ -205,7 +206,7 @@ public final class SQLiteStore: Store {
 
     public func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog> {
         try await fetchPage(
-            Queries.logs(filter, page: page), limit: page.limit, decode: ActivityLog.init(row:), id: \.id)
+            SQLiteQueries.logs(filter, page: page), limit: page.limit, decode: ActivityLog.init(row:), id: \.id)
     }
 
     // MARK: - Prices
@@ -246,7 +247,7 @@ public final class SQLiteStore: Store {
     }
 
     public func latestPrices(_ filter: PriceFilter) async throws -> [Price] {
-        let query = Queries.latestPrices(filter)
+        let query = SQLiteQueries.latestPrices(filter)
         return try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Price.init(row:))
         }
@@ -254,7 +255,7 @@ public final class SQLiteStore: Store {
 
     public func priceHistory(ticker: String, exchange: String?, page: PageRequest) async throws -> Page<Price> {
         let page = try await fetchPage(
-            Queries.priceHistory(ticker: ticker, exchange: exchange, page: page), limit: page.limit,
+            SQLiteQueries.priceHistory(ticker: ticker, exchange: exchange, page: page), limit: page.limit,
             decode: { row in
                 (
                     id: row[0] as Int64,
@@ -277,7 +278,7 @@ public final class SQLiteStore: Store {
     }
 
     public func botsPage(ownerId: Int64?, at now: Timestamp) async throws -> BotsPage {
-        let query = Queries.bots(BotFilter(ownerId: ownerId))
+        let query = SQLiteQueries.bots(BotFilter(ownerId: ownerId))
         // One read transaction: the bundle and its event id come from the same snapshot.
         return try await pool.read { db in
             let eventId = try Self.fetchLastEventId(in: db)
@@ -293,8 +294,8 @@ public final class SQLiteStore: Store {
                 let price = Price(row: row)
                 prices[price.ticker + "\u{0}" + price.exchange] = price.price
             }
-            let recentOrders = try db.cachedStatement(sql: Queries.recentOrders)
-            let recentLogs = try db.cachedStatement(sql: Queries.recentLogs)
+            let recentOrders = try db.cachedStatement(sql: SQLiteQueries.recentOrders)
+            let recentLogs = try db.cachedStatement(sql: SQLiteQueries.recentLogs)
             let entries = try bots.map { bot in
                 BotsPage.Entry(
                     bot: bot,
@@ -307,67 +308,6 @@ public final class SQLiteStore: Store {
                         ActivityLog.init(row:)))
             }
             return BotsPage(eventId: eventId, generatedAt: now, bots: entries)
-        }
-    }
-
-    // MARK: - Event log
-
-    public func lastEventId() async throws -> Int64 {
-        try await pool.read { db in try Self.fetchLastEventId(in: db) }
-    }
-
-    public func events(after: Int64, limit: Int) async throws -> [Event] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT \(Columns.event) FROM events WHERE id > ? ORDER BY id LIMIT ?"),
-                arguments: [after, limit]
-            ).map(Event.init(row:))
-        }
-    }
-
-    public func oldestEventId() async throws -> Int64? {
-        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM events")) }
-    }
-
-    public func latestEvents(topic: Topic, through: Int64, limit: Int) async throws -> [Event] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT \(Columns.event) FROM events WHERE topic = ? AND id <= ? ORDER BY id DESC LIMIT ?"),
-                arguments: [topic.rawValue, through, limit]
-            ).map(Event.init(row:)).reversed()
-        }
-    }
-
-    public func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]> {
-        try await commands.run { db in
-            let events = try self.append(drafts, at: now, in: db)
-            return Committed(events, events: events)
-        }
-    }
-
-    public func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int {
-        // Only a prefix of the log is ever removed, so what is retained stays contiguous; small batches keep each
-        // write transaction short, so the write path never waits long behind retention.
-        let bound: Int64 = try await pool.read { db in
-            let newest = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0
-            let expired =
-                try Int64.fetchOne(
-                    db, sql: "SELECT MAX(id) FROM events WHERE timestamp < ?", arguments: [cutoff.milliseconds]) ?? 0
-            return max(newest - Int64(count), expired)
-        }
-        var removed = 0
-        while true {
-            let batch = try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT 5000)
-                        """,
-                    arguments: [bound])
-                return db.changesCount
-            }
-            removed += batch
-            if batch < 5000 { return removed }
         }
     }
 
@@ -386,35 +326,6 @@ public final class SQLiteStore: Store {
         -> Committed<Value>
     {
         Committed(decision.value, events: try append(decision.events, at: now, in: db))
-    }
-
-    /// Appends events to the log in the running command's savepoint; `GroupCommit` publishes them on commit.
-    func append(_ drafts: [EventDraft], at now: Timestamp, in db: Database) throws -> [Event] {
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO events (topic, type, timestamp, bot_id, ticker, data, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-        let events = try drafts.map { draft in
-            var draft = draft
-            if draft.ownerId == nil { draft.ownerId = try Self.owner(of: draft, in: db) }
-            try insert.execute(arguments: [
-                draft.topic.rawValue, draft.type.rawValue, now.milliseconds, draft.botId, draft.ticker, draft.data,
-                draft.ownerId,
-            ])
-            return Event(id: db.lastInsertedRowID, timestamp: now, draft: draft)
-        }
-        return events
-    }
-
-    /// The user an event belongs to: the owner of the bot (bot-scoped topics) or trading model (`models.{id}`)
-    /// it is about. Other topics (prices, intraday, system) belong to nobody and are for everyone.
-    static func owner(of draft: EventDraft, in db: Database) throws -> Int64? {
-        if let modelId = draft.topic.modelId {
-            return try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT owner_id FROM trading_models WHERE id = ?"), arguments: [modelId])
-        }
-        guard let botId = draft.botId, Topic.botScoped.contains(draft.topic) else { return nil }
-        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT owner_id FROM bots WHERE id = ?"), arguments: [botId])
     }
 
     static func fetchBot(id: Int64, in db: Database) throws -> Bot {
@@ -476,9 +387,9 @@ public final class SQLiteStore: Store {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM events")) ?? 0
     }
 
-    /// Runs a query from `Queries.page`: it asks for one row more than the page to learn whether another follows.
+    /// Runs a query from `SQLiteQueries.page`: it asks for one row more than the page to learn whether another follows.
     func fetchPage<Item: Sendable>(
-        _ query: Query, limit: Int, decode: @escaping @Sendable (Row) throws -> Item,
+        _ query: SQLiteQuery, limit: Int, decode: @escaping @Sendable (Row) throws -> Item,
         id: @escaping @Sendable (Item) -> Int64
     ) async throws -> Page<Item> {
         try await pool.read { db in
@@ -490,14 +401,5 @@ public final class SQLiteStore: Store {
             }
             return Page(items: items, nextCursor: next)
         }
-    }
-}
-
-/// Where committed events go; set once before serving, read on every commit.
-final class PublisherSlot: Sendable {
-    private let value = Mutex<any EventPublisher>(DiscardingPublisher())
-    var current: any EventPublisher {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
     }
 }
