@@ -2,11 +2,54 @@ import TickwireModel
 
 /// A `WHERE` clause under construction in one store's parameter syntax (`?` for SQLite, `$n` for PostgreSQL).
 protocol ConditionBuilder {
+    /// A statement with its parameters bound, as the store runs it.
+    associatedtype Query
     init()
     /// Adds `clause` (its parameter written `?`) when `value` is not nil.
     mutating func add(_ clause: String, _ value: Int64?)
     mutating func add(_ clause: String, _ value: String?)
+    /// Binds `value` and returns its placeholder, for a parameter after the `WHERE` clause.
+    mutating func parameter(_ value: Int) -> String
     var whereClause: String { get }
+    /// `sql` with the parameters bound so far.
+    func query(_ sql: String) -> Query
+}
+
+/// The SQL of the list and filter reads, written once for both stores, so that a test can `EXPLAIN` exactly what a
+/// store runs and prove each uses the index meant for it.
+enum ListQueries<Builder: ConditionBuilder> {
+    static func bots(_ filter: BotFilter) -> Builder.Query {
+        let c: Builder = ListFilters.bots(filter)
+        return c.query("SELECT \(Columns.bot) FROM bots\(c.whereClause) ORDER BY created_at, id")
+    }
+
+    static func orders(_ filter: OrderFilter, page: PageRequest) -> Builder.Query {
+        self.page(table: "orders", columns: Columns.order, ListFilters.orders(filter), page)
+    }
+
+    static func logs(_ filter: LogFilter, page: PageRequest) -> Builder.Query {
+        self.page(table: "activity_logs", columns: Columns.log, ListFilters.logs(filter), page)
+    }
+
+    static func latestPrices(_ filter: PriceFilter) -> Builder.Query {
+        let c: Builder = ListFilters.latestPrices(filter)
+        return c.query("SELECT \(Columns.price) FROM prices\(c.whereClause) ORDER BY ticker, exchange")
+    }
+
+    static func priceHistory(ticker: String, exchange: String?, page: PageRequest) -> Builder.Query {
+        self.page(
+            table: "price_history", columns: "id, " + Columns.price,
+            ListFilters.priceHistory(ticker: ticker, exchange: exchange), page)
+    }
+
+    /// Newest-first keyset pagination on the table's integer primary key (see `PageRequest`), one row beyond the
+    /// page so the caller knows whether another follows.
+    static func page(table: String, columns: String, _ conditions: Builder, _ page: PageRequest) -> Builder.Query {
+        var c = conditions
+        c.add("id < ?", page.before)
+        let limit = c.parameter(page.limit + 1)
+        return c.query("SELECT \(columns) FROM \(table)\(c.whereClause) ORDER BY id DESC LIMIT \(limit)")
+    }
 }
 
 /// The filters of the list reads, written once for every store: which column each filter constrains, and how.

@@ -32,49 +32,23 @@ extension PostgresStore {
         }
     }
 
-    struct WriteQueue {
-        var jobs: [WriteJob] = []
-        var draining = false
-    }
-
     func groupWrite<Value: Sendable>(
         fencedBy term: LeaseTerm?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Committed<Value>
     ) async throws -> Committed<Value> {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Committed<Value>, any Error>) in
-            let outcome = Mutex<Result<Committed<Value>, any Error>?>(nil)
+        try await withCheckedThrowingContinuation { continuation in
+            let outcome = CommandOutcome<Value>(continuation)
             let job = WriteJob(
                 term: term,
-                run: { connection in
-                    let committed = try await body(connection)
-                    outcome.withLock { $0 = .success(committed) }
-                    return committed.events
-                },
-                fail: { error in outcome.withLock { $0 = .failure(error) } },
-                finish: { transactionError in
-                    if let transactionError {
-                        continuation.resume(throwing: transactionError)
-                    } else {
-                        continuation.resume(with: outcome.withLock { $0 } ?? .failure(CancellationError()))
-                    }
-                })
-            let startDrain = writeQueue.withLock { queue -> Bool in
-                queue.jobs.append(job)
-                if queue.draining { return false }
-                queue.draining = true
-                return true
-            }
-            if startDrain { Task { await drainWrites() } }
+                run: { connection in outcome.record(.success(try await body(connection))) },
+                fail: { error in outcome.record(.failure(error)) },
+                finish: { outcome.finish(transactionError: $0) })
+            if writeQueue.withLock({ $0.enqueue(job) }) { Task { await drainWrites() } }
         }
     }
 
     private func drainWrites() async {
         while true {
-            let jobs = writeQueue.withLock { queue -> [WriteJob] in
-                let taken = Array(queue.jobs.prefix(Self.maxBatch))
-                queue.jobs.removeFirst(taken.count)
-                if taken.isEmpty { queue.draining = false }
-                return taken
-            }
+            let jobs = writeQueue.withLock { $0.take(upTo: Self.maxBatch) }
             if jobs.isEmpty { return }
             do {
                 let events = try await mapErrors { try await leased { try await self.runBatch(jobs, on: $0) } }

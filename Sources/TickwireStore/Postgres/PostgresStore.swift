@@ -28,7 +28,7 @@ public final class PostgresStore: Store {
     private let runner: Task<Void, Never>
     private let publisher = PublisherSlot()
     /// Commands waiting for the next write transaction (`PostgresStore+GroupCommit`).
-    let writeQueue = Mutex(WriteQueue())
+    let writeQueue = Mutex(CommandQueue<WriteJob>())
     /// Delivers the log (this node's commits and every other node's) to the publisher in id order.
     let follower: LogFollower
     /// Whether the notification connection is up (readiness).

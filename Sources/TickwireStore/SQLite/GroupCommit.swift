@@ -22,15 +22,10 @@ final class GroupCommit: Sendable {
         }
     }
 
-    private struct State {
-        var jobs: [Job] = []
-        var draining = false
-    }
-
     private let pool: DatabasePool
     private let publisher: @Sendable () -> any EventPublisher
     private let onCommit: @Sendable () -> Void
-    private let state = Mutex(State())
+    private let queue = Mutex(CommandQueue<Job>())
 
     init(
         pool: DatabasePool, publisher: @escaping @Sendable () -> any EventPublisher,
@@ -44,8 +39,8 @@ final class GroupCommit: Sendable {
     func run<Value: Sendable>(
         _ command: @escaping @Sendable (Database) throws -> Committed<Value>
     ) async throws -> Committed<Value> {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Committed<Value>, any Error>) in
-            let outcome = Mutex<Result<Committed<Value>, any Error>?>(nil)
+        try await withCheckedThrowingContinuation { continuation in
+            let outcome = CommandOutcome<Value>(continuation)
             let job = Job(
                 run: { db in
                     var result: Result<Committed<Value>, any Error> = .failure(CancellationError())
@@ -57,33 +52,16 @@ final class GroupCommit: Sendable {
                     } catch {
                         result = .failure(StoreError.reporting(error))
                     }
-                    outcome.withLock { $0 = result }
-                    return (try? result.get())?.events ?? []
+                    return outcome.record(result)
                 },
-                finish: { transactionError in
-                    if let transactionError {
-                        continuation.resume(throwing: transactionError)
-                    } else {
-                        continuation.resume(with: outcome.withLock { $0 } ?? .failure(CancellationError()))
-                    }
-                })
-            let startDrain = state.withLock { state -> Bool in
-                state.jobs.append(job)
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            if startDrain { Task { await drain() } }
+                finish: { outcome.finish(transactionError: $0) })
+            if queue.withLock({ $0.enqueue(job) }) { Task { await drain() } }
         }
     }
 
     private func drain() async {
         while true {
-            let jobs = state.withLock { state -> [Job] in
-                defer { state.jobs = [] }
-                if state.jobs.isEmpty { state.draining = false }
-                return state.jobs
-            }
+            let jobs = queue.withLock { $0.take() }
             if jobs.isEmpty { return }
             let publisher = self.publisher()
             let onCommit = self.onCommit
