@@ -80,8 +80,7 @@ struct Components {
     ) async throws {
         self.sessions = sessions
         self.metrics = metrics
-        let accounts = AccountService(
-            store: service.store, clock: { service.now }, bcryptCost: configuration.auth.bcryptCost)
+        let accounts = service.accounts(bcryptCost: configuration.auth.bcryptCost)
         let tokens = try await TokenIssuer.make(
             configuration: configuration.auth, accounts: accounts, clock: { service.now })
         streams = Streams(hub: hub, service: service, botsPage: BotsPageView())
@@ -123,7 +122,7 @@ func registerRoutes(
     let auth = components.auth
     let service = streams.service
     let limit = configuration.maxBodySize
-    HealthRoutes(store: service.store).register(on: router)
+    HealthRoutes(store: service.reader).register(on: router)
     let seedStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
     if !configuration.streamingEnabled { seedStreams.add(middleware: StreamingOffMiddleware()) }
     SeedStreamRoutes(streams: streams, bundleInterval: configuration.bundleInterval).register(on: seedStreams)
@@ -205,8 +204,8 @@ public func buildApplication(
                     configuration.webSocketPingInterval * 3))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tickwire"),
         services: [
-            HubService(hub: hub, store: service.store, configuration: configuration, logger: logger),
-            CredentialWatcher(hub: hub, cache: components.auth.cache, log: service.store, logger: logger),
+            HubService(hub: hub, service: service, configuration: configuration, logger: logger),
+            CredentialWatcher(hub: hub, cache: components.auth.cache, log: service.reader, logger: logger),
         ] + services,
         logger: logger)
 }

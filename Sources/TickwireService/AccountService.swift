@@ -7,7 +7,7 @@ import TickwireStore
 /// Users, passwords, API keys and sessions. Secrets are generated here, shown once, and stored only as hashes:
 /// passwords with bcrypt, API keys and session tokens (256 random bits, so a fast hash is enough) with SHA-256.
 public struct AccountService: Sendable {
-    public let store: any Store
+    let store: any Store
     let clock: @Sendable () -> Timestamp
     /// bcrypt work factor: 12 in production (about 0.25 s per check here); tests lower it.
     let bcryptCost: UInt8
@@ -106,6 +106,19 @@ public struct AccountService: Sendable {
         let user = try await store.user(id: session.userId)
         return user.disabled ? nil : (session, user)
     }
+
+    /// Revoking closes the streams the key opened; revoking a revoked key changes nothing.
+    public func revokeAPIKey(id: String) async throws -> APIKey {
+        try await store.revokeAPIKey(id: id, at: clock()).value
+    }
+
+    /// The setting `key`, storing `value` first if it has none (the first node to start chooses it).
+    public func setting(_ key: String, orIfAbsent value: String) async throws -> String {
+        try await store.insertSettingIfAbsent(key, value: value)
+    }
+
+    /// Reads of users and credentials that need no check of who asks (routes check it themselves).
+    public var reader: any StoreReader { store }
 
     public func revokeSession(id: String) async throws {
         _ = try await store.revokeSession(id: id, at: clock())

@@ -8,7 +8,7 @@ import TickwireStore
 /// Ownership: a user reads and changes only their own bots (with their orders, logs and PnL) and trading models; an
 /// admin reads and changes everything. Someone else's id answers `notFound`, exactly as an id that does not exist.
 public struct TradingService: Sendable {
-    public let store: any Store
+    let store: any Store
     let clock: @Sendable () -> Timestamp
     /// What the paper-trading engine can run, checked before a bot or model is written (nil: no engine here).
     public let engineRules: EngineRules?
@@ -25,6 +25,20 @@ public struct TradingService: Sendable {
     }
 
     public var now: Timestamp { clock() }
+
+    /// Accounts on the same store and clock.
+    public func accounts(bcryptCost: UInt8 = 12) -> AccountService {
+        AccountService(store: store, clock: clock, bcryptCost: bcryptCost)
+    }
+
+    /// Retention: removes the events beyond the newest `count` and those older than `age`; returns how many.
+    public func pruneEvents(keepingLast count: Int, olderThan age: Duration) async throws -> Int {
+        try await store.pruneEvents(
+            keepingLast: count, olderThan: Timestamp(milliseconds: clock().milliseconds - age.milliseconds))
+    }
+
+    /// Reads that need no ownership check (prices, the event log) or that the engine makes for every owner.
+    public var reader: any StoreReader { store }
 
     // MARK: Bots
 

@@ -31,55 +31,77 @@ extension StoreError {
     }
 }
 
-/// Everything Tickwire keeps. Each command runs in one transaction that changes the data and appends the events
-/// describing the change to the event log; once the transaction has committed, the store hands those events to its
-/// publisher, in commit order (`Committed.events` returns them to the caller too).
-///
-/// Implementations: `SQLiteStore` (embedded, the default). A PostgreSQL store implements the same protocol.
-public protocol Store: EventLogReader, EngineLease {
-    /// Where committed events go from now on (the push hub). Set once, before serving.
-    func publishCommits(to publisher: any EventPublisher)
-
-    // MARK: Bots
-    func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot>
+/// What Tickwire keeps, read-only: what routes, the engine and the CLI read through the services' `reader`. Writes go
+/// through the services only, which run the commands of `Store`.
+public protocol StoreReader: EventLogReader {
+    // MARK: Bots and orders
     func bot(id: Int64) async throws -> Bot
     func bots(_ filter: BotFilter) async throws -> [Bot]
-    func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot>
-    func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot>
-    func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64>
-
-    // MARK: Orders
-    /// With `ownerId`, a bot of another owner is `notFound`, as a missing one is.
-    func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws -> Committed<Order>
     func order(id: Int64) async throws -> Order
     func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>
-    func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order>
     /// Orders still working (NEW, PARTIALLY_FILLED) of bots on `exchange`, oldest first, with their bot's ticker:
     /// what the paper broker matches against each tick.
     func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)]
-
-    // MARK: Activity logs
-    func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]>
     func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog>
 
-    // MARK: Prices
-    func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]>
+    // MARK: Prices, positions and views
     func latestPrices(_ filter: PriceFilter) async throws -> [Price]
     func priceHistory(ticker: String, exchange: String?, page: PageRequest) async throws -> Page<Price>
-
-    // MARK: Positions and PnL
     func pnl(botId: Int64) async throws -> BotPnL
-
-    // MARK: Views
     /// The bots-page bundle (one user's bots, or every bot for `nil`), read in one snapshot together with the
     /// event-log position it reflects.
     func botsPage(ownerId: Int64?, at now: Timestamp) async throws -> BotsPage
 
-    // MARK: Event log (reads: see EventLogReader)
-    /// Appends events that change no other table (system notices, trading-model sessions, intraday snapshots).
-    func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]>
+    // MARK: Event log (see also EventLogReader)
     /// The newest `limit` events of `topic` with an id of at most `through`, oldest first.
     func latestEvents(topic: Topic, through: Int64, limit: Int) async throws -> [Event]
+
+    // MARK: Users, credentials, settings
+    func userCount() async throws -> Int
+    func user(id: Int64) async throws -> User
+    func userCredentials(username: String) async throws -> UserCredentials?
+    func users() async throws -> [User]
+    func apiKeyCredentials(id: String) async throws -> APIKeyCredentials?
+    /// One user's keys, or every key for `nil`, newest first.
+    func apiKeys(userId: Int64?) async throws -> [APIKey]
+    func session(id: String) async throws -> Session?
+    func setting(_ key: String) async throws -> String?
+
+    // MARK: Trading models
+    func model(id: Int64) async throws -> TradingModel
+    /// One user's models, or every model for `nil`.
+    func models(ownerId: Int64?) async throws -> [TradingModel]
+    /// A model's sessions newest first, or (`modelId` nil) every running session.
+    func modelSessions(modelId: Int64?) async throws -> [ModelSession]
+
+    /// Throws `StoreError.unavailable` when the database cannot answer.
+    func checkReachable() async throws
+}
+
+/// Everything Tickwire keeps, and the commands that change it. Each command runs in one transaction: it loads what
+/// its decision (`TickwireModel/Commands`) needs, saves the decided value and appends the decided events to the
+/// event log; once the transaction has committed, the store hands those events to its publisher, in commit order
+/// (`Committed.events` returns them to the caller too).
+///
+/// Implementations: `SQLiteStore` (embedded, the default) and `PostgresStore` (several nodes).
+public protocol Store: StoreReader, EngineLease {
+    /// Where committed events go from now on (the push hub). Set once, before serving.
+    func publishCommits(to publisher: any EventPublisher)
+
+    // MARK: Bots and orders
+    func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot>
+    func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot>
+    func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot>
+    func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64>
+    /// With `ownerId`, a bot of another owner is `notFound`, as a missing one is.
+    func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws -> Committed<Order>
+    func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order>
+    func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]>
+    func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]>
+
+    // MARK: Event log
+    /// Appends events that change no other table (system notices, trading-model sessions, intraday snapshots).
+    func appendEvents(_ drafts: [EventDraft], at now: Timestamp) async throws -> Committed<[Event]>
     /// Retention: removes the oldest events beyond the newest `count` and those older than `cutoff`.
     /// Returns how many were removed.
     func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int
@@ -87,32 +109,20 @@ public protocol Store: EventLogReader, EngineLease {
     // MARK: Users, credentials, settings
     /// Throws `conflict` if the username is taken.
     func createUser(username: String, passwordHash: String, role: Role, at now: Timestamp) async throws -> User
-    func userCount() async throws -> Int
-    func user(id: Int64) async throws -> User
-    func userCredentials(username: String) async throws -> UserCredentials?
-    func users() async throws -> [User]
     /// Disabling a user or changing their password appends a revocation of all their credentials.
     func updateUser(id: Int64, role: Role?, disabled: Bool?, passwordHash: String?, at now: Timestamp) async throws
         -> Committed<User>
     func createAPIKey(_ key: APIKey, secretHash: String) async throws -> APIKey
-    func apiKeyCredentials(id: String) async throws -> APIKeyCredentials?
-    /// One user's keys, or every key for `nil`, newest first.
-    func apiKeys(userId: Int64?) async throws -> [APIKey]
     /// Appends a revocation of the key (its open streams close).
     func revokeAPIKey(id: String, at now: Timestamp) async throws -> Committed<APIKey>
     func createSession(_ session: Session) async throws
-    func session(id: String) async throws -> Session?
     /// Appends a revocation of the session (its open streams close).
     func revokeSession(id: String, at now: Timestamp) async throws -> Committed<Session>
-    func setting(_ key: String) async throws -> String?
     /// Stores `value` unless the key has one already; returns what is stored (first writer wins).
     func insertSettingIfAbsent(_ key: String, value: String) async throws -> String
 
     // MARK: Trading models
     func createModel(_ new: NewTradingModel, ownerId: Int64, at now: Timestamp) async throws -> TradingModel
-    func model(id: Int64) async throws -> TradingModel
-    /// One user's models, or every model for `nil`.
-    func models(ownerId: Int64?) async throws -> [TradingModel]
     /// Opens a session (`conflict` if one is running) and appends its first `status` event, and `session_started` on
     /// `engine` for the node that runs the agents.
     func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession>
@@ -126,9 +136,4 @@ public protocol Store: EventLogReader, EngineLease {
     func finishModelSession(
         id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
     ) async throws -> Committed<ModelSession>
-    /// A model's sessions newest first, or (`modelId` nil) every running session.
-    func modelSessions(modelId: Int64?) async throws -> [ModelSession]
-
-    /// Throws `StoreError.unavailable` when the database cannot answer.
-    func checkReachable() async throws
 }

@@ -51,7 +51,7 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            for user in try await options.accounts().store.users() {
+            for user in try await options.accounts().reader.users() {
                 print("\(user.id)\t\(user.username)\t\(user.role.rawValue)\t\(user.disabled ? "disabled" : "active")")
             }
         }
@@ -117,7 +117,7 @@ struct Tokens: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            for key in try await options.accounts().store.apiKeys(userId: nil) {
+            for key in try await options.accounts().reader.apiKeys(userId: nil) {
                 let state = key.revokedAt == nil ? "active" : "revoked"
                 print(
                     "\(key.id)\tuser \(key.userId)\t\(key.name)\t\(key.scopes.map(\.rawValue).joined(separator: ","))\t\(state)"
@@ -132,7 +132,7 @@ struct Tokens: AsyncParsableCommand {
         @Argument var id: String
 
         func run() async throws {
-            _ = try await options.accounts().store.revokeAPIKey(id: id, at: WallClock.now())
+            _ = try await options.accounts().revokeAPIKey(id: id)
             print("key \(id) revoked")
         }
     }

@@ -68,7 +68,7 @@ import TickwireStore
             // A limit far from the market keeps working.
             #expect(try await setup.service.order(id: limit.id, by: .system).status == .new)
             // The tick's price was recorded through the write path, so the hub and dashboards have it.
-            let prices = try await setup.service.store.latestPrices(PriceFilter(ticker: "BTC/USDT"))
+            let prices = try await setup.service.reader.latestPrices(PriceFilter(ticker: "BTC/USDT"))
             #expect(prices.first?.price == tick.price)
         }
     }

@@ -50,8 +50,9 @@ import TickwireModel
                 try await plan(store, SQLiteQueries.orders(OrderFilter(status: .new), page: page)).contains(
                     "ix_orders_status"))
             #expect(
-                try await plan(store, SQLiteQueries.orders(OrderFilter(botId: 1, status: .filled), page: page)).contains(
-                    "ix_orders_bot_id_status"))
+                try await plan(store, SQLiteQueries.orders(OrderFilter(botId: 1, status: .filled), page: page))
+                    .contains(
+                        "ix_orders_bot_id_status"))
             let recent = SQLiteQuery(sql: SQLiteQueries.recentOrders, arguments: [1, 10])
             let recentPlan = try await plan(store, recent)
             #expect(recentPlan.contains("ix_orders_bot_id_created_at"))
@@ -63,7 +64,8 @@ import TickwireModel
         try await TemporaryDatabase.with { store, _ in
             let page = PageRequest()
             #expect(
-                try await plan(store, SQLiteQueries.logs(LogFilter(botId: 3), page: page)).contains("ix_activity_logs_bot_id")
+                try await plan(store, SQLiteQueries.logs(LogFilter(botId: 3), page: page)).contains(
+                    "ix_activity_logs_bot_id")
             )
             #expect(
                 try await plan(store, SQLiteQueries.logs(LogFilter(level: .error), page: page)).contains(

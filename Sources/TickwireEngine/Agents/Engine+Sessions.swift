@@ -22,12 +22,12 @@ extension Engine {
         let model: TradingModel
         do {
             guard
-                let found = try await service.store.modelSessions(modelId: change.modelId).first(where: {
+                let found = try await service.reader.modelSessions(modelId: change.modelId).first(where: {
                     $0.id == change.sessionId
                 }), found.status == .running
             else { return }
             session = found
-            model = try await service.store.model(id: change.modelId)
+            model = try await service.reader.model(id: change.modelId)
         } catch {
             return logger.warning(
                 "could not load a model session", metadata: ["session": "\(change.sessionId)", "error": "\(error)"])
@@ -143,7 +143,7 @@ extension Engine {
         }
         var through = Int64.max
         while true {
-            let page = try await service.store.latestEvents(
+            let page = try await service.reader.latestEvents(
                 topic: .model(session.modelId), through: through, limit: Self.resumePage)
             for event in page.reversed() {
                 if event.timestamp < session.startedAt { return 0 }
@@ -167,7 +167,7 @@ extension Engine {
     /// Runs the sessions the store has as running and no agent here runs: at the start of a term (left by a previous
     /// process or node, or started while no engine ran), and after following `engine` was interrupted.
     func adoptRunningSessions() async throws {
-        for session in try await service.store.modelSessions(modelId: nil) where sessions[session.id] == nil {
+        for session in try await service.reader.modelSessions(modelId: nil) where sessions[session.id] == nil {
             await adopt(SessionChange(session))
         }
     }

@@ -135,7 +135,7 @@ public actor Engine: Service {
     private func fillOrders(_ ticks: [Tick]) async throws {
         let byTicker = Dictionary(ticks.map { ($0.ticker, $0) }, uniquingKeysWith: { $1 })
         var fills: [(Int64, FillRequest)] = []
-        for (order, ticker) in try await service.store.openOrders(exchange: configuration.exchange) {
+        for (order, ticker) in try await service.reader.openOrders(exchange: configuration.exchange) {
             guard let tick = byTicker[ticker],
                 let fill = OrderMatcher.fill(for: order, at: tick, settings: configuration.broker)
             else { continue }

@@ -115,9 +115,9 @@ extension Auth {
     /// A live, unrevoked key of an enabled user (from the cache, or the store and then cached).
     func apiKey(id: String) async throws -> CredentialCache.Entry? {
         if let entry = cache.lookup("k:" + id) { return entry }
-        guard let credentials = try await accounts.store.apiKeyCredentials(id: id), credentials.key.revokedAt == nil
+        guard let credentials = try await accounts.reader.apiKeyCredentials(id: id), credentials.key.revokedAt == nil
         else { return nil }
-        let user = try await accounts.store.user(id: credentials.key.userId)
+        let user = try await accounts.reader.user(id: credentials.key.userId)
         guard !user.disabled else { return nil }
         let entry = CredentialCache.Entry(
             user: user, secretHash: credentials.secretHash, scopes: Set(credentials.key.scopes), expiresAt: nil,

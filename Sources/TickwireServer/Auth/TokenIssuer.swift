@@ -57,7 +57,7 @@ struct TokenIssuer: Sendable {
             guard key.utf8.count >= 32 else { throw SigningKeyTooShort() }
             return await TokenIssuer(secret: key, clock: clock)
         }
-        let stored = try await accounts.store.insertSettingIfAbsent(Self.settingKey, value: Secret.random(bytes: 32))
+        let stored = try await accounts.setting(Self.settingKey, orIfAbsent: Secret.random(bytes: 32))
         return await TokenIssuer(secret: stored, clock: clock)
     }
 

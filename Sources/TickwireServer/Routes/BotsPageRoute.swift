@@ -21,7 +21,7 @@ struct BotsPageRoute {
     }
 
     @Sendable func page(_ request: Request, context: TickwireRequestContext) async throws -> Response {
-        let current = try await service.store.lastEventId()
+        let current = try await service.reader.lastEventId()
         if let ifNoneMatch = request.headers[.ifNoneMatch], ETag.matches(ifNoneMatch, ETag.of(current)) {
             return Response(status: .notModified, headers: [.eTag: ETag.of(current)])
         }

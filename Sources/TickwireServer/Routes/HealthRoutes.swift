@@ -3,7 +3,7 @@ import TickwireStore
 
 /// `/health`: the process answers (liveness). `/ready`: the database answers too (readiness).
 struct HealthRoutes {
-    let store: any Store
+    let store: any StoreReader
 
     func register(on router: Router<TickwireRequestContext>) {
         router.get("health", use: health)

@@ -28,7 +28,7 @@ struct PriceRoutes {
     @Sendable func latest(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let query = QueryParameters(request)
         let filter = PriceFilter(ticker: try query.string("ticker"), exchange: try query.string("exchange"))
-        return try JSONResponse.make(ListBody(try await service.store.latestPrices(filter)))
+        return try JSONResponse.make(ListBody(try await service.reader.latestPrices(filter)))
     }
 
     @Sendable func history(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -36,7 +36,7 @@ struct PriceRoutes {
         guard let ticker = try query.string("ticker") else {
             throw APIError.invalidParameter("ticker", "is required")
         }
-        let page = try await service.store.priceHistory(
+        let page = try await service.reader.priceHistory(
             ticker: ticker, exchange: try query.string("exchange"), page: try query.page())
         return try JSONResponse.make(ListBody(page))
     }

@@ -21,7 +21,7 @@ struct RecentEventRoutes {
         let principal = try context.principal()
         try await StreamAccess.check(.intraday, for: principal, service: streams.service)
         let head = streams.hub.head
-        let latest = try await streams.service.store.latestEvents(topic: .intraday, through: head, limit: 1).first
+        let latest = try await streams.service.reader.latestEvents(topic: .intraday, through: head, limit: 1).first
         let snapshot = latest.map { SeedStreamRoutes.intradayData($0, limit: limit) } ?? "null"
         return JSONResponse.make(bytes: .init(string: #"{"event_id":"\#(head)","snapshot":\#(snapshot)}"#))
     }
@@ -33,7 +33,7 @@ struct RecentEventRoutes {
         let topic = Topic(rawValue: "models.\(id)")
         try await StreamAccess.check(topic, for: try context.principal(), service: streams.service)
         let head = streams.hub.head
-        let events = try await streams.service.store.latestEvents(topic: topic, through: head, limit: limit)
+        let events = try await streams.service.reader.latestEvents(topic: topic, through: head, limit: limit)
         let list = events.sorted { $0.id < $1.id }.map(\.envelopeJSON).joined(separator: ",")
         return JSONResponse.make(bytes: .init(string: #"{"event_id":"\#(head)","data":[\#(list)]}"#))
     }

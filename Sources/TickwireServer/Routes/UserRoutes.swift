@@ -17,7 +17,7 @@ struct UserRoutes {
 
     @Sendable func list(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         _ = try context.requireAdmin()
-        return try JSONResponse.make(ListBody(try await accounts.store.users()))
+        return try JSONResponse.make(ListBody(try await accounts.reader.users()))
     }
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -28,7 +28,7 @@ struct UserRoutes {
 
     @Sendable func show(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         _ = try context.requireAdmin()
-        return try JSONResponse.make(try await accounts.store.user(id: context.parameters.id(entity: "user")))
+        return try JSONResponse.make(try await accounts.reader.user(id: context.parameters.id(entity: "user")))
     }
 
     /// Disabling a user, or changing their password, closes their open streams.
@@ -72,7 +72,7 @@ struct KeyRoutes {
     @Sendable func list(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let principal = try context.principal()
         let all = try QueryParameters(request).bool("all") == true && principal.isAdmin
-        return try JSONResponse.make(ListBody(try await accounts.store.apiKeys(userId: all ? nil : principal.user.id)))
+        return try JSONResponse.make(ListBody(try await accounts.reader.apiKeys(userId: all ? nil : principal.user.id)))
     }
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -96,10 +96,10 @@ struct KeyRoutes {
     @Sendable func revoke(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let principal = try context.principal()
         let id = context.parameters.get("id") ?? ""
-        guard let credentials = try await accounts.store.apiKeyCredentials(id: id),
+        guard let credentials = try await accounts.reader.apiKeyCredentials(id: id),
             principal.isAdmin || credentials.key.userId == principal.user.id
         else { throw APIError.notFound("API key \(id) not found") }
-        let revoked = try await accounts.store.revokeAPIKey(id: id, at: WallClock.now()).value
+        let revoked = try await accounts.revokeAPIKey(id: id)
         cache.invalidate(userId: revoked.userId)
         return try JSONResponse.make(revoked)
     }

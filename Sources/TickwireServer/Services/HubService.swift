@@ -9,7 +9,7 @@ import TickwireStore
 /// shutdown the end of every stream (`shutting_down`), so open connections do not hold the process.
 struct HubService: Service {
     let hub: Hub
-    let store: any Store
+    let service: TradingService
     let configuration: ServerConfiguration
     let logger: Logger
 
@@ -34,9 +34,8 @@ struct HubService: Service {
     private func retention() async {
         while !Task.isCancelled {
             do {
-                let cutoff = Timestamp(
-                    milliseconds: WallClock.now().milliseconds - configuration.retentionAge.milliseconds)
-                let removed = try await store.pruneEvents(keepingLast: configuration.retentionCount, olderThan: cutoff)
+                let removed = try await service.pruneEvents(
+                    keepingLast: configuration.retentionCount, olderThan: configuration.retentionAge)
                 if removed > 0 { logger.info("event log retention", metadata: ["removed": "\(removed)"]) }
             } catch {
                 logger.warning("event log retention failed", metadata: ["error": "\(error)"])

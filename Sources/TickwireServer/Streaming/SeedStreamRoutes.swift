@@ -68,7 +68,7 @@ struct SeedStreamRoutes {
             Interest(topics: [.adminLogs]), after: lastEventId ?? head, holder: principal.holder)
         var opening: [ByteBuffer] = []
         if lastEventId == nil {
-            let backlog = try await streams.service.store.latestEvents(
+            let backlog = try await streams.service.reader.latestEvents(
                 topic: .logs, through: head, limit: Self.adminLogBacklog)
             opening = backlog.map { SSEFrames.message(id: $0.id, data: $0.data) }
         }
@@ -90,7 +90,7 @@ struct SeedStreamRoutes {
             Interest(topics: [.intraday]), after: lastEventId ?? head, holder: principal.holder)
         var opening: [ByteBuffer] = []
         if lastEventId == nil {
-            let latest = try await streams.service.store.latestEvents(topic: .intraday, through: head, limit: 1)
+            let latest = try await streams.service.reader.latestEvents(topic: .intraday, through: head, limit: 1)
             opening = [
                 latest.first.map { Self.intradayMessage($0, limit: limit) }
                     ?? SSEFrames.message(id: nil, data: #"{"signals":[]}"#)

@@ -50,7 +50,7 @@ struct Streams: Sendable {
 
     func subscribe(_ interest: Interest, after position: Int64?, holder: StreamHolder?) throws -> Subscription {
         do {
-            return try hub.subscribe(interest, after: position, log: service.store, holder: holder)
+            return try hub.subscribe(interest, after: position, log: service.reader, holder: holder)
         } catch {
             throw APIError(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down")
         }

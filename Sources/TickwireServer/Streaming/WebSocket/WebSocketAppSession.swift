@@ -194,7 +194,7 @@ final class WebSocketAppSession: Sendable {
         let subscription: Subscription
         do {
             subscription = try streams.hub.subscribe(
-                interest, after: since, log: streams.service.store, holder: principal.holder)
+                interest, after: since, log: streams.service.reader, holder: principal.holder)
         } catch {
             throw WebSocketCloseReason(code: .goingAway, reason: "shutting_down")
         }
