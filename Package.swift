@@ -5,7 +5,9 @@ let package = Package(
     name: "tickwire",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "tickwire", targets: ["tickwire"])
+        .executable(name: "tickwire", targets: ["tickwire"]),
+        // Load generators and speed comparisons; not part of what an operator runs.
+        .executable(name: "tickwire-bench", targets: ["tickwire-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -104,6 +106,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "tickwire-bench",
+            dependencies: [
+                "TickwireEngine", "TickwireHub", "TickwireModel", "TickwireResearch", "TickwireService",
+                "TickwireStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The reference side of `tickwire bench backtest`: backtesting.py 0.6.6 on its GOOG daily bars.
+"""The reference side of `tickwire-bench backtest`: backtesting.py 0.6.6 on its GOOG daily bars.
 
     bench-backtest-reference.py [--seconds S] [--jobs N]
 

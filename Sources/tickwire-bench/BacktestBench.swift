@@ -6,7 +6,7 @@ import TickwireEngine
 import TickwireModel
 import TickwireResearch
 
-/// `tickwire bench backtest`: the GOOG SmaCross case through Tickwire and, in the same run, through backtesting.py
+/// `tickwire-bench backtest`: the GOOG SmaCross case through Tickwire and, in the same run, through backtesting.py
 /// (`scripts/bench-backtest-reference.py`); a sweep on every core; a 1,000,000-bar synthetic series. Build with
 /// `-c release`.
 struct BacktestBench: ParsableCommand {
@@ -20,7 +20,7 @@ struct BacktestBench: ParsableCommand {
     @Option(help: "Workers for the sweep.") var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        let bars = try BacktestDataOptions.bars(inFile: data)
+        let bars = try OHLCVReader.read(String(contentsOfFile: data, encoding: .utf8))
         let options = BacktestOptions(cash: 10_000, commission: 0.002, exclusiveOrders: true)
         let strategy = try SMACrossover(fast: 10, slow: 20, short: true)
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(bars.count) GOOG bars")
@@ -31,11 +31,11 @@ struct BacktestBench: ParsableCommand {
         var runs = 0
         var checksum = 0.0
         let started = ContinuousClock.now
-        while Sweep.seconds(ContinuousClock.now - started) < seconds {
+        while (ContinuousClock.now - started) / .seconds(1) < seconds {
             checksum += Backtest.run(strategy, on: bars, options: options, market: market).equity.last ?? 0
             runs += 1
         }
-        let elapsed = Sweep.seconds(ContinuousClock.now - started)
+        let elapsed = (ContinuousClock.now - started) / .seconds(1)
         let barsPerSecond = Double(runs * bars.count) / elapsed
         print(
             String(
@@ -52,13 +52,13 @@ struct BacktestBench: ParsableCommand {
         let combinations = sweep.combinations
         var sweeps = 0
         let sweepStarted = ContinuousClock.now
-        while Sweep.seconds(ContinuousClock.now - sweepStarted) < seconds {
+        while (ContinuousClock.now - sweepStarted) / .seconds(1) < seconds {
             _ = try Sweep.run(
                 strategy: "sma_crossover", fixed: ["short": .bool(true)], combinations: combinations, bars: bars,
                 options: options, jobs: jobs, maximize: "sharpe_ratio")
             sweeps += 1
         }
-        let sweepSeconds = Sweep.seconds(ContinuousClock.now - sweepStarted)
+        let sweepSeconds = (ContinuousClock.now - sweepStarted) / .seconds(1)
         print(
             String(
                 format: "tickwire   sweep: %d backtests × %d in %.2f s: %.0f backtests/s on %d workers",
@@ -80,7 +80,7 @@ struct BacktestBench: ParsableCommand {
         }
         let longStarted = ContinuousClock.now
         let long = Backtest.run(strategy, on: synthetic, options: options)
-        let longSeconds = Sweep.seconds(ContinuousClock.now - longStarted)
+        let longSeconds = (ContinuousClock.now - longStarted) / .seconds(1)
         print(
             String(
                 format: "tickwire   1,000,000 bars: %.3f s, %.0f bars/s (%d trades)", longSeconds,

@@ -1,9 +1,12 @@
 import ArgumentParser
 
-/// `tickwire bench ...`: load generators. Results belong in BENCHMARKS.md with the machine and date.
+/// `tickwire-bench ...`: load generators and speed comparisons, kept out of the `tickwire` an operator runs.
+/// Results belong in BENCHMARKS.md with the machine and date.
+@main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load generators for a running Tickwire server.",
+        commandName: "tickwire-bench",
+        abstract: "Benchmarks: load generators for a running Tickwire server, the engine and the backtester.",
         subcommands: [StreamBench.self, EngineBench.self, BacktestBench.self])
 }
 

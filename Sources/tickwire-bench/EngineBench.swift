@@ -8,7 +8,7 @@ import TickwireModel
 import TickwireService
 import TickwireStore
 
-/// `tickwire bench engine`: how fast the paper-trading engine runs N bots on a fresh SQLite store while the hub
+/// `tickwire-bench engine`: how fast the paper-trading engine runs N bots on a fresh SQLite store while the hub
 /// fans every event out to M in-process subscribers. Ticks as fast as the write path allows (no sleeping between
 /// ticks) and prints ticks/s, bot evaluations/s, orders, fills and events per second, delivered events/s, and tick
 /// latency percentiles.

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// `tickwire bench stream`: N SSE or WebSocket subscribers on one server, events published through the REST API at
+/// `tickwire-bench stream`: N SSE or WebSocket subscribers on one server, events published through the REST API at
 /// a fixed rate; prints publish-to-receive latency percentiles (to the bytes' arrival on the subscriber's socket,
 /// and to their read), delivered events/s, lost events and the server's memory per connection (from /proc, when
 /// `--server-pid` is given).

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dispatch
 import Foundation
-import Synchronization
 import TickwireModel
 import TickwireResearch
 
@@ -41,10 +39,15 @@ struct OptimizeCommand: ParsableCommand {
         let combinations = sweep.combinations
         guard !combinations.isEmpty else { throw ValidationError("no combination passes the constraints") }
         let started = ContinuousClock.now
-        let ranked = try Sweep.run(
-            strategy: strategy, fixed: fixed, combinations: combinations, bars: bars, options: options, jobs: jobs,
-            maximize: maximize)
-        let seconds = Sweep.seconds(ContinuousClock.now - started)
+        let ranked: [Sweep.Row]
+        do {
+            ranked = try Sweep.run(
+                strategy: strategy, fixed: fixed, combinations: combinations, bars: bars, options: options, jobs: jobs,
+                maximize: maximize)
+        } catch {
+            throw ValidationError("\(error.field): \(error.message)")
+        }
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
         let names = sweep.axes.map(\.name)
         if json {
             let rows: [JSONValue] = ranked.prefix(10).map { row in
@@ -70,46 +73,8 @@ struct OptimizeCommand: ParsableCommand {
     }
 }
 
-/// Runs a sweep's backtests on `jobs` threads and ranks them.
-enum Sweep {
-    struct Row: Sendable {
-        var parameters: [String: Double]
-        var score: Double
-    }
-
-    static func run(
-        strategy name: String, fixed: [String: JSONValue], combinations: [[String: Double]], bars: Bars,
-        options: BacktestOptions, jobs: Int, maximize: String
-    ) throws -> [Row] {
-        // Every combination is validated before anything runs: a bad one is an error, not a silent skip.
-        var made: [any Strategy] = []
-        for combination in combinations {
-            let config = fixed.merging(combination.mapValues { JSONValue.number($0) }) { $1 }
-            do {
-                made.append(try Strategies.make(name: name, config: config))
-            } catch {
-                throw ValidationError("\(error.field): \(error.message) (at \(combination))")
-            }
-        }
-        let strategies = made
-        let market = MarketReference(closes: bars.close)
-        let scores = Mutex([Double](repeating: .nan, count: combinations.count))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < strategies.count else { return }
-                let result = Backtest.run(strategies[index], on: bars, options: options, market: market)
-                let score = result.statistics.value(named: maximize) ?? .nan
-                scores.withLock { $0[index] = score }
-            }
-        }
-        let all = scores.withLock { $0 }
-        return zip(combinations, all).map { Row(parameters: $0, score: $1) }.sorted {
-            ($0.score.isNaN ? -Double.infinity : $0.score) > ($1.score.isNaN ? -Double.infinity : $1.score)
-        }
-    }
-
+/// How the CLI prints a sweep.
+extension Sweep {
     /// The best score of each pair of the first two parameters, as a table.
     static func heatmap(_ rows: [Row], rows rowName: String, columns columnName: String) -> String {
         var cells: [Double: [Double: Double]] = [:]
@@ -137,9 +102,5 @@ enum Sweep {
 
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(exactly: value) ?? 0) : String(value)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
