@@ -2,50 +2,49 @@ import NIOCore
 import Synchronization
 import TickwireModel
 
-/// An event with its wire encodings, made once when it is published and shared by every subscriber and transport:
-/// a thousand subscribers hold a thousand references to the same bytes, not a thousand copies.
+/// An event as every subscriber of it receives it, made once when it is published: a thousand subscribers hold a
+/// thousand references to the same bytes, not a thousand copies.
+///
+/// The hub knows no wire format. It keeps the event's JSON envelope, which every transport carries, and a few slots
+/// where the transports keep their own encodings of it (an SSE frame, an HTTP chunk, a WebSocket frame): each is made
+/// by the first subscriber that needs it and then shared like the envelope, so a delivery is one shared buffer and
+/// one write.
 public final class SharedEvent: Sendable {
     public let event: Event
-    /// The JSON envelope `{"id","topic","type","timestamp","data"}`: one WebSocket text frame.
-    public let json: ByteBuffer
-    /// The Server-Sent Events frame: `id:`, `event:` and `data:` lines and the blank line that ends the event.
-    public let sse: ByteBuffer
+    /// `{"id","topic","type","timestamp","data"}`, one line of JSON.
+    public let envelope: ByteBuffer
+    private let encodings = Mutex<[ByteBuffer?]>(Array(repeating: nil, count: Encoding.slots))
 
-    /// The two forms a transport can frame (`framed(_:by:)`).
-    public enum Form: Sendable {
-        case json, sse
+    /// A transport's encoding of events: one slot of every `SharedEvent`. Each transport declares its own.
+    public struct Encoding: Sendable {
+        /// How many encodings an event can keep.
+        public static let slots = 4
+        let slot: Int
+
+        /// `slot` must be below `slots` and used by one encoding only.
+        public init(slot: Int) {
+            precondition((0..<Self.slots).contains(slot), "an event keeps \(Self.slots) encodings")
+            self.slot = slot
+        }
     }
-
-    /// Each form as the one transport that sends it frames it for the wire (a WebSocket frame around `json`, an
-    /// HTTP/1.1 chunk around `sse`): made by the first subscriber that needs it, then shared like the rest, so a
-    /// delivery is one shared buffer and one write.
-    private let framings = Mutex<(json: ByteBuffer?, sse: ByteBuffer?)>((nil, nil))
 
     public init(_ event: Event) {
         self.event = event
-        let envelope = event.envelopeJSON
-        self.json = ByteBuffer(string: envelope)
-        // The envelope is one line of JSON (the encoder never emits raw newlines), so one `data:` line suffices.
-        self.sse = ByteBuffer(string: "id: \(event.id)\nevent: \(event.type.rawValue)\ndata: \(envelope)\n\n")
+        self.envelope = ByteBuffer(string: event.envelopeJSON)
     }
 
-    var size: Int { json.readableBytes + sse.readableBytes }
+    /// What a queued event counts against a subscriber's `maxQueuedBytes`: the envelope and one transport's copy.
+    var size: Int { 2 * envelope.readableBytes + 64 }
 
-    /// `form` framed by `frame`, which runs once per event and form (the first call's `frame` is the one kept).
-    public func framed(_ form: Form, by frame: (ByteBuffer) -> ByteBuffer) -> ByteBuffer {
-        framings.withLock { framings in
-            switch form {
-            case .json:
-                if let framed = framings.json { return framed }
-                let framed = frame(json)
-                framings.json = framed
-                return framed
-            case .sse:
-                if let framed = framings.sse { return framed }
-                let framed = frame(sse)
-                framings.sse = framed
-                return framed
-            }
+    /// The event in `encoding`, made by `encode` the first time it is asked for; later calls share that buffer. `encode`
+    /// runs outside the lock (it may build on another encoding); if two subscribers race, the first stored wins.
+    public func encoded(_ encoding: Encoding, by encode: (SharedEvent) -> ByteBuffer) -> ByteBuffer {
+        if let encoded = encodings.withLock({ $0[encoding.slot] }) { return encoded }
+        let made = encode(self)
+        return encodings.withLock { encodings in
+            if let encoded = encodings[encoding.slot] { return encoded }
+            encodings[encoding.slot] = made
+            return made
         }
     }
 }

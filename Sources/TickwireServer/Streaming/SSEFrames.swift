@@ -34,18 +34,32 @@ enum SSEFrames {
         return ByteBuffer(string: text)
     }
 
+    static let encoding = SharedEvent.Encoding(slot: 0)
+
+    /// An event's frame: `id:`, `event:` and one `data:` line (the envelope is one line of JSON), made once per event.
+    static func event(_ shared: SharedEvent) -> ByteBuffer {
+        shared.encoded(encoding) { shared in
+            var frame = ByteBuffer()
+            frame.reserveCapacity(shared.envelope.readableBytes + 48)
+            frame.writeString("id: \(shared.event.id)\nevent: \(shared.event.type.rawValue)\ndata: ")
+            frame.writeImmutableBuffer(shared.envelope)
+            frame.writeStaticString("\n\n")
+            return frame
+        }
+    }
+
     /// The multiplexed stream's rendering: each event's shared frame, in one buffer when several are queued.
     static func render(_ items: some Collection<Subscription.Item>) -> ByteBuffer {
-        if items.count == 1, case .event(let shared) = items.first! { return shared.sse }
+        if items.count == 1, case .event(let shared) = items.first! { return event(shared) }
         var size = 0
         for item in items {
-            if case .event(let shared) = item { size += shared.sse.readableBytes } else { size += 64 }
+            if case .event(let shared) = item { size += event(shared).readableBytes } else { size += 64 }
         }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(size)
         for item in items {
             switch item {
-            case .event(let shared): buffer.writeImmutableBuffer(shared.sse)
+            case .event(let shared): buffer.writeImmutableBuffer(event(shared))
             case .heartbeat: buffer.writeImmutableBuffer(heartbeat)
             case .reset(let reason, let lastEventId):
                 buffer.writeImmutableBuffer(reset(reason: reason, lastEventId: lastEventId))

@@ -9,10 +9,11 @@ enum SSEFraming: DirectFraming {
     typealias Encoder = HTTPResponseEncoder
 
     static let heartbeat = chunk(SSEFrames.heartbeat)
+    static let encoding = SharedEvent.Encoding(slot: 1)
 
     static func framed(_ item: Subscription.Item) -> ByteBuffer? {
         switch item {
-        case .event(let shared): shared.framed(.sse, by: chunk)
+        case .event(let shared): shared.encoded(encoding) { chunk(SSEFrames.event($0)) }
         case .heartbeat: heartbeat
         case .reset(let reason, let lastEventId): chunk(SSEFrames.reset(reason: reason, lastEventId: lastEventId))
         case .control(let bytes): chunk(bytes)

@@ -8,10 +8,11 @@ import TickwireHub
 /// so compressed sockets keep their task (see `WebSocketRoutes.deliver`).
 enum WebSocketFraming: DirectFraming {
     typealias Encoder = WebSocketFrameEncoder
+    static let encoding = SharedEvent.Encoding(slot: 2)
 
     static func bytes(for item: Subscription.Item) -> ByteBuffer? {
         switch item {
-        case .event(let shared): shared.json
+        case .event(let shared): shared.envelope
         case .control(let bytes): bytes
         case .reset(let reason, let lastEventId): WebSocketAppSession.reset(reason: reason, lastEventId: lastEventId)
         case .heartbeat: nil  // WebSocket keeps itself alive with protocol pings.
@@ -19,7 +20,7 @@ enum WebSocketFraming: DirectFraming {
     }
 
     static func framed(_ item: Subscription.Item) -> ByteBuffer? {
-        if case .event(let shared) = item { return shared.framed(.json) { frame(.text, $0) } }
+        if case .event(let shared) = item { return shared.encoded(encoding) { frame(.text, $0.envelope) } }
         return bytes(for: item).map { frame(.text, $0) }
     }
 
