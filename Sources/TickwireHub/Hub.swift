@@ -144,7 +144,7 @@ public final class Hub: EventPublisher {
             // History covers (firstInHistory - 1, head]; anything older comes from the log.
             let firstInHistory = state.history.first?.event.id ?? head + 1
             if position + 1 < firstInHistory {
-                subscription.state.withLock { $0.pendingReplay = (position + 1)...(firstInHistory - 1) }
+                subscription.startReplay((position + 1)...(firstInHistory - 1))
             }
             for shared in state.history where shared.event.id > position && interest.matches(shared.event) {
                 _ = subscription.enqueue(.event(shared), size: 0)
@@ -159,10 +159,9 @@ public final class Hub: EventPublisher {
     public func update(_ subscription: Subscription, to interest: Interest) {
         state.withLock { state in
             guard state.all[subscription.id] != nil else { return }
-            for topic in subscription.state.withLock({ $0.interest }).routes.keys {
+            for topic in subscription.changeInterest(to: interest).routes.keys {
                 state.byTopic[topic]?[subscription.id] = nil
             }
-            subscription.state.withLock { $0.interest = interest }
             for (topic, filtered) in interest.routes {
                 state.byTopic[topic, default: [:]][subscription.id] = Entry(
                     subscription: subscription, filtered: filtered)
@@ -218,7 +217,7 @@ public final class Hub: EventPublisher {
     @discardableResult
     private static func unregister(_ subscription: Subscription, in state: inout State) -> Bool {
         guard state.all.removeValue(forKey: subscription.id) != nil else { return false }
-        for topic in subscription.state.withLock({ $0.interest }).routes.keys {
+        for topic in subscription.interest.routes.keys {
             state.byTopic[topic]?[subscription.id] = nil
             if state.byTopic[topic]?.isEmpty == true { state.byTopic[topic] = nil }
         }

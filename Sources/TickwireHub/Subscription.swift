@@ -33,21 +33,11 @@ public final class Subscription: Sendable {
         case roleChanged = "role_changed"
     }
 
-    struct State {
-        var queue: Deque<Item> = []
-        var queuedBytes = 0
-        var waiter: CheckedContinuation<Deque<Item>, any Error>?
-        var endWaiter: CheckedContinuation<EndReason, Never>?
-        var endHandler: (@Sendable (EndReason) -> Void)?
-        var ended: EndReason?
-        var interest: Interest
-        /// Events older than the hub's history, to read from the log before the queue is served.
-        var pendingReplay: ClosedRange<Int64>?
-        /// Once set, live items bypass the queue and the connection's task (see `ChannelSink`).
-        var sink: (any ChannelSink)?
-    }
+    typealias State = StateMachine<
+        CheckedContinuation<Deque<Item>, any Error>, CheckedContinuation<EndReason, Never>, any ChannelSink
+    >
 
-    /// What `enqueue` did with an item.
+    /// What `enqueue` did with an item, as the hub needs it.
     enum Enqueued {
         case queued
         /// Not for this subscriber (its filters), or it has ended.
@@ -61,7 +51,7 @@ public final class Subscription: Sendable {
     public let id: Int
     /// Who opened it, if the server authenticates streams.
     public let holder: StreamHolder?
-    let state: Mutex<State>
+    private let state: Mutex<State>
     let limits: HubConfiguration
     private let hub: Hub
     private let log: (any EventLogReader)?
@@ -77,7 +67,8 @@ public final class Subscription: Sendable {
         self.hub = hub
         self.log = log
         self.limits = limits
-        self.state = Mutex(State(interest: interest))
+        self.state = Mutex(
+            State(interest: interest, maxQueuedEvents: limits.maxQueuedEvents, maxQueuedBytes: limits.maxQueuedBytes))
         self.lastHanded = Mutex(position)
     }
 
@@ -97,9 +88,9 @@ public final class Subscription: Sendable {
     /// Everything queued since the last call, waiting until there is something. Throws `EndReason` once the
     /// subscription has ended (queued items are delivered first), or `CancellationError` if the task is cancelled.
     public func next() async throws -> Deque<Item> {
-        while let range = state.withLock({ $0.pendingReplay }) {
+        while let range = state.withLock({ $0.replayRange }) {
             let (items, remaining) = try await replayPage(range)
-            state.withLock { $0.pendingReplay = remaining }
+            state.withLock { $0.replayed(remaining: remaining) }
             if !items.isEmpty { return items }
         }
         while true {
@@ -111,18 +102,14 @@ public final class Subscription: Sendable {
 
     /// Queues bytes behind what is already queued, so that they reach the client in order with the events.
     public func enqueueControl(_ bytes: ByteBuffer) {
-        enqueueOutsideHub(.control(bytes), onlyIfIdle: false)
+        enqueueExtra(.control(bytes), onlyIfIdle: false)
     }
 
     /// Hands live delivery to `sink` if the subscription has caught up: no replay left and nothing queued. From then
     /// on the hub writes matching events straight to the sink and `next()` is not called any more; the transport
     /// waits for `untilEnded()` instead. Returns false (and changes nothing) if there is something to drain first.
     public func attach(_ sink: any ChannelSink) -> Bool {
-        state.withLock { state in
-            guard state.ended == nil, state.queue.isEmpty, state.pendingReplay == nil else { return false }
-            state.sink = sink
-            return true
-        }
+        state.withLock { $0.attach(sink) }
     }
 
     /// Returns once the subscription has ended, with the reason, or when the calling task is cancelled (`.closed`).
@@ -130,20 +117,11 @@ public final class Subscription: Sendable {
     public func untilEnded() async -> EndReason {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<EndReason, Never>) in
-                let ended = state.withLock { state -> EndReason? in
-                    if let ended = state.ended { return ended }
-                    if Task.isCancelled { return .closed }
-                    state.endWaiter = continuation
-                    return nil
-                }
+                let ended = state.withLock { $0.waitForEnd(continuation, cancelled: Task.isCancelled) }
                 if let ended { continuation.resume(returning: ended) }
             }
         } onCancel: {
-            let waiter = state.withLock { state in
-                defer { state.endWaiter = nil }
-                return state.endWaiter
-            }
-            waiter?.resume(returning: .closed)
+            state.withLock { $0.cancelEndWait() }?.resume(returning: .closed)
         }
     }
 
@@ -152,12 +130,7 @@ public final class Subscription: Sendable {
     /// under the hub's lock (a queue overflowing on publish): it must only hand the work on, never wait.
     /// One handler per subscription.
     public func whenEnded(_ handler: @escaping @Sendable (EndReason) -> Void) {
-        let ended = state.withLock { state -> EndReason? in
-            if let ended = state.ended { return ended }
-            state.endHandler = handler
-            return nil
-        }
-        if let ended { handler(ended) }
+        if let ended = state.withLock({ $0.whenEnded(handler) }) { handler(ended) }
     }
 
     /// Stops the subscription; the connection's pending `next()` ends with `EndReason.closed`.
@@ -171,75 +144,52 @@ public final class Subscription: Sendable {
     /// Appends an item, or returns the bytes to write if the subscription is attached to a sink.
     /// - Parameter filtered: for a live event, whether the interest's filters apply (checked under the same lock).
     func enqueue(_ item: Item, size: Int, filtered: Bool? = nil) -> Enqueued {
-        var outcome = Enqueued.queued
-        var endHandler: (@Sendable (EndReason) -> Void)?
-        let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
-            guard state.ended == nil else {
-                outcome = .skipped
-                return nil
+        let action = state.withLock { state in
+            var passes = true
+            if let filtered, case .event(let shared) = item {
+                passes = state.interest.passes(shared.event, filtered: filtered)
             }
-            if let filtered, case .event(let shared) = item,
-                !state.interest.passes(shared.event, filtered: filtered)
-            {
-                outcome = .skipped
-                return nil
-            }
-            if let sink = state.sink {
-                outcome = sink.bytes(for: item).map { .direct($0, sink) } ?? .skipped
-                return nil
-            }
-            if state.queue.count >= limits.maxQueuedEvents || state.queuedBytes + size > limits.maxQueuedBytes {
-                outcome = .overflowed
-                state.ended = .slowConsumer
-                state.queue = []
-                state.queuedBytes = 0
-                state.endWaiter?.resume(returning: .slowConsumer)
-                state.endWaiter = nil
-                endHandler = state.endHandler
-                state.endHandler = nil
-                if let waiter = state.waiter {
-                    state.waiter = nil
-                    return waiter
-                }
-                return nil
-            }
-            state.queue.append(item)
-            state.queuedBytes += size
-            return Self.takeWaiter(&state)
+            return state.enqueue(item, size: size, passes: passes)
         }
-        if case .overflowed = outcome {
-            waiter?.resume(throwing: EndReason.slowConsumer)
-            endHandler?(.slowConsumer)
-        } else {
+        switch action {
+        case .skipped: return .skipped
+        case .queued(let waiter):
             waiter?.resume(returning: [])
+            return .queued
+        case .direct(let sink):
+            return sink.bytes(for: item).map { .direct($0, sink) } ?? .skipped
+        case .overflowed(let ending):
+            Self.tell(ending)
+            return .overflowed
         }
-        return outcome
     }
 
     /// Queues a heartbeat if nothing is queued (traffic keeps the connection alive by itself).
     func enqueueHeartbeat() {
-        enqueueOutsideHub(.heartbeat, onlyIfIdle: true)
+        enqueueExtra(.heartbeat, onlyIfIdle: true)
+    }
+
+    /// Events older than the hub's history, to read from the log before anything queued is served.
+    func startReplay(_ range: ClosedRange<Int64>) {
+        state.withLock { $0.startReplay(range) }
+    }
+
+    /// Changes the filters; the hub moves the subscription between its topics.
+    func changeInterest(to interest: Interest) -> Interest {
+        state.withLock { state in
+            defer { state.interest = interest }
+            return state.interest
+        }
     }
 
     /// Queues an item that does not come from a publish (so it is not grouped with other writes), or writes it at
     /// once if the subscription is attached to a sink. Unbounded: the transport and the hub's timer add few of these.
-    private func enqueueOutsideHub(_ item: Item, onlyIfIdle: Bool) {
-        enum Action {
-            case none
-            case wake(CheckedContinuation<Deque<Item>, any Error>?)
-            case write(ByteBuffer, any ChannelSink)
-        }
-        let action = state.withLock { state -> Action in
-            guard state.ended == nil else { return .none }
-            if let sink = state.sink { return sink.bytes(for: item).map { .write($0, sink) } ?? .none }
-            guard !onlyIfIdle || state.queue.isEmpty else { return .none }
-            state.queue.append(item)
-            return .wake(Self.takeWaiter(&state))
-        }
-        switch action {
+    private func enqueueExtra(_ item: Item, onlyIfIdle: Bool) {
+        switch state.withLock({ $0.enqueueExtra(item, onlyIfIdle: onlyIfIdle) }) {
         case .none: break
         case .wake(let waiter): waiter?.resume(returning: [])
-        case .write(let bytes, let sink):
+        case .write(let sink):
+            guard let bytes = sink.bytes(for: item) else { return }
             var writes = DirectWrites()
             writes.add(bytes, isEvent: false, for: self, via: sink)
             hub.directQueue.submit(writes, hub: hub)
@@ -247,64 +197,34 @@ public final class Subscription: Sendable {
     }
 
     func end(_ reason: EndReason) {
-        let (waiter, endHandler) = state.withLock { state in
-            if state.ended == nil { state.ended = reason }
-            state.endWaiter?.resume(returning: state.ended ?? reason)
-            state.endWaiter = nil
-            defer {
-                state.waiter = nil
-                state.endHandler = nil
-            }
-            return (state.waiter, state.endHandler)
-        }
-        waiter?.resume(throwing: reason)
-        endHandler?(reason)
+        Self.tell(state.withLock { $0.end(reason) })
+    }
+
+    private static func tell(_ ending: State.Ending) {
+        ending.endWaiter?.resume(returning: ending.reason)
+        ending.waiter?.resume(throwing: ending.reason)
+        ending.endHandler?(ending.reason)
     }
 
     // MARK: - Private
 
-    /// A waiting `take()` is woken with an empty batch and then takes the queue itself: resuming never moves items
-    /// across the continuation, so nothing is lost if the waiting task was cancelled at the same moment.
-    private static func takeWaiter(_ state: inout State) -> CheckedContinuation<Deque<Item>, any Error>? {
-        defer { state.waiter = nil }
-        return state.waiter
-    }
-
     private func take() async throws -> Deque<Item> {
         while true {
-            if let ready = try takeQueued() { return ready }
+            switch state.withLock({ $0.take() }) {
+            case .items(let items): return items
+            case .ended(let reason): throw reason
+            case .empty: break
+            }
             try await withTaskCancellationHandler {
                 _ = try await withCheckedThrowingContinuation {
                     (continuation: CheckedContinuation<Deque<Item>, any Error>) in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if !state.queue.isEmpty || state.ended != nil || Task.isCancelled { return true }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume(returning: []) }
+                    let waits = state.withLock { $0.wait(continuation, cancelled: Task.isCancelled) }
+                    if !waits { continuation.resume(returning: []) }
                 }
             } onCancel: {
-                let waiter = state.withLock { state -> CheckedContinuation<Deque<Item>, any Error>? in
-                    defer { state.waiter = nil }
-                    return state.waiter
-                }
-                waiter?.resume(throwing: CancellationError())
+                state.withLock { $0.cancelWait() }?.resume(throwing: CancellationError())
             }
             try Task.checkCancellation()
-        }
-    }
-
-    /// The whole queue if anything is queued; throws the end reason once the queue is drained.
-    private func takeQueued() throws -> Deque<Item>? {
-        try state.withLock { state -> Deque<Item>? in
-            if !state.queue.isEmpty {
-                var taken: Deque<Item> = []
-                swap(&taken, &state.queue)
-                state.queuedBytes = 0
-                return taken
-            }
-            if let ended = state.ended { throw ended }
-            return nil
         }
     }
 
