@@ -33,33 +33,15 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// abusing the connection and it is closed.
     static let maxHeldBytes = 64 * 1024
 
+    typealias Machine = StateMachine<
+        HTTPRequestPart, Task<Void, Never>, Subscription, @Sendable (Subscription.EndReason) -> ByteBuffer?
+    >
+
     private let respond: Respond
     private let takesOver: @Sendable (HTTPRequest) -> Bool
-    /// Whether a request has been seen: the first one's fate is told to `FirstRequestSignal`.
-    private var sawRequest = false
+    private var machine = Machine(maxHeldBytes: StreamConnectionHandler.maxHeldBytes, maxHeldParts: 1_000)
     /// When the first request was taken over: Hummingbird's task for the connection waits on this.
     private var handBack: EventLoopPromise<Void>?
-    /// Requests handed to Hummingbird whose response has not ended yet; a stream is only taken over at zero, so its
-    /// bytes never interleave with another response.
-    private var unanswered = 0
-    /// The stream request this handler is answering, if any.
-    private var serving: Serving?
-    /// From the head of a taken-over request until its `.end`: its parts are not passed on.
-    private var readingServedRequest = false
-    /// Parts of requests that came after the one being served, passed on once it is answered.
-    private var held: [HTTPRequestPart] = []
-    private var heldBytes = 0
-
-    private struct Serving {
-        /// The task answering the request, until the response is handed over.
-        var task: Task<Void, Never>?
-        /// The subscription the response streams (`DetachableBodyWriter.watch`).
-        var subscription: Subscription?
-        /// Set once the response has been handed over: called when the subscription ends (see `detach`).
-        var onEnd: (@Sendable (Subscription.EndReason) -> ByteBuffer?)?
-        /// The request asked for the connection to close after the response.
-        var closeWhenDone: Bool
-    }
 
     init(respond: @escaping Respond, takesOver: @escaping @Sendable (HTTPRequest) -> Bool) {
         self.respond = respond
@@ -68,117 +50,107 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if readingServedRequest {
-            if case .end = part { readingServedRequest = false }
-            return
+        let kind: Machine.Kind
+        switch part {
+        case .head(let head):
+            kind = .head(
+                takesOver: takesOver(head), closeWhenDone: head.headerFields[.connection]?.lowercased() == "close")
+        case .body(let buffer): kind = .body(bytes: buffer.readableBytes)
+        case .end: kind = .end
         }
-        if serving != nil { return hold(part, context: context) }
-        if case .head(let head) = part {
-            let isFirst = !sawRequest
-            sawRequest = true
-            let takeOver = unanswered == 0 && takesOver(head)
-            if isFirst {
-                if takeOver { handBack = context.eventLoop.makePromise() }
-                let decision = StreamTakeoverDecision(handedBack: handBack?.futureResult)
-                context.triggerUserOutboundEvent(decision, promise: nil)
+        switch machine.received(part, kind) {
+        case .drop, .held:
+            break
+        case .closeConnection:
+            context.close(promise: nil)
+        case .passOn(let firstRequest):
+            if firstRequest { context.triggerUserOutboundEvent(StreamTakeoverDecision(handedBack: nil), promise: nil) }
+            context.fireChannelRead(data)
+        case .serve(let firstRequest, let closeWhenDone):
+            if firstRequest {
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                handBack = promise
+                context.triggerUserOutboundEvent(StreamTakeoverDecision(handedBack: promise.futureResult), promise: nil)
             }
-            if takeOver {
-                readingServedRequest = true
-                return serve(head, context: context)
-            }
-            unanswered += 1
+            if case .head(let head) = part { serve(head, closeWhenDone: closeWhenDone, context: context) }
         }
-        context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { unanswered = max(0, unanswered - 1) }
+        if case .end = unwrapOutboundIn(data) { machine.responseEnded() }
         context.write(data, promise: promise)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // A client that closes its side while its stream is open has gone away (the server allows half-closure).
-        if serving != nil, let event = event as? ChannelEvent, event == .inputClosed {
+        if let event = event as? ChannelEvent, event == .inputClosed, machine.inputClosed() {
             return context.close(promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let serving {
-            serving.task?.cancel()
-            // (A handed-over response learns it through `subscriptionEnded`.)
-            serving.subscription?.cancel()
-        }
+        let (work, watched) = machine.channelInactive()
+        work?.cancel()
+        // (A handed-over response learns it through `subscriptionEnded`.)
+        watched?.cancel()
         handBack?.succeed()
         handBack = nil
         context.fireChannelInactive()
     }
 
-    private func hold(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
-        if case .body(let buffer) = part { heldBytes += buffer.readableBytes }
-        held.append(part)
-        if heldBytes > Self.maxHeldBytes || held.count > 1_000 { context.close(promise: nil) }
-    }
-
-    private func serve(_ head: HTTPRequest, context: ChannelHandlerContext) {
+    private func serve(_ head: HTTPRequest, closeWhenDone: Bool, context: ChannelHandlerContext) {
         let connection = ServedConnection(handler: self, context: context)
         let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
         let channel = context.channel
         let respond = self.respond
-        let closeWhenDone = head.headerFields[.connection]?.lowercased() == "close"
-        serving = Serving(closeWhenDone: closeWhenDone)
-        serving?.task = Task {
-            var response = await respond(request, channel)
-            if closeWhenDone { response.headers[.connection] = "close" }
-            do {
-                try await connection.write(.head(response.head))
-                try await response.body.write(DetachableBodyWriter(connection: connection))
-            } catch {
-                connection.close()
-            }
-        }
+        machine.started(
+            Task {
+                var response = await respond(request, channel)
+                if closeWhenDone { response.headers[.connection] = "close" }
+                do {
+                    try await connection.write(.head(response.head))
+                    try await response.body.write(DetachableBodyWriter(connection: connection))
+                } catch {
+                    connection.close()
+                }
+            })
     }
 
     // MARK: - Called by `ServedConnection`, on the loop
 
     fileprivate func watch(_ subscription: Subscription) {
-        serving?.subscription = subscription
+        machine.watch(subscription)
     }
 
     fileprivate func detached(
         onEnd: @escaping @Sendable (Subscription.EndReason) -> ByteBuffer?, context: ChannelHandlerContext
     ) {
-        guard let subscription = serving?.subscription else { return }
-        serving?.task = nil
-        serving?.onEnd = onEnd
-        if !context.channel.isActive {
-            // Closed while the task was handing over: nothing else would cancel it.
-            subscription.cancel()
-        } else if let ended = subscription.snapshot.ended {
-            subscriptionEnded(ended, of: subscription, context: context)
-        } else {
-            releaseRequestParser(context: context)
+        let subscription = machine.state.watched
+        switch machine.detached(
+            onEnd: onEnd, channelActive: context.channel.isActive, ended: subscription?.snapshot.ended)
+        {
+        case .none: break
+        case .cancel(let subscription): subscription.cancel()
+        case .ended(let reason):
+            if let subscription { subscriptionEnded(reason, of: subscription, context: context) }
+        case .releaseParser: releaseRequestParser(context: context)
         }
     }
 
     fileprivate func subscriptionEnded(
         _ reason: Subscription.EndReason, of subscription: Subscription, context: ChannelHandlerContext
     ) {
-        // (A response that ended without being handed over may be followed by another stream on the connection.)
-        guard let serving, serving.subscription === subscription else { return }
-        guard let onEnd = serving.onEnd else {
-            // The task still writes: if it is blocked behind a client that stopped reading, only closing the
-            // connection frees it. Other ends reach it through the subscription.
-            if reason == .slowConsumer { context.close(promise: nil) }
-            return
+        switch machine.subscriptionEnded(reason, of: subscription) {
+        case .none: break
+        case .closeConnection: context.close(promise: nil)
+        case .finish(let onEnd):
+            let lastWords = onEnd(reason)
+            guard context.channel.isActive else { return }
+            if let lastWords { context.write(wrapOutboundOut(.body(lastWords)), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.close(promise: nil)
         }
-        self.serving = nil
-        let lastWords = onEnd(reason)
-        guard context.channel.isActive else { return }
-        if let lastWords { context.write(wrapOutboundOut(.body(lastWords)), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        context.close(promise: nil)
     }
 
     /// A handed-over stream is its connection's last response (the connection closes when it ends), so no more
@@ -197,16 +169,15 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// The response ended without being handed over: later requests are served again.
     fileprivate func finished(context: ChannelHandlerContext) {
-        guard let serving else { return }
-        self.serving = nil
-        if serving.closeWhenDone { return context.close(promise: nil) }
-        let parts = held
-        held = []
-        heldBytes = 0
-        for part in parts { channelRead(context: context, data: wrapInboundOut(part)) }
-        // Outside a read, what was passed on must be announced complete: Hummingbird's inbound stream delivers reads
-        // only then (without it, a request that waited here would wait for ever).
-        if !parts.isEmpty { context.fireChannelReadComplete() }
+        switch machine.finished() {
+        case .none: return
+        case .closeConnection: return context.close(promise: nil)
+        case .resume(let parts):
+            for part in parts { channelRead(context: context, data: wrapInboundOut(part)) }
+            // Outside a read, what was passed on must be announced complete: Hummingbird's inbound stream delivers
+            // reads only then (without it, a request that waited here would wait for ever).
+            if !parts.isEmpty { context.fireChannelReadComplete() }
+        }
         handBack?.succeed()
         handBack = nil
     }
