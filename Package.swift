@@ -53,6 +53,24 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The wire: SSE and WebSocket framing, the NIO handlers that serve streams and sockets without a task each,
+        // and the connection setup that routes a connection's first request to them. Knows the hub's seam
+        // (`ChannelSink`), not the server's routes: their paths are passed in.
+        .target(
+            name: "TickwireTransport",
+            dependencies: [
+                "TickwireHub",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // The one write path: a command changes the store (event appended in the same transaction), then the hub publishes.
         // Accounts (bcrypt passwords, hashed API keys and sessions) live here too: the CLI uses them without a server.
         .target(
@@ -76,7 +94,7 @@ let package = Package(
         .target(
             name: "TickwireServer",
             dependencies: [
-                "TickwireModel", "TickwireStore", "TickwireHub", "TickwireService",
+                "TickwireModel", "TickwireStore", "TickwireHub", "TickwireService", "TickwireTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
@@ -120,6 +138,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),
+        .testTarget(
+            name: "TickwireTransportTests",
+            dependencies: [
+                "TickwireTransport", "TickwireHub", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "TickwireResearchTests", dependencies: ["TickwireResearch", "TickwireModel"]),
         .testTarget(
             name: "TickwireEngineTests",

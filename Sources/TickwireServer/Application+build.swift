@@ -7,6 +7,7 @@ import ServiceLifecycle
 import TickwireHub
 import TickwireService
 import TickwireStore
+import TickwireTransport
 
 /// Settings of the HTTP server. Defaults are what `tickwire serve` uses without flags.
 public struct ServerConfiguration: Sendable {
@@ -149,7 +150,7 @@ func registerRoutes(
     EventRoutes(service: service, bodyLimit: limit).register(on: secured)
     RecentEventRoutes(streams: streams).register(on: secured)
     AdminRoutes(hub: streams.hub).register(on: secured)
-    let apiStreams = api.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
+    let apiStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
     if !configuration.streamingEnabled { apiStreams.add(middleware: StreamingOffMiddleware()) }
     StreamRoutes(streams: streams).register(on: apiStreams)
 }
@@ -170,7 +171,8 @@ public func buildApplication(
     let components = try await Components(
         service: service, hub: hub, configuration: configuration, sessions: sessions, metrics: metrics)
     let router = try buildRouter(components, configuration: configuration)
-    let streamConnectionHandler = StreamConnectionHandler.factory(router: router, logger: logger)
+    let streamConnectionHandler = StreamConnectionHandler.factory(
+        router: router, streamPath: StreamPaths.stream, logger: logger)
 
     let webSocketRouter = Router(context: TickwireWebSocketContext.self)
     webSocketRouter.add(middleware: ErrorMiddleware())
@@ -182,9 +184,17 @@ public func buildApplication(
     return Application(
         router: router,
         server: .streaming(
-            webSockets: webSocketRoutes.endpoints(
-                router: webSocketRouter, echo: configuration.webSocketEcho,
-                pingInterval: configuration.webSocketPingInterval),
+            StreamingConnections(
+                streamPath: StreamPaths.stream,
+                webSockets: webSocketRoutes.endpoints(
+                    router: webSocketRouter, echo: configuration.webSocketEcho,
+                    pingInterval: configuration.webSocketPingInterval),
+                timeouts: ConnectionTimeouts(
+                    firstRequestHead: configuration.firstRequestHeadTimeout,
+                    idle: max(
+                        configuration.idleTimeout, configuration.heartbeatInterval * 3,
+                        configuration.webSocketPingInterval * 3)),
+                refuseMalformed: APIError.refusal),
             configuration: .init(
                 http1: .init(additionalChannelHandlers: [streamConnectionHandler()]),
                 ws: .init(
@@ -196,12 +206,7 @@ public func buildApplication(
                             maxDecompressedFrameSize: configuration.webSocketMaxFrameSize, minFrameSizeToCompress: 256)
                     ],
                     autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
-                    validateUTF8: true)),
-            timeouts: ConnectionTimeouts(
-                firstRequestHead: configuration.firstRequestHeadTimeout,
-                idle: max(
-                    configuration.idleTimeout, configuration.heartbeatInterval * 3,
-                    configuration.webSocketPingInterval * 3))),
+                    validateUTF8: true))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tickwire"),
         services: [
             HubService(hub: hub, service: service, configuration: configuration, logger: logger),

@@ -6,6 +6,7 @@ import TickwireHub
 import TickwireModel
 import TickwireServer
 import TickwireStore
+import TickwireTransport
 
 /// The push hub through real sockets: SSE on `/api/v1/stream` and the seed-compatible endpoints.
 @Suite struct StreamTests {

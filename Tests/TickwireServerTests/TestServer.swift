@@ -10,6 +10,7 @@ import TickwireEngine
 import TickwireHub
 import TickwireModel
 import TickwireService
+import TickwireTransport
 
 @testable import TickwireServer
 @testable import TickwireStore

@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import TickwireHub
 import TickwireModel
+import TickwireTransport
 
 @testable import TickwireServer
 

@@ -1,8 +1,10 @@
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import TickwireModel
 import TickwireService
 import TickwireStore
+import TickwireTransport
 
 /// Every error the API answers with: one stable body, `{"error": {"code": "...", "message": "..."}}`.
 ///
@@ -45,6 +47,16 @@ public struct APIError: Error, Sendable, Equatable {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
+    }
+
+    /// How the transport answers a request the HTTP parser refused.
+    static let refusal: MalformedRequestResponder.Refuse = { error, headersTooLarge in
+        let answer =
+            headersTooLarge
+            ? APIError(
+                .requestHeaderFieldsTooLarge, code: "headers_too_large", message: "the request head is too large")
+            : APIError(.badRequest, code: "invalid_request", message: "malformed HTTP request (\(error))")
+        return .init(status: HTTPResponseStatus(statusCode: answer.status.code), json: answer.jsonBody)
     }
 
     /// `{"error":{"code":"...","message":"..."}}`

@@ -3,6 +3,7 @@ import HummingbirdAuth
 import HummingbirdWebSocket
 import NIOCore
 import Synchronization
+import TickwireTransport
 
 /// What the authentication middleware leaves on every request context.
 protocol AuthenticatedContext: AuthRequestContext where Identity == Principal {

@@ -2,6 +2,7 @@ import DequeModule
 import Hummingbird
 import NIOCore
 import TickwireHub
+import TickwireTransport
 
 /// A `text/event-stream` response that drains one hub subscription into the socket.
 ///

@@ -4,6 +4,7 @@ import NIOCore
 import Synchronization
 import TickwireHub
 import TickwireModel
+import TickwireTransport
 
 /// The endpoints the seeds' dashboards already use, served from the hub instead of polling loops. Each sends plain
 /// `data:` messages (no `event:` name) so that an `EventSource.onmessage` handler receives them unchanged. All take

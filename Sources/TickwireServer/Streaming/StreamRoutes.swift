@@ -3,6 +3,7 @@ import NIOCore
 import TickwireHub
 import TickwireModel
 import TickwireService
+import TickwireTransport
 
 /// `GET /api/v1/stream`: one Server-Sent Events connection for any number of topics.
 ///
@@ -13,7 +14,7 @@ struct StreamRoutes {
     let streams: Streams
 
     func register(on api: RouterGroup<TickwireRequestContext>) {
-        api.get("stream", use: stream)
+        api.get(RouterPath(StreamPaths.stream), use: stream)
     }
 
     @Sendable func stream(_ request: Request, context: TickwireRequestContext) async throws -> Response {

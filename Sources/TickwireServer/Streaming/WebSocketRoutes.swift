@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
 import TickwireHub
+import TickwireTransport
 
 /// `GET /api/v1/ws/app` (seed 001's route): the hub over WebSocket, JSON text frames.
 ///
@@ -29,7 +30,7 @@ struct WebSocketRoutes {
     /// The upgrade routes of the WebSocket router: they check the request and record who is accepted
     /// (`WebSocketEndpoints` serves the socket).
     func register(on router: Router<TickwireWebSocketContext>, echo: Bool) {
-        router.get("api/v1/ws/app") { request, context -> Response in
+        router.get(RouterPath(StreamPaths.webSocketApp)) { request, context -> Response in
             if let failure = context.authFailure { throw failure }
             // Browsers send cookies with a WebSocket handshake from any page: a cookie-authenticated upgrade must
             // come from this origin or an allowed one (cross-site WebSocket hijacking).
@@ -44,7 +45,7 @@ struct WebSocketRoutes {
         }
         if echo {
             // Test-only (`--ws-echo`): the Autobahn conformance suite drives both WebSocket stacks through it.
-            router.get("api/v1/ws/echo") { _, context in Self.accept(context) }
+            router.get(RouterPath(StreamPaths.webSocketEcho)) { _, context in Self.accept(context) }
         }
     }
 
@@ -57,14 +58,15 @@ struct WebSocketRoutes {
     /// The routes' sockets on both stacks.
     func endpoints(router: Router<TickwireWebSocketContext>, echo: Bool, pingInterval: Duration) -> WebSocketEndpoints {
         WebSocketEndpoints(
-            paths: echo ? ["/api/v1/ws/app", "/api/v1/ws/echo"] : ["/api/v1/ws/app"], router: router,
+            paths: echo ? [StreamPaths.webSocketApp, StreamPaths.webSocketEcho] : [StreamPaths.webSocketApp],
+            router: router,
             maxMessageSize: maxMessageSize, pingInterval: pingInterval, closeTimeout: .seconds(15),
             makeService: { [services] path, principal in
-                if path == "/api/v1/ws/echo" { return EchoService() }
+                if path == StreamPaths.webSocketEcho { return EchoService() }
                 return AppService(services: services, principal: principal)
             },
             makeLibraryHandler: { [self] path, principal, channel in
-                if path == "/api/v1/ws/echo" {
+                if path == StreamPaths.webSocketEcho {
                     return { inbound, outbound, _ in
                         for try await message in inbound.messages(maxSize: maxMessageSize) {
                             switch message {

@@ -4,6 +4,7 @@ import NIOWebSocket
 import Synchronization
 import TickwireHub
 import TickwireModel
+import TickwireTransport
 
 /// Where a session's replies and closes go: the socket, whichever stack serves it.
 protocol WebSocketReplySocket: Sendable {
@@ -241,10 +242,6 @@ final class WebSocketAppSession: Sendable {
         }
         if errors >= Self.maxErrors { throw WebSocketCloseReason(code: .policyViolation, reason: "too_many_errors") }
         try await reply(JSONCoding.encodeToString(["type": "error", "code": code, "message": message]))
-    }
-
-    static func reset(reason: String, lastEventId: Int64) -> ByteBuffer {
-        ByteBuffer(string: #"{"type":"reset","reason":"\#(reason)","last_event_id":"\#(lastEventId)"}"#)
     }
 
     /// Drains the subscription into the socket until it has caught up, then hands it to the hub (`sink`) if there is

@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 import Synchronization
+import TickwireTransport
 
 /// The WebSocket routes and the two stacks that serve them.
 ///
@@ -23,7 +24,7 @@ import Synchronization
 /// in the request context (`UpgradeDecision`). The router's `ws` routes are not used: they store the socket's handler
 /// in the request context, which holds the handler in turn, a cycle that kept every upgraded connection's context and
 /// channel alive (about 4 KiB a socket).
-struct WebSocketEndpoints: Sendable {
+struct WebSocketEndpoints: PipelineWebSockets {
     /// Makes the service of an accepted socket (on its event loop): `path` is the route, `principal` who the route
     /// accepted.
     typealias MakeService = @Sendable (_ path: String, _ principal: Principal?) -> any WebSocketService
@@ -97,7 +98,7 @@ struct WebSocketEndpoints: Sendable {
 
     /// Whether a whole request head (raw bytes) is one served here: a GET to one of `paths` asking for a WebSocket
     /// without offering per-message deflate.
-    func serves(head: some Collection<UInt8>) -> Bool {
+    func serves(head: ArraySlice<UInt8>) -> Bool {
         let lowercased = String(decoding: head, as: UTF8.self).lowercased()
         guard lowercased.hasPrefix("get "), let target = lowercased.dropFirst(4).split(separator: " ").first,
             paths.contains(String(target.prefix { $0 != "?" })),
@@ -147,7 +148,7 @@ struct WebSocketEndpoints: Sendable {
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
             withErrorHandling: false)
-        try MalformedRequestResponder.install(in: pipeline)
+        try MalformedRequestResponder.install(in: pipeline, refuse: APIError.refusal)
         try pipeline.addHandler(RefusedUpgradeResponder(refusal: refusal))
     }
 }

@@ -3,9 +3,9 @@ import NIOWebSocket
 
 /// One socket served by a `WebSocketConnectionHandler`, as its service sees it: sends and closes from any thread, run
 /// on the connection's event loop in the order they are made.
-struct WebSocketPeer: Sendable {
+public struct WebSocketPeer: Sendable {
     private let loopBound: NIOLoopBound<(WebSocketConnectionHandler, ChannelHandlerContext)>
-    let channel: any Channel
+    public let channel: any Channel
 
     init(handler: WebSocketConnectionHandler, context: ChannelHandlerContext) {
         self.loopBound = NIOLoopBound((handler, context), eventLoop: context.eventLoop)
@@ -14,7 +14,7 @@ struct WebSocketPeer: Sendable {
 
     /// Sends one whole message; the future completes once it is written. From the event loop it is written at once
     /// (an echo then precedes a close caused by the rest of the same read); from elsewhere it is queued on the loop.
-    func send(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> EventLoopFuture<Void> {
+    public func send(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> EventLoopFuture<Void> {
         let loopBound = self.loopBound
         if channel.eventLoop.inEventLoop {
             let (handler, context) = loopBound.value
@@ -27,17 +27,11 @@ struct WebSocketPeer: Sendable {
     }
 
     /// Starts the closing handshake with a code and reason.
-    func close(_ code: WebSocketErrorCode, reason: String) {
+    public func close(_ code: WebSocketErrorCode, reason: String) {
         let loopBound = self.loopBound
         channel.eventLoop.execute {
             let (handler, context) = loopBound.value
             handler.close(code, reason: reason, context: context)
         }
-    }
-}
-
-extension WebSocketPeer: WebSocketReplySocket {
-    func send(_ json: ByteBuffer) async throws {
-        try await send(.text, json).get()
     }
 }

@@ -20,14 +20,14 @@ import TickwireHub
 /// Every other request goes to Hummingbird untouched, and so do requests after a stream response that ended without
 /// being handed over (an error answer). When the connection's first request is taken over, Hummingbird's task for the
 /// connection waits until that response is over (`StreamingChildChannel`, told through `FirstRequestSignal`).
-final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+public final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPRequestPart
+    public typealias InboundOut = HTTPRequestPart
+    public typealias OutboundIn = HTTPResponsePart
+    public typealias OutboundOut = HTTPResponsePart
 
     /// Runs the router for one request (the connection's channel is given to the request context).
-    typealias Respond = @Sendable (Request, any Channel) async -> Response
+    public typealias Respond = @Sendable (Request, any Channel) async -> Response
 
     /// At most this many bytes of requests pipelined behind a stream request are held; beyond it the client is
     /// abusing the connection and it is closed.
@@ -43,12 +43,12 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// When the first request was taken over: Hummingbird's task for the connection waits on this.
     private var handBack: EventLoopPromise<Void>?
 
-    init(respond: @escaping Respond, takesOver: @escaping @Sendable (HTTPRequest) -> Bool) {
+    public init(respond: @escaping Respond, takesOver: @escaping @Sendable (HTTPRequest) -> Bool) {
         self.respond = respond
         self.takesOver = takesOver
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         let kind: Machine.Kind
         switch part {
@@ -76,12 +76,12 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) { machine.responseEnded() }
         context.write(data, promise: promise)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // A client that closes its side while its stream is open has gone away (the server allows half-closure).
         if let event = event as? ChannelEvent, event == .inputClosed, machine.inputClosed() {
             return context.close(promise: nil)
@@ -89,7 +89,7 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         context.fireUserInboundEventTriggered(event)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         let (work, watched) = machine.channelInactive()
         work?.cancel()
         // (A handed-over response learns it through `subscriptionEnded`.)
@@ -187,7 +187,7 @@ final class StreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 private final class DroppedInput: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
 
 /// The connection a `StreamConnectionHandler` is answering, as its task and the hub see it.
@@ -238,55 +238,27 @@ struct ServedConnection: Sendable {
 
 /// The body writer of a response a `StreamConnectionHandler` writes. A streaming body that has caught up calls
 /// `detach` and returns without finishing: the connection then lives on without the task.
-struct DetachableBodyWriter: ResponseBodyWriter {
+public struct DetachableBodyWriter: ResponseBodyWriter {
     let connection: ServedConnection
 
-    mutating func write(_ buffer: ByteBuffer) async throws {
+    public mutating func write(_ buffer: ByteBuffer) async throws {
         try await connection.write(.body(buffer))
     }
 
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+    public consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         try await connection.finish(trailingHeaders)
     }
 
     /// Call before streaming `subscription`: if it ends as a slow consumer while a write waits for the client, the
     /// connection closes (that write fails, and the task ends).
-    func watch(_ subscription: Subscription) {
+    public func watch(_ subscription: Subscription) {
         connection.watch(subscription)
     }
 
     /// Hands the connection over to the watched subscription; the task returns without finishing. When the
     /// subscription ends (the socket closing cancels it), `onEnd` is called once, on the loop; what it returns is
     /// written before the end of the response, and the connection closes.
-    func detach(onEnd: @escaping @Sendable (Subscription.EndReason) -> ByteBuffer?) {
+    public func detach(onEnd: @escaping @Sendable (Subscription.EndReason) -> ByteBuffer?) {
         connection.detach(onEnd: onEnd)
-    }
-}
-
-extension StreamConnectionHandler {
-    /// A handler for each new connection, taking over `GET /api/v1/stream` and answering it with `router`.
-    static func factory(router: Router<TickwireRequestContext>, logger: Logger)
-        -> @Sendable () -> StreamConnectionHandler
-    {
-        let responder = router.buildResponder()
-        let respond: Respond = { request, channel in
-            var logger = logger
-            logger[metadataKey: "hb.request.id"] = .stringConvertible(RequestID())
-            let context = TickwireRequestContext(source: .init(channel: channel, logger: logger))
-            var response: Response
-            do {
-                response = try await responder.respond(to: request, context: context)
-            } catch {
-                response = Response(status: .internalServerError)
-            }
-            response.headers[.server] = "Tickwire"
-            return response
-        }
-        // (Each of these starts with `FirstRequestSignal.candidatePrefix`.)
-        let takesOver: @Sendable (HTTPRequest) -> Bool = { head in
-            guard head.method == .get, head.headerFields[.upgrade] == nil, let path = head.path else { return false }
-            return path == "/api/v1/stream" || path.hasPrefix("/api/v1/stream?")
-        }
-        return { StreamConnectionHandler(respond: respond, takesOver: takesOver) }
     }
 }

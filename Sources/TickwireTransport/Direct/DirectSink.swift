@@ -2,7 +2,7 @@ import NIOCore
 import TickwireHub
 
 /// How one transport frames what the hub writes to a caught-up connection, below that transport's encoder.
-protocol DirectFraming: Sendable {
+public protocol DirectFraming: Sendable {
     /// The handler the writes go around: its framing is written here instead.
     associatedtype Encoder: ChannelHandler & SendableMetatype
 
@@ -18,19 +18,19 @@ protocol DirectFraming: Sendable {
 /// above it (state tracking, type conversions, each boxing and unboxing the part), which halves the user-space cost
 /// of a delivery. What the response writer sends before the sink is attached and after it ends goes through the
 /// whole pipeline from the same event loop's job queue, so the order on the wire holds.
-final class DirectSink<Framing: DirectFraming>: ChannelSink {
+public final class DirectSink<Framing: DirectFraming>: ChannelSink {
     private let position: PipelinePosition
     private let metrics: TransportMetrics
 
     /// The sink of `channel`, or nil if its pipeline lacks the encoder (then the connection keeps its task).
-    static func make(channel: any Channel, metrics: TransportMetrics) async -> DirectSink? {
+    public static func make(channel: any Channel, metrics: TransportMetrics) async -> DirectSink? {
         await PipelinePosition.below(Framing.Encoder.self, in: channel).map {
             DirectSink(position: $0, metrics: metrics)
         }
     }
 
     /// The same, from the channel's event loop.
-    static func make(onLoopOf channel: any Channel, metrics: TransportMetrics) -> DirectSink? {
+    public static func make(onLoopOf channel: any Channel, metrics: TransportMetrics) -> DirectSink? {
         PipelinePosition.below(Framing.Encoder.self, onLoopOf: channel).map {
             DirectSink(position: $0, metrics: metrics)
         }
@@ -43,11 +43,11 @@ final class DirectSink<Framing: DirectFraming>: ChannelSink {
     }
 
     /// Kept, not asked of the channel: the hub reads it for every subscriber of every event.
-    let eventLoop: any EventLoop
+    public let eventLoop: any EventLoop
 
-    func bytes(for item: Subscription.Item) -> ByteBuffer? { Framing.framed(item) }
+    public func bytes(for item: Subscription.Item) -> ByteBuffer? { Framing.framed(item) }
 
-    func write(_ buffers: [ByteBuffer], events: Int) -> Int {
+    public func write(_ buffers: [ByteBuffer], events: Int) -> Int {
         // A closed channel fails the writes at once (nobody waits on them) and reports no backlog.
         let context = position.handlerContext
         for buffer in buffers { context.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil) }
@@ -56,7 +56,7 @@ final class DirectSink<Framing: DirectFraming>: ChannelSink {
         return position.backlog
     }
 
-    func abort(_ reason: Subscription.EndReason) {
+    public func abort(_ reason: Subscription.EndReason) {
         let context = position.handlerContext
         context.writeAndFlush(NIOAny(IOData.byteBuffer(Framing.end(reason))), promise: nil)
         position.channel.close(promise: nil)

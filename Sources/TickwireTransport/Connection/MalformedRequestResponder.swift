@@ -9,30 +9,49 @@ import NIOHTTP1
 /// the parser: when a stream takes the connection over or a WebSocket upgrade is accepted (it would otherwise see
 /// frames). Requests read before the bad one are answered first: the error
 /// waits for the end of their last response.
-final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+public final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHandler {
+    /// The answer to a request the parser refused: a status and a JSON body, as the server answers errors.
+    public struct Refusal: Sendable {
+        public var status: HTTPResponseStatus
+        public var json: String
 
-    /// Its name in the pipeline: an upgrade that leaves HTTP behind removes it with the parser.
-    static let name = "tickwire.malformed-request"
-
-    /// Puts a responder right after the request parser of `pipeline`.
-    static func install(in pipeline: ChannelPipeline.SynchronousOperations) throws {
-        let parser = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
-        try pipeline.addHandler(MalformedRequestResponder(), name: name, position: .after(parser.handler))
+        public init(status: HTTPResponseStatus, json: String) {
+            self.status = status
+            self.json = json
+        }
     }
 
+    /// How the server words a refusal: `headersTooLarge` for a head over the limit, else a malformed request.
+    public typealias Refuse = @Sendable (_ error: HTTPParserError, _ headersTooLarge: Bool) -> Refusal
+
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias OutboundIn = HTTPServerResponsePart
+    public typealias OutboundOut = HTTPServerResponsePart
+
+    /// Its name in the pipeline: an upgrade that leaves HTTP behind removes it with the parser.
+    public static let name = "tickwire.malformed-request"
+
+    /// Puts a responder right after the request parser of `pipeline`.
+    public static func install(in pipeline: ChannelPipeline.SynchronousOperations, refuse: @escaping Refuse) throws {
+        let parser = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        try pipeline.addHandler(MalformedRequestResponder(refuse: refuse), name: name, position: .after(parser.handler))
+    }
+
+    private let refuse: Refuse
     private var requests = 0
     private var responses = 0
-    private var refused: APIError?
+    private var refused: Refusal?
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    init(refuse: @escaping Refuse) {
+        self.refuse = refuse
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head = unwrapInboundIn(data) { requests += 1 }
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let isEnd = if case .end = unwrapOutboundIn(data) { true } else { false }
         context.write(data, promise: promise)
         if isEnd {
@@ -41,26 +60,22 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let error = error as? HTTPParserError else { return context.fireErrorCaught(error) }
         guard refused == nil else { return }
-        let answer =
-            error == .headerOverflow
-            ? APIError(
-                .requestHeaderFieldsTooLarge, code: "headers_too_large", message: "the request head is too large")
-            : APIError(.badRequest, code: "invalid_request", message: "malformed HTTP request (\(error))")
+        let answer = refuse(error, error == .headerOverflow)
         refused = answer
         if responses == requests { self.answer(answer, context: context) }
     }
 
-    private func answer(_ error: APIError, context: ChannelHandlerContext) {
-        let body = ByteBuffer(string: error.jsonBody)
+    private func answer(_ refusal: Refusal, context: ChannelHandlerContext) {
+        let body = ByteBuffer(string: refusal.json)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "Connection", value: "close")
         let head = HTTPResponseHead(
-            version: .http1_1, status: HTTPResponseStatus(statusCode: error.status.code), headers: headers)
+            version: .http1_1, status: refusal.status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -25,14 +26,15 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     }
 
     let inner: Inner
-    let webSockets: WebSocketEndpoints
-    let timeouts: ConnectionTimeouts
+    let connections: StreamingConnections
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let eventLoop = channel.eventLoop
         // Completed from callbacks on futures the connection has anyway: an open connection holds no extra futures.
         let turn = eventLoop.makePromise(of: Inner.Value?.self)
+        let webSockets = connections.webSockets
         let router = FirstRequestRouter(
+            candidatePrefix: connections.webSocketCandidatePrefix,
             takesWebSocket: { webSockets.serves(head: $0) },
             configure: { taskless in
                 do {
@@ -41,10 +43,12 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
                         channel.closeFuture.whenComplete { _ in turn.succeed(nil) }
                         return eventLoop.makeSucceededVoidFuture()
                     }
-                    let signal = FirstRequestSignal(eventLoop: eventLoop)
+                    let signal = FirstRequestSignal(
+                        candidatePrefix: Array("GET \(connections.streamPath)".utf8), eventLoop: eventLoop)
                     try channel.pipeline.syncOperations.addHandler(signal)
                     let value = inner.setup(channel: channel, logger: logger)
-                    try MalformedRequestResponder.install(in: channel.pipeline.syncOperations)
+                    try MalformedRequestResponder.install(
+                        in: channel.pipeline.syncOperations, refuse: connections.refuseMalformed)
                     let decided = signal.decided
                     value.whenComplete { result in
                         guard case .success(let value) = result else { return turn.succeed(nil) }
@@ -66,8 +70,9 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
             try channel.syncOptions?.setOption(
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
-            try channel.pipeline.syncOperations.addHandler(IdleConnectionGuard(timeout: timeouts.idle))
-            try channel.pipeline.syncOperations.addHandler(FirstHeadDeadline(timeout: timeouts.firstRequestHead))
+            try channel.pipeline.syncOperations.addHandler(IdleConnectionGuard(timeout: connections.timeouts.idle))
+            try channel.pipeline.syncOperations.addHandler(
+                FirstHeadDeadline(timeout: connections.timeouts.firstRequestHead))
             try channel.pipeline.syncOperations.addHandler(router)
         } catch {
             return eventLoop.makeFailedFuture(error)
@@ -95,10 +100,10 @@ struct StreamingChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
 final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
-    /// Every WebSocket route served in the pipeline starts with these bytes.
-    static let candidatePrefix = Array("GET /api/v1/ws/".utf8)
     private static let headEnd = Array("\r\n\r\n".utf8)
 
+    /// Every WebSocket route served in the pipeline starts with these bytes.
+    private let candidatePrefix: [UInt8]
     private let takesWebSocket: (ArraySlice<UInt8>) -> Bool
     /// Sets up the pipeline (true: for a taskless WebSocket); what was read is passed on when its future succeeds.
     private let configure: (Bool) -> EventLoopFuture<Void>
@@ -109,9 +114,10 @@ final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     private var deciding = false
 
     init(
-        takesWebSocket: @escaping (ArraySlice<UInt8>) -> Bool, configure: @escaping (Bool) -> EventLoopFuture<Void>,
-        closed: @escaping () -> Void
+        candidatePrefix: [UInt8], takesWebSocket: @escaping (ArraySlice<UInt8>) -> Bool,
+        configure: @escaping (Bool) -> EventLoopFuture<Void>, closed: @escaping () -> Void
     ) {
+        self.candidatePrefix = candidatePrefix
         self.takesWebSocket = takesWebSocket
         self.configure = configure
         self.closed = closed
@@ -121,12 +127,12 @@ final class FirstRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
         held.append(data)
         if deciding { return }
         let bytes = unwrapInboundIn(data).readableBytesView
-        if head.isEmpty, !Self.candidatePrefix.starts(with: bytes.prefix(Self.candidatePrefix.count)) {
+        if head.isEmpty, !candidatePrefix.starts(with: bytes.prefix(candidatePrefix.count)) {
             // Most connections: the first read already says no, and nothing is copied.
             return decide(false, context: context)
         }
         head += bytes.prefix(FirstRequestSignal.maxHeadBytes - head.count)
-        guard head.starts(with: Self.candidatePrefix) || Self.candidatePrefix.starts(with: head) else {
+        guard head.starts(with: candidatePrefix) || candidatePrefix.starts(with: head) else {
             return decide(false, context: context)
         }
         if let end = head.firstRange(of: Self.headEnd) {
@@ -191,19 +197,20 @@ final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
 
-    /// Every request `StreamConnectionHandler` may take over starts with these bytes.
-    static let candidatePrefix = Array("GET /api/v1/stream".utf8)
     /// A head longer than this is not looked into: no, to be safe.
     static let maxHeadBytes = 16 * 1024
     private static let headEnd = Array("\r\n\r\n".utf8)
     private static let upgradeHeader = Array("\r\nupgrade:".utf8)
 
+    /// Every request `StreamConnectionHandler` may take over starts with these bytes.
+    private let candidatePrefix: [UInt8]
     private let promise: EventLoopPromise<EventLoopFuture<Void>?>
     private var head: [UInt8] = []
     private var isDecided = false
     private var deadlineSet = false
 
-    init(eventLoop: any EventLoop) {
+    init(candidatePrefix: [UInt8], eventLoop: any EventLoop) {
+        self.candidatePrefix = candidatePrefix
         self.promise = eventLoop.makePromise()
     }
 
@@ -229,7 +236,7 @@ final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the head read so far (with `bytes`) may still be a request the handler takes over.
     private func stillCandidate(after bytes: ByteBuffer) -> Bool {
         head += bytes.readableBytesView.prefix(Self.maxHeadBytes - head.count)
-        guard head.starts(with: Self.candidatePrefix) || Self.candidatePrefix.starts(with: head) else { return false }
+        guard head.starts(with: candidatePrefix) || candidatePrefix.starts(with: head) else { return false }
         guard let end = head.firstRange(of: Self.headEnd) else { return head.count < Self.maxHeadBytes }
         let lowercased = head[..<end.lowerBound].map { (65...90).contains($0) ? $0 + 32 : $0 }
         return lowercased.firstRange(of: Self.upgradeHeader) == nil
@@ -261,28 +268,75 @@ final class FirstRequestSignal: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// How connections are served: which first requests the pipeline takes (`streamPath`, the WebSocket routes), how long
+/// a connection may stay silent, and how a request the parser refuses is answered.
+public struct StreamingConnections: Sendable {
+    /// The multiplexed stream's route (`StreamConnectionHandler` takes requests to it over).
+    public var streamPath: String
+    public var webSockets: any PipelineWebSockets
+    public var timeouts: ConnectionTimeouts
+    public var refuseMalformed: MalformedRequestResponder.Refuse
+
+    public init(
+        streamPath: String, webSockets: any PipelineWebSockets, timeouts: ConnectionTimeouts,
+        refuseMalformed: @escaping MalformedRequestResponder.Refuse
+    ) {
+        self.streamPath = streamPath
+        self.webSockets = webSockets
+        self.timeouts = timeouts
+        self.refuseMalformed = refuseMalformed
+    }
+
+    /// What every pipeline WebSocket route's request starts with: `GET ` and the paths' common prefix.
+    var webSocketCandidatePrefix: [UInt8] {
+        let paths = webSockets.paths.map { Array("GET \($0)".utf8) }
+        guard var prefix = paths.first else { return Array("GET ".utf8) }
+        for path in paths.dropFirst() {
+            prefix = Array(zip(prefix, path).prefix { $0 == $1 }.map(\.0))
+        }
+        return prefix
+    }
+}
+
+/// The WebSocket routes served in the pipeline, as the connection setup needs them (the server's routes and
+/// authentication decide each upgrade).
+public protocol PipelineWebSockets: Sendable {
+    var paths: Set<String> { get }
+    /// Whether a whole request head (raw bytes) is an upgrade served in the pipeline.
+    func serves(head: ArraySlice<UInt8>) -> Bool
+    /// Sets up `channel`'s pipeline to upgrade the request and serve the socket.
+    func configure(_ channel: any Channel, logger: Logger) throws
+    /// The decision for hummingbird-websocket (compressed sockets, and any upgrade the pipeline did not take).
+    func libraryUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger) async
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+}
+
 extension HTTPServerBuilder {
-    /// HTTP/1 with WebSocket upgrades (`WebSocketEndpoints`) in a `StreamingChildChannel`.
-    static func streaming(
-        webSockets: WebSocketEndpoints, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
-        timeouts: ConnectionTimeouts
+    /// HTTP/1 with WebSocket upgrades in a `StreamingChildChannel`.
+    public static func streaming(
+        _ connections: StreamingConnections, configuration: HTTP1WebSocketUpgradeChannel.Configuration
     ) -> HTTPServerBuilder {
         .init { responder in
             StreamingChildChannel(
                 inner: HTTP1WebSocketUpgradeChannel(
                     responder: responder, configuration: configuration,
                     shouldUpgrade: { head, channel, logger in
-                        await webSockets.libraryUpgrade(head, channel: channel, logger: logger)
+                        await connections.webSockets.libraryUpgrade(head, channel: channel, logger: logger)
                     }),
-                webSockets: webSockets, timeouts: timeouts)
+                connections: connections)
         }
     }
 }
 
 /// How long a connection may stay silent.
-struct ConnectionTimeouts: Sendable {
+public struct ConnectionTimeouts: Sendable {
     /// From accepting a connection to its first whole request head.
-    var firstRequestHead: Duration
+    public var firstRequestHead: Duration
     /// Nothing read or written (a stream's heartbeats and pings count as written); closed after one to two of these.
-    var idle: Duration
+    public var idle: Duration
+
+    public init(firstRequestHead: Duration, idle: Duration) {
+        self.firstRequestHead = firstRequestHead
+        self.idle = idle
+    }
 }

@@ -2,7 +2,7 @@ import NIOCore
 import NIOWebSocket
 import Testing
 
-@testable import TickwireServer
+@testable import TickwireTransport
 
 /// The WebSocket protocol of one connection as a value: frames in, actions out, no channel.
 @Suite struct WebSocketConnectionStateMachineTests {

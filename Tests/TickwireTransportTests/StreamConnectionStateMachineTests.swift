@@ -1,7 +1,7 @@
 import Testing
 import TickwireHub
 
-@testable import TickwireServer
+@testable import TickwireTransport
 
 /// Which requests of a connection the stream handler answers itself, as a value: parts are strings, the task a
 /// number, the subscription an object and its end handler a string.

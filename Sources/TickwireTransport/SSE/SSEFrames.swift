@@ -4,12 +4,12 @@ import TickwireModel
 
 /// Server-Sent Events framing that is not an event of the log: the opening hint, keep-alives, resets and the reason
 /// a stream ends.
-enum SSEFrames {
+public enum SSEFrames {
     /// Reconnect after 3 s (the browser default is implementation-defined) and open the stream at once.
-    static let prelude = ByteBuffer(string: "retry: 3000\n: connected\n\n")
-    static let heartbeat = ByteBuffer(string: ": heartbeat\n\n")
+    public static let prelude = ByteBuffer(string: "retry: 3000\n: connected\n\n")
+    public static let heartbeat = ByteBuffer(string: ": heartbeat\n\n")
 
-    static func reset(reason: String, lastEventId: Int64) -> ByteBuffer {
+    public static func reset(reason: String, lastEventId: Int64) -> ByteBuffer {
         ByteBuffer(
             string:
                 "id: \(lastEventId)\nevent: reset\ndata: {\"reason\":\"\(reason)\",\"last_event_id\":\"\(lastEventId)\"}\n\n"
@@ -18,12 +18,12 @@ enum SSEFrames {
 
     /// The last frame of a stream the server ends (`slow_consumer`, `shutting_down`): the client reconnects with
     /// its `Last-Event-ID` and resumes.
-    static func end(_ reason: String) -> ByteBuffer {
+    public static func end(_ reason: String) -> ByteBuffer {
         ByteBuffer(string: "event: close\ndata: {\"reason\":\"\(reason)\"}\n\n")
     }
 
     /// `data:` lines for an arbitrary payload (one line per line of text, as the format requires).
-    static func message(id: Int64?, event: String? = nil, data: String) -> ByteBuffer {
+    public static func message(id: Int64?, event: String? = nil, data: String) -> ByteBuffer {
         var text = ""
         if let id { text += "id: \(id)\n" }
         if let event { text += "event: \(event)\n" }
@@ -34,10 +34,10 @@ enum SSEFrames {
         return ByteBuffer(string: text)
     }
 
-    static let encoding = SharedEvent.Encoding(slot: 0)
+    public static let encoding = SharedEvent.Encoding(slot: 0)
 
     /// An event's frame: `id:`, `event:` and one `data:` line (the envelope is one line of JSON), made once per event.
-    static func event(_ shared: SharedEvent) -> ByteBuffer {
+    public static func event(_ shared: SharedEvent) -> ByteBuffer {
         shared.encoded(encoding) { shared in
             var frame = ByteBuffer()
             frame.reserveCapacity(shared.envelope.readableBytes + 48)
@@ -49,7 +49,7 @@ enum SSEFrames {
     }
 
     /// The multiplexed stream's rendering: each event's shared frame, in one buffer when several are queued.
-    static func render(_ items: some Collection<Subscription.Item>) -> ByteBuffer {
+    public static func render(_ items: some Collection<Subscription.Item>) -> ByteBuffer {
         if items.count == 1, case .event(let shared) = items.first! { return event(shared) }
         var size = 0
         for item in items {

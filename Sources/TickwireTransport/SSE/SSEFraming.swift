@@ -5,13 +5,13 @@ import TickwireHub
 /// The multiplexed SSE stream written below the HTTP/1 response encoder: each item is one chunk
 /// (`size\r\n` bytes `\r\n`), the only framing the encoder would add. The response is always chunked here:
 /// Hummingbird answers as HTTP/1.1 and a stream has no length. An event's chunk is made once and shared.
-enum SSEFraming: DirectFraming {
-    typealias Encoder = HTTPResponseEncoder
+public enum SSEFraming: DirectFraming {
+    public typealias Encoder = HTTPResponseEncoder
 
     static let heartbeat = chunk(SSEFrames.heartbeat)
     static let encoding = SharedEvent.Encoding(slot: 1)
 
-    static func framed(_ item: Subscription.Item) -> ByteBuffer? {
+    public static func framed(_ item: Subscription.Item) -> ByteBuffer? {
         switch item {
         case .event(let shared): shared.encoded(encoding) { chunk(SSEFrames.event($0)) }
         case .heartbeat: heartbeat
@@ -20,7 +20,7 @@ enum SSEFraming: DirectFraming {
         }
     }
 
-    static func end(_ reason: Subscription.EndReason) -> ByteBuffer {
+    public static func end(_ reason: Subscription.EndReason) -> ByteBuffer {
         chunk(SSEFrames.end(reason.rawValue))
     }
 
@@ -37,4 +37,4 @@ enum SSEFraming: DirectFraming {
     }
 }
 
-typealias SSEChannelSink = DirectSink<SSEFraming>
+public typealias SSEChannelSink = DirectSink<SSEFraming>

@@ -10,13 +10,13 @@ import NIOWebSocket
 /// place, a bad close payload). Every `pingInterval` it pings; a peer that has not answered the previous ping by then
 /// is closed with 1001 `ping_timeout`. After the server sends a close, the peer has `closeTimeout` to answer it. When
 /// the server shuts down, each socket is closed with 1001 `shutting_down`.
-final class WebSocketConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundIn = Never
-    typealias OutboundOut = WebSocketFrame
+public final class WebSocketConnectionHandler: ChannelDuplexHandler {
+    public typealias InboundIn = WebSocketFrame
+    public typealias OutboundIn = Never
+    public typealias OutboundOut = WebSocketFrame
 
     /// Handlers alive, by server port (tests check that none outlives its socket).
-    static let alive = AliveCount()
+    public static let alive = AliveCount()
     private var port: Int?
 
     private let pingInterval: TimeAmount
@@ -30,7 +30,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     /// A read the channel asked for while its output was backed up, to be done once the output drains.
     private var readDeferred = false
 
-    init(maxMessageSize: Int, pingInterval: Duration, closeTimeout: Duration, service: any WebSocketService) {
+    public init(maxMessageSize: Int, pingInterval: Duration, closeTimeout: Duration, service: any WebSocketService) {
         self.machine = StateMachine(maxMessageSize: maxMessageSize)
         self.pingInterval = TimeAmount(pingInterval)
         self.closeTimeout = TimeAmount(closeTimeout)
@@ -41,7 +41,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         if let port { Self.alive.remove(port: port) }
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func handlerAdded(context: ChannelHandlerContext) {
         if let port = context.channel.localAddress?.port {
             self.port = port
             Self.alive.add(port: port)
@@ -56,11 +56,11 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         service.opened(peer)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         finish()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         finish()
         context.fireChannelInactive()
     }
@@ -79,7 +79,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     /// Backpressure: while the socket cannot take more output, nothing more is read from it. A peer that sends pings
     /// (or anything else that is answered) but does not read the answers stops being read, instead of growing the
     /// server's memory with answers it will never take.
-    func read(context: ChannelHandlerContext) {
+    public func read(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             context.read()
         } else {
@@ -87,7 +87,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, readDeferred {
             readDeferred = false
             context.read()
@@ -95,11 +95,11 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         perform(machine.received(unwrapInboundIn(data)), context: context)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case is ChannelShouldQuiesceEvent:
             // The server is shutting down: the peer is told, and given a moment to answer.
@@ -112,7 +112,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch error as? NIOWebSocketError {
         case .invalidFrameLength?: perform(machine.fail(.messageTooLarge, "frame too large"), context: context)
         case .fragmentedControlFrame?, .multiByteControlFrameLength?:
@@ -176,14 +176,14 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
 }
 
 /// What a `WebSocketConnectionHandler` serves. Called on the connection's event loop.
-protocol WebSocketService: AnyObject {
+public protocol WebSocketService: AnyObject {
     func opened(_ peer: WebSocketPeer)
     func received(_ message: WebSocketConnectionHandler.Message, from peer: WebSocketPeer)
     func closed()
 }
 
 extension WebSocketConnectionHandler {
-    enum Message: Equatable {
+    public enum Message: Equatable {
         case text(String)
         case binary(ByteBuffer)
     }
