@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "TickwireTransport",
             dependencies: [
-                "TickwireHub",
+                "TickwireHub", "TickwireModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -137,6 +137,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the test targets share: waiting on a condition with one deadline rule.
+        .target(name: "TickwireTestSupport", path: "Tests/TickwireTestSupport"),
         .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),
         .testTarget(
             name: "TickwireTransportTests",
@@ -149,13 +151,16 @@ let package = Package(
         .testTarget(
             name: "TickwireEngineTests",
             dependencies: [
+                "TickwireTestSupport",
                 "TickwireEngine", "TickwireResearch", "TickwireModel", "TickwireStore", "TickwireService",
                 "TickwireHub",
             ]
         ),
         .testTarget(
             name: "TickwireStoreTests",
-            dependencies: ["TickwireModel", "TickwireStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TickwireTestSupport", "TickwireModel", "TickwireStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "TickwireHubTests",
@@ -166,6 +171,7 @@ let package = Package(
         .testTarget(
             name: "TickwireServerTests",
             dependencies: [
+                "TickwireTestSupport",
                 "TickwireServer", "TickwireModel", "TickwireStore", "TickwireHub", "TickwireEngine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

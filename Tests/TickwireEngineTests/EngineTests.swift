@@ -5,6 +5,7 @@ import TickwireHub
 import TickwireModel
 import TickwireService
 import TickwireStore
+import TickwireTestSupport
 
 @testable import TickwireEngine
 
@@ -78,11 +79,11 @@ import TickwireStore
             let running = Task { try await setup.engine.run() }
             defer { running.cancel() }
             let bot = try await Self.bot(setup.service, status: .active)
-            #expect(try await Self.eventually { await setup.engine.runningBotIds == [bot.id] })
+            try await eventually("the bot to run") { await setup.engine.runningBotIds == [bot.id] }
             _ = try await setup.service.toggleBot(id: bot.id, by: .system)
-            #expect(try await Self.eventually { await setup.engine.runningBotIds.isEmpty })
+            try await eventually("the bot to stop") { await setup.engine.runningBotIds.isEmpty }
             _ = try await setup.service.toggleBot(id: bot.id, by: .system)
-            #expect(try await Self.eventually { await setup.engine.runningBotIds == [bot.id] })
+            try await eventually("the bot to run") { await setup.engine.runningBotIds == [bot.id] }
         }
     }
 
@@ -278,7 +279,7 @@ import TickwireStore
             #expect(stopped.decisions >= 1, "the count the agent recorded with its last trade")
             let rest = try await Self.events(subscription, until: .complete)
             #expect(rest.last?.data.contains("Trading session stopped") == true)
-            #expect(try await Self.eventually { await !setup.engine.runsSession(session.id) })
+            try await eventually("the session to end") { await !setup.engine.runsSession(session.id) }
             await #expect(throws: StoreError.self) {
                 _ = try await Self.sessions(setup).stopSession(modelId: model.id, by: .user(owner.id))
             }
@@ -298,7 +299,7 @@ import TickwireStore
             await setup.engine.adopt(SessionChange(session))  // not following `engine`: no stop reaches it
             _ = try await Self.events(subscription, until: .trade)
             _ = try await Self.sessions(setup).stopSession(modelId: model.id, by: .user(owner.id))
-            #expect(try await Self.eventually { await !setup.engine.runsSession(session.id) })
+            try await eventually("the session to end") { await !setup.engine.runsSession(session.id) }
             let last = try await setup.store.latestEvents(topic: .model(model.id), through: .max, limit: 1)
             #expect(last.first?.type == .complete)
             #expect(try await setup.store.modelSessions(modelId: model.id).first?.status == .stopped)
@@ -359,15 +360,5 @@ import TickwireStore
             #expect(
                 try await setup.engine.resumedPosition(of: session) == -1, "another session's trades are not its own")
         }
-    }
-
-    /// Polls `condition` for up to one second (the requirement under test), every 10 ms.
-    static func eventually(_ condition: @Sendable () async -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(1)
-        while ContinuousClock.now < deadline {
-            if await condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return await condition()
     }
 }

@@ -10,6 +10,7 @@ import Testing
 import TickwireEngine
 import TickwireHub
 import TickwireModel
+import TickwireTestSupport
 
 @testable import TickwireServer
 @testable import TickwireStore

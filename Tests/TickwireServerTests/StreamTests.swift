@@ -6,6 +6,7 @@ import TickwireHub
 import TickwireModel
 import TickwireServer
 import TickwireStore
+import TickwireTestSupport
 import TickwireTransport
 
 /// The push hub through real sockets: SSE on `/api/v1/stream` and the seed-compatible endpoints.
@@ -172,7 +173,7 @@ import TickwireTransport
             // The server closed the stalled socket: reading it again reaches the end.
             // (It may already have seen the close; reading is only needed to reach it otherwise.)
             try? await stalled.channel.setOption(.autoRead, value: true).get()
-            try await eventually("the server to close the stalled socket", within: 10) { !stalled.channel.isActive }
+            try await eventually("the server to close the stalled socket") { !stalled.channel.isActive }
         }
     }
 

@@ -10,6 +10,7 @@ import TickwireEngine
 import TickwireHub
 import TickwireModel
 import TickwireService
+import TickwireTestSupport
 import TickwireTransport
 
 @testable import TickwireServer
@@ -183,15 +184,6 @@ extension TestClientProtocol {
         }
     }
 
-}
-
-/// Waits until `condition` holds, checking every 5 ms; fails naming `what` after `seconds`.
-func eventually(_ what: String, within seconds: Double = 5, _ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(5))
-    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import TickwireModel
+import TickwireTestSupport
 
 @testable import TickwireStore
 
@@ -19,21 +20,6 @@ struct MultiNodeTests {
         private let entries = Mutex<[String]>([])
         func append(_ entry: String) { entries.withLock { $0.append(entry) } }
         var list: [String] { entries.withLock { $0 } }
-    }
-
-    /// Waits until `condition` holds; a timeout is a failure (the caller's expectations would otherwise run on a
-    /// state that never came).
-    static func eventually(
-        _ condition: () -> Bool, seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out after \(seconds) s waiting for a condition", sourceLocation: sourceLocation)
-                return
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
     }
 
     @Test func everyNodeDeliversEveryCommitOnceInTheSameOrder() async throws {
@@ -61,7 +47,9 @@ struct MultiNodeTests {
         }
         let log = try await a.events(after: 0, limit: 1000)
         #expect(log.count == 202)
-        try await Self.eventually { recordA.ids.count >= 202 && recordB.ids.count >= 202 }
+        try await eventually("both nodes to deliver every commit") {
+            recordA.ids.count >= 202 && recordB.ids.count >= 202
+        }
         #expect(recordA.ids == log.map(\.id), "node A delivers the log in order, each event once")
         #expect(recordB.ids == log.map(\.id), "node B delivers the same sequence")
         // Node A publishes its own commits from memory and reads B's from the log: both deliver what the log holds.
@@ -83,7 +71,7 @@ struct MultiNodeTests {
         _ = try await a.appendLogs([NewLog(botId: bot.id, level: .info, message: "small")], at: t0)
         let log = try await a.events(after: 0, limit: 1000)
         #expect(log.count == 5)
-        try await Self.eventually { recordB.ids.count >= 5 }
+        try await eventually("node B to deliver 5") { recordB.ids.count >= 5 }
         #expect(recordB.events.withLock { $0 } == log, "the large commit is read from the log, whole and in order")
         await database.remove([a, b])
     }
@@ -96,7 +84,7 @@ struct MultiNodeTests {
         let recordB = Recorder()
         b.publishCommits(to: recordB)
         let bot = try await makeBot(a, name: #"quotes "and" ünïcode"#)
-        try await Self.eventually { recordB.ids.count >= 1 }
+        try await eventually("node B to deliver 1") { recordB.ids.count >= 1 }
         let readsBefore = b.follower.reads.load(ordering: .relaxed)
         let messages = [
             "plain", #"quotes " and \ backslashes"#, "line\nbreak\ttab\u{01}control", "ünïcödé 📈 ∑ 中文",
@@ -109,7 +97,7 @@ struct MultiNodeTests {
         }
         let log = try await a.events(after: 0, limit: 1000)
         #expect(log.count == 1 + messages.count)
-        try await Self.eventually { recordB.ids.count >= log.count }
+        try await eventually("node B to deliver log.count") { recordB.ids.count >= log.count }
         #expect(recordB.events.withLock { $0 } == log)
         #expect(
             b.follower.reads.load(ordering: .relaxed) == readsBefore + 1,
@@ -168,7 +156,7 @@ struct MultiNodeTests {
         let recordB = Recorder()
         b.publishCommits(to: recordB)
         let late = try await makeBot(a, name: "late")
-        try await Self.eventually { recordB.ids.count >= 1 }
+        try await eventually("node B to deliver 1") { recordB.ids.count >= 1 }
         // B started at the log's head: it delivers what comes after, not the history (clients resume from the log).
         #expect(recordB.events.withLock { $0.map(\.botId) } == [late.id])
         await database.remove([a, b])
@@ -187,7 +175,7 @@ struct MultiNodeTests {
                 for await _ in endFirstTerm {}
             }
         }
-        try await Self.eventually { terms.list == ["a"] }
+        try await eventually("node a to lead") { terms.list == ["a"] }
         let second = Task {
             await b.whileLeading(retry: .milliseconds(50)) {
                 terms.append("b")
@@ -201,7 +189,7 @@ struct MultiNodeTests {
         // A's term ends: the lock is released with it and B takes over.
         ending.finish()
         await first.value
-        try await Self.eventually { terms.list == ["a", "b"] }
+        try await eventually("node b to lead next") { terms.list == ["a", "b"] }
         #expect(terms.list == ["a", "b"])
 
         // B's lease connection dies: the lock ends with its backend, so A, asking again, leads at once, and B stops
@@ -219,7 +207,7 @@ struct MultiNodeTests {
               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND classid = \(Int64(PostgresStore.engineLockKey >> 32)) AND objid = \(Int64(PostgresStore.engineLockKey & 0xFFFF_FFFF))
             """)
-        try await Self.eventually { terms.list.count == 4 }
+        try await eventually("four terms") { terms.list.count == 4 }
         #expect(terms.list.prefix(2) == ["a", "b"])
         #expect(Set(terms.list.dropFirst(2)) == ["b stopped", "a again"])
         second.cancel()
@@ -243,7 +231,7 @@ struct MultiNodeTests {
                 stopped.withLock { $0 = true }
             }
         }
-        try await Self.eventually { held.withLock { $0 } != nil }
+        try await eventually("the lease to be held") { held.withLock { $0 } != nil }
         let term = try #require(held.withLock { $0 })
         let t0 = Timestamp(milliseconds: 1_700_000_000_000)
         func log(_ message: String) -> [NewLog] { [NewLog(botId: nil, level: .info, message: message)] }
@@ -266,7 +254,7 @@ struct MultiNodeTests {
         }
         _ = try await a.appendLogs(log("user command"), at: t0)
         // The refused write ended the term (the engine stops) without waiting for the connection check.
-        try await Self.eventually { stopped.withLock { $0 } }
+        try await eventually("the engine to stop") { stopped.withLock { $0 } }
         #expect(stopped.withLock { $0 })
 
         let logged = try await a.events(after: 0, limit: 10).filter { $0.type == .logCreated }.map(\.data)

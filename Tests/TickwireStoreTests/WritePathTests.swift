@@ -39,6 +39,48 @@ import TickwireModel
         }
     }
 
+    @Test(arguments: Backend.all) func aSellAgainstALongRealizesItsProfitAndTheRestStaysOpen(_ backend: Backend)
+        async throws
+    {
+        try await TestDatabase.with(backend) { store in
+            let bot = try await makeBot(store, ticker: "ETH", exchange: "x")
+            func fill(_ side: OrderSide, _ quantity: Double, at price: Double, fee: Double, _ second: Int64)
+                async throws -> [Event]
+            {
+                let order = try await store.createOrder(
+                    botId: bot.id, NewOrder(side: side, type: .market, quantity: quantity), ownerId: nil,
+                    at: at(second))
+                return try await store.updateOrder(
+                    id: order.value.id, OrderPatch(fill: FillRequest(quantity: quantity, price: price, fee: fee)),
+                    at: at(second)
+                ).events
+            }
+            _ = try await fill(.buy, 5, at: 100, fee: 1, 1)
+            let sold = try await fill(.sell, 3, at: 130, fee: 1, 2)
+            let pnl = try await store.pnl(botId: bot.id)
+            #expect(pnl.positionQuantity == 2)
+            #expect(pnl.avgEntryPrice == 100)
+            #expect(pnl.realizedPnl == 90, "3 × (130 - 100)")
+            #expect(pnl.fees == 2)
+            // The fill's own pnl event says the same, before any price is recorded.
+            let event = try #require(sold.last)
+            #expect(event.type == .pnlUpdate)
+            #expect(event.data.contains("\"realized_pnl\":90"))
+            // A price then moves only the unrealized part.
+            let priced = try await store.recordPrices([NewPrice(ticker: "ETH", exchange: "x", price: 120)], at: at(3))
+            #expect(priced.events.last?.data.contains("\"unrealized_pnl\":40") == true, "2 × (120 - 100)")
+            let after = try await store.pnl(botId: bot.id)
+            #expect(after.realizedPnl == 90)
+            #expect(after.totalPnl == 90 + 40 - 2)
+            // Selling through zero flips to a short opened at the fill's price.
+            _ = try await fill(.sell, 4, at: 110, fee: 0, 4)
+            let flipped = try await store.pnl(botId: bot.id)
+            #expect(flipped.positionQuantity == -2)
+            #expect(flipped.avgEntryPrice == 110)
+            #expect(flipped.realizedPnl == 110, "90 + 2 × (110 - 100)")
+        }
+    }
+
     @Test(arguments: Backend.all) func aFailedBatchWritesNothing(_ backend: Backend) async throws {
         try await TestDatabase.with(backend) { store in
             let bot = try await makeBot(store)
