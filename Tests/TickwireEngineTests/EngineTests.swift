@@ -74,6 +74,37 @@ import TickwireTestSupport
         }
     }
 
+    @Test func theEngineRunsAndFillsOnlyItsOwnExchangeAndCapsEachBotsNetPosition() async throws {
+        try await Self.with { setup in
+            // A grid bot may hold at most `levels` × `quantity`; an sma crossover one lot, long or short.
+            let grid = try await Self.bot(
+                setup.service, strategy: "grid",
+                config: ["levels": .number(2), "quantity": .number(1), "spacing": .number(0.001)],
+                status: .active)
+            let elsewhere = try await setup.service.createBot(
+                NewBot(name: "ext", ticker: "BTC/USDT", exchange: "binance", strategy: "external", status: .active),
+                by: .system)
+            let outside = try await setup.service.placeOrder(
+                botId: elsewhere.id, NewOrder(side: .buy, type: .market, quantity: 1), by: .system)
+            try await setup.engine.startActiveBots()
+            #expect(await setup.engine.runningBotIds == [grid.id], "a bot on another exchange is an external process")
+            for _ in 0..<400 { try await setup.engine.step() }
+            #expect(
+                try await setup.service.order(id: outside.id, by: .system).status == .new,
+                "another exchange's orders are not this broker's to fill")
+            let orders = try await setup.service.orders(
+                OrderFilter(botId: grid.id), page: PageRequest(limit: 500, before: nil), by: .system
+            ).items
+            #expect(orders.count >= 2, "the grid traded in 400 ticks")
+            // Replaying its orders oldest first, the net position never leaves [-2, 2].
+            var net = 0.0
+            for order in orders.reversed() {
+                net += order.side == .buy ? order.quantity : -order.quantity
+                #expect(abs(net) <= 2 + 1e-9, "net \(net) after order \(order.id)")
+            }
+        }
+    }
+
     @Test func aToggleStartsAndStopsTheBotWithinASecond() async throws {
         try await Self.with { setup in
             let running = Task { try await setup.engine.run() }

@@ -1,0 +1,95 @@
+import Testing
+import TickwireModel
+
+@testable import TickwireStore
+
+@Suite struct BotsPageTests {
+    @Test(arguments: Backend.all) func bundleCarriesEachBotsStateAndItsEventPosition(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let a = try await makeBot(store)
+            _ = try await makeBot(store, name: "idle", ticker: "ETH")
+            for i in 0..<12 {
+                _ = try await store.createOrder(
+                    botId: a.id, NewOrder(side: .buy, type: .market, quantity: 1), ownerId: nil, at: at(Int64(i)))
+            }
+            let order = try await store.orders(OrderFilter(botId: a.id), page: PageRequest(limit: 1)).items[0]
+            _ = try await store.updateOrder(
+                id: order.id, OrderPatch(fill: FillRequest(quantity: 1, price: 100)), at: at(20))
+            _ = try await store.recordPrices(
+                [NewPrice(ticker: "BTC/USDT", exchange: "binance", price: 110)], at: at(21))
+            _ = try await store.appendLogs([NewLog(botId: a.id, level: .info, message: "bought")], at: at(22))
+
+            let page = try await store.botsPage(ownerId: nil, at: at(30))
+            let last = try await store.lastEventId()
+            #expect(page.eventId == last)
+            #expect(page.bots.map(\.bot.name) == ["alpha", "idle"])
+            let entry = page.bots[0]
+            #expect(entry.recentOrders.count == BotsPage.ordersPerBot)
+            #expect(entry.recentOrders.first?.id == order.id)
+            #expect(entry.recentLogs.map(\.message) == ["bought"])
+            #expect(entry.pnl.lastPrice == 110)
+            #expect(entry.pnl.unrealizedPnl == 10)
+            #expect(page.bots[1].recentOrders.isEmpty)
+            #expect(page.bots[1].pnl.positionQuantity == 0)
+        }
+    }
+
+    @Test(arguments: Backend.all) func aSessionTakesAgentEventsOnlyWhileItRuns(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let owner = try await store.createUser(username: "ann", passwordHash: "-", role: .user, at: t0)
+            let model = try await store.createModel(NewTradingModel(name: "m"), ownerId: owner.id, at: t0)
+            let started = try await store.startModelSession(modelId: model.id, at: at(1))
+            #expect(started.events.map(\.topic) == [.model(model.id), .engine])
+            #expect(started.events.map(\.type) == [.status, .sessionStarted])
+            let session = started.value
+            let trade = EventDraft.modelSession(model.id, .trade, ["decision": .number(1)])
+            let appended = try await store.appendSessionEvents(sessionId: session.id, decisions: 1, [trade], at: at(2))
+            #expect(appended.value.map(\.ownerId) == [owner.id])
+            #expect(try await store.modelSessions(modelId: model.id).first?.decisions == 1)
+
+            let finished = try await store.finishModelSession(
+                id: session.id, status: .stopped, decisions: 1, summary: "stopped", at: at(3))
+            #expect(finished.events.map(\.type) == [.complete, .sessionEnded])
+            let before = try await store.lastEventId()
+            await #expect(throws: StoreError.conflict("model session \(session.id) has ended")) {
+                try await store.appendSessionEvents(sessionId: session.id, decisions: 2, [trade], at: at(4))
+            }
+            #expect(try await store.lastEventId() == before)
+            #expect(try await store.modelSessions(modelId: model.id).first?.decisions == 1)
+        }
+    }
+
+    @Test(arguments: Backend.all) func aBatchOfLogsKeepsItsOrder(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let a = try await makeBot(store)
+            let b = try await makeBot(store, name: "other", ticker: "ETH")
+            let batch = (0..<2500).map { index in
+                NewLog(botId: [a.id, b.id, nil][index % 3], level: .info, message: "line \(index)")
+            }
+            let appended = try await store.appendLogs(batch, at: t0)
+            #expect(appended.value.map(\.message) == batch.map(\.message))
+            #expect(appended.value.map(\.botId) == batch.map(\.botId))
+            #expect(appended.value.map(\.id) == appended.value.map(\.id).sorted())
+            #expect(Set(appended.value.map(\.id)).count == batch.count)
+            #expect(appended.events.map(\.botId) == batch.map(\.botId))
+            let stored = try await store.logs(LogFilter(), page: PageRequest(limit: 1)).items
+            #expect(stored.first?.message == "line 2499")
+        }
+    }
+
+    /// Retention removes a prefix of the log, by count or by age, whichever reaches further, and nothing else.
+    @Test(arguments: Backend.all) func retentionRemovesTheOldestEventsOnly(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            for second in 1...12 {
+                _ = try await store.appendLogs(
+                    [NewLog(botId: nil, level: .info, message: "m\(second)")], at: at(Int64(second)))
+            }
+            #expect(try await store.pruneEvents(keepingLast: 8, olderThan: at(0)) == 4, "by count: 12 - 8")
+            #expect(try await store.oldestEventId() == 5)
+            #expect(try await store.pruneEvents(keepingLast: 100, olderThan: at(7)) == 2, "by age: seconds 5 and 6")
+            #expect(try await store.events(after: 0, limit: 100).map(\.id) == Array(7...12))
+            #expect(try await store.pruneEvents(keepingLast: 100, olderThan: at(0)) == 0)
+            #expect(try await store.lastEventId() == 12, "the head stays where it was")
+        }
+    }
+}
