@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "TickwireService",
             dependencies: [
-                "TickwireModel", "TickwireStore",
+                "TickwireModel", "TickwireResearch", "TickwireStore",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -171,6 +171,7 @@ let package = Package(
         .testTarget(
             name: "TickwireServerTests",
             dependencies: [
+                "TickwireResearch",
                 "TickwireTestSupport",
                 "TickwireServer", "TickwireModel", "TickwireStore", "TickwireHub", "TickwireEngine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -13,7 +13,7 @@ public struct ValidationError: Error, Sendable, Equatable {
 public enum Check {
     /// Limits count Unicode code points, as JSON Schema's `maxLength` does, so at most 4 bytes each; a count of
     /// characters (grapheme clusters) would let one character carry any number of combining code points.
-    static func nonEmpty(_ value: String, _ field: String, maxLength: Int = 200) throws(ValidationError) {
+    public static func nonEmpty(_ value: String, _ field: String, maxLength: Int = 200) throws(ValidationError) {
         if value.unicodeScalars.count > maxLength {
             throw ValidationError(field, "must be at most \(maxLength) code points")
         }

@@ -39,6 +39,10 @@ public struct ServerConfiguration: Sendable {
     /// `idleTimeout` without a byte read or written (raised to three heartbeats and pings if those are longer).
     public var firstRequestHeadTimeout: Duration
     public var idleTimeout: Duration
+    /// Largest dataset upload (an OHLCV CSV).
+    public var maxDatasetSize: Int
+    /// Backtest workers of this node (0: this node runs none; another node sharing the database does).
+    public var backtestWorkers: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
@@ -47,8 +51,10 @@ public struct ServerConfiguration: Sendable {
         retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false,
         webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init(), publicDirectory: String? = nil,
         streamingEnabled: Bool = true, firstRequestHeadTimeout: Duration = .seconds(10),
-        idleTimeout: Duration = .seconds(120)
+        idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0
     ) {
+        self.maxDatasetSize = maxDatasetSize
+        self.backtestWorkers = backtestWorkers
         self.firstRequestHeadTimeout = firstRequestHeadTimeout
         self.idleTimeout = idleTimeout
         self.host = host
@@ -147,6 +153,10 @@ func registerRoutes(
         middleware: RequireAuthentication(auth: auth, allowStreamTokens: false, writeScopes: [.write, .prices]))
     PriceRoutes(service: service, bodyLimit: limit).register(on: marketData)
     ModelRoutes(service: service, sessions: components.sessions, bodyLimit: limit).register(on: secured)
+    let research = ResearchRoutes(service: service, bodyLimit: limit, datasetLimit: configuration.maxDatasetSize)
+    research.register(on: secured)
+    research.registerSeedListings(
+        on: router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: false)))
     EventRoutes(service: service, bodyLimit: limit).register(on: secured)
     RecentEventRoutes(streams: streams).register(on: secured)
     AdminRoutes(hub: streams.hub).register(on: secured)
@@ -211,6 +221,10 @@ public func buildApplication(
         services: [
             HubService(hub: hub, service: service, configuration: configuration, logger: logger),
             CredentialWatcher(hub: hub, cache: components.auth.cache, log: service.reader, logger: logger),
-        ] + services,
+        ]
+            + (configuration.backtestWorkers > 0
+                ? [BacktestWorkers(service: service, hub: hub, count: configuration.backtestWorkers, logger: logger)]
+                : [])
+            + services,
         logger: logger)
 }

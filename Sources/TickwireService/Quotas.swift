@@ -6,13 +6,18 @@ public struct Quotas: Sendable {
     public var botsPerUser: Int
     public var modelsPerUser: Int
     public var runningSessionsPerUser: Int
+    public var datasetsPerUser: Int
+    /// Backtests queued or running at once.
+    public var queuedBacktestsPerUser: Int
     /// How far ahead of the server's clock a recorded price's timestamp may lie.
     public var priceFutureTolerance: Duration
 
     public init(
-        botsPerUser: Int = 200, modelsPerUser: Int = 50, runningSessionsPerUser: Int = 10,
-        priceFutureTolerance: Duration = .seconds(300)
+        botsPerUser: Int = 200, modelsPerUser: Int = 50, runningSessionsPerUser: Int = 10, datasetsPerUser: Int = 100,
+        queuedBacktestsPerUser: Int = 20, priceFutureTolerance: Duration = .seconds(300)
     ) {
+        self.datasetsPerUser = datasetsPerUser
+        self.queuedBacktestsPerUser = queuedBacktestsPerUser
         self.botsPerUser = botsPerUser
         self.modelsPerUser = modelsPerUser
         self.runningSessionsPerUser = runningSessionsPerUser

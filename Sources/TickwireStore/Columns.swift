@@ -13,3 +13,13 @@ enum Columns {
     static let model = "id, owner_id, name, policy, config, created_at, updated_at"
     static let modelSession = "id, model_id, status, decisions, started_at, ended_at, summary"
 }
+
+extension Columns {
+    static let dataset =
+        "id, owner_id, name, ticker, bar_count, first_time, last_time, frequency, content_hash, created_at"
+    static let backtestJob =
+        "id, owner_id, request, cache_key, status, progress, result, error, cached, created_at, finished_at"
+    /// The same columns without the result, for lists.
+    static let backtestJobSummary =
+        "id, owner_id, request, cache_key, status, progress, NULL AS result, error, cached, created_at, finished_at"
+}

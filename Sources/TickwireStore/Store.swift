@@ -74,6 +74,16 @@ public protocol StoreReader: EventLogReader {
     /// A model's sessions newest first, or (`modelId` nil) every running session.
     func modelSessions(modelId: Int64?) async throws -> [ModelSession]
 
+    // MARK: Datasets and backtests
+    /// One user's datasets, or every dataset for `nil`, newest first.
+    func datasets(ownerId: Int64?) async throws -> [Dataset]
+    func dataset(id: Int64) async throws -> Dataset
+    /// The CSV the dataset was uploaded as.
+    func datasetContent(id: Int64) async throws -> String
+    /// One user's runs, or every run for `nil`, newest first, without their results.
+    func backtestJobs(ownerId: Int64?, limit: Int) async throws -> [BacktestJob]
+    func backtestJob(id: Int64) async throws -> BacktestJob
+
     /// Throws `StoreError.unavailable` when the database cannot answer.
     func checkReachable() async throws
 }
@@ -120,6 +130,23 @@ public protocol Store: StoreReader, EngineLease {
     func revokeSession(id: String, at now: Timestamp) async throws -> Committed<Session>
     /// Stores `value` unless the key has one already; returns what is stored (first writer wins).
     func insertSettingIfAbsent(_ key: String, value: String) async throws -> String
+
+    // MARK: Datasets and backtests
+    func createDataset(_ dataset: Dataset, content: String, at now: Timestamp) async throws -> Committed<Dataset>
+    func deleteDataset(id: Int64, at now: Timestamp) async throws -> Committed<Int64>
+    /// A new run, or the owner's run of the same configuration still in progress, or (cache key already completed)
+    /// a new run completed at once with the stored result (`BacktestCommands.submit`).
+    func submitBacktest(_ request: BacktestRequest, ownerId: Int64, cacheKey: String, at now: Timestamp) async throws
+        -> Committed<BacktestJob>
+    /// The oldest queued run, now running; nil when none waits.
+    func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>?
+    func recordBacktestProgress(id: Int64, _ fraction: Double, at now: Timestamp) async throws
+        -> Committed<BacktestJob>
+    func finishBacktest(id: Int64, _ result: Result<String, BacktestFailure>, at now: Timestamp) async throws
+        -> Committed<BacktestJob>
+    func cancelBacktest(id: Int64, at now: Timestamp) async throws -> Committed<BacktestJob>
+    /// Runs that were running when the process stopped go back to the queue.
+    func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]>
 
     // MARK: Trading models
     func createModel(_ new: NewTradingModel, ownerId: Int64, at now: Timestamp) async throws -> TradingModel

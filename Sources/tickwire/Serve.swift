@@ -84,6 +84,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Answer every stream route with 503 streaming_disabled (dashboards then poll the REST API).")
     var noStreaming = false
 
+    @Option(help: "Backtest workers on this node (default: the number of cores; 0: run none here).")
+    var backtestWorkers = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Largest dataset upload in bytes (default 52428800).")
+    var maxDatasetSize = 50 << 20
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(
@@ -147,7 +153,8 @@ struct Serve: AsyncParsableCommand {
                 auth: AuthConfiguration(
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     requestsPerSecond: rate, requestBurst: rate * 2, corsAllowedOrigins: origins),
-                publicDirectory: dashboard, streamingEnabled: !noStreaming),
+                publicDirectory: dashboard, streamingEnabled: !noStreaming,
+                maxDatasetSize: max(1, maxDatasetSize), backtestWorkers: max(0, min(backtestWorkers, 64))),
             logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
         logger.info(
             "Tickwire listening",

@@ -63,31 +63,85 @@ extension Strategy {
 /// Builds a bot's strategy from its `strategy` name and `config`, refusing unknown names and out-of-range
 /// parameters with a `ValidationError` naming the field (`config.fast`).
 public enum Strategies {
-    public static let names = ["sma_crossover", "rsi_reversion", "grid", "swing"]
+    public static let names = catalog.map(\.name)
 
     public static func make(name: String, config: [String: JSONValue]) throws(ValidationError) -> any Strategy {
-        switch name {
-        case "sma_crossover", "sma":
-            return try SMACrossover(
-                fast: config.int("fast", default: 5, in: 1...500), slow: config.int("slow", default: 20, in: 2...1000),
-                short: config.bool("short", default: false))
-        case "rsi_reversion", "rsi":
-            return try RSIReversion(
-                period: config.int("period", default: 14, in: 2...200),
-                oversold: config.double("oversold", default: 30, in: 1...99),
-                overbought: config.double("overbought", default: 70, in: 1...99))
-        case "grid", "scalper":
-            return try GridScalper(
-                spacing: config.double("spacing", default: 0.005, in: 0.0001...0.5),
-                levels: config.int("levels", default: 5, in: 1...100))
-        case "swing":
-            return try SwingRebalancer(
-                every: config.int("every", default: 30, in: 1...100_000),
-                period: config.int("period", default: 50, in: 2...1000))
-        default:
+        guard let description = catalog.first(where: { $0.name == name || $0.aliases.contains(name) }) else {
             throw ValidationError("strategy", "unknown strategy '\(name)'; use one of \(names.joined(separator: ", "))")
         }
+        let arguments = try description.arguments(config)
+        switch description.name {
+        case "sma_crossover":
+            return try SMACrossover(
+                fast: arguments.int("fast"), slow: arguments.int("slow"), short: arguments.bool("short"))
+        case "rsi_reversion":
+            return try RSIReversion(
+                period: arguments.int("period"), oversold: arguments.double("oversold"),
+                overbought: arguments.double("overbought"))
+        case "grid":
+            return try GridScalper(spacing: arguments.double("spacing"), levels: arguments.int("levels"))
+        default:
+            return try SwingRebalancer(every: arguments.int("every"), period: arguments.int("period"))
+        }
     }
+
+    /// The strategy's canonical name and its parameters with every default filled in: two configs that run the same
+    /// strategy the same way normalize to the same value (keys other than parameters are dropped).
+    public static func normalized(name: String, config: [String: JSONValue]) throws(ValidationError) -> (
+        name: String, parameters: [String: JSONValue]
+    ) {
+        guard let description = catalog.first(where: { $0.name == name || $0.aliases.contains(name) }) else {
+            throw ValidationError("strategy", "unknown strategy '\(name)'; use one of \(names.joined(separator: ", "))")
+        }
+        _ = try make(name: name, config: config)
+        return (description.name, try description.arguments(config).values)
+    }
+
+    /// Every strategy with its parameters: what `make` accepts, and what the API publishes.
+    public static let catalog: [StrategyDescription] = [
+        StrategyDescription(
+            name: "sma_crossover", aliases: ["sma"],
+            summary: "Trend following: buy when the fast SMA crosses above the slow one, sell when it crosses below.",
+            parameters: [
+                StrategyParameter(
+                    name: "fast", kind: .integer(1...500, default: 5), summary: "Fast SMA period, in bars."),
+                StrategyParameter(
+                    name: "slow", kind: .integer(2...1000, default: 20), summary: "Slow SMA period, in bars."),
+                StrategyParameter(
+                    name: "short", kind: .boolean(default: false),
+                    summary: "A sell opens a short position instead of only closing the long."),
+            ]),
+        StrategyDescription(
+            name: "rsi_reversion", aliases: ["rsi"],
+            summary: "Mean reversion: buy when the RSI falls below oversold, sell when it rises above overbought.",
+            parameters: [
+                StrategyParameter(
+                    name: "period", kind: .integer(2...200, default: 14), summary: "RSI period, in bars."),
+                StrategyParameter(
+                    name: "oversold", kind: .number(1...99, default: 30), summary: "Buy below this RSI value."),
+                StrategyParameter(
+                    name: "overbought", kind: .number(1...99, default: 70), summary: "Sell above this RSI value."),
+            ]),
+        StrategyDescription(
+            name: "grid", aliases: ["scalper"],
+            summary: "Grid scalping: buy each grid line below the first price, sell each line above.",
+            parameters: [
+                StrategyParameter(
+                    name: "spacing", kind: .number(0.0001...0.5, default: 0.005),
+                    summary: "Distance between grid lines, as a fraction of the first price (0.005 = 0.5 %)."),
+                StrategyParameter(
+                    name: "levels", kind: .integer(1...100, default: 5), summary: "Grid lines on each side."),
+            ]),
+        StrategyDescription(
+            name: "swing", aliases: [],
+            summary: "Swing rebalancing: every few bars, hold when the price is above its SMA, else stay flat.",
+            parameters: [
+                StrategyParameter(
+                    name: "every", kind: .integer(1...100_000, default: 30), summary: "Bars between decisions."),
+                StrategyParameter(
+                    name: "period", kind: .integer(2...1000, default: 50), summary: "SMA period, in bars."),
+            ]),
+    ]
 
     /// The order quantity a bot trades per signal (`config.quantity`, default 1).
     public static func quantity(_ config: [String: JSONValue]) throws(ValidationError) -> Double {

@@ -6,7 +6,9 @@ import TickwireModel
 /// What a stream request asks for, parsed from the query (`topics`, `bot_id`, `ticker`, `last_event_id`) and the
 /// `Last-Event-ID` header that browsers send when an EventSource reconnects.
 struct StreamRequest {
-    static let fixedTopics: Set<Topic> = [.bots, .orders, .logs, .pnl, .prices, .intraday, .system, .adminLogs]
+    static let fixedTopics: Set<Topic> = [
+        .bots, .orders, .logs, .pnl, .prices, .intraday, .system, .adminLogs, .backtests,
+    ]
 
     var interest: Interest
     /// The last event the client has seen: replay everything after it.
@@ -35,7 +37,7 @@ struct StreamRequest {
         throw APIError(
             .badRequest, code: "unknown_topic",
             message:
-                "unknown topic '\(name)'; topics are bots, orders, logs, pnl, prices, intraday, system, admin.logs and models.{id}"
+                "unknown topic '\(name)'; topics are bots, orders, logs, pnl, prices, intraday, system, admin.logs, backtests and models.{id}"
         )
     }
 

@@ -186,7 +186,47 @@ enum PostgresMigrations {
                 "CREATE INDEX ix_model_sessions_model_id_id ON model_sessions(model_id, id)",
                 "CREATE INDEX ix_model_sessions_status ON model_sessions(status)",
             ]
-        )
+        ),
+        (
+            "v2-backtests",
+            [
+                """
+                CREATE TABLE datasets (
+                    id BIGSERIAL PRIMARY KEY,
+                    owner_id BIGINT NOT NULL REFERENCES users(id),
+                    name TEXT NOT NULL,
+                    ticker TEXT NOT NULL,
+                    bar_count BIGINT NOT NULL,
+                    first_time BIGINT NOT NULL,
+                    last_time BIGINT NOT NULL,
+                    frequency BIGINT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    content TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX ix_datasets_owner_id ON datasets(owner_id)",
+                """
+                CREATE TABLE backtest_jobs (
+                    id BIGSERIAL PRIMARY KEY,
+                    owner_id BIGINT NOT NULL REFERENCES users(id),
+                    request TEXT NOT NULL,
+                    cache_key TEXT NOT NULL,
+                    status TEXT NOT NULL
+                        CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+                    progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                    result TEXT,
+                    error TEXT,
+                    cached BOOLEAN NOT NULL DEFAULT FALSE,
+                    created_at BIGINT NOT NULL,
+                    finished_at BIGINT
+                )
+                """,
+                "CREATE INDEX ix_backtest_jobs_cache_key_status ON backtest_jobs(cache_key, status)",
+                "CREATE INDEX ix_backtest_jobs_owner_id_id ON backtest_jobs(owner_id, id)",
+                "CREATE INDEX ix_backtest_jobs_status_id ON backtest_jobs(status, id)",
+            ]
+        ),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -191,6 +191,44 @@ enum SQLiteMigrations {
                     CREATE INDEX ix_model_sessions_status ON model_sessions(status);
                     """)
         }
+        migrator.registerMigration("v5-backtests") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE datasets (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        owner_id INTEGER NOT NULL REFERENCES users(id),
+                        name TEXT NOT NULL,
+                        ticker TEXT NOT NULL,
+                        bar_count INTEGER NOT NULL,
+                        first_time INTEGER NOT NULL,
+                        last_time INTEGER NOT NULL,
+                        frequency INTEGER NOT NULL,
+                        content_hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        content TEXT NOT NULL
+                    );
+                    CREATE INDEX ix_datasets_owner_id ON datasets(owner_id);
+
+                    -- A job outlives its dataset: its result stays readable after the data is deleted.
+                    CREATE TABLE backtest_jobs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        owner_id INTEGER NOT NULL REFERENCES users(id),
+                        request TEXT NOT NULL,
+                        cache_key TEXT NOT NULL,
+                        status TEXT NOT NULL
+                            CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+                        progress REAL NOT NULL DEFAULT 0,
+                        result TEXT,
+                        error TEXT,
+                        cached INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        finished_at INTEGER
+                    );
+                    CREATE INDEX ix_backtest_jobs_cache_key_status ON backtest_jobs(cache_key, status);
+                    CREATE INDEX ix_backtest_jobs_owner_id_id ON backtest_jobs(owner_id, id);
+                    CREATE INDEX ix_backtest_jobs_status_id ON backtest_jobs(status, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -117,7 +117,7 @@ extension Event {
 }
 
 extension Decodable {
-    fileprivate static func decodeEnum<E: RawRepresentable>(_ raw: String) throws -> E where E.RawValue == String {
+    static func decodeEnum<E: RawRepresentable>(_ raw: String) throws -> E where E.RawValue == String {
         guard let value = E(rawValue: raw) else {
             throw DatabaseError(message: "unexpected value '\(raw)' for \(E.self)")
         }

@@ -1,0 +1,97 @@
+import Logging
+import ServiceLifecycle
+import TickwireHub
+import TickwireModel
+import TickwireService
+
+/// Runs queued backtests: `count` workers, each taking the oldest queued job from the store (on PostgreSQL, from
+/// the table every node shares), running it on a thread of its own, off the event loops and off Swift's cooperative
+/// pool, and writing the result back through the service. Workers wake on `backtest_queued` events (from any node),
+/// not on a timer. Jobs left running by a stopped process are queued again at start.
+struct BacktestWorkers: Service {
+    let service: TradingService
+    let hub: Hub
+    let count: Int
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            let requeued = try await service.requeueRunningBacktests()
+            if !requeued.isEmpty {
+                logger.info("requeued backtests left running", metadata: ["jobs": "\(requeued.count)"])
+            }
+        } catch {
+            logger.warning("could not requeue running backtests", metadata: ["error": "\(error)"])
+        }
+        let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let subscription = try hub.subscribe(Interest(topics: [.backtests]))
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { subscription.cancel() }
+                    while let items = try? await subscription.next() {
+                        let queued = items.contains { item in
+                            if case .event(let shared) = item { return shared.event.type == .backtestQueued }
+                            return false
+                        }
+                        if queued { wake.continuation.yield() }
+                    }
+                    wake.continuation.finish()
+                }
+                group.addTask {
+                    // Whatever was queued before this process started.
+                    wake.continuation.yield()
+                    for await _ in wake.stream {
+                        await drain()
+                    }
+                }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    /// Runs jobs on `count` workers until none is queued.
+    private func drain() async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, count) {
+                group.addTask {
+                    while !Task.isCancelled, let job = try? await service.claimBacktest() {
+                        await execute(job)
+                    }
+                }
+            }
+        }
+    }
+
+    private func execute(_ job: BacktestJob) async {
+        let progress = ProgressReporter(service: service, jobId: job.id)
+        let result = await service.runBacktest(job) { progress.report($0) }
+        do {
+            _ = try await service.finishBacktest(id: job.id, result)
+        } catch {
+            logger.warning("backtest result not stored", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Passes a run's progress on at most ten times a second.
+private final class ProgressReporter: @unchecked Sendable {
+    private let service: TradingService
+    private let jobId: Int64
+    private var last = ContinuousClock.now
+
+    init(service: TradingService, jobId: Int64) {
+        self.service = service
+        self.jobId = jobId
+    }
+
+    /// Called from the one thread the backtest runs on.
+    func report(_ fraction: Double) {
+        let now = ContinuousClock.now
+        guard now - last >= .milliseconds(100), fraction < 1 else { return }
+        last = now
+        let service = self.service
+        let id = jobId
+        Task { _ = try? await service.recordBacktestProgress(id: id, fraction) }
+    }
+}

@@ -1,0 +1,197 @@
+import Crypto
+import TickwireModel
+import TickwireResearch
+import TickwireStore
+
+/// Datasets and backtest runs, owned like bots: a user sees and changes only their own; another's id is `notFound`.
+extension TradingService {
+    /// Bumped when the backtester's results change for the same input: results cached by an older version are not
+    /// served again.
+    public static let backtesterVersion = "1"
+
+    // MARK: Datasets
+
+    /// Parses the CSV (a bad row is refused with its line number; nothing is stored), then stores it whole.
+    public func createDataset(name: String, ticker: String, csv: String, by actor: Actor) async throws -> Dataset {
+        guard let ownerId = actor.userId else { throw ValidationError("owner", "a dataset belongs to a user") }
+        try Check.nonEmpty(name, "name", maxLength: 200)
+        try Check.ticker(ticker)
+        let bars = try OHLCVReader.read(csv)
+        guard let first = bars.times.first, let last = bars.times.last else {
+            throw ValidationError("csv", "has no bars")
+        }
+        let count = try await store.datasets(ownerId: ownerId).count
+        if !actor.isAdmin { try quotas.check(count, below: quotas.datasetsPerUser, "datasets") }
+        let dataset = Dataset(
+            id: 0, ownerId: ownerId, name: name, ticker: ticker, barCount: bars.count, firstTime: first,
+            lastTime: last, frequency: Self.typicalInterval(bars.times), contentHash: Self.sha256(csv),
+            createdAt: clock())
+        return try await store.createDataset(dataset, content: csv, at: clock()).value
+    }
+
+    public func datasets(by actor: Actor) async throws -> [Dataset] {
+        try await store.datasets(ownerId: actor.isAdmin ? nil : actor.userId ?? -1)
+    }
+
+    public func dataset(id: Int64, by actor: Actor) async throws -> Dataset {
+        let dataset = try await store.dataset(id: id)
+        guard actor.canSee(ownerId: dataset.ownerId) else {
+            throw StoreError.notFound(entity: "dataset", id: String(id))
+        }
+        return dataset
+    }
+
+    public func deleteDataset(id: Int64, by actor: Actor) async throws {
+        _ = try await dataset(id: id, by: actor)
+        _ = try await store.deleteDataset(id: id, at: clock())
+    }
+
+    /// The dataset's bars between `from` and `to` (milliseconds), at most `points` of them: every bar when they fit,
+    /// else one per bucket, carrying the bucket's open, high, low, close and volume, so no extreme is lost.
+    public func datasetBars(id: Int64, from: Int64?, to: Int64?, points: Int, by actor: Actor) async throws -> Bars {
+        _ = try await dataset(id: id, by: actor)
+        let bars = try OHLCVReader.read(try await store.datasetContent(id: id)).between(from: from, to: to)
+        return Self.downsample(bars, to: points)
+    }
+
+    // MARK: Backtests
+
+    /// Validates at once (the strategy's parameters against its schema, the options, the dataset's ownership) and
+    /// queues the run, or answers it from the cache. Returns the job and whether it is new.
+    public func submitBacktest(_ request: BacktestRequest, by actor: Actor) async throws -> BacktestJob {
+        guard let ownerId = actor.userId else { throw ValidationError("owner", "a backtest belongs to a user") }
+        try request.validate()
+        let dataset = try await dataset(id: request.datasetId, by: actor)
+        let canonical: [String: JSONValue]
+        do {
+            canonical = try Self.canonical(request)
+        } catch {
+            // The research core names a strategy's parameters as a bot's config; here they are `params`.
+            throw ValidationError(
+                error.field.hasPrefix("config.") ? "params." + error.field.dropFirst(7) : error.field, error.message)
+        }
+        let key = Self.sha256(
+            JSONCoding.encodeToString(canonical) + "\u{0}" + dataset.contentHash + "\u{0}" + Self.backtesterVersion)
+        let active = try await store.backtestJobs(ownerId: ownerId, limit: quotas.queuedBacktestsPerUser + 1).filter {
+            !$0.status.isFinal
+        }
+        if !actor.isAdmin, !active.contains(where: { $0.cacheKey == key }) {
+            try quotas.check(active.count, below: quotas.queuedBacktestsPerUser, "queued backtests")
+        }
+        return try await store.submitBacktest(request, ownerId: ownerId, cacheKey: key, at: clock()).value
+    }
+
+    public func backtestJob(id: Int64, by actor: Actor) async throws -> BacktestJob {
+        let job = try await store.backtestJob(id: id)
+        guard actor.canSee(ownerId: job.ownerId) else { throw StoreError.notFound(entity: "backtest", id: String(id)) }
+        return job
+    }
+
+    public func backtestJobs(limit: Int, by actor: Actor) async throws -> [BacktestJob] {
+        try await store.backtestJobs(ownerId: actor.isAdmin ? nil : actor.userId ?? -1, limit: limit)
+    }
+
+    public func cancelBacktest(id: Int64, by actor: Actor) async throws -> BacktestJob {
+        _ = try await backtestJob(id: id, by: actor)
+        return try await store.cancelBacktest(id: id, at: clock()).value
+    }
+
+    // MARK: For the workers
+
+    public func claimBacktest() async throws -> BacktestJob? { try await store.claimBacktest(at: clock())?.value }
+
+    public func recordBacktestProgress(id: Int64, _ fraction: Double) async throws -> BacktestJob {
+        try await store.recordBacktestProgress(id: id, fraction, at: clock()).value
+    }
+
+    public func finishBacktest(id: Int64, _ result: Result<String, BacktestFailure>) async throws -> BacktestJob {
+        try await store.finishBacktest(id: id, result, at: clock()).value
+    }
+
+    public func requeueRunningBacktests() async throws -> [BacktestJob] {
+        try await store.requeueRunningBacktests(at: clock()).value
+    }
+
+    /// Runs a claimed job: its dataset's bars in range, its strategy and options, computed on a thread of its own
+    /// (off the event loops and Swift's cooperative pool); the result as `tickwire backtest --json` prints it. A
+    /// failure says why in words.
+    public func runBacktest(_ job: BacktestJob, progress: @escaping @Sendable (Double) -> Void) async -> Result<
+        String, BacktestFailure
+    > {
+        let content: String
+        do {
+            content = try await store.datasetContent(id: job.request.datasetId)
+        } catch {
+            return .failure(BacktestFailure("dataset \(job.request.datasetId) is gone"))
+        }
+        let request = job.request
+        return await AccountService.offloaded { Self.compute(request, on: content, progress: progress) }
+    }
+
+    static func compute(_ request: BacktestRequest, on content: String, progress: @escaping (Double) -> Void)
+        -> Result<String, BacktestFailure>
+    {
+        do {
+            let bars = try OHLCVReader.read(content).between(
+                from: request.from?.milliseconds, to: request.to?.milliseconds)
+            guard bars.count >= 2 else { return .failure(BacktestFailure("fewer than two bars in the range")) }
+            let strategy = try Strategies.make(name: request.strategy, config: request.params ?? [:])
+            let result = Backtest.run(strategy, on: bars, options: Self.options(request), progress: progress)
+            return .success(JSONCoding.encodeToString(result))
+        } catch {
+            return .failure(BacktestFailure("\(error.field): \(error.message)"))
+        }
+    }
+
+    // MARK: -
+
+    static func options(_ request: BacktestRequest) -> BacktestOptions {
+        BacktestOptions(
+            cash: request.cash ?? 10_000, commission: request.commission ?? 0,
+            exclusiveOrders: request.exclusiveOrders ?? false)
+    }
+
+    /// What identifies a run: the strategy's canonical name, its parameters with defaults filled in, the options.
+    static func canonical(_ request: BacktestRequest) throws(ValidationError) -> [String: JSONValue] {
+        let (name, parameters) = try Strategies.normalized(name: request.strategy, config: request.params ?? [:])
+        let options = options(request)
+        try options.validate()
+        return [
+            "strategy": .string(name), "params": .object(parameters), "cash": .number(options.cash),
+            "commission": .number(options.commission), "exclusive_orders": .bool(options.exclusiveOrders),
+            "from": request.from.map { .number(Double($0.milliseconds)) } ?? .null,
+            "to": request.to.map { .number(Double($0.milliseconds)) } ?? .null,
+        ]
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The median interval between consecutive bars.
+    static func typicalInterval(_ times: [Int64]) -> Int64 {
+        guard times.count > 1 else { return 0 }
+        let gaps = zip(times.dropFirst(), times).map { $0 &- $1 }.sorted()
+        return gaps[gaps.count / 2]
+    }
+
+    static func downsample(_ bars: Bars, to points: Int) -> Bars {
+        guard points > 0, bars.count > points else { return bars }
+        var result = Bars(times: [], open: [], high: [], low: [], close: [], volume: [])
+        for bucket in 0..<points {
+            let start = bucket * bars.count / points
+            let end = (bucket + 1) * bars.count / points
+            guard start < end else { continue }
+            result.times.append(bars.times[start])
+            result.open.append(bars.open[start])
+            result.high.append(bars.high[start..<end].max() ?? bars.high[start])
+            result.low.append(bars.low[start..<end].min() ?? bars.low[start])
+            result.close.append(bars.close[end - 1])
+            result.volume.append(bars.volume[start..<end].reduce(0, +))
+        }
+        return result
+    }
+}

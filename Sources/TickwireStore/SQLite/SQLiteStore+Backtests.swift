@@ -1,0 +1,224 @@
+import GRDB
+import TickwireModel
+
+/// Datasets and backtest jobs. A worker claims the oldest queued job in the write transaction that marks it running,
+/// so no two workers take the same one.
+extension SQLiteStore {
+    public func datasets(ownerId: Int64?) async throws -> [Dataset] {
+        try await pool.read { db in
+            let c: SQLiteConditions = ListFilters.models(ownerId: ownerId)
+            return try Row.fetchAll(
+                db, sql: "SELECT \(Columns.dataset) FROM datasets\(c.whereClause) ORDER BY id DESC",
+                arguments: c.arguments
+            ).map(Dataset.init(row:))
+        }
+    }
+
+    public func dataset(id: Int64) async throws -> Dataset {
+        try await pool.read { db in try Self.fetchDataset(id: id, in: db) }
+    }
+
+    public func datasetContent(id: Int64) async throws -> String {
+        try await pool.read { db in
+            guard
+                let content = try String.fetchOne(db, sql: "SELECT content FROM datasets WHERE id = ?", arguments: [id])
+            else { throw StoreError.notFound(entity: "dataset", id: String(id)) }
+            return content
+        }
+    }
+
+    public func backtestJobs(ownerId: Int64?, limit: Int) async throws -> [BacktestJob] {
+        try await pool.read { db in
+            let c: SQLiteConditions = ListFilters.models(ownerId: ownerId)
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT \(Columns.backtestJobSummary) FROM backtest_jobs\(c.whereClause) ORDER BY id DESC LIMIT ?",
+                arguments: c.arguments + [limit]
+            ).map(BacktestJob.init(row:))
+        }
+    }
+
+    public func backtestJob(id: Int64) async throws -> BacktestJob {
+        try await pool.read { db in try Self.fetchBacktestJob(id: id, in: db) }
+    }
+
+    public func createDataset(_ dataset: Dataset, content: String, at now: Timestamp) async throws
+        -> Committed<Dataset>
+    {
+        try await commands.run { db in
+            let creation = BacktestCommands.createDataset(dataset)
+            let row = creation.row
+            try db.execute(
+                sql: """
+                    INSERT INTO datasets (owner_id, name, ticker, bar_count, first_time, last_time, frequency,
+                    content_hash, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    row.ownerId, row.name, row.ticker, row.barCount, row.firstTime, row.lastTime, row.frequency,
+                    row.contentHash, row.createdAt.milliseconds, content,
+                ])
+            return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
+        }
+    }
+
+    public func deleteDataset(id: Int64, at now: Timestamp) async throws -> Committed<Int64> {
+        try await commands.run { db in
+            let decision = BacktestCommands.deleteDataset(try Self.fetchDataset(id: id, in: db))
+            try db.execute(sql: "DELETE FROM datasets WHERE id = ?", arguments: [id])
+            return try self.commit(decision, at: now, in: db)
+        }
+    }
+
+    public func submitBacktest(_ request: BacktestRequest, ownerId: Int64, cacheKey: String, at now: Timestamp)
+        async throws -> Committed<BacktestJob>
+    {
+        try await commands.run { db in
+            let running = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Columns.backtestJobSummary) FROM backtest_jobs
+                    WHERE cache_key = ? AND status IN ('queued', 'running') AND owner_id = ? ORDER BY id LIMIT 1
+                    """, arguments: [cacheKey, ownerId]
+            ).map(BacktestJob.init(row:))
+            let completed = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Columns.backtestJob) FROM backtest_jobs
+                    WHERE cache_key = ? AND status = 'completed' ORDER BY id DESC LIMIT 1
+                    """, arguments: [cacheKey]
+            ).map(BacktestJob.init(row:))
+            switch BacktestCommands.submit(
+                request, ownerId: ownerId, cacheKey: cacheKey, running: running, completed: completed, at: now)
+            {
+            case .shared(let job):
+                return Committed(job, events: [])
+            case .created(let creation):
+                let job = creation.row
+                try db.execute(
+                    sql: """
+                        INSERT INTO backtest_jobs (owner_id, request, cache_key, status, progress, result, error, cached,
+                        created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        job.ownerId, BacktestRequestColumn.encode(job.request), job.cacheKey, job.status.rawValue,
+                        job.progress, job.result, job.error, job.cached, job.createdAt.milliseconds,
+                        job.finishedAt?.milliseconds,
+                    ])
+                return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
+            }
+        }
+    }
+
+    public func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>? {
+        let claimed: Committed<BacktestJob?> = try await commands.run { db in
+            guard
+                let queued = try Row.fetchOne(
+                    db,
+                    sql: "SELECT \(Columns.backtestJob) FROM backtest_jobs WHERE status = 'queued' ORDER BY id LIMIT 1"
+                ).map(BacktestJob.init(row:))
+            else { return Committed(nil, events: []) }
+            let decision = try BacktestCommands.start(queued)
+            try Self.saveBacktestJob(decision.value, in: db)
+            let committed = try self.commit(decision, at: now, in: db)
+            return Committed(committed.value, events: committed.events)
+        }
+        return claimed.value.map { Committed($0, events: claimed.events) }
+    }
+
+    public func recordBacktestProgress(id: Int64, _ fraction: Double, at now: Timestamp) async throws
+        -> Committed<BacktestJob>
+    {
+        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
+            BacktestCommands.progress(job, fraction)
+        }
+    }
+
+    public func finishBacktest(id: Int64, _ result: Result<String, BacktestFailure>, at now: Timestamp) async throws
+        -> Committed<BacktestJob>
+    {
+        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
+            BacktestCommands.finish(job, result: result, at: now)
+        }
+    }
+
+    public func cancelBacktest(id: Int64, at now: Timestamp) async throws -> Committed<BacktestJob> {
+        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
+            try BacktestCommands.cancel(job, at: now)
+        }
+    }
+
+    public func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]> {
+        try await commands.run { db in
+            let running = try Row.fetchAll(
+                db, sql: "SELECT \(Columns.backtestJob) FROM backtest_jobs WHERE status = 'running' ORDER BY id"
+            ).map(BacktestJob.init(row:))
+            var jobs: [BacktestJob] = []
+            var events: [EventDraft] = []
+            for job in running {
+                let decision = BacktestCommands.requeue(job)
+                try Self.saveBacktestJob(decision.value, in: db)
+                jobs.append(decision.value)
+                events += decision.events
+            }
+            return try self.commit(Decision(jobs, events: events), at: now, in: db)
+        }
+    }
+
+    /// Load → decide → save → append, for the changes of one job.
+    private func changeBacktest(
+        id: Int64, at now: Timestamp,
+        _ decide: @escaping @Sendable (BacktestJob) throws(CommandConflict) -> Decision<BacktestJob>
+    ) async throws -> Committed<BacktestJob> {
+        try await commands.run { db in
+            let decision = try decide(try Self.fetchBacktestJob(id: id, in: db))
+            if decision.changes { try Self.saveBacktestJob(decision.value, in: db) }
+            return try self.commit(decision, at: now, in: db)
+        }
+    }
+
+    static func saveBacktestJob(_ job: BacktestJob, in db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE backtest_jobs SET status = ?, progress = ?, result = COALESCE(?, result), error = ?,
+                finished_at = ? WHERE id = ?
+                """,
+            arguments: [
+                job.status.rawValue, job.progress, job.result, job.error, job.finishedAt?.milliseconds, job.id,
+            ])
+    }
+
+    static func fetchDataset(id: Int64, in db: Database) throws -> Dataset {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(Columns.dataset) FROM datasets WHERE id = ?", arguments: [id])
+        else { throw StoreError.notFound(entity: "dataset", id: String(id)) }
+        return try Dataset(row: row)
+    }
+
+    static func fetchBacktestJob(id: Int64, in db: Database) throws -> BacktestJob {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(Columns.backtestJob) FROM backtest_jobs WHERE id = ?", arguments: [id])
+        else { throw StoreError.notFound(entity: "backtest", id: String(id)) }
+        return try BacktestJob(row: row)
+    }
+}
+
+extension Dataset {
+    init(row: Row) throws {
+        self.init(
+            id: row[0], ownerId: row[1], name: row[2], ticker: row[3], barCount: row[4], firstTime: row[5],
+            lastTime: row[6], frequency: row[7], contentHash: row[8], createdAt: Timestamp(milliseconds: row[9]))
+    }
+}
+
+extension BacktestJob {
+    init(row: Row) throws {
+        let id: Int64 = row[0]
+        self.init(
+            id: id, ownerId: row[1], request: try BacktestRequestColumn.decode(row[2], job: id), cacheKey: row[3],
+            status: try Self.decodeEnum(row[4]), progress: row[5], result: row[6], error: row[7], cached: row[8],
+            createdAt: Timestamp(milliseconds: row[9]),
+            finishedAt: (row[10] as Int64?).map(Timestamp.init(milliseconds:)))
+    }
+}

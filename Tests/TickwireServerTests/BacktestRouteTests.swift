@@ -1,0 +1,218 @@
+import Foundation
+import HTTPTypes
+import Testing
+import TickwireModel
+import TickwireResearch
+import TickwireTestSupport
+
+@testable import TickwireServer
+
+/// Backtests as a service over HTTP: datasets, the strategy catalogue, queued runs, the result cache, ownership and
+/// the events that report progress.
+@Suite struct BacktestRouteTests {
+    static var workers: ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.backtestWorkers = 1
+        return configuration
+    }
+
+    /// 300 daily bars of a deterministic zigzag trend: enough crossings for an SMA strategy to trade.
+    static let csv: String = {
+        var lines = ["Date,Open,High,Low,Close,Volume"]
+        var price = 100.0
+        for day in 0..<300 {
+            let date = Date(timeIntervalSince1970: 1_600_000_000 + Double(day) * 86_400)
+            price *= 1 + 0.03 * sin(Double(day) / 6) + 0.001
+            let text = ISO8601DateFormatter().string(from: date).prefix(10)
+            lines.append("\(text),\(price),\(price * 1.01),\(price * 0.99),\(price * 1.002),\(1000 + day)")
+        }
+        return lines.joined(separator: "\n")
+    }()
+
+    static func upload(_ client: AuthedClient, csv: String = csv, name: String = "zigzag") async throws -> Reply {
+        try await client.call(
+            .post, "/api/v1/datasets?name=\(name)&ticker=ZZ", json: csv, headers: [.contentType: "text/csv"])
+    }
+
+    static func finished(_ client: AuthedClient, _ id: Int64) async throws -> JSONValue {
+        var job = JSONValue.null
+        try await eventually("backtest \(id) to finish") {
+            job = try await client.call(.get, "/api/v1/backtests/\(id)").json
+            return ["completed", "failed", "cancelled"].contains(job["status"]?.string ?? "")
+        }
+        return job
+    }
+
+    @Test func theCatalogueListsEveryStrategyWithTheSchemaTheServerValidatesWith() async throws {
+        try await TestServer.with { client, _ in
+            let list = try await client.call(.get, "/api/v1/strategies").json["data"]?.array ?? []
+            #expect(list.compactMap { $0["name"]?.string } == Strategies.names)
+            let sma = try #require(list.first { $0["name"]?.string == "sma_crossover" })
+            let fast = sma["parameters"]?["properties"]?["fast"]
+            #expect(fast?["type"]?.string == "integer")
+            #expect(fast?["minimum"]?.number == 1)
+            #expect(fast?["maximum"]?.number == 500)
+            #expect(fast?["default"]?.number == 5)
+            #expect(try await client.call(.get, "/api/strategies").json["data"]?.array?.count == Strategies.names.count)
+        }
+    }
+
+    @Test func aDatasetIsStoredWholeOrNotAtAll() async throws {
+        try await TestServer.with { client, _ in
+            let stored = try await Self.upload(client)
+            #expect(stored.status == .created)
+            let id = try #require(stored.json["id"]?.int)
+            #expect(stored.json["bar_count"]?.number == 300)
+            #expect(stored.json["frequency"]?.number == 86_400_000)
+            #expect(stored.json["content_hash"]?.string?.count == 64)
+
+            let broken = Self.csv + "\n2021-01-01,1,2,oops,1,1"
+            let refused = try await Self.upload(client, csv: broken, name: "broken")
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.json["error"]?["message"]?.string?.contains("line 302") == true)
+            #expect(try await client.call(.get, "/api/v1/datasets").json["data"]?.array?.count == 1)
+
+            let json = try await client.call(
+                .post, "/api/v1/datasets?name=x&ticker=ZZ", json: "{}", headers: [.contentType: "application/json"])
+            #expect(json.status == .unsupportedMediaType)
+            let unnamed = try await client.call(
+                .post, "/api/v1/datasets?ticker=ZZ", json: Self.csv, headers: [.contentType: "text/csv"])
+            #expect(unnamed.status == .badRequest)
+
+            let bars = try await client.call(.get, "/api/v1/datasets/\(id)/bars?points=30").json
+            #expect(bars["times"]?.array?.count == 30)
+            #expect(bars["close"]?.array?.count == 30)
+            #expect(try await client.call(.get, "/api/v1/symbols").status == .notFound, "seed routes are not under v1")
+            #expect(try await client.call(.get, "/api/symbols").json["data"]?.array?.first?.string == "ZZ")
+
+            #expect(try await client.call(.delete, "/api/v1/datasets/\(id)").status == .noContent)
+            #expect(try await client.call(.get, "/api/v1/datasets/\(id)").status == .notFound)
+        }
+    }
+
+    @Test func aRunIsQueuedRunAndItsConfigurationAnsweredFromTheCacheAfterwards() async throws {
+        try await TestServer.with(configuration: Self.workers) { client, _ in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let body =
+                #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":5,"slow":20},"cash":10000,"commission":0.002}"#
+            let submitted = try await client.call(.post, "/api/v1/backtests", json: body)
+            #expect(submitted.status == .accepted)
+            #expect(submitted.json["cached"] == .bool(false))
+            let id = try #require(submitted.json["id"]?.int)
+            let job = try await Self.finished(client, id)
+            #expect(job["status"]?.string == "completed")
+            #expect(job["progress"]?.number == 1)
+
+            // The result is exactly what the research core computes for the same input.
+            let bars = try OHLCVReader.read(Self.csv)
+            let expected = Backtest.run(
+                try SMACrossover(fast: 5, slow: 20), on: bars,
+                options: BacktestOptions(cash: 10_000, commission: 0.002))
+            let expectedJSON = try JSONDecoder().decode(
+                JSONValue.self, from: Data(JSONCoding.encodeToString(expected).utf8))
+            #expect(job["result"] == expectedJSON)
+            #expect((job["result"]?["trades"]?.array?.count ?? 0) > 0, "the series makes the strategy trade")
+
+            // The same configuration, spelled differently (canonical name, defaults written out): from the cache.
+            let again = try await client.call(
+                .post, "/api/v1/backtests",
+                json:
+                    #"{"dataset_id":\#(dataset),"strategy":"sma_crossover","params":{"fast":5,"slow":20,"short":false},"commission":0.002}"#
+            )
+            #expect(again.status == .ok)
+            #expect(again.json["cached"] == .bool(true))
+            #expect(again.json["result"] == job["result"])
+
+            // Another parameter runs again.
+            let other = try await client.call(
+                .post, "/api/v1/backtests",
+                json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":6,"slow":20}}"#)
+            #expect(other.status == .accepted)
+            _ = try await Self.finished(client, try #require(other.json["id"]?.int))
+            #expect(try await client.call(.get, "/api/v1/backtests").json["data"]?.array?.count == 3)
+        }
+    }
+
+    @Test func badSubmissionsAreRefusedAtOnceNamingTheField() async throws {
+        try await TestServer.with(configuration: Self.workers) { client, _ in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let badParameter = try await client.call(
+                .post, "/api/v1/backtests",
+                json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":0}}"#)
+            #expect(badParameter.status == .unprocessableContent)
+            #expect(badParameter.json["error"]?["message"]?.string?.hasPrefix("params.fast:") == true)
+            let unknown = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"martingale"}"#)
+            #expect(unknown.status == .unprocessableContent)
+            let missing = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":999,"strategy":"sma"}"#)
+            #expect(missing.status == .notFound)
+            let extra = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"sma","leverage":10}"#)
+            #expect(extra.status == .badRequest)
+            #expect(try await client.call(.get, "/api/v1/backtests").json["data"]?.array?.isEmpty == true)
+        }
+    }
+
+    @Test func anotherUsersDatasetsAndRunsAreNotFound() async throws {
+        try await TestServer.with(configuration: Self.workers) { client, server in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let run = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"rsi"}"#)
+            let job = try #require(run.json["id"]?.int)
+            let (_, token) = try await server.makeUser("mallory")
+            let mallory = client.using(token)
+            #expect(try await mallory.call(.get, "/api/v1/datasets/\(dataset)").status == .notFound)
+            #expect(try await mallory.call(.get, "/api/v1/datasets/\(dataset)/bars").status == .notFound)
+            #expect(try await mallory.call(.delete, "/api/v1/datasets/\(dataset)").status == .notFound)
+            #expect(try await mallory.call(.get, "/api/v1/backtests/\(job)").status == .notFound)
+            #expect(try await mallory.call(.delete, "/api/v1/backtests/\(job)").status == .notFound)
+            #expect(try await mallory.call(.get, "/api/v1/datasets").json["data"]?.array?.isEmpty == true)
+            #expect(
+                try await mallory.call(
+                    .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"rsi"}"#
+                ).status == .notFound)
+        }
+    }
+
+    @Test func progressAndTheEndArePushedOnTheBacktestsTopicInOrder() async throws {
+        try await TestServer.with(configuration: Self.workers) { client, _ in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let sse = try await client.sse("/api/v1/stream?topics=backtests")
+            defer { Task { await sse.close() } }
+            let run = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"swing"}"#)
+            let id = try #require(run.json["id"]?.int)
+            var types: [String] = []
+            while types.last != "backtest_completed" && types.last != "backtest_failed" {
+                let event = try await sse.nextEvent(timeout: 20)
+                guard let type = event.event, type.hasPrefix("backtest") else { continue }
+                types.append(type)
+                let data = try JSONDecoder().decode(JSONValue.self, from: Data((event.data ?? "").utf8))
+                #expect(data["data"]?["id"]?.int == id)
+            }
+            #expect(types.first == "backtest_queued")
+            #expect(types.last == "backtest_completed")
+            #expect(types.dropFirst().dropLast().allSatisfy { $0 == "backtest_progress" })
+        }
+    }
+
+    @Test func aFinishedRunCannotBeCancelledAndAQueuedOneCan() async throws {
+        // No workers: the run stays queued until it is cancelled.
+        try await TestServer.with { client, _ in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let run = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"grid"}"#)
+            let id = try #require(run.json["id"]?.int)
+            // Submitting the same while it waits shares the job.
+            let shared = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"scalper"}"#)
+            #expect(shared.json["id"]?.int == id)
+            let cancelled = try await client.call(.delete, "/api/v1/backtests/\(id)")
+            #expect(cancelled.status == .ok)
+            #expect(cancelled.json["status"]?.string == "cancelled")
+            let again = try await client.call(.delete, "/api/v1/backtests/\(id)")
+            #expect(again.status == .conflict)
+        }
+    }
+}

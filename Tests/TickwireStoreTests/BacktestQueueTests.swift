@@ -1,0 +1,69 @@
+import Testing
+import TickwireModel
+
+@testable import TickwireStore
+
+/// The backtest queue on both stores: claims in order and once, requeues what a stopped process left running, and
+/// answers a completed configuration from the cache.
+@Suite struct BacktestQueueTests {
+    static func dataset(_ store: any Store) async throws -> Dataset {
+        let user = try await store.createUser(username: "ann", passwordHash: "h", role: .user, at: t0)
+        let dataset = Dataset(
+            id: 0, ownerId: user.id, name: "d", ticker: "ZZ", barCount: 2, firstTime: 0, lastTime: 1, frequency: 1,
+            contentHash: "hash", createdAt: t0)
+        return try await store.createDataset(dataset, content: "time,open,high,low,close\n0,1,1,1,1\n1,1,1,1,1", at: t0)
+            .value
+    }
+
+    @Test(arguments: Backend.all) func jobsAreClaimedOldestFirstAndOnlyOnce(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let dataset = try await Self.dataset(store)
+            let request = BacktestRequest(datasetId: dataset.id, strategy: "sma")
+            let first = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "a", at: at(1))
+            let second = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "b", at: at(2))
+            #expect(first.events.map(\.type) == [.backtestQueued])
+            #expect(first.events.first?.ownerId == dataset.ownerId)
+            let claims = try await withThrowingTaskGroup(of: Int64?.self) { group in
+                for _ in 0..<4 { group.addTask { try await store.claimBacktest(at: at(3))?.value.id } }
+                var ids: [Int64] = []
+                for try await id in group { if let id { ids.append(id) } }
+                return ids.sorted()
+            }
+            #expect(claims == [first.value.id, second.value.id])
+            #expect(try await store.claimBacktest(at: at(4)) == nil)
+        }
+    }
+
+    @Test(arguments: Backend.all) func aRestartRequeuesRunningJobsAndTheCacheServesCompletedOnes(_ backend: Backend)
+        async throws
+    {
+        try await TestDatabase.with(backend) { store in
+            let dataset = try await Self.dataset(store)
+            let request = BacktestRequest(datasetId: dataset.id, strategy: "sma")
+            let job = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "k", at: at(1)).value
+            #expect(try await store.claimBacktest(at: at(2))?.value.id == job.id)
+            let requeued = try await store.requeueRunningBacktests(at: at(3))
+            #expect(requeued.value.map(\.id) == [job.id])
+            #expect(try await store.backtestJob(id: job.id).status == .queued)
+
+            _ = try await store.claimBacktest(at: at(4))
+            let done = try await store.finishBacktest(id: job.id, .success(#"{"stats":{}}"#), at: at(5))
+            #expect(done.value.status == .completed)
+            #expect(done.events.map(\.type) == [.backtestCompleted])
+            #expect(try await store.requeueRunningBacktests(at: at(6)).value.isEmpty)
+
+            let cached = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "k", at: at(7))
+            #expect(cached.value.cached)
+            #expect(cached.value.status == .completed)
+            #expect(cached.value.result == #"{"stats":{}}"#)
+            #expect(cached.value.id != job.id)
+            // Finishing a run that was cancelled meanwhile keeps it cancelled.
+            let late = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "z", at: at(8))
+            _ = try await store.claimBacktest(at: at(9))
+            _ = try await store.cancelBacktest(id: late.value.id, at: at(10))
+            let dropped = try await store.finishBacktest(id: late.value.id, .success("{}"), at: at(11))
+            #expect(dropped.value.status == .cancelled)
+            #expect(dropped.events.isEmpty)
+        }
+    }
+}
