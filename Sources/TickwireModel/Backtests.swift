@@ -61,11 +61,25 @@ public struct BacktestRequest: Codable, Sendable, Equatable {
     /// Only the bars from / to these times (milliseconds since 1970).
     public var from: Timestamp?
     public var to: Timestamp?
+    /// A sweep (`POST /api/v1/sweeps`): the values of each swept parameter, a constraint such as `fast < slow`,
+    /// and the statistic to rank by.
+    public var grid: [String: [Double]]?
+    public var constraint: String?
+    public var maximize: String?
+
+    public var isSweep: Bool { grid != nil }
+
+    /// A sweep runs at most this many backtests.
+    public static let maxCombinations = 10_000
 
     public init(
         datasetId: Int64, strategy: String, params: [String: JSONValue]? = nil, cash: Double? = nil,
-        commission: Double? = nil, exclusiveOrders: Bool? = nil, from: Timestamp? = nil, to: Timestamp? = nil
+        commission: Double? = nil, exclusiveOrders: Bool? = nil, from: Timestamp? = nil, to: Timestamp? = nil,
+        grid: [String: [Double]]? = nil, constraint: String? = nil, maximize: String? = nil
     ) {
+        self.grid = grid
+        self.constraint = constraint
+        self.maximize = maximize
         self.datasetId = datasetId
         self.strategy = strategy
         self.params = params
@@ -77,7 +91,7 @@ public struct BacktestRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case strategy, params, cash, commission, from, to
+        case strategy, params, cash, commission, from, to, grid, constraint, maximize
         case datasetId = "dataset_id"
         case exclusiveOrders = "exclusive_orders"
     }
@@ -100,6 +114,22 @@ public struct BacktestRequest: Codable, Sendable, Equatable {
         if let from, let to, from.milliseconds > to.milliseconds {
             throw ValidationError("from", "must not be after to")
         }
+        if let grid {
+            guard !grid.isEmpty, grid.count <= 4 else { throw ValidationError("grid", "must sweep 1 to 4 parameters") }
+            var combinations = 1
+            for (name, values) in grid {
+                try Check.nonEmpty(name, "grid", maxLength: 64)
+                guard !values.isEmpty, values.allSatisfy(\.isFinite) else {
+                    throw ValidationError("grid.\(name)", "must list at least one finite number")
+                }
+                combinations = combinations.multipliedReportingOverflow(by: values.count).partialValue
+                guard combinations <= Self.maxCombinations, values.count <= Self.maxCombinations else {
+                    throw ValidationError("grid", "at most \(Self.maxCombinations) combinations")
+                }
+            }
+        }
+        if let constraint { try Check.nonEmpty(constraint, "constraint", maxLength: 64) }
+        if let maximize { try Check.nonEmpty(maximize, "maximize", maxLength: 64) }
     }
 }
 
@@ -160,15 +190,25 @@ extension EventType {
     public static let backtestCompleted = EventType(rawValue: "backtest_completed")
     public static let backtestFailed = EventType(rawValue: "backtest_failed")
     public static let backtestCancelled = EventType(rawValue: "backtest_cancelled")
+    public static let sweepQueued = EventType(rawValue: "sweep_queued")
+    public static let sweepProgress = EventType(rawValue: "sweep_progress")
+    public static let sweepCompleted = EventType(rawValue: "sweep_completed")
+    public static let sweepFailed = EventType(rawValue: "sweep_failed")
+    public static let sweepCancelled = EventType(rawValue: "sweep_cancelled")
 }
 
 extension EventDraft {
     /// A backtest event: the job without its result (a result can be megabytes; `GET /backtests/{id}` has it).
+    /// A sweep's events are named `sweep_*` instead of `backtest_*`.
     public static func backtest(_ type: EventType, _ job: BacktestJob) -> EventDraft {
         var summary = job
         summary.result = nil
+        let prefix = "backtest_"
+        let named =
+            job.request.isSweep && type.rawValue.hasPrefix(prefix)
+            ? EventType(rawValue: "sweep_" + type.rawValue.dropFirst(prefix.count)) : type
         return EventDraft(
-            topic: .backtests, type: type, data: JSONCoding.encodeToString(summary), ownerId: job.ownerId)
+            topic: .backtests, type: named, data: JSONCoding.encodeToString(summary), ownerId: job.ownerId)
     }
 
     public static func dataset(_ type: EventType, _ dataset: Dataset) -> EventDraft {

@@ -9,15 +9,19 @@ public struct Quotas: Sendable {
     public var datasetsPerUser: Int
     /// Backtests queued or running at once.
     public var queuedBacktestsPerUser: Int
+    /// Backtests queued or running at once on the whole cluster.
+    public var queuedBacktestsTotal: Int
     /// How far ahead of the server's clock a recorded price's timestamp may lie.
     public var priceFutureTolerance: Duration
 
     public init(
         botsPerUser: Int = 200, modelsPerUser: Int = 50, runningSessionsPerUser: Int = 10, datasetsPerUser: Int = 100,
-        queuedBacktestsPerUser: Int = 20, priceFutureTolerance: Duration = .seconds(300)
+        queuedBacktestsPerUser: Int = 20, queuedBacktestsTotal: Int = 1_000,
+        priceFutureTolerance: Duration = .seconds(300)
     ) {
         self.datasetsPerUser = datasetsPerUser
         self.queuedBacktestsPerUser = queuedBacktestsPerUser
+        self.queuedBacktestsTotal = queuedBacktestsTotal
         self.botsPerUser = botsPerUser
         self.modelsPerUser = modelsPerUser
         self.runningSessionsPerUser = runningSessionsPerUser

@@ -1,7 +1,13 @@
 import Crypto
+import Foundation
 import TickwireModel
 import TickwireResearch
 import TickwireStore
+
+/// The backtest queue is full for this user or for everyone (HTTP 429 with `Retry-After`).
+public struct QueueFull: Error, Sendable, Equatable {
+    public var message: String
+}
 
 /// Datasets and backtest runs, owned like bots: a user sees and changes only their own; another's id is `notFound`.
 extension TradingService {
@@ -54,6 +60,15 @@ extension TradingService {
         return Self.downsample(bars, to: points)
     }
 
+    /// An indicator of the research core over the dataset's bars, for chart overlays.
+    public func datasetIndicator(id: Int64, name: String, period: Int?, by actor: Actor) async throws -> (
+        times: [Int64], series: [String: [Double]]
+    ) {
+        _ = try await dataset(id: id, by: actor)
+        let bars = try OHLCVReader.read(try await store.datasetContent(id: id))
+        return (bars.times, try Indicators.series(named: name, period: period, over: bars))
+    }
+
     // MARK: Backtests
 
     /// Validates at once (the strategy's parameters against its schema, the options, the dataset's ownership) and
@@ -72,11 +87,16 @@ extension TradingService {
         }
         let key = Self.sha256(
             JSONCoding.encodeToString(canonical) + "\u{0}" + dataset.contentHash + "\u{0}" + Self.backtesterVersion)
-        let active = try await store.backtestJobs(ownerId: ownerId, limit: quotas.queuedBacktestsPerUser + 1).filter {
-            !$0.status.isFinal
-        }
-        if !actor.isAdmin, !active.contains(where: { $0.cacheKey == key }) {
-            try quotas.check(active.count, below: quotas.queuedBacktestsPerUser, "queued backtests")
+        let mine = try await store.backtestJobs(ownerId: ownerId, limit: quotas.queuedBacktestsPerUser + 1)
+        if !mine.contains(where: { $0.cacheKey == key && !$0.status.isFinal }) {
+            if !actor.isAdmin, mine.filter({ !$0.status.isFinal }).count >= quotas.queuedBacktestsPerUser {
+                throw QueueFull(
+                    message: "at most \(quotas.queuedBacktestsPerUser) backtests of a user wait or run at once")
+            }
+            let everyone = try await store.backtestJobs(ownerId: nil, limit: quotas.queuedBacktestsTotal + 1)
+            if everyone.filter({ !$0.status.isFinal }).count >= quotas.queuedBacktestsTotal {
+                throw QueueFull(message: "the backtest queue is full (\(quotas.queuedBacktestsTotal) runs)")
+            }
         }
         return try await store.submitBacktest(request, ownerId: ownerId, cacheKey: key, at: clock()).value
     }
@@ -128,19 +148,68 @@ extension TradingService {
         return await AccountService.offloaded { Self.compute(request, on: content, progress: progress) }
     }
 
-    static func compute(_ request: BacktestRequest, on content: String, progress: @escaping (Double) -> Void)
+    static func compute(_ request: BacktestRequest, on content: String, progress: @escaping @Sendable (Double) -> Void)
         -> Result<String, BacktestFailure>
     {
         do {
             let bars = try OHLCVReader.read(content).between(
                 from: request.from?.milliseconds, to: request.to?.milliseconds)
             guard bars.count >= 2 else { return .failure(BacktestFailure("fewer than two bars in the range")) }
+            if let grid = request.grid {
+                return .success(try sweep(request, grid: grid, bars: bars, progress: progress))
+            }
             let strategy = try Strategies.make(name: request.strategy, config: request.params ?? [:])
             let result = Backtest.run(strategy, on: bars, options: Self.options(request), progress: progress)
             return .success(JSONCoding.encodeToString(result))
         } catch {
             return .failure(BacktestFailure("\(error.field): \(error.message)"))
         }
+    }
+
+    /// A sweep's result: every combination ranked by the statistic, and the best score of each pair of the first two
+    /// swept parameters (the heatmap).
+    static func sweep(
+        _ request: BacktestRequest, grid: [String: [Double]], bars: Bars, progress: @escaping @Sendable (Double) -> Void
+    ) throws(ValidationError) -> String {
+        let axes = grid.keys.sorted().map { ParameterGrid.Axis(name: $0, values: grid[$0] ?? []) }
+        let constraints =
+            try request.constraint.map { text throws(ValidationError) in
+                [try ParameterGrid.Constraint(parsing: text)]
+            } ?? []
+        let combinations = ParameterGrid(axes: axes, constraints: constraints).combinations
+        guard !combinations.isEmpty else { throw ValidationError("constraint", "no combination passes it") }
+        let maximize = request.maximize ?? "sharpe_ratio"
+        let ranked = try Sweep.run(
+            strategy: request.strategy, fixed: request.params ?? [:], combinations: combinations, bars: bars,
+            options: options(request), jobs: ProcessInfo.processInfo.activeProcessorCount, maximize: maximize,
+            progress: progress)
+        func score(_ value: Double) -> JSONValue { value.isFinite ? .number(value) : .null }
+        var heatmap: JSONValue = .null
+        if axes.count >= 2 {
+            let (rowName, columnName) = (axes[0].name, axes[1].name)
+            let rows = axes[0].values.sorted()
+            let columns = axes[1].values.sorted()
+            var best: [Double: [Double: Double]] = [:]
+            for row in ranked where row.score.isFinite {
+                guard let r = row.parameters[rowName], let c = row.parameters[columnName] else { continue }
+                best[r, default: [:]][c] = max(best[r]?[c] ?? -.infinity, row.score)
+            }
+            heatmap = .object([
+                "rows": .string(rowName), "columns": .string(columnName),
+                "row_values": .array(rows.map(JSONValue.number)),
+                "column_values": .array(columns.map(JSONValue.number)),
+                "cells": .array(rows.map { r in .array(columns.map { c in best[r]?[c].map(score) ?? .null }) }),
+            ])
+        }
+        let result: JSONValue = .object([
+            "maximize": .string(maximize), "combinations": .number(Double(combinations.count)),
+            "ranked": .array(
+                ranked.map { row in
+                    .object(["params": .object(row.parameters.mapValues(JSONValue.number)), "score": score(row.score)])
+                }),
+            "heatmap": heatmap,
+        ])
+        return JSONCoding.encodeToString(result)
     }
 
     // MARK: -
@@ -156,6 +225,32 @@ extension TradingService {
         let (name, parameters) = try Strategies.normalized(name: request.strategy, config: request.params ?? [:])
         let options = options(request)
         try options.validate()
+        if let grid = request.grid {
+            // Each combination must be valid too: checked before anything runs.
+            let axes = grid.keys.sorted().map { ParameterGrid.Axis(name: $0, values: grid[$0] ?? []) }
+            let constraints =
+                try request.constraint.map { text throws(ValidationError) in
+                    [try ParameterGrid.Constraint(parsing: text)]
+                } ?? []
+            let combinations = ParameterGrid(axes: axes, constraints: constraints).combinations
+            guard !combinations.isEmpty else { throw ValidationError("constraint", "no combination passes it") }
+            for combination in combinations {
+                let config = (request.params ?? [:]).merging(combination.mapValues { JSONValue.number($0) }) { $1 }
+                _ = try Strategies.make(name: request.strategy, config: config)
+            }
+            let maximize = request.maximize ?? "sharpe_ratio"
+            guard PerformanceStatistics.keys.contains(maximize) else {
+                throw ValidationError("maximize", "unknown statistic '\(maximize)'")
+            }
+            return [
+                "strategy": .string(name), "params": .object(parameters), "cash": .number(options.cash),
+                "commission": .number(options.commission), "exclusive_orders": .bool(options.exclusiveOrders),
+                "grid": .object(grid.mapValues { .array($0.map(JSONValue.number)) }),
+                "constraint": request.constraint.map(JSONValue.string) ?? .null, "maximize": .string(maximize),
+                "from": request.from.map { .number(Double($0.milliseconds)) } ?? .null,
+                "to": request.to.map { .number(Double($0.milliseconds)) } ?? .null,
+            ]
+        }
         return [
             "strategy": .string(name), "params": .object(parameters), "cash": .number(options.cash),
             "commission": .number(options.commission), "exclusive_orders": .bool(options.exclusiveOrders),

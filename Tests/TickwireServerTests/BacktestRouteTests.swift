@@ -215,4 +215,91 @@ import TickwireTestSupport
             #expect(again.status == .conflict)
         }
     }
+
+    @Test func aSweepRanksEveryCombinationAndDrawsTheHeatmap() async throws {
+        try await TestServer.with(configuration: Self.workers) { client, _ in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let body = #"""
+                {"dataset_id":\#(dataset),"strategy":"sma","grid":{"fast":[3,5,8],"slow":[5,10,20]},
+                 "constraint":"fast < slow","maximize":"return_pct"}
+                """#
+            let submitted = try await client.call(.post, "/api/v1/sweeps", json: body)
+            #expect(submitted.status == .accepted)
+            let id = try #require(submitted.json["id"]?.int)
+            var sweep = JSONValue.null
+            try await eventually("the sweep to finish") {
+                sweep = try await client.call(.get, "/api/v1/sweeps/\(id)").json
+                return ["completed", "failed"].contains(sweep["status"]?.string ?? "")
+            }
+            #expect(sweep["status"]?.string == "completed", "\(sweep["error"]?.string ?? "")")
+            let ranked = sweep["result"]?["ranked"]?.array ?? []
+            #expect(ranked.count == 7, "3 × 3 less (5,5) and (8,5)")
+            let scores = ranked.compactMap { $0["score"]?.number }
+            #expect(scores == scores.sorted(by: >))
+            // The best combination's score is what a single run of it gives.
+            let best = try #require(ranked.first?["params"])
+            let single = try await client.call(
+                .post, "/api/v1/backtests",
+                json:
+                    #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":\#(best["fast"]?.int ?? 0),"slow":\#(best["slow"]?.int ?? 0)}}"#
+            )
+            let run = try await Self.finished(client, try #require(single.json["id"]?.int))
+            #expect(run["result"]?["stats"]?["return_pct"]?.number == scores.first)
+            let heatmap = sweep["result"]?["heatmap"]
+            #expect(heatmap?["rows"]?.string == "fast")
+            #expect(heatmap?["cells"]?.array?.count == 3)
+            #expect(heatmap?["cells"]?[2]?[0] == .null, "fast 8, slow 5 breaks the constraint")
+            // A sweep is not a single backtest's route, nor the other way round.
+            #expect(try await client.call(.post, "/api/v1/backtests", json: body).status == .badRequest)
+            #expect(
+                try await client.call(.get, "/api/v1/sweeps/\(try #require(single.json["id"]?.int))").status
+                    == .notFound)
+            let bad = try await client.call(
+                .post, "/api/v1/sweeps",
+                json: #"{"dataset_id":\#(dataset),"strategy":"sma","grid":{"fast":[0,5]}}"#)
+            #expect(bad.status == .unprocessableContent)
+        }
+    }
+
+    @Test func indicatorsOfTheResearchCoreOverADataset() async throws {
+        try await TestServer.with { client, _ in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let rsi = try await client.call(.get, "/api/v1/datasets/\(dataset)/indicators?name=rsi&period=14").json
+            let values = rsi["series"]?["rsi"]?.array ?? []
+            #expect(values.count == 300)
+            #expect(values[13] == .null, "RSI14's first value is at index 14")
+            let expected = Indicators.rsi(try OHLCVReader.read(Self.csv).close, period: 14)
+            #expect(values[200].number == expected[200])
+            let macd = try await client.call(.get, "/api/v1/datasets/\(dataset)/indicators?name=macd").json
+            #expect(Set((macd["series"]?.object ?? [:]).keys) == ["macd", "signal", "histogram"])
+            let unknown = try await client.call(.get, "/api/v1/datasets/\(dataset)/indicators?name=vwap")
+            #expect(unknown.status == .unprocessableContent)
+        }
+    }
+
+    @Test func aFullQueueAnswers429WithRetryAfter() async throws {
+        // No workers: submissions wait. A user may have 20 waiting.
+        try await TestServer.with { client, server in
+            let (_, token) = try await server.makeUser("quinn")
+            let quinn = client.using(token)
+            let dataset = try #require(try await Self.upload(quinn).json["id"]?.int)
+            for fast in 1...20 {
+                let queued = try await quinn.call(
+                    .post, "/api/v1/backtests",
+                    json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":\#(fast),"slow":30}}"#)
+                #expect(queued.status == .accepted)
+            }
+            let full = try await quinn.call(
+                .post, "/api/v1/backtests",
+                json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":21,"slow":30}}"#)
+            #expect(full.status == .tooManyRequests)
+            #expect(full.headers[.retryAfter] == "5")
+            #expect(full.errorCode == "queue_full")
+            // Resubmitting one that waits still shares it.
+            let shared = try await quinn.call(
+                .post, "/api/v1/backtests",
+                json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":1,"slow":30}}"#)
+            #expect(shared.status == .accepted)
+        }
+    }
 }

@@ -213,5 +213,9 @@ extension JSONValue {
         if case .array(let value) = self { return value }
         return nil
     }
+    var object: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
     var isNull: Bool { self == .null }
 }

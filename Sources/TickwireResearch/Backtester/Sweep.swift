@@ -12,7 +12,7 @@ public enum Sweep {
 
     public static func run(
         strategy name: String, fixed: [String: JSONValue], combinations: [[String: Double]], bars: Bars,
-        options: BacktestOptions, jobs: Int, maximize: String
+        options: BacktestOptions, jobs: Int, maximize: String, progress: (@Sendable (Double) -> Void)? = nil
     ) throws(ValidationError) -> [Row] {
         // Every combination is validated before anything runs: a bad one is an error, not a silent skip.
         var made: [any Strategy] = []
@@ -35,6 +35,9 @@ public enum Sweep {
                 let result = Backtest.run(strategies[index], on: bars, options: options, market: market)
                 let score = result.statistics.value(named: maximize) ?? .nan
                 scores.withLock { $0[index] = score }
+                if let progress, (index + 1) % max(1, strategies.count / 100) == 0 {
+                    progress(Double(index + 1) / Double(strategies.count))
+                }
             }
         }
         let all = scores.withLock { $0 }

@@ -19,12 +19,16 @@ struct ResearchRoutes {
         api.get("datasets", use: datasets)
         api.get("datasets/:id", use: dataset)
         api.get("datasets/:id/bars", use: bars)
+        api.get("datasets/:id/indicators", use: indicators)
         api.delete("datasets/:id", use: deleteDataset)
         api.get("strategies", use: strategies)
         api.post("backtests", use: submit)
         api.get("backtests", use: backtests)
         api.get("backtests/:id", use: backtest)
         api.delete("backtests/:id", use: cancel)
+        api.post("sweeps", use: sweep)
+        api.get("sweeps/:id", use: sweepJob)
+        api.delete("sweeps/:id", use: cancelSweep)
     }
 
     /// Seed 003's listings, at its paths.
@@ -81,6 +85,21 @@ struct ResearchRoutes {
         return try JSONResponse.make(BarsBody(bars))
     }
 
+    /// `?name=rsi&period=14`: one indicator of the research core over every bar, NaN as null.
+    @Sendable func indicators(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let id = try context.parameters.id(entity: "dataset")
+        let query = QueryParameters(request)
+        guard let name = try query.string("name") else { throw APIError.invalidParameter("name", "is required") }
+        let period = try query.int64("period")
+        if let period, !(1...1000).contains(period) {
+            throw APIError.invalidParameter("period", "must be between 1 and 1000")
+        }
+        let (times, series) = try await service.datasetIndicator(
+            id: id, name: name, period: period.map { Int($0) }, by: try context.principal().actor)
+        let values = series.mapValues { column in JSONValue.array(column.map { $0.isFinite ? .number($0) : .null }) }
+        return try JSONResponse.make(IndicatorBody(times: times, series: values))
+    }
+
     @Sendable func deleteDataset(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let id = try context.parameters.id(entity: "dataset")
         try await service.deleteDataset(id: id, by: try context.principal().actor)
@@ -106,10 +125,38 @@ struct ResearchRoutes {
     /// 202 with the queued (or shared, still running) job; 200 when answered from the cache.
     @Sendable func submit(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(BacktestRequest.self, limit: bodyLimit)
+        if body.grid != nil || body.constraint != nil || body.maximize != nil {
+            throw APIError.invalidRequest("grid, constraint and maximize belong to a sweep: POST /api/v1/sweeps")
+        }
         let job = try await service.submitBacktest(body, by: try context.principal().actor)
         return try JSONResponse.make(
             BacktestBody(job), status: job.cached ? .ok : .accepted,
             headers: [.location: "/api/v1/backtests/\(job.id)"])
+    }
+
+    /// A parameter sweep, on the same queue and cache as single runs: 202 queued, or 200 from the cache.
+    @Sendable func sweep(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(BacktestRequest.self, limit: bodyLimit)
+        guard body.grid != nil else { throw APIError.invalidParameter("grid", "is required") }
+        let job = try await service.submitBacktest(body, by: try context.principal().actor)
+        return try JSONResponse.make(
+            BacktestBody(job), status: job.cached ? .ok : .accepted, headers: [.location: "/api/v1/sweeps/\(job.id)"])
+    }
+
+    @Sendable func sweepJob(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let id = try context.parameters.id(entity: "sweep")
+        let job = try await service.backtestJob(id: id, by: try context.principal().actor)
+        guard job.request.isSweep else { throw APIError.notFound("sweep \(id) not found") }
+        return try JSONResponse.make(BacktestBody(job))
+    }
+
+    @Sendable func cancelSweep(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let id = try context.parameters.id(entity: "sweep")
+        let actor = try context.principal().actor
+        guard try await service.backtestJob(id: id, by: actor).request.isSweep else {
+            throw APIError.notFound("sweep \(id) not found")
+        }
+        return try JSONResponse.make(BacktestBody(try await service.cancelBacktest(id: id, by: actor)))
     }
 
     @Sendable func backtests(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -136,8 +183,15 @@ struct ResearchRoutes {
 
 extension BacktestRequest: StrictRequestBody {
     static let knownKeys: Set<String> = [
-        "dataset_id", "strategy", "params", "cash", "commission", "exclusive_orders", "from", "to",
+        "dataset_id", "strategy", "params", "cash", "commission", "exclusive_orders", "from", "to", "grid",
+        "constraint",
+        "maximize",
     ]
+}
+
+struct IndicatorBody: Encodable, Sendable {
+    let times: [Int64]
+    let series: [String: JSONValue]
 }
 
 /// A strategy of the catalogue: its parameters as JSON Schema.

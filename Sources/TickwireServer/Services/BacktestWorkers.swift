@@ -1,12 +1,14 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TickwireHub
 import TickwireModel
 import TickwireService
 
 /// Runs queued backtests: `count` workers, each taking the oldest queued job from the store (on PostgreSQL, from
 /// the table every node shares), running it on a thread of its own, off the event loops and off Swift's cooperative
-/// pool, and writing the result back through the service. Workers wake on `backtest_queued` events (from any node),
+/// pool, and writing the result back through the service. Workers wake on `backtest_queued` and `sweep_queued`
+/// events (from any node),
 /// not on a timer. Jobs left running by a stopped process are queued again at start.
 struct BacktestWorkers: Service {
     let service: TradingService
@@ -31,7 +33,9 @@ struct BacktestWorkers: Service {
                     defer { subscription.cancel() }
                     while let items = try? await subscription.next() {
                         let queued = items.contains { item in
-                            if case .event(let shared) = item { return shared.event.type == .backtestQueued }
+                            if case .event(let shared) = item {
+                                return [.backtestQueued, .sweepQueued].contains(shared.event.type)
+                            }
                             return false
                         }
                         if queued { wake.continuation.yield() }
@@ -74,22 +78,25 @@ struct BacktestWorkers: Service {
     }
 }
 
-/// Passes a run's progress on at most ten times a second.
-private final class ProgressReporter: @unchecked Sendable {
+/// Passes a run's progress on at most ten times a second. A sweep reports from each of its threads.
+private final class ProgressReporter: Sendable {
     private let service: TradingService
     private let jobId: Int64
-    private var last = ContinuousClock.now
+    private let last = Mutex(ContinuousClock.now)
 
     init(service: TradingService, jobId: Int64) {
         self.service = service
         self.jobId = jobId
     }
 
-    /// Called from the one thread the backtest runs on.
     func report(_ fraction: Double) {
         let now = ContinuousClock.now
-        guard now - last >= .milliseconds(100), fraction < 1 else { return }
-        last = now
+        let due = last.withLock { last in
+            guard now - last >= .milliseconds(100), fraction < 1 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
         let service = self.service
         let id = jobId
         Task { _ = try? await service.recordBacktestProgress(id: id, fraction) }
