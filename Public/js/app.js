@@ -12,6 +12,7 @@ import { botDetailPage } from "./pages/bot-detail.js";
 import { botsPage } from "./pages/bots.js";
 import { intradayPage } from "./pages/intraday.js";
 import { describeModelEvent, modelsPage } from "./pages/models.js";
+import { researchPage } from "./pages/research.js";
 
 const BUNDLE_TTL = 10 * 60_000;
 const main = document.getElementById("main");
@@ -122,7 +123,7 @@ async function startSession(user) {
   for (const model of models.data) state.models.set(model.id, { model, running: false });
   await loadRunning(state);
 
-  const topics = ["bots", "orders", "logs", "pnl", "prices", "intraday", "system"];
+  const topics = ["bots", "orders", "logs", "pnl", "prices", "intraday", "system", "backtests"];
   for (const id of state.models.keys()) topics.push(`models.${id}`);
   const client = new TickwireClient({
     topics, lastEventId: position, transport: params.get("transport") === "websocket" ? "websocket" : "sse",
@@ -258,6 +259,7 @@ function route() {
     intraday: () => intradayPage(context),
     models: () => modelsPage({ ...context, selectedId: id ? Number(id) : null }),
     admin: () => adminPage(context),
+    research: () => researchPage(context),
   };
   page = (pages[name] ?? pages.bots)();
   const render = frameScheduler(() => page.update?.());

@@ -15,6 +15,7 @@ export class DashboardState extends EventTarget {
     this.intraday = null;
     this.models = new Map(); // id -> { model, running, session }
     this.modelEvents = new Map(); // model id -> BoundedHistory of envelopes
+    this.backtests = new Map(); // run id -> the run as its latest event tells it (no result)
   }
 
   changed(what) {
@@ -94,6 +95,13 @@ export class DashboardState extends EventTarget {
       case "intraday_snapshot":
         this.intraday = { ...data, event_id: event.id, timestamp: event.timestamp };
         return this.changed("intraday");
+    }
+    if (event.topic === "backtests") {
+      if (data?.id !== undefined && data.request) {
+        this.backtests.set(data.id, data);
+        this.changed("backtests");
+      }
+      return;
     }
     if (event.topic.startsWith("models.")) this.applyModelEvent(Number(event.topic.slice(7)), event);
   }

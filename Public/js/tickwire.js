@@ -26,7 +26,9 @@ export const STATES = Object.freeze(["connecting", "live", "reconnecting", "poll
 export const EVENT_TYPES = Object.freeze([
   "bot_created", "bot_updated", "bot_deleted", "order_update", "order_filled", "log_created", "pnl_update",
   "price_update", "system", "intraday_snapshot", "connected", "status", "trade", "session_complete", "complete",
-  "error",
+  "error", "dataset_created", "dataset_deleted", "backtest_queued", "backtest_progress", "backtest_completed",
+  "backtest_failed", "backtest_cancelled", "sweep_queued", "sweep_progress", "sweep_completed", "sweep_failed",
+  "sweep_cancelled",
 ]);
 
 /** Delay before reconnect attempt `attempt` (0-based): doubling from `min` to `max`, with jitter so that clients

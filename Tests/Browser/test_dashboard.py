@@ -212,6 +212,49 @@ class Dashboard(unittest.TestCase):
         self.assertTrue(self.driver.find_element(By.CSS_SELECTOR, 'nav a[href="#/admin"]').get_attribute("hidden"))
 
 
+    def test_8_research_uploads_runs_with_live_progress_and_answers_a_rerun_from_the_cache(self):
+        import math
+        import os
+        import tempfile
+        lines = ["Date,Open,High,Low,Close,Volume"]
+        price = 100.0
+        for day in range(400):
+            price *= 1 + 0.03 * math.sin(day / 6) + 0.001
+            date = time.strftime("%Y-%m-%d", time.gmtime(1_600_000_000 + day * 86_400))
+            lines.append(f"{date},{price},{price * 1.01},{price * 0.99},{price * 1.002},{1000 + day}")
+        folder = tempfile.mkdtemp(prefix="tickwire-research-")
+        path = os.path.join(folder, "zigzag.csv")
+        with open(path, "w") as handle:
+            handle.write("\n".join(lines))
+        self.go("#/research")
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#research-strategy option"))
+        self.driver.find_element(By.ID, "research-file").send_keys(path)
+        self.driver.find_element(By.ID, "research-ticker").clear()
+        self.driver.find_element(By.ID, "research-ticker").send_keys("ZZ")
+        self.driver.find_element(By.ID, "research-upload").click()
+        wait(self.driver, lambda d: "zigzag" in d.find_element(By.ID, "research-dataset").text, timeout=5,
+             message="the uploaded dataset is not offered")
+        # The form comes from the strategy's parameter schema.
+        wait(self.driver, lambda d: d.find_elements(By.ID, "param-fast"))
+        fast = self.driver.find_element(By.ID, "param-fast")
+        self.assertEqual(fast.get_attribute("min"), "1")
+        fast.clear()
+        fast.send_keys("7")
+        self.driver.find_element(By.ID, "research-run").click()
+        wait(self.driver, lambda d: attribute(d, "#research-status", "data-status") == "completed", timeout=15,
+             message="the run did not complete")
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, '#research-stats tr[data-key="return_pct"]'))
+        self.assertNotEqual(self.driver.find_element(By.CSS_SELECTOR, '#research-stats tr[data-key="trade_count"] td').text, "–")
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "#research-trades tr"), "no trades listed")
+        self.assertTrue(attribute(self.driver, "#research-page svg path.line.primary", "d"), "no equity curve")
+        screenshot(self.driver, "research")
+        # The same configuration again: answered from the cache at once.
+        self.driver.find_element(By.ID, "research-run").click()
+        wait(self.driver, lambda d: "cached" in d.find_element(By.ID, "research-status").text, timeout=5,
+             message="the rerun was not answered from the cache")
+        runs = self.driver.find_elements(By.CSS_SELECTOR, "#research-runs tr")
+        self.assertGreaterEqual(len(runs), 2)
+
     def test_7_tabs_share_one_connection_and_hand_it_over_when_the_leader_closes(self):
         self.go("#/bots")
         first = self.driver.current_window_handle

@@ -1,0 +1,223 @@
+// Research: upload an OHLCV CSV or pick a dataset, pick a strategy and fill the form its parameter schema generates,
+// run a backtest and watch its progress pushed on the `backtests` topic; then the statistics, the equity curve with
+// the drawdown under it, the trades, and the earlier runs (cached ones marked).
+import { api, APIError } from "../api.js";
+import { lineChart } from "../chart.js";
+import { formatNumber, h, setText } from "../ui.js";
+
+const HEADLINE = [
+  ["return_pct", "Return %"], ["buy_and_hold_return_pct", "Buy & hold %"], ["sharpe_ratio", "Sharpe"],
+  ["sortino_ratio", "Sortino"], ["max_drawdown_pct", "Max drawdown %"], ["trade_count", "Trades"],
+  ["win_rate_pct", "Win rate %"], ["profit_factor", "Profit factor"], ["equity_final", "Final equity"],
+  ["sqn", "SQN"],
+];
+
+const STAGE = { queued: 0, running: 1, completed: 2, failed: 2, cancelled: 2 };
+
+export function researchPage({ state, toast }) {
+  const datasetSelect = h("select", { id: "research-dataset", "aria-label": "Dataset" });
+  const strategySelect = h("select", { id: "research-strategy", "aria-label": "Strategy" });
+  const fields = h("div", { class: "form-grid", id: "research-params" });
+  const fileInput = h("input", { type: "file", accept: ".csv,text/csv", id: "research-file" });
+  const tickerInput = h("input", { type: "text", id: "research-ticker", placeholder: "Ticker", value: "GOOG" });
+  const cashInput = h("input", { type: "number", id: "research-cash", value: "10000", min: "1", step: "any" });
+  const commissionInput = h("input", { type: "number", id: "research-commission", value: "0.002", min: "0", step: "any" });
+  const progress = h("progress", { id: "research-progress", max: "1", value: "0" });
+  const status = h("p", { class: "muted", id: "research-status" }, "Pick a dataset and a strategy.");
+  const stats = h("table", { class: "stats", id: "research-stats" });
+  const equity = lineChart("Equity");
+  const drawdown = lineChart("Drawdown");
+  const trades = h("tbody", { id: "research-trades" });
+  const runs = h("tbody", { id: "research-runs" });
+  let strategies = [];
+  let current = null; // the run on show: {id, status, progress, cached, result?}
+
+  function parameterField(name, schema) {
+    const attributes = { name, id: `param-${name}`, "aria-label": name, title: schema.description ?? "" };
+    let input;
+    if (schema.type === "boolean") {
+      input = h("input", { ...attributes, type: "checkbox", checked: schema.default ? true : undefined });
+    } else {
+      input = h("input", {
+        ...attributes, type: "number", value: String(schema.default ?? ""), min: schema.minimum, max: schema.maximum,
+        step: schema.type === "integer" ? "1" : "any",
+      });
+    }
+    return h("label", {}, h("span", {}, name), input);
+  }
+
+  function showForm() {
+    const strategy = strategies.find((s) => s.name === strategySelect.value);
+    const properties = strategy?.parameters?.properties ?? {};
+    fields.replaceChildren(...Object.entries(properties).map(([name, schema]) => parameterField(name, schema)));
+  }
+
+  function params() {
+    const values = {};
+    for (const input of fields.querySelectorAll("input")) {
+      values[input.name] = input.type === "checkbox" ? input.checked : Number(input.value);
+    }
+    return values;
+  }
+
+  async function loadDatasets(select) {
+    const list = await api("/api/v1/datasets");
+    datasetSelect.replaceChildren(
+      ...list.data.map((d) => h("option", { value: String(d.id) }, `${d.name} · ${d.ticker} · ${d.bar_count} bars`)),
+    );
+    if (select) datasetSelect.value = String(select);
+  }
+
+  async function loadRuns() {
+    const list = await api("/api/v1/backtests?limit=50");
+    for (const run of list.data) if (!state.backtests.has(run.id)) state.backtests.set(run.id, run);
+    update();
+  }
+
+  async function upload() {
+    const file = fileInput.files?.[0];
+    if (!file) return toast.error("Choose a CSV file first.");
+    const name = encodeURIComponent(file.name.replace(/\.csv$/i, ""));
+    const ticker = encodeURIComponent(tickerInput.value || "DATA");
+    const response = await fetch(`/api/v1/datasets?name=${name}&ticker=${ticker}`, {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "text/csv" }, body: await file.text(),
+    });
+    const body = await response.json();
+    if (!response.ok) return toast.error(body.error?.message ?? "upload failed");
+    toast.show(`Stored ${body.bar_count} bars of ${body.ticker}`, "dataset");
+    await loadDatasets(body.id);
+  }
+
+  async function run() {
+    try {
+      const job = await api("/api/v1/backtests", {
+        method: "POST",
+        body: {
+          dataset_id: Number(datasetSelect.value), strategy: strategySelect.value, params: params(),
+          cash: Number(cashInput.value), commission: Number(commissionInput.value), exclusive_orders: true,
+        },
+      });
+      await show(job.id, job);
+    } catch (error) {
+      toast.error(error instanceof APIError ? error.message : String(error));
+    }
+  }
+
+  /** The run `id`, as known (the POST's answer) or as its latest pushed event tells it, whichever is further on. */
+  async function show(id, known) {
+    let run = known ?? state.backtests.get(id) ?? { id };
+    const latest = state.backtests.get(id);
+    if (latest && STAGE[latest.status] > STAGE[run.status]) run = { ...run, ...latest };
+    if (run.status === "completed" && !run.result) run = await api(`/api/v1/backtests/${id}`);
+    current = run;
+    renderCurrent();
+  }
+
+  function renderCurrent() {
+    if (!current) return;
+    progress.value = current.progress ?? 0;
+    const label = current.cached ? `${current.status} (cached)` : current.status;
+    setText(status, `Run ${current.id}: ${label}` + (current.error ? ` – ${current.error}` : ""));
+    status.dataset.status = current.status ?? "";
+    const result = current.result;
+    if (!result) return;
+    stats.replaceChildren(
+      ...HEADLINE.map(([key, title]) =>
+        h("tr", { dataset: { key } }, h("th", {}, title), h("td", { class: "num" }, formatNumber(result.stats?.[key]))),
+      ),
+    );
+    const points = result.equity ?? [];
+    equity.draw([{ label: "Equity", points: points.map((p, index) => ({ t: index, v: p.equity })) }]);
+    drawdown.draw([{ label: "Drawdown %", points: points.map((p, index) => ({ t: index, v: -p.drawdown_pct })) }]);
+    trades.replaceChildren(
+      ...(result.trades ?? []).slice(0, 200).map((trade) =>
+        h(
+          "tr", {},
+          h("td", { class: "num" }, formatNumber(trade.size, 0)),
+          h("td", {}, String(trade.entry_time ?? "").slice(0, 10)),
+          h("td", { class: "num" }, formatNumber(trade.entry_price)),
+          h("td", { class: "num" }, formatNumber(trade.exit_price)),
+          h("td", { class: "num" }, formatNumber(trade.pnl)),
+          h("td", { class: "num" }, formatNumber(trade.return_pct)),
+        ),
+      ),
+    );
+  }
+
+  function update() {
+    const list = [...state.backtests.values()].sort((a, b) => b.id - a.id).slice(0, 50);
+    runs.replaceChildren(
+      ...list.map((run) =>
+        h(
+          "tr", { dataset: { id: String(run.id) }, onclick: () => show(run.id, run) },
+          h("td", { class: "num" }, String(run.id)),
+          h("td", {}, run.request?.strategy ?? ""),
+          h("td", {}, JSON.stringify(run.request?.params ?? {})),
+          h("td", { class: `status ${run.status}` }, run.cached ? `${run.status} · cached` : run.status),
+          h("td", { class: "num" }, `${Math.round((run.progress ?? 0) * 100)}%`),
+        ),
+      ),
+    );
+    const latest = current && state.backtests.get(current.id);
+    if (latest && (latest.status !== current.status || latest.progress !== current.progress)) {
+      if (latest.status === "completed" && !current.result) {
+        show(current.id, latest).catch((error) => toast.error(error.message));
+      } else if (STAGE[latest.status] >= STAGE[current.status]) {
+        current = { ...current, ...latest, result: current.result };
+        renderCurrent();
+      }
+    }
+  }
+
+  strategySelect.addEventListener("change", showForm);
+  api("/api/v1/strategies")
+    .then((list) => {
+      strategies = list.data;
+      strategySelect.replaceChildren(...strategies.map((s) => h("option", { value: s.name, title: s.description }, s.name)));
+      showForm();
+    })
+    .catch((error) => toast.error(error.message));
+  loadDatasets().catch((error) => toast.error(error.message));
+  loadRuns().catch((error) => toast.error(error.message));
+
+  const element = h(
+    "section",
+    { class: "page", id: "research-page" },
+    h("h1", {}, "Research"),
+    h(
+      "div",
+      { class: "columns" },
+      h(
+        "div",
+        { class: "card" },
+        h("h2", {}, "Data"),
+        h("div", { class: "form-row" }, fileInput, tickerInput, h("button", { id: "research-upload", onclick: upload }, "Upload")),
+        h("label", {}, h("span", {}, "Dataset"), datasetSelect),
+        h("h2", {}, "Strategy"),
+        h("label", {}, h("span", {}, "Strategy"), strategySelect),
+        fields,
+        h("div", { class: "form-grid" }, h("label", {}, h("span", {}, "Cash"), cashInput),
+          h("label", {}, h("span", {}, "Commission"), commissionInput)),
+        h("button", { id: "research-run", class: "primary", onclick: run }, "Run backtest"),
+        progress,
+        status,
+      ),
+      h("div", { class: "card" }, h("h2", {}, "Statistics"), stats),
+    ),
+    h("div", { class: "card" }, h("h2", {}, "Equity"), equity.element, h("h2", {}, "Drawdown"), drawdown.element),
+    h(
+      "div",
+      { class: "card" },
+      h("h2", {}, "Trades"),
+      h("table", {}, h("thead", {}, h("tr", {}, ...["Size", "Entered", "Entry", "Exit", "PnL", "Return %"].map((t) => h("th", {}, t)))), trades),
+    ),
+    h(
+      "div",
+      { class: "card" },
+      h("h2", {}, "Runs"),
+      h("table", { id: "research-run-list" },
+        h("thead", {}, h("tr", {}, ...["Run", "Strategy", "Parameters", "Status", "Progress"].map((t) => h("th", {}, t)))), runs),
+    ),
+  );
+  return { element, update, watches: ["backtests"] };
+}
