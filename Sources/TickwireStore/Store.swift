@@ -140,11 +140,11 @@ public protocol Store: StoreReader, EngineLease {
         -> Committed<BacktestJob>
     /// The oldest queued run, now running; nil when none waits.
     func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>?
-    func recordBacktestProgress(id: Int64, _ fraction: Double, at now: Timestamp) async throws
-        -> Committed<BacktestJob>
-    func finishBacktest(id: Int64, _ result: Result<String, BacktestFailure>, at now: Timestamp) async throws
-        -> Committed<BacktestJob>
-    func cancelBacktest(id: Int64, at now: Timestamp) async throws -> Committed<BacktestJob>
+    /// Load → decide → save → append for one run: `decide` gets the run as stored (`BacktestCommands`).
+    func changeBacktest(
+        id: Int64, at now: Timestamp,
+        _ decide: @escaping @Sendable (BacktestJob) throws(CommandConflict) -> Decision<BacktestJob>
+    ) async throws -> Committed<BacktestJob>
     /// Runs that were running when the process stopped go back to the queue.
     func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]>
 
@@ -163,4 +163,29 @@ public protocol Store: StoreReader, EngineLease {
     func finishModelSession(
         id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
     ) async throws -> Committed<ModelSession>
+}
+
+/// The changes of a run, each one decision of `BacktestCommands` applied through `changeBacktest`.
+extension Store {
+    public func recordBacktestProgress(id: Int64, _ fraction: Double, at now: Timestamp) async throws
+        -> Committed<BacktestJob>
+    {
+        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
+            BacktestCommands.progress(job, fraction)
+        }
+    }
+
+    public func finishBacktest(id: Int64, _ result: Result<String, BacktestFailure>, at now: Timestamp) async throws
+        -> Committed<BacktestJob>
+    {
+        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
+            BacktestCommands.finish(job, result: result, at: now)
+        }
+    }
+
+    public func cancelBacktest(id: Int64, at now: Timestamp) async throws -> Committed<BacktestJob> {
+        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
+            try BacktestCommands.cancel(job, at: now)
+        }
+    }
 }

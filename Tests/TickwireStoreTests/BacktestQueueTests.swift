@@ -67,3 +67,35 @@ import TickwireModel
         }
     }
 }
+
+/// Two nodes on one PostgreSQL database share the backtest queue: each job is claimed by exactly one of them.
+@Suite struct SharedBacktestQueueTests {
+    @Test(.enabled(if: Backend.postgresURL != nil)) func twoNodesClaimEveryJobOnce() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let a = try await database.open()
+        let b = try await database.open()
+        defer { Task { await database.remove([a, b]) } }
+        let dataset = try await BacktestQueueTests.dataset(a)
+        for index in 0..<40 {
+            _ = try await a.submitBacktest(
+                BacktestRequest(datasetId: dataset.id, strategy: "sma"), ownerId: dataset.ownerId,
+                cacheKey: "key-\(index)", at: at(1))
+        }
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for node in [a, b, a, b] {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while let job = try await node.claimBacktest(at: at(2)) { mine.append(job.value.id) }
+                    return mine
+                }
+            }
+            var all: [[Int64]] = []
+            for try await ids in group { all.append(ids) }
+            return all
+        }
+        let every = claimed.flatMap { $0 }
+        #expect(every.count == 40)
+        #expect(Set(every).count == 40, "no job claimed twice")
+        #expect(claimed.filter { !$0.isEmpty }.count >= 2, "both nodes took work")
+    }
+}

@@ -113,6 +113,26 @@ export function researchPage({ state, toast }) {
     renderCurrent();
   }
 
+  /** The run's strategy and parameters as a paper bot (stopped; start it from the Bots page). */
+  async function runAsBot() {
+    if (!current?.request) return;
+    const dataset = [...datasetSelect.options].find((o) => Number(o.value) === current.request.dataset_id);
+    const ticker = dataset?.textContent.split(" · ")[1] ?? "BTC/USDT";
+    try {
+      const bot = await api("/api/v1/bots", {
+        method: "POST",
+        body: {
+          name: `${current.request.strategy} from run ${current.id}`, ticker, exchange: "paper",
+          strategy: current.request.strategy, config: current.request.params ?? {},
+        },
+      });
+      toast.show(`Created bot ${bot.name}`, "bot");
+      location.hash = `#/bots/${bot.id}`;
+    } catch (error) {
+      toast.error(error.message);
+    }
+  }
+
   function renderCurrent() {
     if (!current) return;
     progress.value = current.progress ?? 0;
@@ -201,6 +221,7 @@ export function researchPage({ state, toast }) {
         h("button", { id: "research-run", class: "primary", onclick: run }, "Run backtest"),
         progress,
         status,
+        h("button", { id: "research-as-bot", onclick: runAsBot }, "Run as a paper bot"),
       ),
       h("div", { class: "card" }, h("h2", {}, "Statistics"), stats),
     ),

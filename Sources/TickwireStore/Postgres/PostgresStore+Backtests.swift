@@ -114,28 +114,6 @@ extension PostgresStore {
         return claimed.value.map { Committed($0, events: claimed.events) }
     }
 
-    public func recordBacktestProgress(id: Int64, _ fraction: Double, at now: Timestamp) async throws
-        -> Committed<BacktestJob>
-    {
-        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
-            BacktestCommands.progress(job, fraction)
-        }
-    }
-
-    public func finishBacktest(id: Int64, _ result: Result<String, BacktestFailure>, at now: Timestamp) async throws
-        -> Committed<BacktestJob>
-    {
-        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
-            BacktestCommands.finish(job, result: result, at: now)
-        }
-    }
-
-    public func cancelBacktest(id: Int64, at now: Timestamp) async throws -> Committed<BacktestJob> {
-        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
-            try BacktestCommands.cancel(job, at: now)
-        }
-    }
-
     public func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]> {
         try await write { db in
             let running = try await db.rows(
@@ -153,7 +131,7 @@ extension PostgresStore {
         }
     }
 
-    private func changeBacktest(
+    public func changeBacktest(
         id: Int64, at now: Timestamp,
         _ decide: @escaping @Sendable (BacktestJob) throws(CommandConflict) -> Decision<BacktestJob>
     ) async throws -> Committed<BacktestJob> {

@@ -125,28 +125,6 @@ extension SQLiteStore {
         return claimed.value.map { Committed($0, events: claimed.events) }
     }
 
-    public func recordBacktestProgress(id: Int64, _ fraction: Double, at now: Timestamp) async throws
-        -> Committed<BacktestJob>
-    {
-        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
-            BacktestCommands.progress(job, fraction)
-        }
-    }
-
-    public func finishBacktest(id: Int64, _ result: Result<String, BacktestFailure>, at now: Timestamp) async throws
-        -> Committed<BacktestJob>
-    {
-        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
-            BacktestCommands.finish(job, result: result, at: now)
-        }
-    }
-
-    public func cancelBacktest(id: Int64, at now: Timestamp) async throws -> Committed<BacktestJob> {
-        try await changeBacktest(id: id, at: now) { job throws(CommandConflict) in
-            try BacktestCommands.cancel(job, at: now)
-        }
-    }
-
     public func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]> {
         try await commands.run { db in
             let running = try Row.fetchAll(
@@ -164,8 +142,7 @@ extension SQLiteStore {
         }
     }
 
-    /// Load → decide → save → append, for the changes of one job.
-    private func changeBacktest(
+    public func changeBacktest(
         id: Int64, at now: Timestamp,
         _ decide: @escaping @Sendable (BacktestJob) throws(CommandConflict) -> Decision<BacktestJob>
     ) async throws -> Committed<BacktestJob> {
