@@ -160,7 +160,7 @@ extension TradingService {
             }
             let strategy = try Strategies.make(name: request.strategy, config: request.params ?? [:])
             let result = Backtest.run(strategy, on: bars, options: Self.options(request), progress: progress)
-            return .success(JSONCoding.encodeToString(result))
+            return .success(result.json())
         } catch {
             return .failure(BacktestFailure("\(error.field): \(error.message)"))
         }

@@ -129,9 +129,8 @@ struct ResearchRoutes {
             throw APIError.invalidRequest("grid, constraint and maximize belong to a sweep: POST /api/v1/sweeps")
         }
         let job = try await service.submitBacktest(body, by: try context.principal().actor)
-        return try JSONResponse.make(
-            BacktestBody(job), status: job.cached ? .ok : .accepted,
-            headers: [.location: "/api/v1/backtests/\(job.id)"])
+        return try BacktestBody.response(
+            job, status: job.cached ? .ok : .accepted, headers: [.location: "/api/v1/backtests/\(job.id)"])
     }
 
     /// A parameter sweep, on the same queue and cache as single runs: 202 queued, or 200 from the cache.
@@ -139,15 +138,15 @@ struct ResearchRoutes {
         let body = try await request.decodeJSON(BacktestRequest.self, limit: bodyLimit)
         guard body.grid != nil else { throw APIError.invalidParameter("grid", "is required") }
         let job = try await service.submitBacktest(body, by: try context.principal().actor)
-        return try JSONResponse.make(
-            BacktestBody(job), status: job.cached ? .ok : .accepted, headers: [.location: "/api/v1/sweeps/\(job.id)"])
+        return try BacktestBody.response(
+            job, status: job.cached ? .ok : .accepted, headers: [.location: "/api/v1/sweeps/\(job.id)"])
     }
 
     @Sendable func sweepJob(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let id = try context.parameters.id(entity: "sweep")
         let job = try await service.backtestJob(id: id, by: try context.principal().actor)
         guard job.request.isSweep else { throw APIError.notFound("sweep \(id) not found") }
-        return try JSONResponse.make(BacktestBody(job))
+        return try BacktestBody.response(job)
     }
 
     @Sendable func cancelSweep(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -170,8 +169,7 @@ struct ResearchRoutes {
 
     @Sendable func backtest(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let id = try context.parameters.id(entity: "backtest")
-        return try JSONResponse.make(
-            BacktestBody(try await service.backtestJob(id: id, by: try context.principal().actor)))
+        return try BacktestBody.response(try await service.backtestJob(id: id, by: try context.principal().actor))
     }
 
     @Sendable func cancel(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -227,6 +225,23 @@ struct BacktestBody: Encodable, Sendable {
         }
         try container.encode(job.createdAt, forKey: .createdAt)
         try container.encodeIfPresent(job.finishedAt, forKey: .finishedAt)
+    }
+
+    /// One run as a response: its stored result (hundreds of kilobytes for a long series) is written as the text it
+    /// is stored as, not decoded and encoded again.
+    static func response(_ job: BacktestJob, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
+        -> Response
+    {
+        var summary = job
+        summary.result = nil
+        var body = ByteBuffer(bytes: try JSONCoding.encoder().encode(BacktestBody(summary)))
+        if let result = job.result, body.readableBytes > 1 {
+            body.moveWriterIndex(to: body.writerIndex - 1)  // the closing brace
+            body.writeString(#","result":"#)
+            body.writeString(result)
+            body.writeString("}")
+        }
+        return JSONResponse.make(bytes: body, status: status, headers: headers)
     }
 }
 
