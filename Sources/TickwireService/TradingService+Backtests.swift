@@ -4,11 +4,6 @@ import TickwireModel
 import TickwireResearch
 import TickwireStore
 
-/// The backtest queue is full for this user or for everyone (HTTP 429 with `Retry-After`).
-public struct QueueFull: Error, Sendable, Equatable {
-    public var message: String
-}
-
 /// Datasets and backtest runs, owned like bots: a user sees and changes only their own; another's id is `notFound`.
 extension TradingService {
     /// Bumped when the backtester's results change for the same input: results cached by an older version are not
@@ -87,18 +82,11 @@ extension TradingService {
         }
         let key = Self.sha256(
             JSONCoding.encodeToString(canonical) + "\u{0}" + dataset.contentHash + "\u{0}" + Self.backtesterVersion)
-        let mine = try await store.backtestJobs(ownerId: ownerId, limit: quotas.queuedBacktestsPerUser + 1)
-        if !mine.contains(where: { $0.cacheKey == key && !$0.status.isFinal }) {
-            if !actor.isAdmin, mine.filter({ !$0.status.isFinal }).count >= quotas.queuedBacktestsPerUser {
-                throw QueueFull(
-                    message: "at most \(quotas.queuedBacktestsPerUser) backtests of a user wait or run at once")
-            }
-            let everyone = try await store.backtestJobs(ownerId: nil, limit: quotas.queuedBacktestsTotal + 1)
-            if everyone.filter({ !$0.status.isFinal }).count >= quotas.queuedBacktestsTotal {
-                throw QueueFull(message: "the backtest queue is full (\(quotas.queuedBacktestsTotal) runs)")
-            }
-        }
-        return try await store.submitBacktest(request, ownerId: ownerId, cacheKey: key, at: clock()).value
+        let limits = (
+            owner: actor.isAdmin ? Int.max : quotas.queuedBacktestsPerUser, total: quotas.queuedBacktestsTotal
+        )
+        return try await store.submitBacktest(request, ownerId: ownerId, cacheKey: key, limits: limits, at: clock())
+            .value
     }
 
     public func backtestJob(id: Int64, by actor: Actor) async throws -> BacktestJob {

@@ -136,8 +136,12 @@ public protocol Store: StoreReader, EngineLease {
     func deleteDataset(id: Int64, at now: Timestamp) async throws -> Committed<Int64>
     /// A new run, or the owner's run of the same configuration still in progress, or (cache key already completed)
     /// a new run completed at once with the stored result (`BacktestCommands.submit`).
-    func submitBacktest(_ request: BacktestRequest, ownerId: Int64, cacheKey: String, at now: Timestamp) async throws
-        -> Committed<BacktestJob>
+    /// `limits`: how many runs the owner and everyone may have waiting or running (the counts are read in the same
+    /// transaction); over either, `QueueFull`.
+    func submitBacktest(
+        _ request: BacktestRequest, ownerId: Int64, cacheKey: String, limits: (owner: Int, total: Int),
+        at now: Timestamp
+    ) async throws -> Committed<BacktestJob>
     /// The oldest queued run, now running; nil when none waits.
     func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>?
     /// Load → decide → save → append for one run: `decide` gets the run as stored (`BacktestCommands`).

@@ -99,3 +99,12 @@ import TickwireModel
         #expect(claimed.filter { !$0.isEmpty }.count >= 2, "both nodes took work")
     }
 }
+
+extension Store {
+    /// A submission without queue limits.
+    func submitBacktest(_ request: BacktestRequest, ownerId: Int64, cacheKey: String, at now: Timestamp)
+        async throws -> Committed<BacktestJob>
+    {
+        try await submitBacktest(request, ownerId: ownerId, cacheKey: cacheKey, limits: (.max, .max), at: now)
+    }
+}

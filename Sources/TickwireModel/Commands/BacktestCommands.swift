@@ -24,11 +24,20 @@ public enum BacktestCommands {
     /// - Parameters:
     ///   - running: the owner's queued or running job with this cache key, if any.
     ///   - completed: a completed job with this cache key (anyone's: the key covers the data's content).
+    ///   - waiting: how many runs wait or run now, the owner's and everyone's, against their limits.
     public static func submit(
         _ request: BacktestRequest, ownerId: Int64, cacheKey: String, running: BacktestJob?, completed: BacktestJob?,
-        at now: Timestamp
-    ) -> Submission {
+        waiting: QueueLoad = .init(), at now: Timestamp
+    ) throws(QueueFull) -> Submission {
         if let running { return .shared(running) }
+        if completed?.result == nil {
+            if waiting.owner >= waiting.ownerLimit {
+                throw QueueFull(message: "at most \(waiting.ownerLimit) backtests of a user wait or run at once")
+            }
+            if waiting.total >= waiting.totalLimit {
+                throw QueueFull(message: "the backtest queue is full (\(waiting.totalLimit) runs)")
+            }
+        }
         var row = BacktestJob(
             id: 0, ownerId: ownerId, request: request, cacheKey: cacheKey, status: .queued, progress: 0,
             createdAt: now)
@@ -105,6 +114,27 @@ public enum BacktestCommands {
         queued.progress = 0
         return Decision(queued, events: [.backtest(.backtestQueued, queued)])
     }
+}
+
+/// How full the queue is when a run is submitted.
+public struct QueueLoad: Sendable, Equatable {
+    public var owner: Int
+    public var ownerLimit: Int
+    public var total: Int
+    public var totalLimit: Int
+
+    public init(owner: Int = 0, ownerLimit: Int = .max, total: Int = 0, totalLimit: Int = .max) {
+        self.owner = owner
+        self.ownerLimit = ownerLimit
+        self.total = total
+        self.totalLimit = totalLimit
+    }
+}
+
+/// The backtest queue is full for this user or for everyone (HTTP 429 with `Retry-After`).
+public struct QueueFull: Error, Sendable, Equatable {
+    public var message: String
+    public init(message: String) { self.message = message }
 }
 
 /// Why a backtest could not run (the dataset was deleted, its bars do not cover the range, ...).

@@ -60,9 +60,10 @@ extension PostgresStore {
         }
     }
 
-    public func submitBacktest(_ request: BacktestRequest, ownerId: Int64, cacheKey: String, at now: Timestamp)
-        async throws -> Committed<BacktestJob>
-    {
+    public func submitBacktest(
+        _ request: BacktestRequest, ownerId: Int64, cacheKey: String, limits: (owner: Int, total: Int),
+        at now: Timestamp
+    ) async throws -> Committed<BacktestJob> {
         try await write { db in
             let running = try await db.rows(
                 """
@@ -77,8 +78,18 @@ extension PostgresStore {
                 WHERE cache_key = \(cacheKey) AND status = 'completed' ORDER BY id DESC LIMIT 1
                 """
             ).first.map(BacktestJob.init(pg:))
-            switch BacktestCommands.submit(
-                request, ownerId: ownerId, cacheKey: cacheKey, running: running, completed: completed, at: now)
+            let mine = try await db.one(
+                """
+                SELECT COUNT(*) FROM backtest_jobs WHERE status IN ('queued', 'running') AND owner_id = \(ownerId)
+                """, Int64.self)
+            let everyone = try await db.one(
+                "SELECT COUNT(*) FROM backtest_jobs WHERE status IN ('queued', 'running')", Int64.self)
+            let load = QueueLoad(
+                owner: Int(clamping: mine), ownerLimit: limits.owner, total: Int(clamping: everyone),
+                totalLimit: limits.total)
+            switch try BacktestCommands.submit(
+                request, ownerId: ownerId, cacheKey: cacheKey, running: running, completed: completed, waiting: load,
+                at: now)
             {
             case .shared(let job):
                 return Committed(job, events: [])

@@ -69,9 +69,10 @@ extension SQLiteStore {
         }
     }
 
-    public func submitBacktest(_ request: BacktestRequest, ownerId: Int64, cacheKey: String, at now: Timestamp)
-        async throws -> Committed<BacktestJob>
-    {
+    public func submitBacktest(
+        _ request: BacktestRequest, ownerId: Int64, cacheKey: String, limits: (owner: Int, total: Int),
+        at now: Timestamp
+    ) async throws -> Committed<BacktestJob> {
         try await commands.run { db in
             let running = try Row.fetchOne(
                 db,
@@ -87,8 +88,13 @@ extension SQLiteStore {
                     WHERE cache_key = ? AND status = 'completed' ORDER BY id DESC LIMIT 1
                     """, arguments: [cacheKey]
             ).map(BacktestJob.init(row:))
-            switch BacktestCommands.submit(
-                request, ownerId: ownerId, cacheKey: cacheKey, running: running, completed: completed, at: now)
+            let active = "SELECT COUNT(*) FROM backtest_jobs WHERE status IN ('queued', 'running')"
+            let load = QueueLoad(
+                owner: try Int.fetchOne(db, sql: active + " AND owner_id = ?", arguments: [ownerId]) ?? 0,
+                ownerLimit: limits.owner, total: try Int.fetchOne(db, sql: active) ?? 0, totalLimit: limits.total)
+            switch try BacktestCommands.submit(
+                request, ownerId: ownerId, cacheKey: cacheKey, running: running, completed: completed, waiting: load,
+                at: now)
             {
             case .shared(let job):
                 return Committed(job, events: [])

@@ -12,9 +12,9 @@ import TickwireModel
             createdAt: Fixtures.t0)
     }
 
-    @Test func aNewConfigurationIsQueuedAndAnnouncedToItsOwner() {
+    @Test func aNewConfigurationIsQueuedAndAnnouncedToItsOwner() throws {
         guard
-            case .created(let creation) = BacktestCommands.submit(
+            case .created(let creation) = try BacktestCommands.submit(
                 Self.request, ownerId: 9, cacheKey: "k", running: nil, completed: nil, at: Fixtures.t1)
         else {
             Issue.record("not created")
@@ -28,11 +28,11 @@ import TickwireModel
         #expect(decision.events[0].ownerId == 9)
     }
 
-    @Test func aCompletedConfigurationIsAnsweredFromTheCacheAndARunningOneShared() {
+    @Test func aCompletedConfigurationIsAnsweredFromTheCacheAndARunningOneShared() throws {
         var done = job(.completed, progress: 1)
         done.result = #"{"stats":{}}"#
         guard
-            case .created(let creation) = BacktestCommands.submit(
+            case .created(let creation) = try BacktestCommands.submit(
                 Self.request, ownerId: 5, cacheKey: "k", running: nil, completed: done, at: Fixtures.t1)
         else {
             Issue.record("not created")
@@ -44,7 +44,7 @@ import TickwireModel
         #expect(creation.row.ownerId == 5, "a copy for the caller")
         #expect(creation.saved(13).events.map(\.type) == [.backtestCompleted])
         guard
-            case .shared(let shared) = BacktestCommands.submit(
+            case .shared(let shared) = try BacktestCommands.submit(
                 Self.request, ownerId: 9, cacheKey: "k", running: job(.running), completed: done, at: Fixtures.t1)
         else {
             Issue.record("not shared")
@@ -86,5 +86,30 @@ import TickwireModel
         #expect(!BacktestCommands.requeue(job(.completed)).changes)
         let sweep = BacktestCommands.requeue(job(.running, sweep: true))
         #expect(sweep.events.map(\.type) == [.sweepQueued])
+    }
+
+    @Test func aFullQueueRefusesNewRunsButNotCachedOrSharedOnes() throws {
+        let full = QueueLoad(owner: 20, ownerLimit: 20, total: 20, totalLimit: 1_000)
+        #expect(throws: QueueFull.self) {
+            try BacktestCommands.submit(
+                Self.request, ownerId: 9, cacheKey: "k", running: nil, completed: nil, waiting: full, at: Fixtures.t1)
+        }
+        let everyone = QueueLoad(owner: 0, ownerLimit: 20, total: 1_000, totalLimit: 1_000)
+        #expect(throws: QueueFull.self) {
+            try BacktestCommands.submit(
+                Self.request, ownerId: 9, cacheKey: "k", running: nil, completed: nil, waiting: everyone,
+                at: Fixtures.t1)
+        }
+        var done = job(.completed, progress: 1)
+        done.result = "{}"
+        #expect(throws: Never.self) {
+            try BacktestCommands.submit(
+                Self.request, ownerId: 9, cacheKey: "k", running: nil, completed: done, waiting: full, at: Fixtures.t1)
+        }
+        #expect(throws: Never.self) {
+            try BacktestCommands.submit(
+                Self.request, ownerId: 9, cacheKey: "k", running: job(.queued), completed: nil, waiting: full,
+                at: Fixtures.t1)
+        }
     }
 }
