@@ -147,14 +147,17 @@ public struct BacktestJob: Codable, Sendable, Equatable {
     public var error: String?
     /// Answered from an earlier run of the same configuration and data.
     public var cached: Bool
+    /// The run whose result a cached answer shares (the result is stored once, with that run).
+    public var cachedFrom: Int64?
     public var createdAt: Timestamp
     public var finishedAt: Timestamp?
 
     public init(
         id: Int64, ownerId: Int64, request: BacktestRequest, cacheKey: String, status: BacktestStatus,
-        progress: Double, result: String? = nil, error: String? = nil, cached: Bool = false, createdAt: Timestamp,
-        finishedAt: Timestamp? = nil
+        progress: Double, result: String? = nil, error: String? = nil, cached: Bool = false, cachedFrom: Int64? = nil,
+        createdAt: Timestamp, finishedAt: Timestamp? = nil
     ) {
+        self.cachedFrom = cachedFrom
         self.id = id
         self.ownerId = ownerId
         self.request = request
@@ -172,6 +175,7 @@ public struct BacktestJob: Codable, Sendable, Equatable {
         case id, request, status, progress, error, cached
         case ownerId = "owner_id"
         case cacheKey = "cache_key"
+        case cachedFrom = "cached_from"
         case createdAt = "created_at"
         case finishedAt = "finished_at"
     }

@@ -17,9 +17,13 @@ enum Columns {
 extension Columns {
     static let dataset =
         "id, owner_id, name, ticker, bar_count, first_time, last_time, frequency, content_hash, created_at"
-    static let backtestJob =
-        "id, owner_id, request, cache_key, status, progress, result, error, cached, created_at, finished_at"
+    /// A cached answer's result is its source run's, read through `cached_from`.
+    static let backtestJob = """
+        id, owner_id, request, cache_key, status, progress,
+        COALESCE(result, (SELECT source.result FROM backtest_jobs source WHERE source.id = backtest_jobs.cached_from))
+        AS result, error, cached, created_at, finished_at, cached_from
+        """
     /// The same columns without the result, for lists.
     static let backtestJobSummary =
-        "id, owner_id, request, cache_key, status, progress, NULL AS result, error, cached, created_at, finished_at"
+        "id, owner_id, request, cache_key, status, progress, NULL AS result, error, cached, created_at, finished_at, cached_from"
 }

@@ -57,6 +57,10 @@ import TickwireModel
             #expect(cached.value.status == .completed)
             #expect(cached.value.result == #"{"stats":{}}"#)
             #expect(cached.value.id != job.id)
+            #expect(cached.value.cachedFrom == job.id, "the result is stored once, with the run that made it")
+            #expect(try await store.backtestJob(id: cached.value.id).result == #"{"stats":{}}"#)
+            let again = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "k", at: at(7))
+            #expect(again.value.cachedFrom == job.id, "a copy of a copy points at the original")
             // Finishing a run that was cancelled meanwhile keeps it cancelled.
             let late = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "z", at: at(8))
             _ = try await store.claimBacktest(at: at(9))

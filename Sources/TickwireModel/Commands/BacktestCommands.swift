@@ -46,6 +46,7 @@ public enum BacktestCommands {
             row.progress = 1
             row.result = result
             row.cached = true
+            row.cachedFrom = completed.cachedFrom ?? completed.id
             row.finishedAt = now
         }
         let job = row

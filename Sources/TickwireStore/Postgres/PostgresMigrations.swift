@@ -219,7 +219,8 @@ enum PostgresMigrations {
                     error TEXT,
                     cached BOOLEAN NOT NULL DEFAULT FALSE,
                     created_at BIGINT NOT NULL,
-                    finished_at BIGINT
+                    finished_at BIGINT,
+                    cached_from BIGINT REFERENCES backtest_jobs(id)
                 )
                 """,
                 "CREATE INDEX ix_backtest_jobs_cache_key_status ON backtest_jobs(cache_key, status)",

@@ -98,9 +98,10 @@ extension PostgresStore {
                 let id = try await db.one(
                     """
                     INSERT INTO backtest_jobs (owner_id, request, cache_key, status, progress, result, error, cached,
-                    created_at, finished_at) VALUES (\(job.ownerId), \(BacktestRequestColumn.encode(job.request)),
-                    \(job.cacheKey), \(job.status.rawValue), \(job.progress), \(job.result), \(job.error), \(job.cached),
-                    \(job.createdAt.milliseconds), \(job.finishedAt?.milliseconds)) RETURNING id
+                    created_at, finished_at, cached_from) VALUES (\(job.ownerId),
+                    \(BacktestRequestColumn.encode(job.request)), \(job.cacheKey), \(job.status.rawValue), \(job.progress),
+                    \(job.cachedFrom == nil ? job.result : nil), \(job.error), \(job.cached), \(job.createdAt.milliseconds),
+                    \(job.finishedAt?.milliseconds), \(job.cachedFrom)) RETURNING id
                     """, Int64.self)
                 return try await self.commit(creation.saved(id), at: now, on: db)
             }
@@ -197,7 +198,8 @@ extension BacktestJob {
             request: try BacktestRequestColumn.decode(try row.value("request"), job: id),
             cacheKey: try row.value("cache_key"), status: try row.enumeration("status"),
             progress: try row.value("progress"), result: try row.value("result"), error: try row.value("error"),
-            cached: try row.value("cached"), createdAt: try row.timestamp("created_at"),
+            cached: try row.value("cached"), cachedFrom: try row.value("cached_from"),
+            createdAt: try row.timestamp("created_at"),
             finishedAt: try row.optionalTimestamp("finished_at"))
     }
 }

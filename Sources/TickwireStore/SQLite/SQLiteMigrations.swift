@@ -222,7 +222,8 @@ enum SQLiteMigrations {
                         error TEXT,
                         cached INTEGER NOT NULL DEFAULT 0,
                         created_at INTEGER NOT NULL,
-                        finished_at INTEGER
+                        finished_at INTEGER,
+                        cached_from INTEGER REFERENCES backtest_jobs(id)
                     );
                     CREATE INDEX ix_backtest_jobs_cache_key_status ON backtest_jobs(cache_key, status);
                     CREATE INDEX ix_backtest_jobs_owner_id_id ON backtest_jobs(owner_id, id);

@@ -103,12 +103,12 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         INSERT INTO backtest_jobs (owner_id, request, cache_key, status, progress, result, error, cached,
-                        created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, finished_at, cached_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         job.ownerId, BacktestRequestColumn.encode(job.request), job.cacheKey, job.status.rawValue,
-                        job.progress, job.result, job.error, job.cached, job.createdAt.milliseconds,
-                        job.finishedAt?.milliseconds,
+                        job.progress, job.cachedFrom == nil ? job.result : nil, job.error, job.cached,
+                        job.createdAt.milliseconds, job.finishedAt?.milliseconds, job.cachedFrom,
                     ])
                 return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
             }
@@ -201,7 +201,7 @@ extension BacktestJob {
         self.init(
             id: id, ownerId: row[1], request: try BacktestRequestColumn.decode(row[2], job: id), cacheKey: row[3],
             status: try Self.decodeEnum(row[4]), progress: row[5], result: row[6], error: row[7], cached: row[8],
-            createdAt: Timestamp(milliseconds: row[9]),
+            cachedFrom: row[11], createdAt: Timestamp(milliseconds: row[9]),
             finishedAt: (row[10] as Int64?).map(Timestamp.init(milliseconds:)))
     }
 }
