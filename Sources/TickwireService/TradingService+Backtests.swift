@@ -154,18 +154,24 @@ extension TradingService {
         }
     }
 
+    /// A sweep's axes (in name order) and every combination that passes the constraint.
+    static func combinations(_ grid: [String: [Double]], constraint: String?) throws(ValidationError) -> (
+        axes: [ParameterGrid.Axis], combinations: [[String: Double]]
+    ) {
+        let axes = grid.keys.sorted().map { ParameterGrid.Axis(name: $0, values: grid[$0] ?? []) }
+        let constraints =
+            try constraint.map { text throws(ValidationError) in [try ParameterGrid.Constraint(parsing: text)] } ?? []
+        let combinations = ParameterGrid(axes: axes, constraints: constraints).combinations
+        guard !combinations.isEmpty else { throw ValidationError("constraint", "no combination passes it") }
+        return (axes, combinations)
+    }
+
     /// A sweep's result: every combination ranked by the statistic, and the best score of each pair of the first two
     /// swept parameters (the heatmap).
     static func sweep(
         _ request: BacktestRequest, grid: [String: [Double]], bars: Bars, progress: @escaping @Sendable (Double) -> Void
     ) throws(ValidationError) -> String {
-        let axes = grid.keys.sorted().map { ParameterGrid.Axis(name: $0, values: grid[$0] ?? []) }
-        let constraints =
-            try request.constraint.map { text throws(ValidationError) in
-                [try ParameterGrid.Constraint(parsing: text)]
-            } ?? []
-        let combinations = ParameterGrid(axes: axes, constraints: constraints).combinations
-        guard !combinations.isEmpty else { throw ValidationError("constraint", "no combination passes it") }
+        let (axes, combinations) = try Self.combinations(grid, constraint: request.constraint)
         let maximize = request.maximize ?? "sharpe_ratio"
         let ranked = try Sweep.run(
             strategy: request.strategy, fixed: request.params ?? [:], combinations: combinations, bars: bars,
@@ -215,14 +221,7 @@ extension TradingService {
         try options.validate()
         if let grid = request.grid {
             // Each combination must be valid too: checked before anything runs.
-            let axes = grid.keys.sorted().map { ParameterGrid.Axis(name: $0, values: grid[$0] ?? []) }
-            let constraints =
-                try request.constraint.map { text throws(ValidationError) in
-                    [try ParameterGrid.Constraint(parsing: text)]
-                } ?? []
-            let combinations = ParameterGrid(axes: axes, constraints: constraints).combinations
-            guard !combinations.isEmpty else { throw ValidationError("constraint", "no combination passes it") }
-            for combination in combinations {
+            for combination in try Self.combinations(grid, constraint: request.constraint).combinations {
                 let config = (request.params ?? [:]).merging(combination.mapValues { JSONValue.number($0) }) { $1 }
                 _ = try Strategies.make(name: request.strategy, config: config)
             }
