@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
+import Synchronization
 import Testing
 import TickwireModel
 import TickwireResearch
+import TickwireStore
 import TickwireTestSupport
 
 @testable import TickwireServer
@@ -300,6 +302,39 @@ import TickwireTestSupport
                 .post, "/api/v1/backtests",
                 json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":1,"slow":30}}"#)
             #expect(shared.status == .accepted)
+        }
+    }
+
+    @Test func runsLeftQueuedAndRunningByAStoppedProcessCompleteAfterARestart() async throws {
+        // The store as a process that died mid-run leaves it: one run taken by a worker, one still queued.
+        let left = Mutex<[Int64]>([])
+        try await TestServer.with(
+            configuration: Self.workers,
+            before: { store, admin in
+                let bars = try OHLCVReader.read(Self.csv)
+                let dataset = try await store.createDataset(
+                    Dataset(
+                        id: 0, ownerId: admin.id, name: "left", ticker: "ZZ", barCount: bars.count,
+                        firstTime: bars.times[0], lastTime: bars.times[bars.count - 1], frequency: 86_400_000,
+                        contentHash: "h", createdAt: Timestamp(milliseconds: 0)),
+                    content: Self.csv, at: Timestamp(milliseconds: 0)
+                ).value
+                var ids: [Int64] = []
+                for (index, strategy) in ["sma", "rsi"].enumerated() {
+                    let job = try await store.submitBacktest(
+                        BacktestRequest(datasetId: dataset.id, strategy: strategy), ownerId: admin.id,
+                        cacheKey: "left-\(index)", limits: (.max, .max), at: Timestamp(milliseconds: 0))
+                    ids.append(job.value.id)
+                }
+                #expect(try await store.claimBacktest(at: Timestamp(milliseconds: 1))?.value.status == .running)
+                left.withLock { $0 = ids }
+            }
+        ) { client, _ in
+            for id in left.withLock({ $0 }) {
+                let job = try await Self.finished(client, id)
+                #expect(job["status"]?.string == "completed", "run \(id)")
+                #expect(job["result"]?["stats"] != nil)
+            }
         }
     }
 }

@@ -51,7 +51,10 @@ struct TestServer {
     static func with(
         maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(), engine: EngineConfiguration? = nil,
         metrics: PrometheusCollectorRegistry? = nil, hub hubConfiguration: HubConfiguration = .init(),
-        logs: LogRecorder? = nil, _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
+        logs: LogRecorder? = nil,
+        /// Runs on the store before the server starts, with the admin: a state a previous process left behind.
+        before: (@Sendable (any Store, User) async throws -> Void)? = nil,
+        _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -82,6 +85,7 @@ struct TestServer {
         let accounts = AccountService(store: store, bcryptCost: 4)
         let admin = try await accounts.createUser(NewUser(username: "admin", password: password, role: .admin))
         let (_, adminToken) = try await accounts.createAPIKey(for: admin.id, NewAPIKey(name: "tests"))
+        try await before?(store, admin)
         let running = try engine.map { try Engine(service: service, hub: hub, configuration: $0, logger: logger) }
         let app = try await buildApplication(
             service: service, hub: hub, configuration: configuration, logger: logger,
