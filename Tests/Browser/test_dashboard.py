@@ -254,6 +254,19 @@ class Dashboard(unittest.TestCase):
              message="the rerun was not answered from the cache")
         runs = self.driver.find_elements(By.CSS_SELECTOR, "#research-runs tr")
         self.assertGreaterEqual(len(runs), 2)
+        # A sweep over fast × slow: live progress, then the heatmap; a cell fills the form.
+        for name, value in (("fast", "4, 8, 2"), ("slow", "20, 30, 5")):
+            field = self.driver.find_element(By.ID, f"sweep-{name}")
+            field.clear()
+            field.send_keys(value)
+        self.driver.find_element(By.ID, "research-sweep").click()
+        wait(self.driver, lambda d: attribute(d, "#research-sweep-status", "data-status") == "completed", timeout=20,
+             message="the sweep did not complete")
+        wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#research-heatmap td")) == 9)
+        screenshot(self.driver, "research-sweep")
+        self.driver.find_element(By.CSS_SELECTOR, '#research-heatmap td[data-row="6"][data-column="25"]').click()
+        self.assertEqual(self.driver.find_element(By.ID, "param-fast").get_attribute("value"), "6")
+        self.assertEqual(self.driver.find_element(By.ID, "param-slow").get_attribute("value"), "25")
 
     def test_7_tabs_share_one_connection_and_hand_it_over_when_the_leader_closes(self):
         self.go("#/bots")

@@ -29,6 +29,15 @@ export function researchPage({ state, toast }) {
   const drawdown = lineChart("Drawdown");
   const trades = h("tbody", { id: "research-trades" });
   const runs = h("tbody", { id: "research-runs" });
+  const sweepAxes = h("div", { class: "form-grid", id: "research-sweep-axes" });
+  const maximizeSelect = h(
+    "select", { id: "research-maximize", "aria-label": "Maximize" },
+    ...["sharpe_ratio", "return_pct", "sqn", "sortino_ratio", "calmar_ratio", "win_rate_pct"].map((key) =>
+      h("option", { value: key }, key)),
+  );
+  const heatmap = h("table", { class: "heatmap", id: "research-heatmap" });
+  const sweepStatus = h("p", { class: "muted", id: "research-sweep-status" }, "");
+  let sweep = null; // the sweep on show
   let strategies = [];
   let current = null; // the run on show: {id, status, progress, cached, result?}
 
@@ -50,6 +59,100 @@ export function researchPage({ state, toast }) {
     const strategy = strategies.find((s) => s.name === strategySelect.value);
     const properties = strategy?.parameters?.properties ?? {};
     fields.replaceChildren(...Object.entries(properties).map(([name, schema]) => parameterField(name, schema)));
+    // A sweep over the first two numeric parameters: "from, to, step" each.
+    const numeric = Object.entries(properties).filter(([, schema]) => schema.type !== "boolean").slice(0, 2);
+    sweepAxes.replaceChildren(
+      ...numeric.map(([name, schema]) => {
+        const start = Number(schema.default ?? schema.minimum ?? 1);
+        const step = schema.type === "integer" ? Math.max(1, Math.round(start / 2)) : start / 2;
+        return h(
+          "label", {}, h("span", {}, `${name}: from, to, step`),
+          h("input", {
+            type: "text", id: `sweep-${name}`, name, value: `${start}, ${start + 4 * step}, ${step}`,
+            "aria-label": `${name} range`,
+          }),
+        );
+      }),
+    );
+  }
+
+  function grid() {
+    const axes = {};
+    for (const input of sweepAxes.querySelectorAll("input")) {
+      const [from, to, step] = input.value.split(",").map(Number);
+      const values = [];
+      for (let v = from; v <= to + 1e-9 && values.length < 100; v += step > 0 ? step : Infinity) values.push(Number(v.toFixed(6)));
+      axes[input.name] = values;
+    }
+    return axes;
+  }
+
+  async function runSweep() {
+    try {
+      const job = await api("/api/v1/sweeps", {
+        method: "POST",
+        body: {
+          dataset_id: Number(datasetSelect.value), strategy: strategySelect.value, params: params(), grid: grid(),
+          maximize: maximizeSelect.value, cash: Number(cashInput.value), commission: Number(commissionInput.value),
+          exclusive_orders: true,
+        },
+      });
+      sweep = job.status === "completed" && job.result ? job : { ...job };
+      renderSweep();
+    } catch (error) {
+      toast.error(error instanceof APIError ? error.message : String(error));
+    }
+  }
+
+  async function refreshSweep() {
+    if (!sweep) return;
+    const latest = state.backtests.get(sweep.id);
+    if (!latest || sweep.result) return;
+    if (latest.status === "completed") sweep = await api(`/api/v1/sweeps/${sweep.id}`);
+    else sweep = { ...sweep, ...latest };
+    renderSweep();
+  }
+
+  function renderSweep() {
+    if (!sweep) return;
+    setText(sweepStatus, `Sweep ${sweep.id}: ${sweep.cached ? `${sweep.status} (cached)` : sweep.status} · ` +
+      `${Math.round((sweep.progress ?? 0) * 100)}%`);
+    sweepStatus.dataset.status = sweep.status ?? "";
+    const map = sweep.result?.heatmap;
+    if (!map || !map.cells) return heatmap.replaceChildren();
+    const scores = map.cells.flat().filter((v) => v !== null);
+    const low = Math.min(...scores);
+    const high = Math.max(...scores);
+    heatmap.replaceChildren(
+      h("tr", {}, h("th", {}, `${map.rows} ↓ ${map.columns} →`), ...map.column_values.map((c) => h("th", {}, String(c)))),
+      ...map.cells.map((row, r) =>
+        h(
+          "tr", {},
+          h("th", {}, String(map.row_values[r])),
+          ...row.map((value, c) => {
+            const cell = h(
+              "td",
+              {
+                class: "num", dataset: { row: String(map.row_values[r]), column: String(map.column_values[c]) },
+                title: "Use these parameters",
+                onclick: () => {
+                  const rowInput = fields.querySelector(`input[name="${map.rows}"]`);
+                  const columnInput = fields.querySelector(`input[name="${map.columns}"]`);
+                  if (rowInput) rowInput.value = String(map.row_values[r]);
+                  if (columnInput) columnInput.value = String(map.column_values[c]);
+                },
+              },
+              value === null ? "–" : formatNumber(value),
+            );
+            if (value !== null && high > low) {
+              const t = (value - low) / (high - low);
+              cell.style.backgroundColor = `rgba(${Math.round(220 * (1 - t))}, ${Math.round(180 * t)}, 90, 0.45)`;
+            }
+            return cell;
+          }),
+        ),
+      ),
+    );
   }
 
   function params() {
@@ -165,6 +268,7 @@ export function researchPage({ state, toast }) {
   }
 
   function update() {
+    refreshSweep().catch((error) => toast.error(error.message));
     const list = [...state.backtests.values()].sort((a, b) => b.id - a.id).slice(0, 50);
     runs.replaceChildren(
       ...list.map((run) =>
@@ -231,6 +335,17 @@ export function researchPage({ state, toast }) {
       { class: "card" },
       h("h2", {}, "Trades"),
       h("table", {}, h("thead", {}, h("tr", {}, ...["Size", "Entered", "Entry", "Exit", "PnL", "Return %"].map((t) => h("th", {}, t)))), trades),
+    ),
+    h(
+      "div",
+      { class: "card" },
+      h("h2", {}, "Sweep"),
+      h("p", { class: "muted" }, "Every combination of the ranges below, ranked; click a cell to use its parameters."),
+      sweepAxes,
+      h("label", {}, h("span", {}, "Maximize"), maximizeSelect),
+      h("button", { id: "research-sweep", onclick: runSweep }, "Run sweep"),
+      sweepStatus,
+      heatmap,
     ),
     h(
       "div",
