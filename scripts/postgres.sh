@@ -32,7 +32,7 @@ case "$command" in
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
     as_postgres "$bin/initdb" -D "$dir/data" -A trust -U tickwire >"$dir/initdb.log" 2>&1
     echo "$port" >"$dir/port"
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off" start >/dev/null
     echo "export TICKWIRE_PG_DIR=$dir"
     echo "export TICKWIRE_TEST_POSTGRES_URL=postgres://tickwire:tickwire@127.0.0.1:$port/postgres"
     ;;
@@ -44,7 +44,7 @@ case "$command" in
     close_inherited_fds
     dir=${2:?usage: postgres.sh resume DIR}
     port=$(cat "$dir/port")
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off" start >/dev/null
     ;;
   stop)
     dir=${2:?usage: postgres.sh stop DIR}

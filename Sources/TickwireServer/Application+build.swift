@@ -43,6 +43,8 @@ public struct ServerConfiguration: Sendable {
     public var maxDatasetSize: Int
     /// Backtest workers of this node (0: this node runs none; another node sharing the database does).
     public var backtestWorkers: Int
+    /// A sweep still computing after this fails (`time limit exceeded`).
+    public var backtestTimeLimit: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
@@ -51,8 +53,10 @@ public struct ServerConfiguration: Sendable {
         retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false,
         webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init(), publicDirectory: String? = nil,
         streamingEnabled: Bool = true, firstRequestHeadTimeout: Duration = .seconds(10),
-        idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0
+        idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0,
+        backtestTimeLimit: Duration = .seconds(600)
     ) {
+        self.backtestTimeLimit = backtestTimeLimit
         self.maxDatasetSize = maxDatasetSize
         self.backtestWorkers = backtestWorkers
         self.firstRequestHeadTimeout = firstRequestHeadTimeout
@@ -223,7 +227,11 @@ public func buildApplication(
             CredentialWatcher(hub: hub, cache: components.auth.cache, log: service.reader, logger: logger),
         ]
             + (configuration.backtestWorkers > 0
-                ? [BacktestWorkers(service: service, hub: hub, count: configuration.backtestWorkers, logger: logger)]
+                ? [
+                    BacktestWorkers(
+                        service: service, hub: hub, count: configuration.backtestWorkers,
+                        timeLimit: configuration.backtestTimeLimit, logger: logger)
+                ]
                 : [])
             + services,
         logger: logger)

@@ -123,9 +123,12 @@ extension TradingService {
     /// Runs a claimed job: its dataset's bars in range, its strategy and options, computed on a thread of its own
     /// (off the event loops and Swift's cooperative pool); the result as `tickwire backtest --json` prints it. A
     /// failure says why in words.
-    public func runBacktest(_ job: BacktestJob, progress: @escaping @Sendable (Double) -> Void) async -> Result<
-        String, BacktestFailure
-    > {
+    /// `shouldStop` is asked between the backtests of a sweep (a cancel, a time limit); a stopped sweep fails with
+    /// `stopped`.
+    public func runBacktest(
+        _ job: BacktestJob, progress: @escaping @Sendable (Double) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) async -> Result<String, BacktestFailure> {
         let content: String
         do {
             content = try await store.datasetContent(id: job.request.datasetId)
@@ -133,18 +136,22 @@ extension TradingService {
             return .failure(BacktestFailure("dataset \(job.request.datasetId) is gone"))
         }
         let request = job.request
-        return await AccountService.offloaded { Self.compute(request, on: content, progress: progress) }
+        return await AccountService.offloaded {
+            Self.compute(request, on: content, progress: progress, shouldStop: shouldStop)
+        }
     }
 
-    static func compute(_ request: BacktestRequest, on content: String, progress: @escaping @Sendable (Double) -> Void)
-        -> Result<String, BacktestFailure>
-    {
+    static func compute(
+        _ request: BacktestRequest, on content: String, progress: @escaping @Sendable (Double) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) -> Result<String, BacktestFailure> {
         do {
             let bars = try OHLCVReader.read(content).between(
                 from: request.from?.milliseconds, to: request.to?.milliseconds)
             guard bars.count >= 2 else { return .failure(BacktestFailure("fewer than two bars in the range")) }
             if let grid = request.grid {
-                return .success(try sweep(request, grid: grid, bars: bars, progress: progress))
+                let result = try sweep(request, grid: grid, bars: bars, progress: progress, shouldStop: shouldStop)
+                return shouldStop() ? .failure(BacktestFailure("stopped")) : .success(result)
             }
             let strategy = try Strategies.make(name: request.strategy, config: request.params ?? [:])
             let result = Backtest.run(strategy, on: bars, options: Self.options(request), progress: progress)
@@ -169,14 +176,16 @@ extension TradingService {
     /// A sweep's result: every combination ranked by the statistic, and the best score of each pair of the first two
     /// swept parameters (the heatmap).
     static func sweep(
-        _ request: BacktestRequest, grid: [String: [Double]], bars: Bars, progress: @escaping @Sendable (Double) -> Void
+        _ request: BacktestRequest, grid: [String: [Double]], bars: Bars,
+        progress: @escaping @Sendable (Double) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool
     ) throws(ValidationError) -> String {
         let (axes, combinations) = try Self.combinations(grid, constraint: request.constraint)
         let maximize = request.maximize ?? "sharpe_ratio"
         let ranked = try Sweep.run(
             strategy: request.strategy, fixed: request.params ?? [:], combinations: combinations, bars: bars,
             options: options(request), jobs: ProcessInfo.processInfo.activeProcessorCount, maximize: maximize,
-            progress: progress)
+            progress: progress, shouldStop: shouldStop)
         func score(_ value: Double) -> JSONValue { value.isFinite ? .number(value) : .null }
         var heatmap: JSONValue = .null
         if axes.count >= 2 {

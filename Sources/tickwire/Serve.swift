@@ -90,6 +90,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest dataset upload in bytes (default 52428800).")
     var maxDatasetSize = 50 << 20
 
+    @Option(help: "Seconds a sweep may compute before it fails (default 600).")
+    var backtestTimeLimit = 600
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(
@@ -154,7 +157,8 @@ struct Serve: AsyncParsableCommand {
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     requestsPerSecond: rate, requestBurst: rate * 2, corsAllowedOrigins: origins),
                 publicDirectory: dashboard, streamingEnabled: !noStreaming,
-                maxDatasetSize: max(1, maxDatasetSize), backtestWorkers: max(0, min(backtestWorkers, 64))),
+                maxDatasetSize: max(1, maxDatasetSize), backtestWorkers: max(0, min(backtestWorkers, 64)),
+                backtestTimeLimit: .seconds(max(1, min(backtestTimeLimit, 86_400)))),
             logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
         logger.info(
             "Tickwire listening",

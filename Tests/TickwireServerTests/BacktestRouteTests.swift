@@ -10,8 +10,9 @@ import TickwireTestSupport
 @testable import TickwireServer
 
 /// Backtests as a service over HTTP: datasets, the strategy catalogue, queued runs, the result cache, ownership and
-/// the events that report progress.
-@Suite struct BacktestRouteTests {
+/// the events that report progress. One test at a time: their workers compute on every core, and each server holds
+/// its own PostgreSQL connections when the suite runs on PostgreSQL.
+@Suite(.serialized) struct BacktestRouteTests {
     static var workers: ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.backtestWorkers = 1
@@ -335,6 +336,64 @@ import TickwireTestSupport
                 #expect(job["status"]?.string == "completed", "run \(id)")
                 #expect(job["result"]?["stats"] != nil)
             }
+        }
+    }
+
+    /// 60,000 bars: a 20 × 20 sweep over them takes seconds even in a release build.
+    static let long: String = {
+        var lines = ["time,open,high,low,close"]
+        var price = 100.0
+        for index in 0..<60_000 {
+            price *= 1 + 0.004 * sin(Double(index) / 40)
+            lines.append(
+                "\(1_600_000_000_000 + Int64(index) * 60_000),\(price),\(price * 1.001),\(price * 0.999),\(price)")
+        }
+        return lines.joined(separator: "\n")
+    }()
+
+    static let longSweep =
+        #"{"strategy":"sma","grid":{"fast":[2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21],"slow":[30,32,34,36,38,40,42,44,46,48,50,52,54,56,58,60,62,64,66,68]}}"#
+
+    @Test func cancellingARunningSweepFreesItsWorkerAtOnce() async throws {
+        try await TestServer.with(configuration: Self.workers) { client, _ in
+            let dataset = try #require(try await Self.upload(client, csv: Self.long, name: "long").json["id"]?.int)
+            let small = try #require(try await Self.upload(client).json["id"]?.int)
+            let body = #"{"dataset_id":\#(dataset),"# + Self.longSweep.dropFirst()
+            let sweep = try #require(try await client.call(.post, "/api/v1/sweeps", json: body).json["id"]?.int)
+            try await eventually("the sweep to run") {
+                try await client.call(.get, "/api/v1/sweeps/\(sweep)").json["status"]?.string == "running"
+            }
+            // Queued behind the sweep on the only worker.
+            let run = try #require(
+                try await client.call(
+                    .post, "/api/v1/backtests", json: #"{"dataset_id":\#(small),"strategy":"swing"}"#
+                ).json["id"]?.int)
+            let cancel = try await client.call(.delete, "/api/v1/sweeps/\(sweep)")
+            #expect(cancel.json["status"]?.string == "cancelled", "\(cancel.status) \(cancel.text)")
+            let cancelledAt = ContinuousClock.now
+            try await eventually("the run queued behind the cancelled sweep") {
+                try await client.call(.get, "/api/v1/backtests/\(run)").json["status"]?.string == "completed"
+            }
+            let freed = ContinuousClock.now - cancelledAt
+            // Left to finish, the sweep computes for about 15 s in a debug build on 2 cores.
+            #expect(freed < .seconds(5), "the worker was freed \(freed) after the cancel")
+        }
+    }
+
+    @Test func aSweepPastItsTimeLimitFails() async throws {
+        var configuration = Self.workers
+        configuration.backtestTimeLimit = .milliseconds(300)
+        try await TestServer.with(configuration: configuration) { client, _ in
+            let dataset = try #require(try await Self.upload(client, csv: Self.long, name: "long").json["id"]?.int)
+            let body = #"{"dataset_id":\#(dataset),"# + Self.longSweep.dropFirst()
+            let sweep = try #require(try await client.call(.post, "/api/v1/sweeps", json: body).json["id"]?.int)
+            var job = JSONValue.null
+            try await eventually("the sweep to end") {
+                job = try await client.call(.get, "/api/v1/sweeps/\(sweep)").json
+                return job["status"]?.string == "failed" || job["status"]?.string == "completed"
+            }
+            #expect(job["status"]?.string == "failed")
+            #expect(job["error"]?.string?.hasPrefix("time limit exceeded") == true)
         }
     }
 }

@@ -12,7 +12,8 @@ public enum Sweep {
 
     public static func run(
         strategy name: String, fixed: [String: JSONValue], combinations: [[String: Double]], bars: Bars,
-        options: BacktestOptions, jobs: Int, maximize: String, progress: (@Sendable (Double) -> Void)? = nil
+        options: BacktestOptions, jobs: Int, maximize: String, progress: (@Sendable (Double) -> Void)? = nil,
+        shouldStop: (@Sendable () -> Bool)? = nil
     ) throws(ValidationError) -> [Row] {
         // Every combination is validated before anything runs: a bad one is an error, not a silent skip.
         var made: [any Strategy] = []
@@ -31,7 +32,8 @@ public enum Sweep {
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < strategies.count else { return }
+                // Asked between backtests: a stopped sweep frees its threads within one backtest's time.
+                guard index < strategies.count, shouldStop?() != true else { return }
                 let result = Backtest.run(strategies[index], on: bars, options: options, market: market)
                 let score = result.statistics.value(named: maximize) ?? .nan
                 scores.withLock { $0[index] = score }

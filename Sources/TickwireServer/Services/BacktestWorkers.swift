@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -14,7 +15,11 @@ struct BacktestWorkers: Service {
     let service: TradingService
     let hub: Hub
     let count: Int
+    /// A run still computing after this fails with `time limit exceeded`.
+    let timeLimit: Duration
     let logger: Logger
+    /// Runs cancelled (on any node: the `*_cancelled` events say so) that a worker may still be computing.
+    private let cancelled = CancelledRuns()
 
     func run() async throws {
         do {
@@ -32,11 +37,15 @@ struct BacktestWorkers: Service {
                 group.addTask {
                     defer { subscription.cancel() }
                     while let items = try? await subscription.next() {
-                        let queued = items.contains { item in
-                            if case .event(let shared) = item {
-                                return [.backtestQueued, .sweepQueued].contains(shared.event.type)
+                        var queued = false
+                        for case .event(let shared) in items {
+                            let type = shared.event.type
+                            if type == .backtestQueued || type == .sweepQueued { queued = true }
+                            if type == .backtestCancelled || type == .sweepCancelled,
+                                let id = Self.jobId(in: shared.event.data)
+                            {
+                                cancelled.insert(id)
                             }
-                            return false
                         }
                         if queued { wake.continuation.yield() }
                     }
@@ -69,12 +78,39 @@ struct BacktestWorkers: Service {
 
     private func execute(_ job: BacktestJob) async {
         let progress = ProgressReporter(service: service, jobId: job.id)
-        let result = await service.runBacktest(job) { progress.report($0) }
+        let deadline = ContinuousClock.now + timeLimit
+        let cancelled = self.cancelled
+        let id = job.id
+        var result = await service.runBacktest(job, progress: { progress.report($0) }) {
+            ContinuousClock.now > deadline || cancelled.contains(id)
+        }
+        cancelled.remove(id)
+        if case .failure(let failure) = result, failure.message == "stopped", ContinuousClock.now > deadline {
+            result = .failure(BacktestFailure("time limit exceeded (\(timeLimit))"))
+        }
         do {
             _ = try await service.finishBacktest(id: job.id, result)
         } catch {
             logger.warning("backtest result not stored", metadata: ["job": "\(job.id)", "error": "\(error)"])
         }
+    }
+}
+
+/// Runs cancelled while a worker may compute them.
+private final class CancelledRuns: Sendable {
+    private let ids = Mutex<Set<Int64>>([])
+    func insert(_ id: Int64) { ids.withLock { _ = $0.insert(id) } }
+    func remove(_ id: Int64) { ids.withLock { _ = $0.remove(id) } }
+    func contains(_ id: Int64) -> Bool { ids.withLock { $0.contains(id) } }
+}
+
+extension BacktestWorkers {
+    /// The run id of a backtest event's payload.
+    static func jobId(in data: String) -> Int64? {
+        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(data.utf8)),
+            case .number(let id)? = object["id"]
+        else { return nil }
+        return Int64(exactly: id)
     }
 }
 
