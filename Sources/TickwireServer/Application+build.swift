@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var backtestWorkers: Int
     /// A sweep still computing after this fails (`time limit exceeded`).
     public var backtestTimeLimit: Duration
+    /// Finished backtests (and the cache they make) are kept this long.
+    public var backtestRetention: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
@@ -54,8 +56,9 @@ public struct ServerConfiguration: Sendable {
         webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init(), publicDirectory: String? = nil,
         streamingEnabled: Bool = true, firstRequestHeadTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0,
-        backtestTimeLimit: Duration = .seconds(600)
+        backtestTimeLimit: Duration = .seconds(600), backtestRetention: Duration = .seconds(30 * 86_400)
     ) {
+        self.backtestRetention = backtestRetention
         self.backtestTimeLimit = backtestTimeLimit
         self.maxDatasetSize = maxDatasetSize
         self.backtestWorkers = backtestWorkers

@@ -116,6 +116,12 @@ extension TradingService {
         try await store.finishBacktest(id: id, result, at: clock()).value
     }
 
+    /// Cache eviction: finished runs older than `age` go, unless a kept cached answer still reads their result.
+    public func pruneBacktests(olderThan age: Duration) async throws -> Int {
+        try await store.pruneBacktests(
+            finishedBefore: Timestamp(milliseconds: clock().milliseconds - age.milliseconds))
+    }
+
     public func requeueRunningBacktests() async throws -> [BacktestJob] {
         try await store.requeueRunningBacktests(at: clock()).value
     }

@@ -14,6 +14,16 @@ enum Columns {
     static let modelSession = "id, model_id, status, decisions, started_at, ended_at, summary"
 }
 
+/// SQL both stores run as written (`?` is the one parameter; PostgreSQL numbers it).
+enum SharedSQL {
+    /// One pass of backtest eviction: finished runs older than the cutoff that no remaining run reads its result from.
+    /// Copies go in the first pass, the runs they pointed at in the next.
+    static let pruneBacktests = """
+        DELETE FROM backtest_jobs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < ?
+        AND NOT EXISTS (SELECT 1 FROM backtest_jobs copy WHERE copy.cached_from = backtest_jobs.id)
+        """
+}
+
 extension Columns {
     static let dataset =
         "id, owner_id, name, ticker, bar_count, first_time, last_time, frequency, content_hash, created_at"

@@ -149,6 +149,9 @@ public protocol Store: StoreReader, EngineLease {
         id: Int64, at now: Timestamp,
         _ decide: @escaping @Sendable (BacktestJob) throws(CommandConflict) -> Decision<BacktestJob>
     ) async throws -> Committed<BacktestJob>
+    /// Cache eviction: removes finished runs that ended before `cutoff`, except those whose result a kept cached
+    /// answer still reads (`cached_from`). Returns how many were removed.
+    func pruneBacktests(finishedBefore cutoff: Timestamp) async throws -> Int
     /// Runs that were running when the process stopped go back to the queue.
     func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]>
 

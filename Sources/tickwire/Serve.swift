@@ -93,6 +93,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a sweep may compute before it fails (default 600).")
     var backtestTimeLimit = 600
 
+    @Option(help: "Days finished backtests and their cached results are kept (default 30).")
+    var backtestRetentionDays = 30
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(
@@ -158,7 +161,8 @@ struct Serve: AsyncParsableCommand {
                     requestsPerSecond: rate, requestBurst: rate * 2, corsAllowedOrigins: origins),
                 publicDirectory: dashboard, streamingEnabled: !noStreaming,
                 maxDatasetSize: max(1, maxDatasetSize), backtestWorkers: max(0, min(backtestWorkers, 64)),
-                backtestTimeLimit: .seconds(max(1, min(backtestTimeLimit, 86_400)))),
+                backtestTimeLimit: .seconds(max(1, min(backtestTimeLimit, 86_400))),
+                backtestRetention: .seconds(86_400 * max(1, min(backtestRetentionDays, 36_500)))),
             logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
         logger.info(
             "Tickwire listening",

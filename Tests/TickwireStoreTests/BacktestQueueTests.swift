@@ -72,6 +72,34 @@ import TickwireModel
     }
 }
 
+extension BacktestQueueTests {
+    @Test(arguments: Backend.all) func evictionKeepsWhatAKeptCachedAnswerStillReads(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let dataset = try await Self.dataset(store)
+            let request = BacktestRequest(datasetId: dataset.id, strategy: "sma")
+            func run(_ key: String, finishing second: Int64) async throws -> BacktestJob {
+                let job = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: key, at: at(0))
+                _ = try await store.claimBacktest(at: at(0))
+                return try await store.finishBacktest(id: job.value.id, .success("{}"), at: at(second)).value
+            }
+            let source = try await run("k", finishing: 1)
+            let copy = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "k", at: at(5)).value
+            #expect(copy.cachedFrom == source.id)
+            let lone = try await run("other", finishing: 2)
+            let waiting = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "w", at: at(0))
+
+            // Cutoff at 3 s: the lone old run goes; the source stays, its copy (5 s) still reads it.
+            #expect(try await store.pruneBacktests(finishedBefore: at(3)) == 1)
+            await #expect(throws: StoreError.self) { try await store.backtestJob(id: lone.id) }
+            #expect(try await store.backtestJob(id: copy.id).result == "{}")
+            // Cutoff past both: the copy goes, then the source it read.
+            #expect(try await store.pruneBacktests(finishedBefore: at(10)) == 2)
+            await #expect(throws: StoreError.self) { try await store.backtestJob(id: source.id) }
+            #expect(try await store.backtestJob(id: waiting.value.id).status == .queued, "unfinished runs stay")
+        }
+    }
+}
+
 /// Two nodes on one PostgreSQL database share the backtest queue: each job is claimed by exactly one of them.
 @Suite struct SharedBacktestQueueTests {
     @Test(.enabled(if: Backend.postgresURL != nil)) func twoNodesClaimEveryJobOnce() async throws {

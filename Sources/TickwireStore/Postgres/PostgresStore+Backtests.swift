@@ -126,6 +126,22 @@ extension PostgresStore {
         return claimed.value.map { Committed($0, events: claimed.events) }
     }
 
+    public func pruneBacktests(finishedBefore cutoff: Timestamp) async throws -> Int {
+        var binds = PostgresBindings()
+        binds.append(cutoff.milliseconds)
+        let query = PostgresQuery(
+            unsafeSQL: SharedSQL.pruneBacktests.replacingOccurrences(of: "?", with: "$1")
+                + " RETURNING 1", binds: binds)
+        var removed = 0
+        while true {
+            let pass = try await mapErrors {
+                try await leased { db in try await db.rows(query).count }
+            }
+            removed += pass
+            if pass == 0 { return removed }
+        }
+    }
+
     public func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]> {
         try await write { db in
             let running = try await db.rows(

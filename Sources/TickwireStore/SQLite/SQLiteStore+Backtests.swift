@@ -131,6 +131,18 @@ extension SQLiteStore {
         return claimed.value.map { Committed($0, events: claimed.events) }
     }
 
+    public func pruneBacktests(finishedBefore cutoff: Timestamp) async throws -> Int {
+        var removed = 0
+        while true {
+            let pass = try await pool.write { db in
+                try db.execute(sql: SharedSQL.pruneBacktests, arguments: [cutoff.milliseconds])
+                return db.changesCount
+            }
+            removed += pass
+            if pass == 0 { return removed }
+        }
+    }
+
     public func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]> {
         try await commands.run { db in
             let running = try Row.fetchAll(
