@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 import HummingbirdBcrypt
 import TickwireModel
 import TickwireStore
@@ -22,7 +21,7 @@ public struct AccountService: Sendable {
 
     public func createUser(_ new: NewUser) async throws -> User {
         try new.validate()
-        let hash = await Self.offloaded { [bcryptCost] in Bcrypt.hash(new.password, cost: bcryptCost) }
+        let hash = await offloaded { [bcryptCost] in Bcrypt.hash(new.password, cost: bcryptCost) }
         return try await store.createUser(
             username: new.username, passwordHash: hash, role: new.role ?? .user, at: clock())
     }
@@ -31,7 +30,7 @@ public struct AccountService: Sendable {
         try patch.validate()
         var hash: String?
         if let password = patch.password {
-            hash = await Self.offloaded { [bcryptCost] in Bcrypt.hash(password, cost: bcryptCost) }
+            hash = await offloaded { [bcryptCost] in Bcrypt.hash(password, cost: bcryptCost) }
         }
         return try await store.updateUser(
             id: id, role: patch.role, disabled: patch.disabled, passwordHash: hash, at: clock()
@@ -47,7 +46,7 @@ public struct AccountService: Sendable {
     public func checkPassword(username: String, password: String) async throws -> User? {
         let credentials = try await store.userCredentials(username: username)
         let hash = credentials?.passwordHash ?? Self.decoyHash
-        let matches = await Self.offloaded { Bcrypt.verify(password, hash: hash) }
+        let matches = await offloaded { Bcrypt.verify(password, hash: hash) }
         guard matches, let user = credentials?.user, !user.disabled else { return nil }
         return user
     }
@@ -128,13 +127,6 @@ public struct AccountService: Sendable {
 
     /// A valid bcrypt hash of a random password: checked against when the username is unknown.
     static let decoyHash = Bcrypt.hash(Secret.random(bytes: 16), cost: 12)
-
-    /// bcrypt is deliberately slow: run it off Swift's cooperative pool so other requests keep flowing.
-    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
-    }
 }
 
 /// Random secrets and their hashes.

@@ -142,7 +142,7 @@ extension TradingService {
             return .failure(BacktestFailure("dataset \(job.request.datasetId) is gone"))
         }
         let request = job.request
-        return await AccountService.offloaded {
+        return await offloaded {
             Self.compute(request, on: content, progress: progress, shouldStop: shouldStop)
         }
     }

@@ -100,7 +100,8 @@ enum ListFilters {
         return c
     }
 
-    static func models<C: ConditionBuilder>(ownerId: Int64?) -> C {
+    /// One user's rows (models, datasets, backtests), or everyone's for `nil`.
+    static func owned<C: ConditionBuilder>(by ownerId: Int64?) -> C {
         var c = C()
         c.add("owner_id = ?", ownerId)
         return c

@@ -66,10 +66,21 @@ public enum Strategies {
     public static let names = catalog.map(\.name)
 
     public static func make(name: String, config: [String: JSONValue]) throws(ValidationError) -> any Strategy {
+        let description = try describe(name)
+        return try build(description, try description.arguments(config))
+    }
+
+    /// The catalogue entry of `name` or one of its aliases.
+    static func describe(_ name: String) throws(ValidationError) -> StrategyDescription {
         guard let description = catalog.first(where: { $0.name == name || $0.aliases.contains(name) }) else {
             throw ValidationError("strategy", "unknown strategy '\(name)'; use one of \(names.joined(separator: ", "))")
         }
-        let arguments = try description.arguments(config)
+        return description
+    }
+
+    private static func build(_ description: StrategyDescription, _ arguments: StrategyArguments)
+        throws(ValidationError) -> any Strategy
+    {
         switch description.name {
         case "sma_crossover":
             return try SMACrossover(
@@ -90,11 +101,10 @@ public enum Strategies {
     public static func normalized(name: String, config: [String: JSONValue]) throws(ValidationError) -> (
         name: String, parameters: [String: JSONValue]
     ) {
-        guard let description = catalog.first(where: { $0.name == name || $0.aliases.contains(name) }) else {
-            throw ValidationError("strategy", "unknown strategy '\(name)'; use one of \(names.joined(separator: ", "))")
-        }
-        _ = try make(name: name, config: config)
-        return (description.name, try description.arguments(config).values)
+        let description = try describe(name)
+        let arguments = try description.arguments(config)
+        _ = try build(description, arguments)
+        return (description.name, arguments.values)
     }
 
     /// Every strategy with its parameters: what `make` accepts, and what the API publishes.

@@ -155,7 +155,7 @@ struct ResearchRoutes {
         guard try await service.backtestJob(id: id, by: actor).request.isSweep else {
             throw APIError.notFound("sweep \(id) not found")
         }
-        return try JSONResponse.make(BacktestBody(try await service.cancelBacktest(id: id, by: actor)))
+        return try BacktestBody.response(try await service.cancelBacktest(id: id, by: actor))
     }
 
     @Sendable func backtests(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -174,8 +174,7 @@ struct ResearchRoutes {
 
     @Sendable func cancel(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         let id = try context.parameters.id(entity: "backtest")
-        return try JSONResponse.make(
-            BacktestBody(try await service.cancelBacktest(id: id, by: try context.principal().actor)))
+        return try BacktestBody.response(try await service.cancelBacktest(id: id, by: try context.principal().actor))
     }
 }
 
@@ -200,14 +199,14 @@ struct StrategyBody: Encodable, Sendable {
     let parameters: JSONValue
 }
 
-/// A job as the API shows it: the result as JSON, not as text.
+/// A job as the API shows it. Its result, stored as JSON text, is spliced in by `response` (lists show none).
 struct BacktestBody: Encodable, Sendable {
     let job: BacktestJob
 
     init(_ job: BacktestJob) { self.job = job }
 
     enum Keys: String, CodingKey {
-        case id, status, progress, cached, error, request, result
+        case id, status, progress, cached, error, request
         case createdAt = "created_at"
         case finishedAt = "finished_at"
     }
@@ -220,9 +219,6 @@ struct BacktestBody: Encodable, Sendable {
         try container.encode(job.cached, forKey: .cached)
         try container.encodeIfPresent(job.error, forKey: .error)
         try container.encode(job.request, forKey: .request)
-        if let result = job.result {
-            try container.encode(RawJSON(result), forKey: .result)
-        }
         try container.encode(job.createdAt, forKey: .createdAt)
         try container.encodeIfPresent(job.finishedAt, forKey: .finishedAt)
     }
@@ -243,17 +239,6 @@ struct BacktestBody: Encodable, Sendable {
         }
         return JSONResponse.make(bytes: body, status: status, headers: headers)
     }
-}
-
-/// Stored JSON text, written as the value it is.
-struct RawJSON: Encodable {
-    let value: JSONValue
-
-    init(_ text: String) {
-        value = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
-    }
-
-    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }
 
 /// Bars as columns, times in milliseconds.

@@ -197,7 +197,7 @@ extension PostgresStore {
     }
 
     public func models(ownerId: Int64?) async throws -> [TradingModel] {
-        let c: PostgresConditions = ListFilters.models(ownerId: ownerId)
+        let c: PostgresConditions = ListFilters.owned(by: ownerId)
         let query = c.query("SELECT \(Columns.model) FROM trading_models\(c.whereClause) ORDER BY id")
         return try await read { db in try await db.rows(query).map(TradingModel.init(pg:)) }
     }

@@ -5,7 +5,7 @@ import TickwireModel
 /// table: the oldest queued job, skipping rows another node is claiming (`FOR UPDATE SKIP LOCKED`).
 extension PostgresStore {
     public func datasets(ownerId: Int64?) async throws -> [Dataset] {
-        let c: PostgresConditions = ListFilters.models(ownerId: ownerId)
+        let c: PostgresConditions = ListFilters.owned(by: ownerId)
         let query = c.query("SELECT \(Columns.dataset) FROM datasets\(c.whereClause) ORDER BY id DESC")
         return try await read { db in try await db.rows(query).map(Dataset.init(pg:)) }
     }
@@ -24,7 +24,7 @@ extension PostgresStore {
     }
 
     public func backtestJobs(ownerId: Int64?, limit: Int) async throws -> [BacktestJob] {
-        var c: PostgresConditions = ListFilters.models(ownerId: ownerId)
+        var c: PostgresConditions = ListFilters.owned(by: ownerId)
         let bound = c.parameter(limit)
         let query = c.query(
             "SELECT \(Columns.backtestJobSummary) FROM backtest_jobs\(c.whereClause) ORDER BY id DESC LIMIT \(bound)")

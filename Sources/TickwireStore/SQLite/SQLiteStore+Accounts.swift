@@ -212,7 +212,7 @@ extension SQLiteStore {
 
     public func models(ownerId: Int64?) async throws -> [TradingModel] {
         try await pool.read { db in
-            let c: SQLiteConditions = ListFilters.models(ownerId: ownerId)
+            let c: SQLiteConditions = ListFilters.owned(by: ownerId)
             return try Row.fetchAll(
                 db, sql: "SELECT \(Columns.model) FROM trading_models\(c.whereClause) ORDER BY id",
                 arguments: c.arguments

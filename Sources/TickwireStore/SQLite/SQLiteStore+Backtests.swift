@@ -6,7 +6,7 @@ import TickwireModel
 extension SQLiteStore {
     public func datasets(ownerId: Int64?) async throws -> [Dataset] {
         try await pool.read { db in
-            let c: SQLiteConditions = ListFilters.models(ownerId: ownerId)
+            let c: SQLiteConditions = ListFilters.owned(by: ownerId)
             return try Row.fetchAll(
                 db, sql: "SELECT \(Columns.dataset) FROM datasets\(c.whereClause) ORDER BY id DESC",
                 arguments: c.arguments
@@ -29,7 +29,7 @@ extension SQLiteStore {
 
     public func backtestJobs(ownerId: Int64?, limit: Int) async throws -> [BacktestJob] {
         try await pool.read { db in
-            let c: SQLiteConditions = ListFilters.models(ownerId: ownerId)
+            let c: SQLiteConditions = ListFilters.owned(by: ownerId)
             return try Row.fetchAll(
                 db,
                 sql: "SELECT \(Columns.backtestJobSummary) FROM backtest_jobs\(c.whereClause) ORDER BY id DESC LIMIT ?",

@@ -50,22 +50,18 @@ public enum SSEFrames {
 
     /// The multiplexed stream's rendering: each event's shared frame, in one buffer when several are queued.
     public static func render(_ items: some Collection<Subscription.Item>) -> ByteBuffer {
-        if items.count == 1, case .event(let shared) = items.first! { return event(shared) }
-        var size = 0
-        for item in items {
-            if case .event(let shared) = item { size += event(shared).readableBytes } else { size += 64 }
-        }
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(size)
-        for item in items {
+        let frames = items.map { item in
             switch item {
-            case .event(let shared): buffer.writeImmutableBuffer(event(shared))
-            case .heartbeat: buffer.writeImmutableBuffer(heartbeat)
-            case .reset(let reason, let lastEventId):
-                buffer.writeImmutableBuffer(reset(reason: reason, lastEventId: lastEventId))
-            case .control(let bytes): buffer.writeImmutableBuffer(bytes)
+            case .event(let shared): event(shared)
+            case .heartbeat: heartbeat
+            case .reset(let reason, let lastEventId): reset(reason: reason, lastEventId: lastEventId)
+            case .control(let bytes): bytes
             }
         }
+        if frames.count == 1 { return frames[0] }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(frames.reduce(0) { $0 + $1.readableBytes })
+        for frame in frames { buffer.writeImmutableBuffer(frame) }
         return buffer
     }
 }
