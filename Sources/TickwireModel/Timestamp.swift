@@ -159,9 +159,25 @@ extension Timestamp: CustomStringConvertible {
 }
 
 extension Duration {
-    /// The duration in whole milliseconds (truncated).
+    /// The duration in whole milliseconds (truncated; saturating at the ends of `Int64`).
     public var milliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return whole.addingSaturating(attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+extension Timestamp {
+    /// This moment moved by `duration` (saturating).
+    public func adding(_ duration: Duration) -> Timestamp {
+        Timestamp(milliseconds: milliseconds.addingSaturating(duration.milliseconds))
+    }
+}
+
+extension Int64 {
+    func addingSaturating(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other < 0 ? .min : .max) : sum
     }
 }

@@ -47,6 +47,11 @@ public struct ServerConfiguration: Sendable {
     public var backtestTimeLimit: Duration
     /// Finished backtests (and the cache they make) are kept this long.
     public var backtestRetention: Duration
+    /// Stored backtest results take at most this many bytes: the oldest go first.
+    public var backtestCacheBytes: Int64
+    /// A worker renews the lease of the run it computes a few times per lease; a run whose lease ends (its node died)
+    /// is taken over by a worker of any node.
+    public var backtestLease: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20,
@@ -56,8 +61,11 @@ public struct ServerConfiguration: Sendable {
         webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init(), publicDirectory: String? = nil,
         streamingEnabled: Bool = true, firstRequestHeadTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0,
-        backtestTimeLimit: Duration = .seconds(600), backtestRetention: Duration = .seconds(30 * 86_400)
+        backtestTimeLimit: Duration = .seconds(600), backtestRetention: Duration = .seconds(30 * 86_400),
+        backtestCacheBytes: Int64 = 1 << 30, backtestLease: Duration = .seconds(30)
     ) {
+        self.backtestCacheBytes = backtestCacheBytes
+        self.backtestLease = backtestLease
         self.backtestRetention = backtestRetention
         self.backtestTimeLimit = backtestTimeLimit
         self.maxDatasetSize = maxDatasetSize
@@ -233,7 +241,8 @@ public func buildApplication(
                 ? [
                     BacktestWorkers(
                         service: service, hub: hub, count: configuration.backtestWorkers,
-                        timeLimit: configuration.backtestTimeLimit, logger: logger)
+                        timeLimit: configuration.backtestTimeLimit, lease: configuration.backtestLease,
+                        logger: logger)
                 ]
                 : [])
             + services,

@@ -106,7 +106,19 @@ extension TradingService {
 
     // MARK: For the workers
 
-    public func claimBacktest() async throws -> BacktestJob? { try await store.claimBacktest(at: clock())?.value }
+    /// The next run for this node, leased for `lease`: another node takes it over if the lease is not renewed.
+    public func claimBacktest(lease: Duration) async throws -> BacktestJob? {
+        let now = clock()
+        return try await store.claimBacktest(at: now, leaseUntil: now.adding(lease))?.value
+    }
+
+    /// False once the run is no longer running here (finished, cancelled).
+    public func renewBacktestLease(id: Int64, lease: Duration) async throws -> Bool {
+        try await store.renewBacktestLease(id: id, until: clock().adding(lease))
+    }
+
+    /// Whether other processes (nodes) share the store and its queue of runs.
+    public var storeIsShared: Bool { store.isContended }
 
     public func recordBacktestProgress(id: Int64, _ fraction: Double) async throws -> BacktestJob {
         try await store.recordBacktestProgress(id: id, fraction, at: clock()).value
@@ -119,7 +131,12 @@ extension TradingService {
     /// Cache eviction: finished runs older than `age` go, unless a kept cached answer still reads their result.
     public func pruneBacktests(olderThan age: Duration) async throws -> Int {
         try await store.pruneBacktests(
-            finishedBefore: Timestamp(milliseconds: clock().milliseconds - age.milliseconds))
+            finishedBefore: clock().adding(.zero - age))
+    }
+
+    /// Cache eviction by size: the oldest results go until the stored ones take at most `bytes`.
+    public func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int {
+        try await store.evictBacktests(keepingResultBytes: bytes)
     }
 
     public func requeueRunningBacktests() async throws -> [BacktestJob] {

@@ -22,6 +22,16 @@ enum SharedSQL {
         DELETE FROM backtest_jobs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < ?
         AND NOT EXISTS (SELECT 1 FROM backtest_jobs copy WHERE copy.cached_from = backtest_jobs.id)
         """
+    /// The finished runs holding a result, newest first, past the first `?` bytes of results.
+    static let backtestsOverBudget = """
+        SELECT id FROM (SELECT id, SUM(length(result)) OVER (ORDER BY finished_at DESC, id DESC) AS newer_bytes
+        FROM backtest_jobs WHERE result IS NOT NULL AND status = 'completed') sized WHERE newer_bytes > ?
+        """
+    /// The run a worker takes next: the oldest queued, or running with a lease that ended before `?`.
+    static let nextBacktest = """
+        SELECT \(Columns.backtestJob) FROM backtest_jobs
+        WHERE status = 'queued' OR (status = 'running' AND COALESCE(lease_until, 0) < ?) ORDER BY id LIMIT 1
+        """
 }
 
 extension Columns {

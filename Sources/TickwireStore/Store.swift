@@ -142,8 +142,11 @@ public protocol Store: StoreReader, EngineLease {
         _ request: BacktestRequest, ownerId: Int64, cacheKey: String, limits: (owner: Int, total: Int),
         at now: Timestamp
     ) async throws -> Committed<BacktestJob>
-    /// The oldest queued run, now running; nil when none waits.
-    func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>?
+    /// The oldest queued run, or running run whose lease ended before `now` (its node died), now running and leased
+    /// until `leaseUntil`; nil when none waits.
+    func claimBacktest(at now: Timestamp, leaseUntil: Timestamp) async throws -> Committed<BacktestJob>?
+    /// Extends the lease of a run this node computes; false once the run is no longer running (finished, cancelled).
+    func renewBacktestLease(id: Int64, until: Timestamp) async throws -> Bool
     /// Load → decide → save → append for one run: `decide` gets the run as stored (`BacktestCommands`).
     func changeBacktest(
         id: Int64, at now: Timestamp,
@@ -152,6 +155,9 @@ public protocol Store: StoreReader, EngineLease {
     /// Cache eviction: removes finished runs that ended before `cutoff`, except those whose result a kept cached
     /// answer still reads (`cached_from`). Returns how many were removed.
     func pruneBacktests(finishedBefore cutoff: Timestamp) async throws -> Int
+    /// Cache eviction by size: removes the oldest finished runs, with the cached answers that read their result,
+    /// until the stored results take at most `bytes`. Returns how many runs were removed.
+    func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int
     /// Runs that were running when the process stopped go back to the queue.
     func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]>
 

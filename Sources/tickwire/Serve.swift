@@ -96,6 +96,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Days finished backtests and their cached results are kept (default 30).")
     var backtestRetentionDays = 30
 
+    @Option(help: "Megabytes the stored backtest results may take; the oldest go first (default 1024).")
+    var backtestCacheMb = 1024
+
+    @Option(help: "Seconds before another node takes over a run whose node stopped renewing it (default 30).")
+    var backtestLeaseSeconds = 30
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(
@@ -162,7 +168,9 @@ struct Serve: AsyncParsableCommand {
                 publicDirectory: dashboard, streamingEnabled: !noStreaming,
                 maxDatasetSize: max(1, maxDatasetSize), backtestWorkers: max(0, min(backtestWorkers, 64)),
                 backtestTimeLimit: .seconds(max(1, min(backtestTimeLimit, 86_400))),
-                backtestRetention: .seconds(86_400 * max(1, min(backtestRetentionDays, 36_500)))),
+                backtestRetention: .seconds(86_400 * max(1, min(backtestRetentionDays, 36_500))),
+                backtestCacheBytes: Int64(max(1, min(backtestCacheMb, 1 << 30))) << 20,
+                backtestLease: .seconds(max(3, min(backtestLeaseSeconds, 3_600)))),
             logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
         logger.info(
             "Tickwire listening",

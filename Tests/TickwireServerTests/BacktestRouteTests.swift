@@ -327,7 +327,10 @@ import TickwireTestSupport
                         cacheKey: "left-\(index)", limits: (.max, .max), at: Timestamp(milliseconds: 0))
                     ids.append(job.value.id)
                 }
-                #expect(try await store.claimBacktest(at: Timestamp(milliseconds: 1))?.value.status == .running)
+                #expect(
+                    try await store.claimBacktest(
+                        at: Timestamp(milliseconds: 1), leaseUntil: Timestamp(milliseconds: 60_000))?.value.status
+                        == .running)
                 left.withLock { $0 = ids }
             }
         ) { client, _ in

@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import Testing
 import TickwireEngine
 import TickwireHub
 import TickwireModel
+import TickwireResearch
 import TickwireServer
 import TickwireService
 
@@ -24,7 +26,13 @@ struct TwoNodeTests {
 
     /// Runs `body` with two live nodes on a fresh database; an admin API key works on both.
     /// With `engines`, each node runs an `EngineLeader`, as `tickwire serve` does.
-    static func withTwoNodes(engines: Bool = false, _ body: @Sendable (Node, Node) async throws -> Void) async throws {
+    /// With `backtestWorkers`, each node runs that many backtest workers, with one-second leases.
+    static func withTwoNodes(
+        engines: Bool = false, backtestWorkers: (a: Int, b: Int) = (0, 0),
+        /// Runs on the database before the nodes serve, with the admin: what a node that died left behind.
+        before: (@Sendable (PostgresStore, User) async throws -> Void)? = nil,
+        _ body: @Sendable (Node, Node) async throws -> Void
+    ) async throws {
         let admin = try #require(ProcessInfo.processInfo.environment["TICKWIRE_TEST_POSTGRES_URL"])
         let name = "tw_nodes_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let url = try await PostgresStore.createScratchDatabase(name, adminURL: admin)
@@ -32,11 +40,14 @@ struct TwoNodeTests {
         logger.logLevel = .warning
         let storeA = try await PostgresStore.connect(url: url, poolSize: 8, logger: logger)
         let storeB = try await PostgresStore.connect(url: url, poolSize: 8, logger: logger)
-        let (appA, leaderA) = try await node(storeA, logger: logger, engine: engines)
-        let (appB, leaderB) = try await node(storeB, logger: logger, engine: engines)
+        let (appA, leaderA) = try await node(
+            storeA, logger: logger, engine: engines, backtestWorkers: backtestWorkers.a)
+        let (appB, leaderB) = try await node(
+            storeB, logger: logger, engine: engines, backtestWorkers: backtestWorkers.b)
         let accounts = AccountService(store: storeA, bcryptCost: 4)
         let user = try await accounts.createUser(NewUser(username: "admin", password: "long enough pw", role: .admin))
         let (_, key) = try await accounts.createAPIKey(for: user.id, NewAPIKey(name: "nodes"))
+        try await before?(storeA, user)
         defer {
             storeA.close()
             storeB.close()
@@ -53,13 +64,15 @@ struct TwoNodeTests {
 
     /// One node: its own hub fed by its store, serving on a free port.
     static func node(
-        _ store: PostgresStore, logger: Logger, engine: Bool
+        _ store: PostgresStore, logger: Logger, engine: Bool, backtestWorkers: Int
     ) async throws -> (some ApplicationProtocol, EngineLeader?) {
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.auth.bcryptCost = 4
+        configuration.backtestWorkers = backtestWorkers
+        configuration.backtestLease = .seconds(1)
         let service = TradingService(store: store)
         let engineConfiguration = EngineConfiguration(
             tickInterval: .milliseconds(50), minimumDecisionInterval: .milliseconds(1))
@@ -219,6 +232,56 @@ struct TwoNodeTests {
             #expect(result.received[0]["type"]?.string == "subscribed")
             #expect(result.received[1]["type"]?.string == "bot_created")
             #expect(result.received[1]["data"]?["name"]?.string == "over-ws")
+        }
+    }
+
+    @Test func backtestsSubmittedToANodeWithoutWorkersRunOnTheOther() async throws {
+        try await Self.withTwoNodes(backtestWorkers: (0, 1)) { a, b in
+            let dataset = try #require(try await BacktestRouteTests.upload(a.client).json["id"]?.int)
+            var ids: [Int64] = []
+            for fast in [5, 6, 7] {
+                let reply = try await a.client.call(
+                    .post, "/api/v1/backtests",
+                    json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":\#(fast),"slow":30}}"#)
+                #expect(reply.status == .accepted)
+                ids.append(Int64(try #require(reply.json["id"]?.int)))
+            }
+            for id in ids {
+                let job = try await BacktestRouteTests.finished(a.client, id)
+                #expect(job["status"]?.string == "completed", "run \(id), computed by node B, read on node A")
+            }
+        }
+    }
+
+    @Test func aRunOfANodeThatDiedIsTakenOverWhenItsLeaseEnds() async throws {
+        let leaseEnd = Timestamp(secondsSince1970: Date().timeIntervalSince1970 + 3)
+        let left = Mutex<Int64?>(nil)
+        try await Self.withTwoNodes(
+            backtestWorkers: (0, 1),
+            before: { store, admin in
+                // A node claimed this run and died: nothing renews its lease, which ends in 3 s.
+                let bars = try OHLCVReader.read(BacktestRouteTests.csv)
+                let dataset = try await store.createDataset(
+                    Dataset(
+                        id: 0, ownerId: admin.id, name: "left", ticker: "ZZ", barCount: bars.count,
+                        firstTime: bars.times[0], lastTime: bars.times[bars.count - 1], frequency: 86_400_000,
+                        contentHash: "h", createdAt: Timestamp(milliseconds: 0)),
+                    content: BacktestRouteTests.csv, at: Timestamp(milliseconds: 0)
+                ).value
+                let job = try await store.submitBacktest(
+                    BacktestRequest(datasetId: dataset.id, strategy: "sma"), ownerId: admin.id, cacheKey: "left",
+                    limits: (.max, .max), at: Timestamp(milliseconds: 0))
+                _ = try await store.claimBacktest(at: Timestamp(milliseconds: 1), leaseUntil: leaseEnd)
+                left.withLock { $0 = job.value.id }
+            }
+        ) { a, b in
+            let id = try #require(left.withLock { $0 })
+            let early = try await b.client.call(.get, "/api/v1/backtests/\(id)").json
+            #expect(early["status"]?.string == "running", "the lease still runs: nobody takes the run")
+            let job = try await BacktestRouteTests.finished(b.client, id)
+            #expect(job["status"]?.string == "completed")
+            let finished = try #require(job["finished_at"]?.string.flatMap(Timestamp.init(iso8601:)))
+            #expect(finished >= leaseEnd, "taken over only once the lease ended")
         }
     }
 }

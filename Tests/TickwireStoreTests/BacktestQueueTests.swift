@@ -100,6 +100,61 @@ extension BacktestQueueTests {
     }
 }
 
+extension BacktestQueueTests {
+    @Test(arguments: Backend.all) func aRunWhoseLeaseEndsIsTakenOverAndARenewedOneIsNot(_ backend: Backend)
+        async throws
+    {
+        try await TestDatabase.with(backend) { store in
+            let dataset = try await Self.dataset(store)
+            let request = BacktestRequest(datasetId: dataset.id, strategy: "sma")
+            let job = try await store.submitBacktest(request, ownerId: dataset.ownerId, cacheKey: "k", at: at(1)).value
+            _ = try await store.claimBacktest(at: at(2), leaseUntil: at(10))
+            _ = try await store.recordBacktestProgress(id: job.id, 0.5, at: at(3))
+            #expect(try await store.claimBacktest(at: at(9)) == nil, "the lease still runs")
+            #expect(try await store.renewBacktestLease(id: job.id, until: at(20)))
+            #expect(try await store.claimBacktest(at: at(15)) == nil, "renewed")
+            let takenOver = try await store.claimBacktest(at: at(21), leaseUntil: at(30))
+            #expect(takenOver?.value.id == job.id)
+            #expect(takenOver?.value.progress == 0, "it starts again")
+            #expect(takenOver?.events.map(\.type) == [.backtestProgress])
+            _ = try await store.finishBacktest(id: job.id, .success("{}"), at: at(22))
+            #expect(
+                try await store.renewBacktestLease(id: job.id, until: at(40)) == false, "finished: nothing to renew")
+            #expect(try await store.claimBacktest(at: at(50)) == nil, "a finished run is never taken")
+        }
+    }
+
+    @Test(arguments: Backend.all) func evictionBySizeDropsTheOldestResultsAndTheirCopies(_ backend: Backend)
+        async throws
+    {
+        try await TestDatabase.with(backend) { store in
+            let dataset = try await Self.dataset(store)
+            let request = BacktestRequest(datasetId: dataset.id, strategy: "sma")
+            let result = String(repeating: "x", count: 1_000)
+            var runs: [BacktestJob] = []
+            for index in 0..<5 {
+                let job = try await store.submitBacktest(
+                    request, ownerId: dataset.ownerId, cacheKey: "k\(index)", at: at(0))
+                _ = try await store.claimBacktest(at: at(0))
+                runs.append(
+                    try await store.finishBacktest(id: job.value.id, .success(result), at: at(Int64(index + 1))).value)
+            }
+            let copyOfOldest = try await store.submitBacktest(
+                request, ownerId: dataset.ownerId, cacheKey: "k0", at: at(9)
+            ).value
+            #expect(copyOfOldest.cachedFrom == runs[0].id)
+            #expect(try await store.evictBacktests(keepingResultBytes: 5_000) == 0, "within the budget")
+            // 2,500 bytes: the two newest results stay; three runs go, and the copy that read the oldest.
+            #expect(try await store.evictBacktests(keepingResultBytes: 2_500) == 4)
+            for gone in runs[0..<3].map(\.id) + [copyOfOldest.id] {
+                await #expect(throws: StoreError.self) { try await store.backtestJob(id: gone) }
+            }
+            #expect(try await store.backtestJob(id: runs[3].id).result == result)
+            #expect(try await store.backtestJob(id: runs[4].id).result == result)
+        }
+    }
+}
+
 /// Two nodes on one PostgreSQL database share the backtest queue: each job is claimed by exactly one of them.
 @Suite struct SharedBacktestQueueTests {
     @Test(.enabled(if: Backend.postgresURL != nil)) func twoNodesClaimEveryJobOnce() async throws {
@@ -133,6 +188,11 @@ extension BacktestQueueTests {
 }
 
 extension Store {
+    /// A claim leased for a minute.
+    func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>? {
+        try await claimBacktest(at: now, leaseUntil: now.adding(.seconds(60)))
+    }
+
     /// A submission without queue limits.
     func submitBacktest(_ request: BacktestRequest, ownerId: Int64, cacheKey: String, at now: Timestamp)
         async throws -> Committed<BacktestJob>

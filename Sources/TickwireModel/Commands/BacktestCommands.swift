@@ -58,11 +58,15 @@ public enum BacktestCommands {
             })
     }
 
-    /// A worker takes a queued job.
+    /// A worker takes a queued job, or takes over a running one whose worker stopped renewing its lease (its node
+    /// died): that run starts again from the beginning.
     public static func start(_ job: BacktestJob) throws(CommandConflict) -> Decision<BacktestJob> {
-        guard job.status == .queued else { throw CommandConflict("backtest \(job.id) is \(job.status.rawValue)") }
+        guard job.status == .queued || job.status == .running else {
+            throw CommandConflict("backtest \(job.id) is \(job.status.rawValue)")
+        }
         var started = job
         started.status = .running
+        started.progress = 0
         return Decision(started, events: [.backtest(.backtestProgress, started)])
     }
 

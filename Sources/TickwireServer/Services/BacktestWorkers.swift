@@ -9,27 +9,24 @@ import TickwireService
 /// Runs queued backtests: `count` workers, each taking the oldest queued job from the store (on PostgreSQL, from
 /// the table every node shares), running it on a thread of its own, off the event loops and off Swift's cooperative
 /// pool, and writing the result back through the service. Workers wake on `backtest_queued` and `sweep_queued`
-/// events (from any node),
-/// not on a timer. Jobs left running by a stopped process are queued again at start.
+/// events (from any node), not on a timer.
+///
+/// A worker holds a lease on the run it computes and renews it three times per `lease`; when a node dies, a worker
+/// of another node takes its runs over once their leases end. With an embedded database no other process can hold
+/// a run, so runs left running by a stopped process are queued again at start.
 struct BacktestWorkers: Service {
     let service: TradingService
     let hub: Hub
     let count: Int
     /// A run still computing after this fails with `time limit exceeded`.
     let timeLimit: Duration
+    let lease: Duration
     let logger: Logger
     /// Runs cancelled (on any node: the `*_cancelled` events say so) that a worker may still be computing.
     private let cancelled = CancelledRuns()
 
     func run() async throws {
-        do {
-            let requeued = try await service.requeueRunningBacktests()
-            if !requeued.isEmpty {
-                logger.info("requeued backtests left running", metadata: ["jobs": "\(requeued.count)"])
-            }
-        } catch {
-            logger.warning("could not requeue running backtests", metadata: ["error": "\(error)"])
-        }
+        if !service.storeIsShared { await requeueRunsLeftRunning() }
         let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let subscription = try hub.subscribe(Interest(topics: [.backtests]))
         await cancelWhenGracefulShutdown {
@@ -51,6 +48,12 @@ struct BacktestWorkers: Service {
                     }
                     wake.continuation.finish()
                 }
+                if service.storeIsShared {
+                    group.addTask {
+                        // A dead node's runs announce nothing: look for ended leases once per lease.
+                        while (try? await Task.sleep(for: lease)) != nil { wake.continuation.yield() }
+                    }
+                }
                 group.addTask {
                     // Whatever was queued before this process started.
                     wake.continuation.yield()
@@ -63,12 +66,23 @@ struct BacktestWorkers: Service {
         }
     }
 
+    private func requeueRunsLeftRunning() async {
+        do {
+            let requeued = try await service.requeueRunningBacktests()
+            if !requeued.isEmpty {
+                logger.info("requeued backtests left running", metadata: ["jobs": "\(requeued.count)"])
+            }
+        } catch {
+            logger.warning("could not requeue running backtests", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Runs jobs on `count` workers until none is queued.
     private func drain() async {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, count) {
                 group.addTask {
-                    while !Task.isCancelled, let job = try? await service.claimBacktest() {
+                    while !Task.isCancelled, let job = try? await service.claimBacktest(lease: lease) {
                         await execute(job)
                     }
                 }
@@ -81,9 +95,15 @@ struct BacktestWorkers: Service {
         let deadline = ContinuousClock.now + timeLimit
         let cancelled = self.cancelled
         let id = job.id
+        let renewing = Task {
+            while (try? await Task.sleep(for: lease / 3)) != nil {
+                if (try? await service.renewBacktestLease(id: id, lease: lease)) == false { return }
+            }
+        }
         var result = await service.runBacktest(job, progress: { progress.report($0) }) {
             ContinuousClock.now > deadline || cancelled.contains(id)
         }
+        renewing.cancel()
         cancelled.remove(id)
         if case .failure(let failure) = result, failure.message == "stopped", ContinuousClock.now > deadline {
             result = .failure(BacktestFailure("time limit exceeded (\(timeLimit))"))

@@ -37,7 +37,9 @@ struct HubService: Service {
                 let removed = try await service.pruneEvents(
                     keepingLast: configuration.retentionCount, olderThan: configuration.retentionAge)
                 if removed > 0 { logger.info("event log retention", metadata: ["removed": "\(removed)"]) }
-                let runs = try await service.pruneBacktests(olderThan: configuration.backtestRetention)
+                let runs =
+                    try await service.pruneBacktests(olderThan: configuration.backtestRetention)
+                    + service.evictBacktests(keepingResultBytes: configuration.backtestCacheBytes)
                 if runs > 0 { logger.info("backtest cache retention", metadata: ["removed": "\(runs)"]) }
             } catch {
                 logger.warning("event log retention failed", metadata: ["error": "\(error)"])

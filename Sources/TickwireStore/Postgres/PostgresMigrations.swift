@@ -228,6 +228,7 @@ enum PostgresMigrations {
                 "CREATE INDEX ix_backtest_jobs_status_id ON backtest_jobs(status, id)",
             ]
         ),
+        ("v3-backtest-leases", ["ALTER TABLE backtest_jobs ADD COLUMN lease_until BIGINT"]),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -108,18 +108,21 @@ extension PostgresStore {
         }
     }
 
-    public func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>? {
+    public func claimBacktest(at now: Timestamp, leaseUntil: Timestamp) async throws -> Committed<BacktestJob>? {
+        var binds = PostgresBindings()
+        binds.append(now.milliseconds)
+        let next = PostgresQuery(
+            unsafeSQL: SharedSQL.nextBacktest.replacingOccurrences(of: "?", with: "$1") + " FOR UPDATE SKIP LOCKED",
+            binds: binds)
         let claimed: Committed<BacktestJob?> = try await write { db in
-            guard
-                let queued = try await db.rows(
-                    """
-                    SELECT \(unescaped: Columns.backtestJob) FROM backtest_jobs WHERE status = 'queued'
-                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                    """
-                ).first.map(BacktestJob.init(pg:))
-            else { return Committed(nil, events: []) }
-            let decision = try BacktestCommands.start(queued)
+            guard let job = try await db.rows(next).first.map(BacktestJob.init(pg:)) else {
+                return Committed(nil, events: [])
+            }
+            let decision = try BacktestCommands.start(job)
             try await Self.saveBacktestJob(decision.value, on: db)
+            try await db.send(
+                "UPDATE backtest_jobs SET lease_until = \(leaseUntil.milliseconds) WHERE id = \(job.id)",
+                logger: self.logger)
             let committed = try await self.commit(decision, at: now, on: db)
             return Committed(committed.value, events: committed.events)
         }
@@ -140,6 +143,35 @@ extension PostgresStore {
             removed += pass
             if pass == 0 { return removed }
         }
+    }
+
+    public func renewBacktestLease(id: Int64, until: Timestamp) async throws -> Bool {
+        try await mapErrors {
+            try await leased { db in
+                try await db.rows(
+                    """
+                    UPDATE backtest_jobs SET lease_until = \(until.milliseconds) WHERE id = \(id) AND status = 'running'
+                    RETURNING 1
+                    """
+                ).count > 0
+            }
+        }
+    }
+
+    public func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int {
+        var binds = PostgresBindings()
+        binds.append(bytes)
+        let overBudget = PostgresQuery(
+            unsafeSQL: SharedSQL.backtestsOverBudget.replacingOccurrences(of: "?", with: "$1"), binds: binds)
+        return try await write { db in
+            let victims: [Int64] = try await db.rows(overBudget).map { row in try row.value("id") }
+            guard !victims.isEmpty else { return Committed(0, events: []) }
+            let copies = try await db.rows(
+                "DELETE FROM backtest_jobs WHERE cached_from = ANY(\(victims)) RETURNING 1"
+            ).count
+            let sources = try await db.rows("DELETE FROM backtest_jobs WHERE id = ANY(\(victims)) RETURNING 1").count
+            return Committed(copies + sources, events: [])
+        }.value
     }
 
     public func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]> {

@@ -230,6 +230,9 @@ enum SQLiteMigrations {
                     CREATE INDEX ix_backtest_jobs_status_id ON backtest_jobs(status, id);
                     """)
         }
+        migrator.registerMigration("v6-backtest-leases") { db in
+            try db.execute(sql: "ALTER TABLE backtest_jobs ADD COLUMN lease_until INTEGER")
+        }
         return migrator
     }
 }

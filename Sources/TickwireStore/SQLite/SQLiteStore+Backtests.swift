@@ -115,20 +115,47 @@ extension SQLiteStore {
         }
     }
 
-    public func claimBacktest(at now: Timestamp) async throws -> Committed<BacktestJob>? {
+    public func claimBacktest(at now: Timestamp, leaseUntil: Timestamp) async throws -> Committed<BacktestJob>? {
         let claimed: Committed<BacktestJob?> = try await commands.run { db in
             guard
-                let queued = try Row.fetchOne(
-                    db,
-                    sql: "SELECT \(Columns.backtestJob) FROM backtest_jobs WHERE status = 'queued' ORDER BY id LIMIT 1"
-                ).map(BacktestJob.init(row:))
+                let next = try Row.fetchOne(db, sql: SharedSQL.nextBacktest, arguments: [now.milliseconds])
+                    .map(BacktestJob.init(row:))
             else { return Committed(nil, events: []) }
-            let decision = try BacktestCommands.start(queued)
+            let decision = try BacktestCommands.start(next)
             try Self.saveBacktestJob(decision.value, in: db)
+            try db.execute(
+                sql: "UPDATE backtest_jobs SET lease_until = ? WHERE id = ?",
+                arguments: [leaseUntil.milliseconds, next.id])
             let committed = try self.commit(decision, at: now, in: db)
             return Committed(committed.value, events: committed.events)
         }
         return claimed.value.map { Committed($0, events: claimed.events) }
+    }
+
+    public func renewBacktestLease(id: Int64, until: Timestamp) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE backtest_jobs SET lease_until = ? WHERE id = ? AND status = 'running'",
+                arguments: [until.milliseconds, id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int {
+        try await pool.write { db in
+            let victims = try Int64.fetchAll(db, sql: SharedSQL.backtestsOverBudget, arguments: [bytes])
+            var removed = 0
+            for start in stride(from: 0, to: victims.count, by: 500) {
+                let chunk = victims[start..<min(start + 500, victims.count)]
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let ids = StatementArguments(Array(chunk))
+                try db.execute(sql: "DELETE FROM backtest_jobs WHERE cached_from IN (\(marks))", arguments: ids)
+                removed += db.changesCount
+                try db.execute(sql: "DELETE FROM backtest_jobs WHERE id IN (\(marks))", arguments: ids)
+                removed += db.changesCount
+            }
+            return removed
+        }
     }
 
     public func pruneBacktests(finishedBefore cutoff: Timestamp) async throws -> Int {
