@@ -1,11 +1,13 @@
-// A line chart drawn as SVG by the page itself: one or two series (price on the left axis, equity on the right).
+// A line chart drawn as SVG by the page itself: one or two series (price on the left axis, equity on the right), and
+// markers (a trade's entry and exit) on the first series' scale.
 import { formatPrice, svg } from "./ui.js";
 
 const WIDTH = 640;
 const HEIGHT = 220;
 const PAD = { left: 8, right: 8, top: 14, bottom: 14 };
 
-export function lineChart(title) {
+/** With `sharedScale`, every series is drawn on one vertical scale (runs compared side by side). */
+export function lineChart(title, { sharedScale = false } = {}) {
   const element = svg("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "chart", role: "img", "aria-label": title,
   });
@@ -13,11 +15,16 @@ export function lineChart(title) {
   const labels = [svg("text", { x: PAD.left, y: 12, class: "label primary" }), svg("text", {
     x: WIDTH - PAD.right, y: 12, class: "label secondary", "text-anchor": "end",
   })];
-  element.append(...paths, ...labels);
+  const markerLayer = svg("g", { class: "markers" });
+  element.append(...paths, ...labels, markerLayer);
 
-  /** `series`: up to two arrays of `{t, v}` with their label. */
-  function draw(series) {
+  /**
+   * `series`: up to two arrays of `{t, v}` with their label. `markers`: `{t, v, kind, title}`, `kind` one of
+   * `entry-long`, `entry-short`, `exit`, drawn as triangles (up, down) and circles.
+   */
+  function draw(series, markers = []) {
     const all = series.flatMap((s) => s.points);
+    markerLayer.replaceChildren();
     if (all.length === 0) return;
     const t0 = Math.min(...all.map((p) => p.t));
     const t1 = Math.max(...all.map((p) => p.t));
@@ -30,7 +37,7 @@ export function lineChart(title) {
       }
       let low = Infinity;
       let high = -Infinity;
-      for (const p of points) {
+      for (const p of sharedScale ? all : points) {
         low = Math.min(low, p.v);
         high = Math.max(high, p.v);
       }
@@ -42,7 +49,27 @@ export function lineChart(title) {
         points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(""),
       );
       labels[index].textContent = `${s.label} ${formatPrice(points[points.length - 1].v)}`;
+      if (index === 0) drawMarkers(markers, x, y);
     });
+  }
+
+  function drawMarkers(markers, x, y) {
+    for (const marker of markers) {
+      const cx = x(marker.t);
+      const cy = y(marker.v);
+      if (!Number.isFinite(cx) || !Number.isFinite(cy)) continue;
+      const shape =
+        marker.kind === "exit"
+          ? svg("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: "3.5" })
+          : svg("path", {
+            d: marker.kind === "entry-short"
+              ? `M${(cx - 5).toFixed(1)},${(cy - 8).toFixed(1)}h10l-5,8z`
+              : `M${(cx - 5).toFixed(1)},${(cy + 8).toFixed(1)}h10l-5,-8z`,
+          });
+      shape.setAttribute("class", `marker ${marker.kind}`);
+      if (marker.title) shape.append(svg("title", {}, marker.title));
+      markerLayer.append(shape);
+    }
   }
   return { element, draw };
 }

@@ -19,6 +19,12 @@ def attribute(driver, selector, name):
         selector, name)
 
 
+def click(driver, element):
+    """Clicks `element` scrolled to the middle of the window, clear of the sticky header."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def row(driver, bot_id):
     rows = driver.find_elements(By.CSS_SELECTOR, f'#bots-table tr[data-bot-id="{bot_id}"]')
     return rows[0] if rows else None
@@ -231,40 +237,77 @@ class Dashboard(unittest.TestCase):
         self.driver.find_element(By.ID, "research-file").send_keys(path)
         self.driver.find_element(By.ID, "research-ticker").clear()
         self.driver.find_element(By.ID, "research-ticker").send_keys("ZZ")
-        self.driver.find_element(By.ID, "research-upload").click()
+        click(self.driver, self.driver.find_element(By.ID, "research-upload"))
         wait(self.driver, lambda d: "zigzag" in d.find_element(By.ID, "research-dataset").text, timeout=5,
              message="the uploaded dataset is not offered")
+        screenshot(self.driver, "research-upload")
         # The form comes from the strategy's parameter schema.
         wait(self.driver, lambda d: d.find_elements(By.ID, "param-fast"))
         fast = self.driver.find_element(By.ID, "param-fast")
         self.assertEqual(fast.get_attribute("min"), "1")
         fast.clear()
         fast.send_keys("7")
-        self.driver.find_element(By.ID, "research-run").click()
+        click(self.driver, self.driver.find_element(By.ID, "research-run"))
+        screenshot(self.driver, "research-progress")
         wait(self.driver, lambda d: attribute(d, "#research-status", "data-status") == "completed", timeout=15,
              message="the run did not complete")
         wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, '#research-stats tr[data-key="return_pct"]'))
         self.assertNotEqual(self.driver.find_element(By.CSS_SELECTOR, '#research-stats tr[data-key="trade_count"] td').text, "–")
-        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "#research-trades tr"), "no trades listed")
+        self.assertEqual(self.driver.execute_script(
+            "return getComputedStyle(document.getElementById('research-stats')).display"), "table")
+        self.assertIn('"fast": 7', self.driver.find_element(By.ID, "research-config").text)
+        trades = self.driver.find_elements(By.CSS_SELECTOR, "#research-trades tr")
+        self.assertTrue(trades, "no trades listed")
         self.assertTrue(attribute(self.driver, "#research-page svg path.line.primary", "d"), "no equity curve")
+        # The price chart carries one entry and one exit marker per trade.
+        wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#research-page svg .marker.exit")) == len(trades),
+             message="the price chart does not mark every trade's exit")
+        self.assertEqual(len(self.driver.find_elements(
+            By.CSS_SELECTOR, "#research-page svg .marker.entry-long, #research-page svg .marker.entry-short")), len(trades))
+        # Trades sort by a column, one way then the other.
+        pnl_column = lambda d: [float(r.find_elements(By.TAG_NAME, "td")[5].text.replace(",", ""))
+                                for r in d.find_elements(By.CSS_SELECTOR, "#research-trades tr")]
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#research-trade-table th[data-key="pnl"]'))
+        self.assertEqual(pnl_column(self.driver), sorted(pnl_column(self.driver)))
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#research-trade-table th[data-key="pnl"]'))
+        self.assertEqual(pnl_column(self.driver), sorted(pnl_column(self.driver), reverse=True))
         screenshot(self.driver, "research")
         # The same configuration again: answered from the cache at once.
-        self.driver.find_element(By.ID, "research-run").click()
+        click(self.driver, self.driver.find_element(By.ID, "research-run"))
         wait(self.driver, lambda d: "cached" in d.find_element(By.ID, "research-status").text, timeout=5,
              message="the rerun was not answered from the cache")
         runs = self.driver.find_elements(By.CSS_SELECTOR, "#research-runs tr")
         self.assertGreaterEqual(len(runs), 2)
+        # Another configuration, then the two runs side by side.
+        fast = self.driver.find_element(By.ID, "param-fast")
+        fast.clear()
+        fast.send_keys("12")
+        click(self.driver, self.driver.find_element(By.ID, "research-run"))
+        wait(self.driver, lambda d: attribute(d, "#research-status", "data-status") == "completed"
+             and '"fast": 12' in d.find_element(By.ID, "research-config").text, timeout=15)
+        boxes = lambda d: d.find_elements(By.CSS_SELECTOR, "#research-runs input[type=checkbox]")
+        wait(self.driver, lambda d: len(boxes(d)) >= 3)
+        click(self.driver, boxes(self.driver)[0])
+        click(self.driver, boxes(self.driver)[2])
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, '#research-compare tr[data-key="sharpe_ratio"]'),
+             message="the runs are not compared")
+        compared = self.driver.find_elements(By.CSS_SELECTOR, '#research-compare tr[data-key="return_pct"] td')
+        self.assertEqual(len(compared), 2)
+        self.assertNotEqual(compared[0].text, compared[1].text, "two different configurations, one return")
+        self.assertEqual(len([p for p in self.driver.find_elements(By.CSS_SELECTOR, "#research-compare-card svg path.line")
+                              if p.get_attribute("d")]), 2)
+        screenshot(self.driver, "research-compare")
         # A sweep over fast × slow: live progress, then the heatmap; a cell fills the form.
         for name, value in (("fast", "4, 8, 2"), ("slow", "20, 30, 5")):
             field = self.driver.find_element(By.ID, f"sweep-{name}")
             field.clear()
             field.send_keys(value)
-        self.driver.find_element(By.ID, "research-sweep").click()
+        click(self.driver, self.driver.find_element(By.ID, "research-sweep"))
         wait(self.driver, lambda d: attribute(d, "#research-sweep-status", "data-status") == "completed", timeout=20,
              message="the sweep did not complete")
         wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#research-heatmap td")) == 9)
         screenshot(self.driver, "research-sweep")
-        self.driver.find_element(By.CSS_SELECTOR, '#research-heatmap td[data-row="6"][data-column="25"]').click()
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#research-heatmap td[data-row="6"][data-column="25"]'))
         self.assertEqual(self.driver.find_element(By.ID, "param-fast").get_attribute("value"), "6")
         self.assertEqual(self.driver.find_element(By.ID, "param-slow").get_attribute("value"), "25")
 

@@ -1,6 +1,7 @@
 // Research: upload an OHLCV CSV or pick a dataset, pick a strategy and fill the form its parameter schema generates,
-// run a backtest and watch its progress pushed on the `backtests` topic; then the statistics, the equity curve with
-// the drawdown under it, the trades, and the earlier runs (cached ones marked).
+// run a backtest and watch its progress pushed on the `backtests` topic; then the statistics, the price with the
+// trades' entries and exits on it, the equity curve with the drawdown under it, the sortable trade list, the run's
+// configuration, and the earlier runs (cached ones marked), two of which can be compared side by side.
 import { api, APIError } from "../api.js";
 import { lineChart } from "../chart.js";
 import { formatNumber, h, setText } from "../ui.js";
@@ -11,6 +12,21 @@ const HEADLINE = [
   ["win_rate_pct", "Win rate %"], ["profit_factor", "Profit factor"], ["equity_final", "Final equity"],
   ["sqn", "SQN"],
 ];
+
+const TITLES = new Map(HEADLINE);
+// Higher is better for every headline statistic (drawdowns are negative) except the trade count, which is neither.
+const NEUTRAL = new Set(["trade_count"]);
+// [field, title, kind]
+const TRADE_COLUMNS = [
+  ["size", "Size", "int"], ["entry_time", "Entered", "time"], ["exit_time", "Exited", "time"],
+  ["entry_price", "Entry", "num"], ["exit_price", "Exit", "num"], ["pnl", "PnL", "num"],
+  ["return_pct", "Return %", "num"], ["duration_days", "Days", "num"], ["commission", "Commission", "num"],
+];
+
+/** A statistic: numbers formatted, text (dates, durations) as it is. */
+function formatStat(value) {
+  return typeof value === "number" || value === null || value === undefined ? formatNumber(value) : String(value);
+}
 
 const STAGE = { queued: 0, running: 1, completed: 2, failed: 2, cancelled: 2 };
 
@@ -24,10 +40,19 @@ export function researchPage({ state, toast }) {
   const commissionInput = h("input", { type: "number", id: "research-commission", value: "0.002", min: "0", step: "any" });
   const progress = h("progress", { id: "research-progress", max: "1", value: "0" });
   const status = h("p", { class: "muted", id: "research-status" }, "Pick a dataset and a strategy.");
-  const stats = h("table", { class: "stats", id: "research-stats" });
+  const stats = h("table", { class: "stat-table", id: "research-stats" });
+  const priceChart = lineChart("Price");
+  const priceNote = h("p", { class: "muted", id: "research-price-note" }, "");
   const equity = lineChart("Equity");
   const drawdown = lineChart("Drawdown");
   const trades = h("tbody", { id: "research-trades" });
+  const tradesNote = h("p", { class: "muted", id: "research-trades-note" }, "");
+  const config = h("pre", { class: "config", id: "research-config" }, "");
+  const compareStats = h("table", { class: "stat-table", id: "research-compare" });
+  const compareChart = lineChart("Equity compared", { sharedScale: true });
+  const compareNote = h("p", { class: "muted", id: "research-compare-note" }, "Tick two runs in the list to compare them.");
+  const comparing = []; // up to two run ids, the older pick first
+  let tradeOrder = { key: "entry_time", direction: 1 };
   const runs = h("tbody", { id: "research-runs" });
   const sweepAxes = h("div", { class: "form-grid", id: "research-sweep-axes" });
   const maximizeSelect = h(
@@ -242,29 +267,126 @@ export function researchPage({ state, toast }) {
     const label = current.cached ? `${current.status} (cached)` : current.status;
     setText(status, `Run ${current.id}: ${label}` + (current.error ? ` – ${current.error}` : ""));
     status.dataset.status = current.status ?? "";
+    setText(config, current.request ? JSON.stringify(current.request, null, 2) : "");
     const result = current.result;
     if (!result) return;
-    stats.replaceChildren(
-      ...HEADLINE.map(([key, title]) =>
-        h("tr", { dataset: { key } }, h("th", {}, title), h("td", { class: "num" }, formatNumber(result.stats?.[key]))),
-      ),
-    );
+    stats.replaceChildren(...statRows(result.stats ?? {}));
     const points = result.equity ?? [];
-    equity.draw([{ label: "Equity", points: points.map((p, index) => ({ t: index, v: p.equity })) }]);
-    drawdown.draw([{ label: "Drawdown %", points: points.map((p, index) => ({ t: index, v: -p.drawdown_pct })) }]);
+    equity.draw([{ label: "Equity", points: points.map((p) => ({ t: Date.parse(p.time), v: p.equity })) }]);
+    drawdown.draw([{ label: "Drawdown %", points: points.map((p) => ({ t: Date.parse(p.time), v: -p.drawdown_pct })) }]);
+    renderTrades();
+    drawPrice(current).catch((error) => setText(priceNote, error.message));
+  }
+
+  /** Every statistic, the headline ones first. */
+  function statRows(values) {
+    const keys = [...HEADLINE.map(([key]) => key), ...Object.keys(values).filter((k) => !TITLES.has(k)).sort()];
+    return keys.map((key) =>
+      h("tr", { dataset: { key } }, h("th", {}, TITLES.get(key) ?? key), h("td", { class: "num" }, formatStat(values[key]))),
+    );
+  }
+
+  /** The dataset's closes over the run's range, with each trade's entry (▲ long, ▼ short) and exit (●). */
+  async function drawPrice(run) {
+    const request = run.request;
+    if (!request) return;
+    const query = new URLSearchParams({ points: "800" });
+    if (request.from) query.set("from", request.from);
+    if (request.to) query.set("to", request.to);
+    let bars;
+    try {
+      bars = await api(`/api/v1/datasets/${request.dataset_id}/bars?${query}`);
+    } catch (error) {
+      priceChart.draw([]);
+      return setText(priceNote, error instanceof APIError && error.status === 404 ? "The dataset was deleted." : error.message);
+    }
+    if (current?.id !== run.id) return;
+    const tradeList = run.result?.trades ?? [];
+    const markers = [];
+    for (const trade of tradeList.slice(0, 500)) {
+      const side = trade.size < 0 ? "short" : "long";
+      markers.push({
+        t: Date.parse(trade.entry_time), v: trade.entry_price, kind: `entry-${side}`,
+        title: `${side} ${Math.abs(trade.size)} @ ${formatNumber(trade.entry_price)}`,
+      });
+      markers.push({
+        t: Date.parse(trade.exit_time), v: trade.exit_price, kind: "exit",
+        title: `exit @ ${formatNumber(trade.exit_price)} · PnL ${formatNumber(trade.pnl)}`,
+      });
+    }
+    priceChart.draw([{ label: "Close", points: bars.times.map((t, i) => ({ t, v: bars.close[i] })) }], markers);
+    setText(priceNote, tradeList.length > 500 ? `The first 500 of ${tradeList.length} trades are marked.` : "");
+  }
+
+  function renderTrades() {
+    const list = [...(current?.result?.trades ?? [])];
+    const { key, direction } = tradeOrder;
+    list.sort((a, b) => {
+      const x = a[key];
+      const y = b[key];
+      return (typeof x === "string" ? String(x).localeCompare(String(y)) : (x ?? -Infinity) - (y ?? -Infinity)) * direction;
+    });
+    for (const th of tradeHead.querySelectorAll("th")) {
+      th.dataset.order = th.dataset.key === key ? (direction > 0 ? "asc" : "desc") : "";
+    }
     trades.replaceChildren(
-      ...(result.trades ?? []).slice(0, 200).map((trade) =>
+      ...list.slice(0, 500).map((trade) =>
         h(
           "tr", {},
-          h("td", { class: "num" }, formatNumber(trade.size, 0)),
-          h("td", {}, String(trade.entry_time ?? "").slice(0, 10)),
-          h("td", { class: "num" }, formatNumber(trade.entry_price)),
-          h("td", { class: "num" }, formatNumber(trade.exit_price)),
-          h("td", { class: "num" }, formatNumber(trade.pnl)),
-          h("td", { class: "num" }, formatNumber(trade.return_pct)),
+          ...TRADE_COLUMNS.map(([field, , kind]) =>
+            h("td", { class: kind === "time" ? "" : "num" },
+              kind === "time" ? String(trade[field] ?? "").slice(0, 16).replace("T", " ") : formatNumber(trade[field], kind === "int" ? 0 : 2))),
         ),
       ),
     );
+    setText(tradesNote, list.length > 500 ? `${list.length} trades; the first 500 in this order are listed.` : `${list.length} trades.`);
+  }
+
+  function sortTrades(key) {
+    tradeOrder = { key, direction: tradeOrder.key === key ? -tradeOrder.direction : 1 };
+    renderTrades();
+  }
+
+  const tradeHead = h(
+    "tr", {},
+    ...TRADE_COLUMNS.map(([key, title]) =>
+      h("th", { class: "sortable", dataset: { key }, title: "Sort", onclick: () => sortTrades(key) }, title)),
+  );
+
+  function toggleCompare(id, on) {
+    const at = comparing.indexOf(id);
+    if (on && at < 0) comparing.push(id);
+    if (!on && at >= 0) comparing.splice(at, 1);
+    while (comparing.length > 2) comparing.shift();
+    for (const box of runs.querySelectorAll("input[type=checkbox]")) box.checked = comparing.includes(Number(box.value));
+    renderCompare().catch((error) => toast.error(error.message));
+  }
+
+  /** Two runs' statistics side by side (the better value of each marked) and their equity on one scale. */
+  async function renderCompare() {
+    if (comparing.length < 2) {
+      compareStats.replaceChildren();
+      compareChart.draw([]);
+      return setText(compareNote, "Tick two runs in the list to compare them.");
+    }
+    const pair = await Promise.all(comparing.map((id) => api(`/api/v1/backtests/${id}`)));
+    if (pair.some((run) => !run.result)) return setText(compareNote, "Both runs must be completed.");
+    setText(compareNote, pair.map((run) => `Run ${run.id}: ${run.request.strategy} ${JSON.stringify(run.request.params ?? {})}`).join(" · "));
+    const [a, b] = pair.map((run) => run.result.stats ?? {});
+    compareStats.replaceChildren(
+      h("tr", {}, h("th", {}, ""), ...pair.map((run) => h("th", { class: "num" }, `Run ${run.id}`))),
+      ...HEADLINE.map(([key, title]) => {
+        const better = (x, y) => !NEUTRAL.has(key) && typeof x === "number" && typeof y === "number" && x > y;
+        return h(
+          "tr", { dataset: { key } }, h("th", {}, title),
+          h("td", { class: `num${better(a[key], b[key]) ? " better" : ""}` }, formatStat(a[key])),
+          h("td", { class: `num${better(b[key], a[key]) ? " better" : ""}` }, formatStat(b[key])),
+        );
+      }),
+    );
+    compareChart.draw(pair.map((run) => ({
+      label: `Run ${run.id}`, points: (run.result.equity ?? []).map((p) => ({ t: Date.parse(p.time), v: p.equity })),
+    })));
   }
 
   function update() {
@@ -274,6 +396,14 @@ export function researchPage({ state, toast }) {
       ...list.map((run) =>
         h(
           "tr", { dataset: { id: String(run.id) }, onclick: () => show(run.id, run) },
+          h("td", {}, h("input", {
+            type: "checkbox", value: String(run.id), "aria-label": `Compare run ${run.id}`,
+            checked: comparing.includes(run.id) ? true : undefined,
+            onclick: (event) => {
+              event.stopPropagation();
+              toggleCompare(run.id, event.target.checked);
+            },
+          })),
           h("td", { class: "num" }, String(run.id)),
           h("td", {}, run.request?.strategy ?? ""),
           h("td", {}, JSON.stringify(run.request?.params ?? {})),
@@ -327,14 +457,16 @@ export function researchPage({ state, toast }) {
         status,
         h("button", { id: "research-as-bot", onclick: runAsBot }, "Run as a paper bot"),
       ),
-      h("div", { class: "card" }, h("h2", {}, "Statistics"), stats),
+      h("div", { class: "card" }, h("h2", {}, "Statistics"), stats, h("h2", {}, "Configuration"), config),
     ),
+    h("div", { class: "card" }, h("h2", {}, "Price, entries and exits"), priceChart.element, priceNote),
     h("div", { class: "card" }, h("h2", {}, "Equity"), equity.element, h("h2", {}, "Drawdown"), drawdown.element),
     h(
       "div",
       { class: "card" },
       h("h2", {}, "Trades"),
-      h("table", {}, h("thead", {}, h("tr", {}, ...["Size", "Entered", "Entry", "Exit", "PnL", "Return %"].map((t) => h("th", {}, t)))), trades),
+      tradesNote,
+      h("div", { class: "table-wrap" }, h("table", { id: "research-trade-table" }, h("thead", {}, tradeHead), trades)),
     ),
     h(
       "div",
@@ -352,8 +484,10 @@ export function researchPage({ state, toast }) {
       { class: "card" },
       h("h2", {}, "Runs"),
       h("table", { id: "research-run-list" },
-        h("thead", {}, h("tr", {}, ...["Run", "Strategy", "Parameters", "Status", "Progress"].map((t) => h("th", {}, t)))), runs),
+        h("thead", {}, h("tr", {}, ...["Compare", "Run", "Strategy", "Parameters", "Status", "Progress"].map((t) => h("th", {}, t)))), runs),
     ),
+    h("div", { class: "card", id: "research-compare-card" }, h("h2", {}, "Two runs side by side"), compareNote,
+      compareStats, compareChart.element),
   );
   return { element, update, watches: ["backtests"] };
 }
