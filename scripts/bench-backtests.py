@@ -2,7 +2,7 @@
 """Backtests through the API on a fresh release server (SQLite, no engine): a cached answer's latency, runs per
 second through the queue, and REST latency with every worker busy against idle. Results go in BENCHMARKS.md.
 
-    swift build -c release && scripts/bench-backtests.py [--workers 2]
+    swift build -c release && scripts/bench-backtests.py [--workers 2] [--postgres postgres://user:pw@host:port/db]
 """
 import argparse
 import http.client
@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,6 +46,45 @@ class Client:
         return (time.perf_counter() - started) * 1000, status, reply
 
 
+class StreamProbe:
+    """An SSE client on the `logs` topic: how long a log written through the API takes to reach it."""
+
+    def __init__(self, port, token):
+        self.arrivals = {}
+        self.ready = threading.Event()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", "/api/v1/stream?topics=logs", headers={"Authorization": f"Bearer {token}"})
+        self.response = connection.getresponse()
+        assert self.response.status == 200, self.response.status
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        self.ready.set()
+        while True:
+            line = self.response.readline()
+            if not line:
+                return
+            if line.startswith(b"data:") and b"probe-" in line:
+                tag = line.split(b"probe-")[1].split(b'"')[0].decode()
+                self.arrivals[tag] = time.perf_counter()
+
+    def latencies(self, client, bot_id, count=500):
+        """Writes `count` logs 10 ms apart; the milliseconds from each POST's start to its event's arrival."""
+        sent = {}
+        for index in range(count):
+            tag = f"{time.monotonic_ns()}-{index}"
+            sent[tag] = time.perf_counter()
+            status, _ = client.call("POST", "/api/v1/logs", {"bot_id": bot_id, "level": "INFO", "message": f"probe-{tag}"})
+            assert status == 201, status
+            time.sleep(0.01)
+        deadline = time.time() + 10
+        while len([t for t in sent if t in self.arrivals]) < count and time.time() < deadline:
+            time.sleep(0.01)
+        missing = [t for t in sent if t not in self.arrivals]
+        assert not missing, f"{len(missing)} events never arrived"
+        return [(self.arrivals[t] - sent[t]) * 1000 for t in sent]
+
+
 def synthetic_csv(bars):
     lines = ["time,open,high,low,close,volume"]
     price = 100.0
@@ -59,10 +99,17 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "tickwire"))
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--port", type=int, default=18620)
+    parser.add_argument("--postgres", help="admin URL of a PostgreSQL server: run on a fresh database there "
+                                           "instead of SQLite (e.g. from scripts/postgres.sh start)")
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="tickwire-bench-backtests-")
     database = os.path.join(folder, "bench.db")
+    scratch = None
+    if args.postgres:
+        scratch = f"tickwire_bench_{os.getpid()}"
+        subprocess.check_call(["psql", args.postgres, "-qc", f"CREATE DATABASE {scratch}"])
+        database = args.postgres.rsplit("/", 1)[0] + "/" + scratch
     env = dict(os.environ, TICKWIRE_ADMIN_PASSWORD="bench-admin-pw")
     server = subprocess.Popen(
         [args.binary, "serve", "--port", str(args.port), "--database", database, "--no-engine", "--log-level", "error",
@@ -74,7 +121,8 @@ def main():
             [args.binary, "tokens", "create", "--database", database, "--user", "admin", "--name", "bench"],
             text=True).strip()
         client = Client(args.port, token)
-        print(f"machine: {os.cpu_count()} cores; server with {args.workers} backtest workers")
+        print(f"machine: {os.cpu_count()} cores; server with {args.workers} backtest workers on "
+              f"{'PostgreSQL' if scratch else 'SQLite'}")
 
         status, dataset = client.call("POST", "/api/v1/datasets?name=daily&ticker=SYN", synthetic_csv(2_500), "text/csv")
         assert status == 201, dataset
@@ -114,24 +162,41 @@ def main():
         def rest_latencies(count=1_000):
             return [client.timed("GET", "/api/v1/strategies")[0] for _ in range(count)]
 
+        _, bot = client.call("POST", "/api/v1/bots", {"name": "probe", "ticker": "SYN", "exchange": "binance",
+                                                      "strategy": "manual"})
+        probe = StreamProbe(args.port, token)
+        probe.ready.wait(5)
+        time.sleep(0.2)
+        writer = Client(args.port, token)
         idle = rest_latencies()
+        idle_stream = probe.latencies(writer, bot["id"])
         status, big = client.call("POST", "/api/v1/datasets?name=minutes&ticker=SYN", synthetic_csv(300_000), "text/csv")
         assert status == 201, big
-        for index in range(2 * args.workers):
+        sweeps = 4 * args.workers
+        for index in range(sweeps):
             status, _ = client.call("POST", "/api/v1/sweeps", {
-                "dataset_id": big["id"], "strategy": "sma", "grid": {"fast": list(range(2, 12)), "slow": [40 + index]},
+                "dataset_id": big["id"], "strategy": "sma", "grid": {"fast": list(range(2, 22)), "slow": [40 + index]},
                 "maximize": "return_pct"})
             assert status == 202, status
         time.sleep(0.3)
         busy = rest_latencies()
+        busy_stream = probe.latencies(writer, bot["id"])
         _, runs = client.call("GET", "/api/v1/backtests?limit=1000")
         running = sum(1 for run in runs["data"] if run["status"] in ("running", "queued"))
         print(f"GET /api/v1/strategies, 1,000 sequential: idle p50 {percentile(idle, 0.5):.2f} ms p99 "
-              f"{percentile(idle, 0.99):.2f} ms; with the queue full ({running} sweeps of 10 x 300,000 bars waiting "
-              f"or running) p50 {percentile(busy, 0.5):.2f} ms p99 {percentile(busy, 0.99):.2f} ms")
+              f"{percentile(idle, 0.99):.2f} ms; with the queue full ({running} of {sweeps} sweeps of 20 x 300,000 "
+              f"bars waiting or running) p50 {percentile(busy, 0.5):.2f} ms p99 {percentile(busy, 0.99):.2f} ms")
+        print(f"POST /api/v1/logs to its SSE event, 500 at 100/s: idle p50 {percentile(idle_stream, 0.5):.2f} ms "
+              f"p99 {percentile(idle_stream, 0.99):.2f} ms; with the queue full p50 "
+              f"{percentile(busy_stream, 0.5):.2f} ms p99 {percentile(busy_stream, 0.99):.2f} ms")
+        _, runs = client.call("GET", "/api/v1/backtests?limit=1000")
+        still = sum(1 for run in runs["data"] if run["status"] in ("running", "queued"))
+        print(f"sweeps still waiting or running after both measurements: {still}")
     finally:
         server.terminate()
         server.wait(10)
+        if scratch:
+            subprocess.call(["psql", args.postgres, "-qc", f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"])
 
 
 if __name__ == "__main__":
