@@ -126,13 +126,25 @@ import TickwireTestSupport
             #expect(again.json["cached"] == .bool(true))
             #expect(again.json["result"] == job["result"])
 
+            // The same configuration on data with other content runs again.
+            let changed = try #require(
+                try await Self.upload(
+                    client, csv: Self.csv.replacingOccurrences(of: ",1299", with: ",1300"), name: "v2"
+                )
+                .json["id"]?.int)
+            let onChanged = try await client.call(
+                .post, "/api/v1/backtests",
+                json: #"{"dataset_id":\#(changed),"strategy":"sma","params":{"fast":5,"slow":20},"commission":0.002}"#)
+            #expect(onChanged.status == .accepted, "another content hash: another cache key")
+            _ = try await Self.finished(client, try #require(onChanged.json["id"]?.int))
+
             // Another parameter runs again.
             let other = try await client.call(
                 .post, "/api/v1/backtests",
                 json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":6,"slow":20}}"#)
             #expect(other.status == .accepted)
             _ = try await Self.finished(client, try #require(other.json["id"]?.int))
-            #expect(try await client.call(.get, "/api/v1/backtests").json["data"]?.array?.count == 3)
+            #expect(try await client.call(.get, "/api/v1/backtests").json["data"]?.array?.count == 4)
         }
     }
 
@@ -178,7 +190,7 @@ import TickwireTestSupport
         }
     }
 
-    @Test func progressAndTheEndArePushedOnTheBacktestsTopicInOrder() async throws {
+    @Test func progressAndTheEndArePushedOnTheBacktestsTopicInOrderAndResume() async throws {
         try await TestServer.with(configuration: Self.workers) { client, _ in
             let dataset = try #require(try await Self.upload(client).json["id"]?.int)
             let sse = try await client.sse("/api/v1/stream?topics=backtests")
@@ -187,16 +199,29 @@ import TickwireTestSupport
                 .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"swing"}"#)
             let id = try #require(run.json["id"]?.int)
             var types: [String] = []
+            var ids: [String] = []
             while types.last != "backtest_completed" && types.last != "backtest_failed" {
                 let event = try await sse.nextEvent(timeout: 20)
                 guard let type = event.event, type.hasPrefix("backtest") else { continue }
                 types.append(type)
+                ids.append(event.id ?? "")
                 let data = try JSONDecoder().decode(JSONValue.self, from: Data((event.data ?? "").utf8))
                 #expect(data["data"]?["id"]?.int == id)
             }
             #expect(types.first == "backtest_queued")
             #expect(types.last == "backtest_completed")
             #expect(types.dropFirst().dropLast().allSatisfy { $0 == "backtest_progress" })
+            // A client that saw only the first event resumes after it and gets the rest, in the same order.
+            let resumed = try await client.sse(
+                "/api/v1/stream?topics=backtests", headers: [("Last-Event-ID", try #require(ids.first))])
+            defer { Task { await resumed.close() } }
+            var replayed: [String] = []
+            while replayed.count < ids.count - 1 {
+                let event = try await resumed.nextEvent(timeout: 20)
+                guard event.event?.hasPrefix("backtest") == true else { continue }
+                replayed.append(event.id ?? "")
+            }
+            #expect(replayed == Array(ids.dropFirst()))
         }
     }
 
