@@ -163,6 +163,7 @@ func registerRoutes(
     BotsPageRoute(service: service, view: streams.botsPage).register(on: secured)
     BotRoutes(service: service, bodyLimit: limit).register(on: secured)
     OrderRoutes(service: service, bodyLimit: limit).register(on: secured)
+    TradeRoutes(service: service).register(on: secured)
     LogRoutes(service: service, bodyLimit: limit).register(on: secured)
     let marketData = api.group().add(
         middleware: RequireAuthentication(auth: auth, allowStreamTokens: false, writeScopes: [.write, .prices]))

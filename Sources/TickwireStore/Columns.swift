@@ -5,6 +5,7 @@ enum Columns {
         "id, bot_id, exchange_order_id, side, type, quantity, price, status, filled_quantity, avg_fill_price, created_at, updated_at"
     static let log = "id, bot_id, level, message, timestamp"
     static let price = "ticker, exchange, price, timestamp"
+    static let fill = "id, order_id, bot_id, side, quantity, price, fee, timestamp"
     static let position = "bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at"
     static let event = "id, timestamp, topic, type, data, bot_id, ticker, owner_id"
     static let user = "id, username, role, disabled, created_at, updated_at"

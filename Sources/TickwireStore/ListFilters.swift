@@ -27,6 +27,16 @@ enum ListQueries<Builder: ConditionBuilder> {
         self.page(table: "orders", columns: Columns.order, ListFilters.orders(filter), page)
     }
 
+    static func fills(_ filter: FillFilter, page: PageRequest) -> Builder.Query {
+        self.page(table: "fills", columns: Columns.fill, ListFilters.fills(filter), page)
+    }
+
+    /// Every fill of the bots `filter` selects, oldest first: what round-trip trades are built from.
+    static func fillsInOrder(_ filter: FillFilter) -> Builder.Query {
+        let c: Builder = ListFilters.fills(filter)
+        return c.query("SELECT \(Columns.fill) FROM fills\(c.whereClause) ORDER BY id")
+    }
+
     static func logs(_ filter: LogFilter, page: PageRequest) -> Builder.Query {
         self.page(table: "activity_logs", columns: Columns.log, ListFilters.logs(filter), page)
     }
@@ -67,6 +77,13 @@ enum ListFilters {
         var c = C()
         c.add("bot_id = ?", filter.botId)
         c.add("status = ?", filter.status?.rawValue)
+        c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
+        return c
+    }
+
+    static func fills<C: ConditionBuilder>(_ filter: FillFilter) -> C {
+        var c = C()
+        c.add("bot_id = ?", filter.botId)
         c.add("bot_id IN (SELECT id FROM bots WHERE owner_id = ?)", filter.ownerId)
         return c
     }

@@ -39,6 +39,10 @@ public protocol StoreReader: EventLogReader {
     func bots(_ filter: BotFilter) async throws -> [Bot]
     func order(id: Int64) async throws -> Order
     func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>
+    /// Fills, newest first, keyset-paginated.
+    func fills(_ filter: FillFilter, page: PageRequest) async throws -> Page<Fill>
+    /// Every fill of the selected bots, oldest first (for round-trip trades).
+    func fillsInOrder(_ filter: FillFilter) async throws -> [Fill]
     /// Orders still working (NEW, PARTIALLY_FILLED) of bots on `exchange`, oldest first, with their bot's ticker:
     /// what the paper broker matches against each tick.
     func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)]

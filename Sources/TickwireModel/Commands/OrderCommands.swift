@@ -89,7 +89,9 @@ public enum OrderCommands {
 }
 
 /// One execution against an order, as the `fills` table keeps it.
-public struct Fill: Sendable, Equatable {
+public struct Fill: Codable, Sendable, Equatable {
+    /// Assigned by the store (0 until the fill is saved).
+    public var id: Int64 = 0
     public var orderId: Int64
     public var botId: Int64
     public var side: OrderSide
@@ -97,4 +99,36 @@ public struct Fill: Sendable, Equatable {
     public var price: Double
     public var fee: Double
     public var timestamp: Timestamp
+
+    public init(
+        id: Int64 = 0, orderId: Int64, botId: Int64, side: OrderSide, quantity: Double, price: Double, fee: Double,
+        timestamp: Timestamp
+    ) {
+        self.id = id
+        self.orderId = orderId
+        self.botId = botId
+        self.side = side
+        self.quantity = quantity
+        self.price = price
+        self.fee = fee
+        self.timestamp = timestamp
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, side, quantity, price, fee, timestamp
+        case orderId = "order_id"
+        case botId = "bot_id"
+    }
+}
+
+/// Which fills a list returns.
+public struct FillFilter: Sendable, Equatable {
+    public var botId: Int64?
+    /// Only fills of this user's bots.
+    public var ownerId: Int64?
+
+    public init(botId: Int64? = nil, ownerId: Int64? = nil) {
+        self.botId = botId
+        self.ownerId = ownerId
+    }
 }

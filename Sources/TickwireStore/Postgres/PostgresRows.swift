@@ -61,6 +61,15 @@ extension Order {
     }
 }
 
+extension Fill {
+    init(pg row: PGRow) throws {
+        self.init(
+            id: try row.value("id"), orderId: try row.value("order_id"), botId: try row.value("bot_id"),
+            side: try row.enumeration("side"), quantity: try row.value("quantity"), price: try row.value("price"),
+            fee: try row.value("fee"), timestamp: try row.timestamp("timestamp"))
+    }
+}
+
 extension ActivityLog {
     init(pg row: PGRow) throws {
         self.init(

@@ -204,6 +204,16 @@ public final class PostgresStore: Store {
             PostgresQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(pg:), id: \.id)
     }
 
+    public func fills(_ filter: FillFilter, page: PageRequest) async throws -> Page<Fill> {
+        try await fetchPage(
+            PostgresQueries.fills(filter, page: page), limit: page.limit, decode: Fill.init(pg:), id: \.id)
+    }
+
+    public func fillsInOrder(_ filter: FillFilter) async throws -> [Fill] {
+        let query = PostgresQueries.fillsInOrder(filter)
+        return try await read { db in try await db.rows(query).map(Fill.init(pg:)) }
+    }
+
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
         try await write { db in
             let transition = try OrderCommands.update(try await Self.fetchOrder(id: id, on: db), patch, at: now)

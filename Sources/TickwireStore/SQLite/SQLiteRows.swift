@@ -84,6 +84,14 @@ extension Order {
     }
 }
 
+extension Fill {
+    init(row: Row) throws {
+        self.init(
+            id: row[0], orderId: row[1], botId: row[2], side: try Self.decodeEnum(row[3]), quantity: row[4],
+            price: row[5], fee: row[6], timestamp: Timestamp(milliseconds: row[7]))
+    }
+}
+
 extension ActivityLog {
     init(row: Row) throws {
         self.init(

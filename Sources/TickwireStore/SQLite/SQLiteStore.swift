@@ -135,6 +135,18 @@ public final class SQLiteStore: Store {
             SQLiteQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(row:), id: \.id)
     }
 
+    public func fills(_ filter: FillFilter, page: PageRequest) async throws -> Page<Fill> {
+        try await fetchPage(
+            SQLiteQueries.fills(filter, page: page), limit: page.limit, decode: Fill.init(row:), id: \.id)
+    }
+
+    public func fillsInOrder(_ filter: FillFilter) async throws -> [Fill] {
+        let query = SQLiteQueries.fillsInOrder(filter)
+        return try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Fill.init(row:))
+        }
+    }
+
     public func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order> {
         try await commands.run { db in
             let transition = try OrderCommands.update(try Self.fetchOrder(id: id, in: db), patch, at: now)

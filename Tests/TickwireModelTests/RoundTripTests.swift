@@ -1,0 +1,97 @@
+import Testing
+
+@testable import TickwireModel
+
+/// Round-trip trades from fills, each case worked out by hand.
+@Suite struct RoundTripTests {
+    /// Fills of bot 3, a second apart, ids from 1.
+    static func fills(_ steps: [(OrderSide, Double, Double, Double)]) -> [Fill] {
+        steps.enumerated().map { index, step in
+            Fill(
+                id: Int64(index + 1), orderId: Int64(index + 1), botId: 3, side: step.0, quantity: step.1,
+                price: step.2, fee: step.3, timestamp: Timestamp(milliseconds: 1_000 * Int64(index + 1)))
+        }
+    }
+
+    static func trades(_ steps: [(OrderSide, Double, Double, Double)]) -> [RoundTrip] {
+        RoundTrips.group(fills(steps), ticker: "BTC/USDT", exchange: "paper")
+    }
+
+    static func near(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e-9 } ?? false }
+
+    @Test func aLongInAndOut() throws {
+        let trades = Self.trades([(.buy, 1, 100, 0.1), (.sell, 1, 110, 0.11)])
+        let trade = try #require(trades.first)
+        #expect(trades.count == 1)
+        #expect(trade.direction == .long)
+        #expect(!trade.isOpen)
+        #expect(trade.id == 1)
+        #expect(trade.entryPrice == 100)
+        #expect(trade.exitPrice == 110)
+        #expect(Self.near(trade.grossPnl, 10))
+        #expect(Self.near(trade.fees, 0.21))
+        #expect(Self.near(trade.pnl, 9.79))
+        #expect(Self.near(trade.returnPct, 9.79), "9.79 on 100 of entries")
+        #expect(trade.closedAt == Timestamp(milliseconds: 2_000))
+        #expect(trade.durationSeconds == 1)
+        #expect(trade.fillCount == 2)
+    }
+
+    @Test func scaleInThenExitInParts() throws {
+        // Average entry 105; 0.5 out at 120 (+7.5), 1.5 out at 100 (-7.5).
+        let trades = Self.trades([(.buy, 1, 100, 0), (.buy, 1, 110, 0), (.sell, 0.5, 120, 0), (.sell, 1.5, 100, 0)])
+        let trade = try #require(trades.first)
+        #expect(trades.count == 1)
+        #expect(trade.size == 2)
+        #expect(trade.entryPrice == 105)
+        #expect(Self.near(trade.exitPrice, 105), "(0.5 × 120 + 1.5 × 100) / 2")
+        #expect(Self.near(trade.grossPnl, 0))
+        #expect(trade.fillCount == 4)
+        #expect(!trade.isOpen)
+    }
+
+    @Test func aFillThatCrossesZeroClosesOneTradeAndOpensTheNext() throws {
+        // Long 2 at 100; sell 3 at 90: the long closes (-20, fees 0.2 + 2/3 of 0.3), a short of 1 opens at 90 (fee
+        // 0.1); buy 1 at 80 closes it (+10, fees 0.1 + 0.05).
+        let trades = Self.trades([(.buy, 2, 100, 0.2), (.sell, 3, 90, 0.3), (.buy, 1, 80, 0.05)])
+        #expect(trades.count == 2)
+        let long = try #require(trades.first)
+        let short = try #require(trades.last)
+        #expect(long.direction == .long)
+        #expect(Self.near(long.grossPnl, -20))
+        #expect(Self.near(long.fees, 0.4))
+        #expect(Self.near(long.pnl, -20.4))
+        #expect(long.closedAt == Timestamp(milliseconds: 2_000))
+        #expect(short.direction == .short)
+        #expect(short.id == 2, "opened by the crossing fill")
+        #expect(short.size == 1)
+        #expect(short.entryPrice == 90)
+        #expect(Self.near(short.grossPnl, 10))
+        #expect(Self.near(short.fees, 0.15))
+        #expect(Self.near(short.returnPct, 9.85 / 90 * 100))
+        #expect(!short.isOpen)
+    }
+
+    @Test func aTradeStillOpenIsMarkedSo() throws {
+        let trades = Self.trades([(.buy, 2, 100, 0), (.sell, 0.5, 104, 0)])
+        let trade = try #require(trades.first)
+        #expect(trade.isOpen)
+        #expect(trade.closedAt == nil)
+        #expect(trade.openQuantity == 1.5)
+        #expect(Self.near(trade.grossPnl, 2), "realized on the half that was sold")
+        #expect(trade.exitPrice == 104)
+    }
+
+    @Test func partialFillsThatAddUpToZeroCloseTheTrade() {
+        // 0.1 + 0.2 is not 0.3 in binary floating point.
+        let trades = Self.trades([(.buy, 0.1, 10, 0), (.buy, 0.2, 10, 0), (.sell, 0.3, 11, 0), (.buy, 1, 12, 0)])
+        #expect(trades.count == 2)
+        #expect(trades.first?.isOpen == false)
+        #expect(trades.last?.isOpen == true)
+        #expect(trades.last?.id == 4)
+    }
+
+    @Test func noFillsNoTrades() {
+        #expect(Self.trades([]).isEmpty)
+    }
+}
