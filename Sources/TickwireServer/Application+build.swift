@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var backtestTimeLimit: Duration
     /// Finished backtests (and the cache they make) are kept this long.
     public var backtestRetention: Duration
+    /// Bots' equity history is kept this long.
+    public var equityRetention: Duration
     /// Stored backtest results take at most this many bytes: the oldest go first.
     public var backtestCacheBytes: Int64
     /// A worker renews the lease of the run it computes a few times per lease; a run whose lease ends (its node died)
@@ -62,8 +64,10 @@ public struct ServerConfiguration: Sendable {
         streamingEnabled: Bool = true, firstRequestHeadTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0,
         backtestTimeLimit: Duration = .seconds(600), backtestRetention: Duration = .seconds(30 * 86_400),
-        backtestCacheBytes: Int64 = 1 << 30, backtestLease: Duration = .seconds(30)
+        backtestCacheBytes: Int64 = 1 << 30, backtestLease: Duration = .seconds(30),
+        equityRetention: Duration = .seconds(365 * 86_400)
     ) {
+        self.equityRetention = equityRetention
         self.backtestCacheBytes = backtestCacheBytes
         self.backtestLease = backtestLease
         self.backtestRetention = backtestRetention

@@ -1,7 +1,23 @@
 import TickwireModel
 
-/// Fills as recorded, and the round-trip trades they make (`RoundTrips`), built on read from each bot's fills.
+/// Fills as recorded, the round-trip trades they make (`RoundTrips`), built on read from each bot's fills, and each
+/// bot's equity history.
 extension TradingService {
+    /// A bot's equity between `from` and `to` (default: all of it), at most `points` points (`EquityHistory`).
+    public func equity(botId: Int64, from: Timestamp?, to: Timestamp?, points: Int, by actor: Actor) async throws
+        -> [EquityPoint]
+    {
+        _ = try await bot(id: botId, by: actor)
+        let history = try await store.equityPoints(
+            botId: botId, from: from ?? Timestamp(milliseconds: .min), to: to ?? Timestamp(milliseconds: .max))
+        return await offloaded { EquityHistory.downsample(history, to: points) }
+    }
+
+    /// Equity history retention: points older than `age` go.
+    public func pruneEquity(olderThan age: Duration) async throws -> Int {
+        try await store.pruneEquity(before: clock().adding(.zero - age))
+    }
+
     public func fills(_ filter: FillFilter, page: PageRequest, by actor: Actor) async throws -> Page<Fill> {
         var filter = filter
         if let botId = filter.botId { _ = try await bot(id: botId, by: actor) }

@@ -23,6 +23,17 @@ enum SharedSQL {
         DELETE FROM backtest_jobs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < ?
         AND NOT EXISTS (SELECT 1 FROM backtest_jobs copy WHERE copy.cached_from = backtest_jobs.id)
         """
+    /// A bot's equity point (bot, time, equity, pnl, position), unless the bot has one after the sixth `?`: on a fill
+    /// that moment is `Int64.max` (always record), on a price move it is one interval ago.
+    static let recordEquity = """
+        INSERT INTO equity_points (bot_id, timestamp, equity, pnl, position_quantity) SELECT ?, ?, ?, ?, ?
+        WHERE NOT EXISTS (SELECT 1 FROM equity_points WHERE bot_id = ? AND timestamp > ?)
+        """
+    static let equityPoints = """
+        SELECT timestamp, equity, pnl, position_quantity FROM equity_points
+        WHERE bot_id = ? AND timestamp >= ? AND timestamp <= ? ORDER BY timestamp, id
+        """
+    static let pruneEquity = "DELETE FROM equity_points WHERE timestamp < ?"
     /// The finished runs holding a result, newest first, past the first `?` bytes of results.
     static let backtestsOverBudget = """
         SELECT id FROM (SELECT id, SUM(length(result)) OVER (ORDER BY finished_at DESC, id DESC) AS newer_bytes

@@ -39,6 +39,8 @@ public protocol StoreReader: EventLogReader {
     func bots(_ filter: BotFilter) async throws -> [Bot]
     func order(id: Int64) async throws -> Order
     func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>
+    /// A bot's equity history between two moments (inclusive), oldest first.
+    func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint]
     /// Fills, newest first, keyset-paginated.
     func fills(_ filter: FillFilter, page: PageRequest) async throws -> Page<Fill>
     /// Every fill of the selected bots, oldest first (for round-trip trades).
@@ -162,6 +164,8 @@ public protocol Store: StoreReader, EngineLease {
     /// Cache eviction by size: removes the oldest finished runs, with the cached answers that read their result,
     /// until the stored results take at most `bytes`. Returns how many runs were removed.
     func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int
+    /// Equity history retention: removes the points older than `cutoff`.
+    func pruneEquity(before cutoff: Timestamp) async throws -> Int
     /// Runs that were running when the process stopped go back to the queue.
     func requeueRunningBacktests(at now: Timestamp) async throws -> Committed<[BacktestJob]>
 

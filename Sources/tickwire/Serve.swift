@@ -96,6 +96,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Days finished backtests and their cached results are kept (default 30).")
     var backtestRetentionDays = 30
 
+    @Option(help: "Seconds between equity points of a bot while its open position moves with prices (default 60).")
+    var equityIntervalSeconds = 60
+
+    @Option(help: "Days bots' equity history is kept (default 365).")
+    var equityRetentionDays = 365
+
     @Option(help: "Megabytes the stored backtest results may take; the oldest go first (default 1024).")
     var backtestCacheMb = 1024
 
@@ -118,7 +124,9 @@ struct Serve: AsyncParsableCommand {
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
-        let store = try await StoreLocation.open(settings.database, poolSize: poolSize, logLevel: settings.logLevel)
+        let store = try await StoreLocation.open(
+            settings.database, poolSize: poolSize, logLevel: settings.logLevel,
+            equityInterval: .seconds(max(1, min(equityIntervalSeconds, 86_400))))
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
         var engineConfiguration: EngineConfiguration?
@@ -170,7 +178,8 @@ struct Serve: AsyncParsableCommand {
                 backtestTimeLimit: .seconds(max(1, min(backtestTimeLimit, 86_400))),
                 backtestRetention: .seconds(86_400 * max(1, min(backtestRetentionDays, 36_500))),
                 backtestCacheBytes: Int64(max(1, min(backtestCacheMb, 1 << 30))) << 20,
-                backtestLease: .seconds(max(3, min(backtestLeaseSeconds, 3_600)))),
+                backtestLease: .seconds(max(3, min(backtestLeaseSeconds, 3_600))),
+                equityRetention: .seconds(86_400 * max(1, min(equityRetentionDays, 36_500)))),
             logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
         logger.info(
             "Tickwire listening",

@@ -51,7 +51,7 @@ struct TestServer {
     static func with(
         maxBodySize: Int = 1 << 20, configuration: ServerConfiguration = .init(), engine: EngineConfiguration? = nil,
         metrics: PrometheusCollectorRegistry? = nil, hub hubConfiguration: HubConfiguration = .init(),
-        logs: LogRecorder? = nil,
+        logs: LogRecorder? = nil, equityInterval: Duration = .seconds(60),
         /// Runs on the store before the server starts, with the admin: a state a previous process left behind.
         before: (@Sendable (any Store, User) async throws -> Void)? = nil,
         _ body: @Sendable (AuthedClient, TestServer) async throws -> Void
@@ -65,10 +65,12 @@ struct TestServer {
         if let admin = ProcessInfo.processInfo.environment["TICKWIRE_TEST_SERVER_POSTGRES_URL"] {
             let name = "tw_server_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             store = try await PostgresStore.connect(
-                url: try await PostgresStore.createScratchDatabase(name, adminURL: admin), poolSize: 8)
+                url: try await PostgresStore.createScratchDatabase(name, adminURL: admin), poolSize: 8,
+                equityInterval: equityInterval)
             scratch = (name, admin)
         } else {
-            store = try SQLiteStore(path: directory.appendingPathComponent("test.db").path)
+            store = try SQLiteStore(
+                path: directory.appendingPathComponent("test.db").path, equityInterval: equityInterval)
         }
         let publisher = RecordingPublisher()
         let hub = Hub(head: try await store.lastEventId(), configuration: hubConfiguration)

@@ -65,14 +65,12 @@ public enum OrderCommands {
         let order = transition.order
         let fee = fill.fee ?? 0
         let moved = position.applying(side: order.side, quantity: fill.quantity, price: fill.price, fee: fee, at: now)
+        let pnl = BotPnL(bot: bot, position: moved, lastPrice: lastPrice)
         return Settlement(
             fill: Fill(
                 orderId: order.id, botId: order.botId, side: order.side, quantity: fill.quantity, price: fill.price,
                 fee: fee, timestamp: now),
-            position: moved,
-            events: [
-                .orderFilled(order, fill: fill), .pnlUpdate(BotPnL(bot: bot, position: moved, lastPrice: lastPrice)),
-            ])
+            position: moved, pnl: pnl, events: [.orderFilled(order, fill: fill), .pnlUpdate(pnl)])
     }
 
     /// The events of an order change: the order as it now is, then what its fill did.
@@ -84,6 +82,8 @@ public enum OrderCommands {
     public struct Settlement: Sendable, Equatable {
         public var fill: Fill
         public var position: Position
+        /// The bot's figures after the fill: a point of its equity history.
+        public var pnl: BotPnL
         public var events: [EventDraft]
     }
 }

@@ -23,13 +23,16 @@ public enum PriceCommands {
         /// The decision once the store has loaded, for each of `instruments`, its latest price and the bots holding
         /// it (in bot id order).
         public func decide(holdings: [Holding]) -> Decision<[Price]> {
-            var events = prices.map(EventDraft.priceUpdate)
-            for holding in holdings {
-                for (bot, position) in holding.holders where position.quantity != 0 {
-                    events.append(.pnlUpdate(BotPnL(bot: bot, position: position, lastPrice: holding.lastPrice)))
+            Decision(prices, events: prices.map(EventDraft.priceUpdate) + repriced(holdings).map(EventDraft.pnlUpdate))
+        }
+
+        /// Every holder's figures at its instrument's latest price.
+        public func repriced(_ holdings: [Holding]) -> [BotPnL] {
+            holdings.flatMap { holding in
+                holding.holders.filter { $0.position.quantity != 0 }.map { bot, position in
+                    BotPnL(bot: bot, position: position, lastPrice: holding.lastPrice)
                 }
             }
-            return Decision(prices, events: events)
         }
     }
 

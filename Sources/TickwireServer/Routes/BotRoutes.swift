@@ -16,6 +16,7 @@ struct BotRoutes {
         api.post("bots/:id/toggle", use: toggle)
         api.post("bots/:id/orders", use: placeOrder)
         api.get("bots/:id/pnl", use: pnl)
+        api.get("bots/:id/equity", use: equity)
     }
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -60,8 +61,32 @@ struct BotRoutes {
         return try JSONResponse.make(order, status: .created, headers: [.location: "/api/v1/orders/\(order.id)"])
     }
 
+    /// `?from=&to=&points=500`: the bot's equity history, downsampled keeping each bucket's extremes.
+    @Sendable func equity(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let botId = try context.parameters.id(entity: "bot")
+        let query = QueryParameters(request)
+        let points = try query.int64("points") ?? 500
+        guard (4...10_000).contains(points) else {
+            throw APIError.invalidParameter("points", "must be between 4 and 10000")
+        }
+        let series = try await service.equity(
+            botId: botId, from: try query.timestamp("from"), to: try query.timestamp("to"), points: Int(points),
+            by: try context.principal().actor)
+        return try JSONResponse.make(EquityBody(botId: botId, points: series))
+    }
+
     @Sendable func pnl(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         try JSONResponse.make(
             try await service.pnl(botId: context.parameters.id(entity: "bot"), by: try context.principal().actor))
+    }
+}
+
+struct EquityBody: Encodable {
+    let botId: Int64
+    let points: [EquityPoint]
+
+    enum CodingKeys: String, CodingKey {
+        case points
+        case botId = "bot_id"
     }
 }

@@ -41,6 +41,8 @@ struct HubService: Service {
                     try await service.pruneBacktests(olderThan: configuration.backtestRetention)
                     + service.evictBacktests(keepingResultBytes: configuration.backtestCacheBytes)
                 if runs > 0 { logger.info("backtest cache retention", metadata: ["removed": "\(runs)"]) }
+                let points = try await service.pruneEquity(olderThan: configuration.equityRetention)
+                if points > 0 { logger.info("equity history retention", metadata: ["removed": "\(points)"]) }
             } catch {
                 logger.warning("event log retention failed", metadata: ["error": "\(error)"])
             }

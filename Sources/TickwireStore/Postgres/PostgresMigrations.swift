@@ -229,6 +229,22 @@ enum PostgresMigrations {
             ]
         ),
         ("v3-backtest-leases", ["ALTER TABLE backtest_jobs ADD COLUMN lease_until BIGINT"]),
+        (
+            "v4-equity-history",
+            [
+                """
+                CREATE TABLE equity_points (
+                    id BIGSERIAL PRIMARY KEY,
+                    bot_id BIGINT NOT NULL REFERENCES bots(id) ON DELETE CASCADE,
+                    timestamp BIGINT NOT NULL,
+                    equity DOUBLE PRECISION NOT NULL,
+                    pnl DOUBLE PRECISION NOT NULL,
+                    position_quantity DOUBLE PRECISION NOT NULL
+                )
+                """,
+                "CREATE INDEX ix_equity_points_bot_id_timestamp ON equity_points(bot_id, timestamp)",
+            ]
+        ),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -112,7 +112,7 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(now.milliseconds)
         let next = PostgresQuery(
-            unsafeSQL: SharedSQL.nextBacktest.replacingOccurrences(of: "?", with: "$1") + " FOR UPDATE SKIP LOCKED",
+            unsafeSQL: Self.numbered(SharedSQL.nextBacktest) + " FOR UPDATE SKIP LOCKED",
             binds: binds)
         let claimed: Committed<BacktestJob?> = try await write { db in
             guard let job = try await db.rows(next).first.map(BacktestJob.init(pg:)) else {
@@ -133,7 +133,7 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(cutoff.milliseconds)
         let query = PostgresQuery(
-            unsafeSQL: SharedSQL.pruneBacktests.replacingOccurrences(of: "?", with: "$1")
+            unsafeSQL: Self.numbered(SharedSQL.pruneBacktests)
                 + " RETURNING 1", binds: binds)
         var removed = 0
         while true {
@@ -162,7 +162,7 @@ extension PostgresStore {
         var binds = PostgresBindings()
         binds.append(bytes)
         let overBudget = PostgresQuery(
-            unsafeSQL: SharedSQL.backtestsOverBudget.replacingOccurrences(of: "?", with: "$1"), binds: binds)
+            unsafeSQL: Self.numbered(SharedSQL.backtestsOverBudget), binds: binds)
         return try await write { db in
             let victims: [Int64] = try await db.rows(overBudget).map { row in try row.value("id") }
             guard !victims.isEmpty else { return Committed(0, events: []) }

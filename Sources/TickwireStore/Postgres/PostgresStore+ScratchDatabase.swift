@@ -7,7 +7,8 @@ extension PostgresStore {
 
     /// Runs one statement outside a transaction on the server `url` names (`CREATE DATABASE`, `DROP DATABASE`).
     static func runMaintenance(_ sql: String, url: String) async throws {
-        let store = try PostgresStore(url: url, poolSize: 1, logger: Logger(label: "tickwire.postgres"))
+        let store = try PostgresStore(
+            url: url, poolSize: 1, logger: Logger(label: "tickwire.postgres"), equityInterval: .seconds(60))
         defer { store.close() }
         _ = try await store.mapErrors { try await store.client.query(PostgresQuery(unsafeSQL: sql)) }
     }

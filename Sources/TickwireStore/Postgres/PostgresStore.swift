@@ -25,6 +25,8 @@ public final class PostgresStore: Store {
     let logger: Logger
     /// Where the server is, without the password, for messages.
     public let location: String
+    /// While a position is open, its bot's equity is recorded at most once per interval as prices move it.
+    public let equityInterval: Duration
     private let runner: Task<Void, Never>
     private let publisher = PublisherSlot()
     /// Commands waiting for the next write transaction (`PostgresStore+GroupCommit`).
@@ -39,9 +41,11 @@ public final class PostgresStore: Store {
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations, and returns the
     /// store. `poolSize` bounds the connections this process opens.
-    public static func connect(url: String, poolSize: Int = 16, logger: Logger? = nil) async throws -> PostgresStore {
+    public static func connect(
+        url: String, poolSize: Int = 16, logger: Logger? = nil, equityInterval: Duration = .seconds(60)
+    ) async throws -> PostgresStore {
         let logger = logger ?? Logger(label: "tickwire.postgres")
-        let store = try PostgresStore(url: url, poolSize: poolSize, logger: logger)
+        let store = try PostgresStore(url: url, poolSize: poolSize, logger: logger, equityInterval: equityInterval)
         do {
             try await PostgresMigrations.migrate(store, logger: logger)
             store.follower.start(at: try await store.lastEventId())
@@ -59,7 +63,8 @@ public final class PostgresStore: Store {
         return store
     }
 
-    init(url: String, poolSize: Int, logger: Logger) throws {
+    init(url: String, poolSize: Int, logger: Logger, equityInterval: Duration) throws {
+        self.equityInterval = equityInterval
         let server = try PostgresURL(url)
         self.connectionConfiguration = server.connectionConfiguration
         let client = PostgresClient(configuration: server.poolConfiguration(size: poolSize), backgroundLogger: logger)
@@ -204,6 +209,60 @@ public final class PostgresStore: Store {
             PostgresQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(pg:), id: \.id)
     }
 
+    static func recordEquity(
+        _ figures: BotPnL, at now: Timestamp, unlessAfter cutoff: Timestamp, on db: PostgresConnection
+    ) async throws {
+        let point = EquityPoint(figures, at: now)
+        var binds = PostgresBindings()
+        binds.append(figures.botId)
+        binds.append(now.milliseconds)
+        binds.append(point.equity)
+        binds.append(point.pnl)
+        binds.append(point.positionQuantity)
+        binds.append(figures.botId)
+        binds.append(cutoff.milliseconds)
+        try await db.send(
+            PostgresQuery(unsafeSQL: numbered(SharedSQL.recordEquity), binds: binds),
+            logger: Logger(label: "tickwire.postgres"))
+    }
+
+    /// Shared SQL with its `?`s numbered `$1`, `$2`, … for PostgreSQL.
+    static func numbered(_ sql: String) -> String {
+        var counter = 0
+        var out = ""
+        for character in sql {
+            if character == "?" {
+                counter += 1
+                out += "$\(counter)"
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    public func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint] {
+        var binds = PostgresBindings()
+        binds.append(botId)
+        binds.append(from.milliseconds)
+        binds.append(to.milliseconds)
+        let query = PostgresQuery(unsafeSQL: Self.numbered(SharedSQL.equityPoints), binds: binds)
+        return try await read { db in
+            try await db.rows(query).map { row in
+                EquityPoint(
+                    timestamp: try row.timestamp("timestamp"), equity: try row.value("equity"),
+                    pnl: try row.value("pnl"), positionQuantity: try row.value("position_quantity"))
+            }
+        }
+    }
+
+    public func pruneEquity(before cutoff: Timestamp) async throws -> Int {
+        var binds = PostgresBindings()
+        binds.append(cutoff.milliseconds)
+        let query = PostgresQuery(unsafeSQL: Self.numbered(SharedSQL.pruneEquity) + " RETURNING 1", binds: binds)
+        return try await mapErrors { try await leased { db in try await db.rows(query).count } }
+    }
+
     public func fills(_ filter: FillFilter, page: PageRequest) async throws -> Page<Fill> {
         try await fetchPage(
             PostgresQueries.fills(filter, page: page), limit: page.limit, decode: Fill.init(pg:), id: \.id)
@@ -241,6 +300,8 @@ public final class PostgresStore: Store {
                     \(fill.fee), \(fill.timestamp.milliseconds))
                     """, logger: self.logger)
                 try await Self.savePosition(settlement.position, on: db)
+                try await Self.recordEquity(
+                    settlement.pnl, at: now, unlessAfter: Timestamp(milliseconds: .max), on: db)
             }
             let events = OrderCommands.events(transition, settlement: settlement)
             return Committed(order, events: try await self.append(events, at: now, on: db))
@@ -356,6 +417,10 @@ public final class PostgresStore: Store {
                     PriceCommands.Holding(
                         lastPrice: try await Self.fetchLatestPrice(ticker: ticker, exchange: exchange, on: db),
                         holders: holders))
+            }
+            for figures in recording.repriced(holdings) {
+                try await Self.recordEquity(
+                    figures, at: now, unlessAfter: now.adding(.zero - self.equityInterval), on: db)
             }
             return try await self.commit(recording.decide(holdings: holdings), at: now, on: db)
         }

@@ -233,6 +233,20 @@ enum SQLiteMigrations {
         migrator.registerMigration("v6-backtest-leases") { db in
             try db.execute(sql: "ALTER TABLE backtest_jobs ADD COLUMN lease_until INTEGER")
         }
+        migrator.registerMigration("v7-equity-history") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE equity_points (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        bot_id INTEGER NOT NULL REFERENCES bots(id) ON DELETE CASCADE,
+                        timestamp INTEGER NOT NULL,
+                        equity REAL NOT NULL,
+                        pnl REAL NOT NULL,
+                        position_quantity REAL NOT NULL
+                    );
+                    CREATE INDEX ix_equity_points_bot_id_timestamp ON equity_points(bot_id, timestamp);
+                    """)
+        }
         return migrator
     }
 }

@@ -13,11 +13,14 @@ import TickwireModel
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let path: String
+    /// While a position is open, its bot's equity is recorded at most once per interval as prices move it.
+    public let equityInterval: Duration
     private let publisher = PublisherSlot()
     private let checkpointer: WALCheckpointer
     let commands: GroupCommit
 
-    public init(path: String) throws {
+    public init(path: String, equityInterval: Duration = .seconds(60)) throws {
+        self.equityInterval = equityInterval
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
@@ -135,6 +138,35 @@ public final class SQLiteStore: Store {
             SQLiteQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(row:), id: \.id)
     }
 
+    static func recordEquity(_ figures: BotPnL, at now: Timestamp, unlessAfter cutoff: Timestamp, in db: Database)
+        throws
+    {
+        let point = EquityPoint(figures, at: now)
+        try db.cachedStatement(sql: SharedSQL.recordEquity).execute(arguments: [
+            figures.botId, now.milliseconds, point.equity, point.pnl, point.positionQuantity, figures.botId,
+            cutoff.milliseconds,
+        ])
+    }
+
+    public func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: SharedSQL.equityPoints),
+                arguments: [botId, from.milliseconds, to.milliseconds]
+            ).map { row in
+                EquityPoint(
+                    timestamp: Timestamp(milliseconds: row[0]), equity: row[1], pnl: row[2], positionQuantity: row[3])
+            }
+        }
+    }
+
+    public func pruneEquity(before cutoff: Timestamp) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: SharedSQL.pruneEquity, arguments: [cutoff.milliseconds])
+            return db.changesCount
+        }
+    }
+
     public func fills(_ filter: FillFilter, page: PageRequest) async throws -> Page<Fill> {
         try await fetchPage(
             SQLiteQueries.fills(filter, page: page), limit: page.limit, decode: Fill.init(row:), id: \.id)
@@ -179,6 +211,7 @@ public final class SQLiteStore: Store {
                         fill.timestamp.milliseconds,
                     ])
                 try Self.savePosition(settlement.position, in: db)
+                try Self.recordEquity(settlement.pnl, at: now, unlessAfter: Timestamp(milliseconds: .max), in: db)
             }
             let events = OrderCommands.events(transition, settlement: settlement)
             return Committed(order, events: try self.append(events, at: now, in: db))
@@ -253,6 +286,9 @@ public final class SQLiteStore: Store {
                     holders: try Int64.fetchAll(holders, arguments: [instrument.ticker, instrument.exchange]).map {
                         (try Self.fetchBot(id: $0, in: db), try Self.fetchPosition(botId: $0, at: now, in: db))
                     })
+            }
+            for figures in recording.repriced(holdings) {
+                try Self.recordEquity(figures, at: now, unlessAfter: now.adding(.zero - self.equityInterval), in: db)
             }
             return try self.commit(recording.decide(holdings: holdings), at: now, in: db)
         }

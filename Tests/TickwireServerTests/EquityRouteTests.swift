@@ -1,0 +1,60 @@
+import Foundation
+import HummingbirdTesting
+import Testing
+import TickwireModel
+import TickwireTestSupport
+
+/// `/api/v1/bots/{id}/equity` over HTTP: a point on every fill, at most one per interval while prices move an open
+/// position, the same series after a restart of the page (it is stored), and ownership.
+@Suite struct EquityRouteTests {
+    static func points(_ client: AuthedClient, _ bot: Int64, _ query: String = "") async throws -> [JSONValue] {
+        try await client.call(.get, "/api/v1/bots/\(bot)/equity\(query)").json["points"]?.array ?? []
+    }
+
+    static func price(_ client: AuthedClient, _ value: Double) async throws {
+        let reply = try await client.call(
+            .post, "/api/v1/prices", json: #"{"ticker":"BTC/USDT","exchange":"binance","price":\#(value)}"#)
+        #expect(reply.status == .created || reply.status == .ok, "\(reply.text)")
+    }
+
+    @Test func everyFillIsAPointAndPriceMovesAddAtMostOnePerInterval() async throws {
+        try await TestServer.with { client, server in
+            let bot = try await client.createBot()
+            #expect(try await Self.points(client, bot).isEmpty)
+            try await TradeRouteTests.trade(client, bot: bot, "buy", 1, at: 100, fee: 1)
+            try await Self.price(client, 110)
+            try await Self.price(client, 120)
+            var series = try await Self.points(client, bot)
+            #expect(series.count == 1, "the fill; the price moves fall in the same 60 s interval")
+            #expect(series.first?["equity"]?.number == 99_999, "100,000 - 1 of fees")
+            #expect(series.first?["position_quantity"]?.number == 1)
+            try await TradeRouteTests.trade(client, bot: bot, "sell", 1, at: 130)
+            series = try await Self.points(client, bot)
+            #expect(series.count == 2)
+            #expect(series.last?["equity"]?.number == 100_029)
+            #expect(series.last?["pnl"]?.number == 29)
+
+            let (_, token) = try await server.makeUser("mallory")
+            #expect(try await client.using(token).call(.get, "/api/v1/bots/\(bot)/equity").status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/bots/\(bot)/equity?points=2").status == .badRequest)
+            #expect(try await client.call(.get, "/api/v1/bots/\(bot)/equity?from=yesterday").status == .badRequest)
+        }
+    }
+
+    @Test func anOpenPositionIsRecordedOncePerIntervalAsPricesMove() async throws {
+        try await TestServer.with(equityInterval: .milliseconds(100)) { client, _ in
+            let bot = try await client.createBot()
+            try await TradeRouteTests.trade(client, bot: bot, "buy", 2, at: 100)
+            try await Task.sleep(for: .milliseconds(150))
+            try await Self.price(client, 105)
+            try await Self.price(client, 106)
+            let series = try await Self.points(client, bot)
+            #expect(series.count == 2, "the fill, then the first move past the interval")
+            #expect(series.last?["equity"]?.number == 100_010)
+            let later = try #require(series.last?["timestamp"]?.string)
+            let window = try await Self.points(
+                client, bot, "?from=\(later.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+            #expect(window.count == 1, "from is inclusive")
+        }
+    }
+}
