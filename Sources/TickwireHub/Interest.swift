@@ -3,7 +3,7 @@ import TickwireModel
 /// What a subscriber wants: a set of topics, optionally narrowed to some bots and some tickers.
 ///
 /// The filters narrow the topics whose events carry that routing key: `bot_ids` applies to `bots`, `orders`, `logs`
-/// and `pnl` (an event there without a bot is left out), `tickers` to `prices`. Other topics are never narrowed.
+/// and `pnl` (an event there without a bot is left out), `tickers` to `prices` and `candles`. Other topics are never narrowed.
 /// `admin.logs` is every log line, unfiltered, whatever the filters say.
 ///
 /// `ownerId` is not a filter the client chooses but the server's authorization: when set, events that belong to a
@@ -47,7 +47,7 @@ public struct Interest: Sendable, Equatable {
         if let botIds, Self.botScoped.contains(event.topic) {
             guard let botId = event.botId, botIds.contains(botId) else { return false }
         }
-        if let tickers, event.topic == .prices {
+        if let tickers, event.topic == .prices || event.topic == .candles {
             guard let ticker = event.ticker, tickers.contains(ticker) else { return false }
         }
         return true

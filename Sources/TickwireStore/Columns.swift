@@ -5,6 +5,7 @@ enum Columns {
         "id, bot_id, exchange_order_id, side, type, quantity, price, status, filled_quantity, avg_fill_price, created_at, updated_at"
     static let log = "id, bot_id, level, message, timestamp"
     static let price = "ticker, exchange, price, timestamp"
+    static let candle = "ticker, exchange, span, start, open, high, low, close, volume, close_time"
     static let fill = "id, order_id, bot_id, side, quantity, price, fee, timestamp"
     static let position = "bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at"
     static let event = "id, timestamp, topic, type, data, bot_id, ticker, owner_id"
@@ -32,6 +33,16 @@ enum SharedSQL {
     static let equityPoints = """
         SELECT timestamp, equity, pnl, position_quantity FROM equity_points
         WHERE bot_id = ? AND timestamp >= ? AND timestamp <= ? ORDER BY timestamp, id
+        """
+    /// The newest candle of an instrument at one span.
+    static let latestCandle = """
+        SELECT \(Columns.candle) FROM candles WHERE ticker = ? AND exchange = ? AND span = ?
+        ORDER BY start DESC LIMIT 1
+        """
+    /// The newest `?` candles in a range, newest first.
+    static let candles = """
+        SELECT \(Columns.candle) FROM candles WHERE ticker = ? AND exchange = ? AND span = ? AND start >= ?
+        AND start <= ? ORDER BY start DESC LIMIT ?
         """
     static let pruneEquity = "DELETE FROM equity_points WHERE timestamp < ?"
     /// The finished runs holding a result, newest first, past the first `?` bytes of results.

@@ -39,6 +39,11 @@ public protocol StoreReader: EventLogReader {
     func bots(_ filter: BotFilter) async throws -> [Bot]
     func order(id: Int64) async throws -> Order
     func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order>
+    /// An instrument's candles of one span starting between two moments (inclusive): the newest `limit`, oldest
+    /// first.
+    func candles(
+        ticker: String, exchange: String, interval: CandleInterval, from: Timestamp, to: Timestamp, limit: Int
+    ) async throws -> [Candle]
     /// A bot's equity history between two moments (inclusive), oldest first.
     func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint]
     /// Fills, newest first, keyset-paginated.

@@ -42,10 +42,11 @@ import TickwireTestSupport
     }
 
     @Test func anOpenPositionIsRecordedOncePerIntervalAsPricesMove() async throws {
-        try await TestServer.with(equityInterval: .milliseconds(100)) { client, _ in
+        // Three seconds: long enough that the two price writes fall inside one interval on a loaded machine.
+        try await TestServer.with(equityInterval: .seconds(3)) { client, _ in
             let bot = try await client.createBot()
             try await TradeRouteTests.trade(client, bot: bot, "buy", 2, at: 100)
-            try await Task.sleep(for: .milliseconds(150))
+            try await Task.sleep(for: .milliseconds(3_100))
             try await Self.price(client, 105)
             try await Self.price(client, 106)
             let series = try await Self.points(client, bot)

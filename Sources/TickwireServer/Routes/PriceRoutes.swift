@@ -3,6 +3,7 @@ import TickwireModel
 import TickwireService
 
 /// `/api/v1/prices`: record ticks (one or a batch); read the latest per instrument, or one instrument's history.
+/// `/api/v1/candles`: the candles those prices make.
 struct PriceRoutes {
     static let maxBatch = 1000
 
@@ -13,6 +14,26 @@ struct PriceRoutes {
         api.post("prices", use: create)
         api.get("prices", use: latest)
         api.get("prices/history", use: history)
+        api.get("candles", use: candles)
+    }
+
+    /// `?ticker=&exchange=&interval=1m&from=&to=&limit=500`: the newest `limit` candles in the range, oldest first.
+    @Sendable func candles(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        guard let ticker = try query.string("ticker") else { throw APIError.invalidParameter("ticker", "is required") }
+        guard let exchange = try query.string("exchange") else {
+            throw APIError.invalidParameter("exchange", "is required")
+        }
+        let limit = try query.int64("limit") ?? 500
+        guard (1...10_000).contains(limit) else {
+            throw APIError.invalidParameter("limit", "must be between 1 and 10000")
+        }
+        let candles = try await service.reader.candles(
+            ticker: ticker, exchange: exchange,
+            interval: try query.enumeration("interval", CandleInterval.self) ?? .oneMinute,
+            from: try query.timestamp("from") ?? Timestamp(milliseconds: .min),
+            to: try query.timestamp("to") ?? Timestamp(milliseconds: .max), limit: Int(limit))
+        return try JSONResponse.make(ListBody(candles))
     }
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {

@@ -7,7 +7,7 @@ import TickwireModel
 /// `Last-Event-ID` header that browsers send when an EventSource reconnects.
 struct StreamRequest {
     static let fixedTopics: Set<Topic> = [
-        .bots, .orders, .logs, .pnl, .prices, .intraday, .system, .adminLogs, .backtests,
+        .bots, .orders, .logs, .pnl, .prices, .candles, .intraday, .system, .adminLogs, .backtests,
     ]
 
     var interest: Interest
@@ -37,7 +37,7 @@ struct StreamRequest {
         throw APIError(
             .badRequest, code: "unknown_topic",
             message:
-                "unknown topic '\(name)'; topics are bots, orders, logs, pnl, prices, intraday, system, admin.logs, backtests and models.{id}"
+                "unknown topic '\(name)'; topics are bots, orders, logs, pnl, prices, candles, intraday, system, admin.logs, backtests and models.{id}"
         )
     }
 

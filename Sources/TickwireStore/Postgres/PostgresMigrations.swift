@@ -245,6 +245,26 @@ enum PostgresMigrations {
                 "CREATE INDEX ix_equity_points_bot_id_timestamp ON equity_points(bot_id, timestamp)",
             ]
         ),
+        (
+            "v5-candles",
+            [
+                """
+                CREATE TABLE candles (
+                    ticker TEXT NOT NULL,
+                    exchange TEXT NOT NULL,
+                    span TEXT NOT NULL,
+                    start BIGINT NOT NULL,
+                    open DOUBLE PRECISION NOT NULL,
+                    high DOUBLE PRECISION NOT NULL,
+                    low DOUBLE PRECISION NOT NULL,
+                    close DOUBLE PRECISION NOT NULL,
+                    volume DOUBLE PRECISION NOT NULL,
+                    close_time BIGINT NOT NULL,
+                    PRIMARY KEY (ticker, exchange, span, start)
+                )
+                """
+            ]
+        ),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

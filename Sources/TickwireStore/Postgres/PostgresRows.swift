@@ -61,6 +61,16 @@ extension Order {
     }
 }
 
+extension Candle {
+    init(pg row: PGRow) throws {
+        self.init(
+            ticker: try row.value("ticker"), exchange: try row.value("exchange"), interval: try row.enumeration("span"),
+            start: try row.timestamp("start"), open: try row.value("open"), high: try row.value("high"),
+            low: try row.value("low"), close: try row.value("close"), volume: try row.value("volume"),
+            closeTime: try row.timestamp("close_time"))
+    }
+}
+
 extension Fill {
     init(pg row: PGRow) throws {
         self.init(

@@ -209,6 +209,49 @@ public final class PostgresStore: Store {
             PostgresQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(pg:), id: \.id)
     }
 
+    /// Merges `price` into its instrument's candles; returns the events that tells.
+    static func recordCandles(_ price: Price, on db: PostgresConnection) async throws -> [EventDraft] {
+        var current: [CandleInterval: Candle] = [:]
+        for interval in CandleInterval.allCases {
+            var binds = PostgresBindings()
+            binds.append(price.ticker)
+            binds.append(price.exchange)
+            binds.append(interval.rawValue)
+            current[interval] = try await db.rows(
+                PostgresQuery(unsafeSQL: numbered(SharedSQL.latestCandle), binds: binds)
+            ).first.map(Candle.init(pg:))
+        }
+        let decision = CandleCommands.record(price, current: current)
+        for candle in decision.value {
+            try await db.send(
+                """
+                INSERT INTO candles (ticker, exchange, span, start, open, high, low, close, volume, close_time)
+                VALUES (\(candle.ticker), \(candle.exchange), \(candle.interval.rawValue), \(candle.start.milliseconds),
+                \(candle.open), \(candle.high), \(candle.low), \(candle.close), \(candle.volume),
+                \(candle.closeTime.milliseconds))
+                ON CONFLICT (ticker, exchange, span, start) DO UPDATE SET high = GREATEST(candles.high, excluded.high),
+                low = LEAST(candles.low, excluded.low), volume = candles.volume + 1,
+                close = CASE WHEN excluded.close_time >= candles.close_time THEN excluded.close ELSE candles.close END,
+                close_time = GREATEST(candles.close_time, excluded.close_time)
+                """, logger: Logger(label: "tickwire.postgres"))
+        }
+        return decision.events
+    }
+
+    public func candles(
+        ticker: String, exchange: String, interval: CandleInterval, from: Timestamp, to: Timestamp, limit: Int
+    ) async throws -> [Candle] {
+        var binds = PostgresBindings()
+        binds.append(ticker)
+        binds.append(exchange)
+        binds.append(interval.rawValue)
+        binds.append(from.milliseconds)
+        binds.append(to.milliseconds)
+        binds.append(Int64(limit))
+        let query = PostgresQuery(unsafeSQL: Self.numbered(SharedSQL.candles), binds: binds)
+        return try await read { db in try await db.rows(query).map(Candle.init(pg:)).reversed() }
+    }
+
     static func recordEquity(
         _ figures: BotPnL, at now: Timestamp, unlessAfter cutoff: Timestamp, on db: PostgresConnection
     ) async throws {
@@ -422,7 +465,9 @@ public final class PostgresStore: Store {
                 try await Self.recordEquity(
                     figures, at: now, unlessAfter: now.adding(.zero - self.equityInterval), on: db)
             }
-            return try await self.commit(recording.decide(holdings: holdings), at: now, on: db)
+            var decision = recording.decide(holdings: holdings)
+            for price in recording.prices { decision.events += try await Self.recordCandles(price, on: db) }
+            return try await self.commit(decision, at: now, on: db)
         }
     }
 

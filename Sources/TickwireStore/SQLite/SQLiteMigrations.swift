@@ -247,6 +247,24 @@ enum SQLiteMigrations {
                     CREATE INDEX ix_equity_points_bot_id_timestamp ON equity_points(bot_id, timestamp);
                     """)
         }
+        migrator.registerMigration("v8-candles") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE candles (
+                        ticker TEXT NOT NULL,
+                        exchange TEXT NOT NULL,
+                        span TEXT NOT NULL,
+                        start INTEGER NOT NULL,
+                        open REAL NOT NULL,
+                        high REAL NOT NULL,
+                        low REAL NOT NULL,
+                        close REAL NOT NULL,
+                        volume REAL NOT NULL,
+                        close_time INTEGER NOT NULL,
+                        PRIMARY KEY (ticker, exchange, span, start)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -84,6 +84,15 @@ extension Order {
     }
 }
 
+extension Candle {
+    init(row: Row) throws {
+        self.init(
+            ticker: row[0], exchange: row[1], interval: try Self.decodeEnum(row[2]),
+            start: Timestamp(milliseconds: row[3]), open: row[4], high: row[5], low: row[6], close: row[7],
+            volume: row[8], closeTime: Timestamp(milliseconds: row[9]))
+    }
+}
+
 extension Fill {
     init(row: Row) throws {
         self.init(

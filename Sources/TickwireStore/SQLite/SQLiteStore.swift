@@ -138,6 +138,44 @@ public final class SQLiteStore: Store {
             SQLiteQueries.orders(filter, page: page), limit: page.limit, decode: Order.init(row:), id: \.id)
     }
 
+    /// Merges `price` into its instrument's candles; returns the events that tells.
+    static func recordCandles(_ price: Price, in db: Database) throws -> [EventDraft] {
+        let latest = try db.cachedStatement(sql: SharedSQL.latestCandle)
+        var current: [CandleInterval: Candle] = [:]
+        for interval in CandleInterval.allCases {
+            current[interval] = try Row.fetchOne(
+                latest, arguments: [price.ticker, price.exchange, interval.rawValue]
+            ).map(Candle.init(row:))
+        }
+        let decision = CandleCommands.record(price, current: current)
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO candles (\(Columns.candle)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (ticker, exchange, span, start) DO UPDATE SET high = max(high, excluded.high),
+                low = min(low, excluded.low), volume = volume + 1,
+                close = CASE WHEN excluded.close_time >= close_time THEN excluded.close ELSE close END,
+                close_time = max(close_time, excluded.close_time)
+                """)
+        for candle in decision.value {
+            try upsert.execute(arguments: [
+                candle.ticker, candle.exchange, candle.interval.rawValue, candle.start.milliseconds, candle.open,
+                candle.high, candle.low, candle.close, candle.volume, candle.closeTime.milliseconds,
+            ])
+        }
+        return decision.events
+    }
+
+    public func candles(
+        ticker: String, exchange: String, interval: CandleInterval, from: Timestamp, to: Timestamp, limit: Int
+    ) async throws -> [Candle] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: SharedSQL.candles),
+                arguments: [ticker, exchange, interval.rawValue, from.milliseconds, to.milliseconds, limit]
+            ).map(Candle.init(row:)).reversed()
+        }
+    }
+
     static func recordEquity(_ figures: BotPnL, at now: Timestamp, unlessAfter cutoff: Timestamp, in db: Database)
         throws
     {
@@ -290,7 +328,9 @@ public final class SQLiteStore: Store {
             for figures in recording.repriced(holdings) {
                 try Self.recordEquity(figures, at: now, unlessAfter: now.adding(.zero - self.equityInterval), in: db)
             }
-            return try self.commit(recording.decide(holdings: holdings), at: now, in: db)
+            var decision = recording.decide(holdings: holdings)
+            for price in recording.prices { decision.events += try Self.recordCandles(price, in: db) }
+            return try self.commit(decision, at: now, in: db)
         }
     }
 
