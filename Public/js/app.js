@@ -123,7 +123,7 @@ async function startSession(user) {
   for (const model of models.data) state.models.set(model.id, { model, running: false });
   await loadRunning(state);
 
-  const topics = ["bots", "orders", "logs", "pnl", "prices", "intraday", "system", "backtests"];
+  const topics = ["bots", "orders", "logs", "pnl", "prices", "candles", "intraday", "system", "backtests"];
   for (const id of state.models.keys()) topics.push(`models.${id}`);
   const client = new TickwireClient({
     topics, lastEventId: position, transport: params.get("transport") === "websocket" ? "websocket" : "sse",

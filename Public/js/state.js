@@ -3,13 +3,19 @@ import { BoundedHistory } from "./tickwire.js";
 
 const SERIES_POINTS = 300;
 
+/** Prices belong to an instrument: the same ticker on two exchanges is two prices. */
+export function instrumentKey(ticker, exchange) {
+  return `${exchange}|${ticker}`;
+}
+
 export class DashboardState extends EventTarget {
   constructor() {
     super();
     this.bots = new Map(); // id -> { bot, pnl, recent_orders, recent_logs }
     this.bundleEventId = null;
-    this.prices = new Map(); // ticker -> last price
-    this.priceSeries = new Map(); // ticker -> [{t, v}]
+    this.prices = new Map(); // instrumentKey -> last price
+    this.priceSeries = new Map(); // instrumentKey -> [{t, v}]
+    this.candles = new Map(); // instrumentKey|interval -> the latest pushed candle (forming or closed)
     this.equitySeries = new Map(); // bot id -> [{t, v}]
     this.logs = new Map(); // log id -> log (the activity feed; bounded below)
     this.intraday = null;
@@ -28,13 +34,17 @@ export class DashboardState extends EventTarget {
     this.bots = new Map(bundle.bots.map((entry) => [entry.bot.id, entry]));
     this.bundleEventId = Number(bundle.event_id);
     for (const entry of bundle.bots) {
-      if (entry.pnl?.last_price != null && !this.prices.has(entry.bot.ticker)) {
-        this.prices.set(entry.bot.ticker, entry.pnl.last_price);
-      }
+      const key = instrumentKey(entry.bot.ticker, entry.bot.exchange);
+      if (entry.pnl?.last_price != null && !this.prices.has(key)) this.prices.set(key, entry.pnl.last_price);
       for (const log of entry.recent_logs) this.logs.set(log.id, log);
     }
     this.#trimLogs();
     this.changed("bots");
+  }
+
+  /** The latest price of a bot's instrument (its own exchange's), or its PnL's. */
+  priceOf(bot, pnl) {
+    return this.prices.get(instrumentKey(bot.ticker, bot.exchange)) ?? pnl?.last_price;
   }
 
   /** The bundle as the page shows it now (cached so the next page load renders at once). */
@@ -80,10 +90,15 @@ export class DashboardState extends EventTarget {
         pushPoint(this.equitySeries, data.bot_id, event.timestamp, data.equity ?? data.total_pnl);
         return this.changed("pnl");
       }
-      case "price_update":
-        this.prices.set(data.ticker, data.price);
-        pushPoint(this.priceSeries, data.ticker, data.timestamp, data.price);
+      case "price_update": {
+        const key = instrumentKey(data.ticker, data.exchange);
+        this.prices.set(key, data.price);
+        pushPoint(this.priceSeries, key, data.timestamp, data.price);
         return this.changed("prices");
+      }
+      case "candle":
+        this.candles.set(`${instrumentKey(data.ticker, data.exchange)}|${data.interval}`, data);
+        return this.changed("candles");
       case "log_created":
         this.logs.set(data.id, data);
         this.#trimLogs();

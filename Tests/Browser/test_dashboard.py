@@ -311,6 +311,60 @@ class Dashboard(unittest.TestCase):
         self.assertEqual(self.driver.find_element(By.ID, "param-fast").get_attribute("value"), "6")
         self.assertEqual(self.driver.find_element(By.ID, "param-slow").get_attribute("value"), "25")
 
+    def test_9_bot_page_draws_candles_trades_and_the_equity_history(self):
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Candle trader", "ticker": "ADA/USDT", "exchange": "binance", "strategy": "manual"})
+        ops = API(self.server, "ops")  # prices are recorded by admins (or keys with the prices scope)
+        # Five minutes of prices ending now, two a minute; the same ticker on the paper exchange at another price.
+        now = time.time()
+        ticks = []
+        for k in range(10):
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now - 300 + 30 * k)) + ".000Z"
+            ticks.append({"ticker": "ADA/USDT", "exchange": "binance", "price": 1.0 + 0.01 * k, "timestamp": stamp})
+        for side, quantity, price in (("buy", 10, 1.05), ("sell", 10, 1.09), ("buy", 4, 1.08)):
+            order = self.alice.call("POST", f"/api/v1/bots/{bot['id']}/orders",
+                                    {"side": side, "type": "market", "quantity": quantity})
+            self.alice.call("PATCH", f"/api/v1/orders/{order['id']}",
+                            {"status": "FILLED", "fill": {"quantity": quantity, "price": price, "fee": 0.01}})
+        # The last tick after the fills, so that the fills' minute has a candle to carry their markers.
+        ticks.append({"ticker": "ADA/USDT", "exchange": "binance", "price": 1.09})
+        ops.call("POST", "/api/v1/prices", ticks)
+        ops.call("POST", "/api/v1/prices", {"ticker": "ADA/USDT", "exchange": "paper", "price": 7.77})
+        self.go(f"#/bots/{bot['id']}")
+        candles = lambda d: len(d.find_elements(By.CSS_SELECTOR, "#bot-detail-page svg.candles g.candle"))
+        wait(self.driver, lambda d: candles(d) >= 5, timeout=5, message="no candles drawn")
+        rows = lambda d: d.find_elements(By.CSS_SELECTOR, "#bot-trades tr")
+        wait(self.driver, lambda d: len(rows(d)) == 2, timeout=5, message="the trades are not listed")
+        closed = self.driver.find_element(By.CSS_SELECTOR, '#bot-trades tr[data-open="false"]')
+        self.assertIn("+0.38", closed.text, "10 × 0.04 − 0.02 of fees")
+        wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.candles .marker.entry-long")) == 2,
+             timeout=5, message="the entries are not marked")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "svg.candles .marker.exit")), 1)
+        # Its own exchange's price, not the paper market's 7.77 for the same ticker.
+        self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, '[data-stat="Last price"]').text, "1.0900")
+        self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, '[data-stat="Fees"]').text, "−0.03")
+        equity = lambda d: d.execute_script(
+            "const p = document.querySelectorAll('#bot-detail-page svg[aria-label=Equity] path.line.primary')[0];"
+            " return p && p.getAttribute('d')")
+        wait(self.driver, lambda d: equity(d), timeout=5, message="no equity curve")
+        # A pushed price moves the forming candle.
+        ops.call("POST", "/api/v1/prices", {"ticker": "ADA/USDT", "exchange": "binance", "price": 1.234})
+        wait(self.driver, lambda d: "C 1.2340" in d.find_element(By.CSS_SELECTOR, "svg.candles .readout").text,
+             timeout=3, message="the forming candle did not move")
+        self.driver.execute_script("document.querySelector('svg.candles').scrollIntoView({block: 'center'})")
+        screenshot(self.driver, "bot-candles")
+        # After a reload the equity chart comes from the server's history at once.
+        self.driver.refresh()
+        wait(self.driver, lambda d: equity(d), timeout=5, message="the equity history is gone after a reload")
+        wait(self.driver, lambda d: len(rows(d)) == 2, timeout=5)
+        self.driver.set_window_size(390, 844)
+        try:
+            wait(self.driver, lambda d: candles(d) >= 5, timeout=5)
+            self.driver.execute_script("window.scrollTo(0, 0)")
+            screenshot(self.driver, "bot-candles-phone")
+        finally:
+            self.driver.set_window_size(1400, 1000)
+
     def test_7_tabs_share_one_connection_and_hand_it_over_when_the_leader_closes(self):
         self.go("#/bots")
         first = self.driver.current_window_handle

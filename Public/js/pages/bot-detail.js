@@ -1,7 +1,13 @@
-// One bot: its numbers, a live price and equity chart, its orders (status changes and fills) and activity log.
+// One bot: its numbers, a candle chart of its instrument with its entries and exits, its equity and drawdown from the
+// server's history (the chart after a reload is the chart before it), its trades, orders and activity log.
 import { api } from "../api.js";
+import { candleChart } from "../candles.js";
 import { lineChart } from "../chart.js";
+import { instrumentKey } from "../state.js";
 import { formatNumber, formatPrice, formatSigned, formatTime, h, setText, trend } from "../ui.js";
+
+const INTERVALS = ["1m", "5m", "15m", "1h", "1d"];
+const SPAN = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "1d": 86_400_000 };
 
 export function botDetailPage({ state, toast, botId }) {
   const title = h("h1", {}, `Bot #${botId}`);
@@ -10,17 +16,30 @@ export function botDetailPage({ state, toast, botId }) {
   const statList = h(
     "dl",
     { class: "stats" },
-    ["Status", "Position", "Avg entry", "Last price", "Realized", "Unrealized", "Total PnL", "Cash", "Equity"].map(
+    ["Status", "Position", "Avg entry", "Last price", "Realized", "Unrealized", "Fees", "Total PnL", "Starting cash",
+      "Cash", "Equity"].map(
       (name) => {
         stats[name] = h("dd", { dataset: { stat: name } });
         return h("div", {}, h("dt", {}, name), stats[name]);
       },
     ),
   );
-  const chart = lineChart("Price and equity");
+  const candles = candleChart("Candles");
+  const intervalSelect = h(
+    "select", { id: "candle-interval", "aria-label": "Candle interval", onchange: () => loadCandles() },
+    ...INTERVALS.map((value) => h("option", { value }, value)),
+  );
+  const equityChart = lineChart("Equity");
+  const drawdownChart = lineChart("Drawdown");
+  const trades = h("tbody", { id: "bot-trades" });
   const orders = h("tbody");
   const logs = h("ol", { class: "feed", id: "bot-logs" });
   const missing = h("p", { class: "muted", hidden: true }, "This bot does not exist or is not yours.");
+  let equityHistory = []; // [{t, v}] from the server, then live points appended
+  let tradeList = [];
+  let loadedFor = null; // the instrument the candles were loaded for
+  let lastTick = null; // the newest pushed price drawn into the forming candle
+  let lastPushed = null; // the newest candle event drawn
 
   // A manual order: market or limit, through the same API a bot process uses (paper bots fill on the next tick).
   const side = h("select", { id: "order-side" }, h("option", { value: "buy" }, "Buy"), h("option", { value: "sell" }, "Sell"));
@@ -56,32 +75,108 @@ export function botDetailPage({ state, toast, botId }) {
     }
   }
 
-  // Orders and log lines older than the bundle's recent ones, and the price history for the chart.
+  // Orders and log lines older than the bundle's recent ones; the equity history and the trades.
   (async () => {
     try {
-      const entry = state.bots.get(botId);
-      const ticker = entry?.bot.ticker;
-      const [orderPage, logPage, priceHistory] = await Promise.all([
+      const [orderPage, logPage, equity] = await Promise.all([
         api(`/api/v1/orders?bot_id=${botId}&limit=50`),
         api(`/api/v1/logs?bot_id=${botId}&limit=50`),
-        ticker ? api(`/api/v1/prices/history?ticker=${encodeURIComponent(ticker)}&limit=300`) : null,
+        api(`/api/v1/bots/${botId}/equity?points=600`),
       ]);
+      equityHistory = equity.points.map((p) => ({ t: Date.parse(p.timestamp), v: p.equity }));
+      await loadTrades();
+      // The bundle may not be in yet (a reload): its recent orders and logs are merged once it is.
       const current = state.bots.get(botId);
-      if (!current) return;
-      const known = new Map(orderPage.data.map((order) => [order.id, order]));
-      for (const order of current.recent_orders) known.set(order.id, order); // pushed ones are newer
-      current.recent_orders = [...known.values()].sort((a, b) => b.id - a.id).slice(0, 50);
-      const logIds = new Map(logPage.data.map((log) => [log.id, log]));
-      for (const log of current.recent_logs) logIds.set(log.id, log);
-      current.recent_logs = [...logIds.values()].sort((a, b) => b.id - a.id).slice(0, 50);
-      if (priceHistory && !state.priceSeries.has(ticker)) {
-        state.priceSeries.set(ticker, priceHistory.data.map((p) => ({ t: Date.parse(p.timestamp), v: p.price })).reverse());
+      if (current) {
+        const known = new Map(orderPage.data.map((order) => [order.id, order]));
+        for (const order of current.recent_orders) known.set(order.id, order); // pushed ones are newer
+        current.recent_orders = [...known.values()].sort((a, b) => b.id - a.id).slice(0, 50);
+        const logIds = new Map(logPage.data.map((log) => [log.id, log]));
+        for (const log of current.recent_logs) logIds.set(log.id, log);
+        current.recent_logs = [...logIds.values()].sort((a, b) => b.id - a.id).slice(0, 50);
       }
       update();
     } catch (error) {
       if (error.status !== 404) toast.error(error.message);
     }
   })();
+
+  async function loadCandles() {
+    const entry = state.bots.get(botId);
+    if (!entry) return;
+    const { ticker, exchange } = entry.bot;
+    loadedFor = instrumentKey(ticker, exchange);
+    const query = new URLSearchParams({ ticker, exchange, interval: intervalSelect.value, limit: "1000" });
+    const page = await api(`/api/v1/candles?${query}`);
+    candles.setCandles(page.data.map(candleOf));
+    drawMarkers();
+  }
+
+  async function loadTrades() {
+    tradeList = (await api(`/api/v1/trades?bot_id=${botId}&limit=200`)).data;
+    renderTrades();
+    drawMarkers();
+  }
+
+  let tradesDue = null;
+  /** Fills arrive as events; the trades they make are read again at most twice a second. */
+  function refreshTrades() {
+    if (tradesDue) return;
+    tradesDue = setTimeout(() => {
+      tradesDue = null;
+      loadTrades().catch((error) => toast.error(error.message));
+    }, 500);
+  }
+
+  function drawMarkers() {
+    const markers = [];
+    for (const trade of tradeList) {
+      markers.push({
+        t: Date.parse(trade.opened_at), v: trade.entry_price, kind: `entry-${trade.direction}`,
+        title: `${trade.direction} ${formatNumber(trade.size, 4)} @ ${formatPrice(trade.entry_price)}`,
+      });
+      if (!trade.is_open && trade.exit_price != null) {
+        markers.push({
+          t: Date.parse(trade.closed_at), v: trade.exit_price, kind: "exit",
+          title: `exit @ ${formatPrice(trade.exit_price)} · PnL ${formatSigned(trade.pnl)}`,
+        });
+      }
+    }
+    candles.setMarkers(markers);
+  }
+
+  function renderTrades() {
+    trades.replaceChildren(
+      ...tradeList.map((trade) =>
+        h(
+          "tr", { dataset: { tradeId: String(trade.id), open: String(trade.is_open) } },
+          h("td", { class: trade.direction === "long" ? "up" : "down" }, trade.direction),
+          h("td", {}, formatTime(trade.opened_at)),
+          h("td", {}, trade.is_open ? h("span", { class: "badge" }, "open") : formatTime(trade.closed_at)),
+          h("td", { class: "num" }, formatNumber(trade.size, 4)),
+          h("td", { class: "num" }, formatPrice(trade.entry_price)),
+          h("td", { class: "num" }, trade.exit_price == null ? "–" : formatPrice(trade.exit_price)),
+          h("td", { class: "num" }, formatNumber(trade.fees)),
+          h("td", { class: `num ${trend(trade.pnl)}` }, formatSigned(trade.pnl)),
+          h("td", { class: `num ${trend(trade.return_pct)}` }, `${formatSigned(trade.return_pct)}%`),
+        ),
+      ),
+    );
+  }
+
+  function drawEquity(entry) {
+    const live = state.equitySeries.get(botId) ?? [];
+    const last = equityHistory.length ? equityHistory[equityHistory.length - 1].t : -Infinity;
+    const points = equityHistory.concat(live.filter((p) => p.t > last));
+    if (entry.pnl?.equity != null && points.length) points.push({ t: Date.now(), v: entry.pnl.equity });
+    let peak = -Infinity;
+    const drawdown = points.map((p) => {
+      peak = Math.max(peak, p.v);
+      return { t: p.t, v: peak > 0 ? ((p.v - peak) / peak) * 100 : 0 };
+    });
+    equityChart.draw([{ label: "Equity", points }]);
+    drawdownChart.draw([{ label: "Drawdown %", points: drawdown }]);
+  }
 
   function update() {
     const entry = state.bots.get(botId);
@@ -90,27 +185,42 @@ export function botDetailPage({ state, toast, botId }) {
     const { bot, pnl } = entry;
     setText(title, bot.name);
     setText(subtitle, `${bot.strategy} on ${bot.ticker} (${bot.exchange}) · config ${JSON.stringify(bot.config)}`);
-    const price = state.prices.get(bot.ticker) ?? pnl.last_price;
+    const price = state.priceOf(bot, pnl);
     setText(stats.Status, bot.status);
     stats.Status.className = `status ${bot.status.toLowerCase()}`;
     setText(stats.Position, formatNumber(pnl.position_quantity, 4));
-    setText(stats["Avg entry"], formatPrice(pnl.avg_entry_price));
+    setText(stats["Avg entry"], pnl.position_quantity ? formatPrice(pnl.avg_entry_price) : "–");
     setText(stats["Last price"], formatPrice(price));
     setText(stats.Realized, formatSigned(pnl.realized_pnl));
     setText(stats.Unrealized, formatSigned(pnl.unrealized_pnl));
+    setText(stats.Fees, pnl.fees == null ? "–" : `−${formatNumber(pnl.fees)}`);
     setText(stats["Total PnL"], formatSigned(pnl.total_pnl));
     stats["Total PnL"].className = trend(pnl.total_pnl);
+    setText(stats["Starting cash"], pnl.starting_cash == null ? "–" : formatNumber(pnl.starting_cash));
     setText(stats.Cash, pnl.cash == null ? "–" : formatNumber(pnl.cash));
     setText(stats.Equity, pnl.equity == null ? "–" : formatNumber(pnl.equity));
 
-    chart.draw([
-      { label: bot.ticker, points: state.priceSeries.get(bot.ticker) ?? [] },
-      { label: "equity", points: state.equitySeries.get(botId) ?? [] },
-    ]);
+    const key = instrumentKey(bot.ticker, bot.exchange);
+    if (loadedFor !== key) loadCandles().catch((error) => toast.error(error.message));
+    // Closed candles and the forming one come as `candle` events (at most one a second); every price in between
+    // moves the forming candle here.
+    const pushed = state.candles.get(`${key}|${intervalSelect.value}`);
+    if (pushed && loadedFor === key && pushed !== lastPushed) {
+      lastPushed = pushed;
+      candles.upsert(candleOf(pushed));
+    }
+    const series = state.priceSeries.get(key);
+    const tick = series?.[series.length - 1];
+    if (tick && loadedFor === key && tick !== lastTick) {
+      lastTick = tick;
+      candles.addTick(tick.t, tick.v, SPAN[intervalSelect.value]);
+    }
+    drawEquity(entry);
 
     // Rebuilt only when they change: prices tick several times a second, and a button under the pointer must stay.
     const orderKey = entry.recent_orders.map((o) => `${o.id}:${o.status}:${o.filled_quantity}`).join(",");
     if (orderKey !== renderedOrders) {
+      if (renderedOrders !== null) refreshTrades();
       renderedOrders = orderKey;
       renderOrders(entry);
     }
@@ -157,7 +267,15 @@ export function botDetailPage({ state, toast, botId }) {
     subtitle,
     missing,
     statList,
-    h("div", { class: "card" }, chart.element),
+    h("div", { class: "card" }, h("div", { class: "card-head" }, h("h2", {}, "Candles"), intervalSelect), candles.element),
+    h("div", { class: "card" }, h("h2", {}, "Equity"), equityChart.element, h("h2", {}, "Drawdown"), drawdownChart.element),
+    h("div", { class: "card" }, h("h2", {}, "Trades"), h("div", { class: "table-wrap" }, h(
+      "table", { id: "trades-table" },
+      h("thead", {}, h("tr", {}, ["Side", "Opened", "Closed", "Size", "Entry", "Exit", "Fees", "PnL", "Return"].map(
+        (name) => h("th", { scope: "col", class: ["Size", "Entry", "Exit", "Fees", "PnL", "Return"].includes(name) ? "num" : "" }, name),
+      ))),
+      trades,
+    ))),
     orderForm,
     h("div", { class: "columns" },
       h("div", { class: "card" }, h("h2", {}, "Orders"), h("div", { class: "table-wrap" }, h(
@@ -172,7 +290,12 @@ export function botDetailPage({ state, toast, botId }) {
     ),
   );
   update();
-  return { element, update, watches: ["bots", "orders", "pnl", "prices", "logs"] };
+  return { element, update, watches: ["bots", "orders", "pnl", "prices", "candles", "logs"] };
+}
+
+/** A candle as the API and the events give it, with times in milliseconds. */
+function candleOf(candle) {
+  return { ...candle, start: Date.parse(candle.start) };
 }
 
 export function logItem(log) {

@@ -144,7 +144,7 @@ export function botsPage({ state, toast }) {
       }
       previous = current.tr;
       const { bot, pnl } = state.bots.get(id);
-      const price = state.prices.get(bot.ticker) ?? pnl?.last_price;
+      const price = state.priceOf(bot, pnl);
       setText(current.cells.name, bot.name);
       setText(current.cells.strategy, bot.strategy);
       setText(current.cells.ticker, bot.ticker);
