@@ -91,6 +91,12 @@ public struct BotPnL: Codable, Sendable, Equatable {
 
     public static let defaultStartingCash = 100_000.0
 
+    /// `config.cash` when it is a number of at least 0, else `defaultStartingCash`.
+    public static func startingCash(of bot: Bot) -> Double {
+        if case .number(let cash)? = bot.config["cash"], cash.isFinite, cash >= 0 { return cash }
+        return defaultStartingCash
+    }
+
     public init(bot: Bot, position: Position, lastPrice: Double?) {
         let unrealized = position.unrealizedPnl(at: lastPrice)
         self.botId = bot.id
@@ -103,11 +109,7 @@ public struct BotPnL: Codable, Sendable, Equatable {
         self.unrealizedPnl = unrealized
         self.fees = position.fees
         self.totalPnl = position.realizedPnl + unrealized - position.fees
-        if case .number(let cash)? = bot.config["cash"], cash.isFinite, cash >= 0 {
-            self.startingCash = cash
-        } else {
-            self.startingCash = Self.defaultStartingCash
-        }
+        self.startingCash = Self.startingCash(of: bot)
         self.cash = startingCash + position.realizedPnl - position.fees - position.quantity * position.avgEntryPrice
         self.equity = startingCash + totalPnl
         self.updatedAt = position.updatedAt

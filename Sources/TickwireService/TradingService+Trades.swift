@@ -1,3 +1,4 @@
+import Foundation
 import TickwireModel
 
 /// Fills as recorded, the round-trip trades they make (`RoundTrips`), built on read from each bot's fills, and each
@@ -27,24 +28,7 @@ extension TradingService {
 
     /// Trades newest first (by the id of their first fill), keyset-paginated like every list.
     public func trades(_ filter: TradeFilter, page: PageRequest, by actor: Actor) async throws -> Page<RoundTrip> {
-        var bots: [Bot]
-        if let botId = filter.botId {
-            bots = [try await bot(id: botId, by: actor)]
-        } else {
-            bots = try await self.bots(BotFilter(ticker: filter.ticker), by: actor)
-        }
-        if let ticker = filter.ticker { bots = bots.filter { $0.ticker == ticker } }
-        guard !bots.isEmpty else { return Page(items: [], nextCursor: nil) }
-        let fills = try await store.fillsInOrder(
-            FillFilter(botId: filter.botId, ownerId: actor.isAdmin ? nil : actor.userId))
-        let byBot = Dictionary(grouping: fills, by: \.botId)
-        var trades: [RoundTrip] = []
-        for bot in bots {
-            guard let mine = byBot[bot.id] else { continue }
-            trades += RoundTrips.group(mine, ticker: bot.ticker, exchange: bot.exchange)
-        }
-        let selected =
-            trades
+        let selected = try await roundTrips(filter, by: actor).trades
             .filter { trade in
                 (filter.isOpen.map { $0 == trade.isOpen } ?? true)
                     && (filter.from.map { trade.openedAt >= $0 } ?? true)
@@ -53,5 +37,42 @@ extension TradingService {
             .sorted { $0.id > $1.id }
         let items = Array(selected.prefix(page.limit))
         return Page(items: items, nextCursor: selected.count > page.limit ? items.last?.id : nil)
+    }
+
+    /// Profit by period in `timeZone` (an IANA name), by instrument and in total, over the bots `filter` selects.
+    public func profit(
+        _ filter: TradeFilter, group: ProfitSummary.Grouping, timeZone: String, by actor: Actor
+    ) async throws -> ProfitSummary {
+        guard let zone = TimeZone(identifier: timeZone) else {
+            throw ValidationError("tz", "unknown time zone '\(timeZone)'; use an IANA name such as Europe/Berlin")
+        }
+        let (bots, trades) = try await roundTrips(filter, by: actor)
+        let startingCash = bots.reduce(0) { $0 + BotPnL.startingCash(of: $1) }
+        return await offloaded {
+            ProfitSummary.make(trades, startingCash: startingCash, group: group, timeZone: zone.identifier) { time in
+                zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000))
+            }
+        }
+    }
+
+    /// The bots `filter` selects that `actor` may see, and every round trip of theirs.
+    func roundTrips(_ filter: TradeFilter, by actor: Actor) async throws -> (bots: [Bot], trades: [RoundTrip]) {
+        var bots: [Bot]
+        if let botId = filter.botId {
+            bots = [try await bot(id: botId, by: actor)]
+        } else {
+            bots = try await self.bots(BotFilter(ticker: filter.ticker), by: actor)
+        }
+        if let ticker = filter.ticker { bots = bots.filter { $0.ticker == ticker } }
+        guard !bots.isEmpty else { return ([], []) }
+        let fills = try await store.fillsInOrder(
+            FillFilter(botId: filter.botId, ownerId: actor.isAdmin ? nil : actor.userId))
+        let byBot = Dictionary(grouping: fills, by: \.botId)
+        var trades: [RoundTrip] = []
+        for bot in bots {
+            guard let mine = byBot[bot.id] else { continue }
+            trades += RoundTrips.group(mine, ticker: bot.ticker, exchange: bot.exchange)
+        }
+        return (bots, trades)
     }
 }

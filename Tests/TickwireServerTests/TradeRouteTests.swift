@@ -73,4 +73,34 @@ import TickwireModel
             #expect(try await mallory.call(.get, "/api/v1/trades?open=maybe").status == .badRequest)
         }
     }
+
+    @Test func profitByPeriodInstrumentAndInTotal() async throws {
+        try await TestServer.with { client, _ in
+            let one = try await client.createBot(name: "one", ticker: "ETH/USDT")
+            let two = try await client.createBot(name: "two", ticker: "SOL/USDT")
+            try await Self.trade(client, bot: one, "buy", 2, at: 100, fee: 0.5)
+            try await Self.trade(client, bot: one, "sell", 2, at: 110, fee: 0.5)
+            try await Self.trade(client, bot: two, "buy", 1, at: 50)
+            try await Self.trade(client, bot: two, "sell", 1, at: 45)
+            try await Self.trade(client, bot: two, "buy", 1, at: 40)
+
+            let summary = try await client.call(.get, "/api/v1/profit?group=month&tz=Europe/Berlin").json
+            #expect(summary["time_zone"]?.string == "Europe/Berlin")
+            #expect(summary["periods"]?.array?.count == 1)
+            #expect(summary["periods"]?.array?.first?["profit"]?.number == 14, "19 - 5")
+            #expect(summary["totals"]?["trade_count"]?.number == 2)
+            #expect(summary["totals"]?["win_rate_pct"]?.number == 50)
+            #expect(summary["totals"]?["open_trade_count"]?.number == 1)
+            #expect(summary["totals"]?["starting_cash"]?.number == 200_000)
+            #expect(abs((summary["totals"]?["profit_pct"]?.number ?? 0) - 0.007) < 1e-12)
+            #expect(summary["instruments"]?.array?.map { $0["ticker"]?.string } == ["ETH/USDT", "SOL/USDT"])
+            let onlyTwo = try await client.call(.get, "/api/v1/profit?bot_id=\(two)").json
+            #expect(onlyTwo["totals"]?["profit"]?.number == -5)
+            #expect(onlyTwo["totals"]?["starting_cash"]?.number == 100_000)
+
+            let unknown = try await client.call(.get, "/api/v1/profit?tz=Mars/Olympus")
+            #expect(unknown.status == .unprocessableContent)
+            #expect(try await client.call(.get, "/api/v1/profit?group=year").status == .badRequest)
+        }
+    }
 }
