@@ -1,5 +1,6 @@
 import Foundation
 import TickwireModel
+import TickwireResearch
 
 /// Fills as recorded, the round-trip trades they make (`RoundTrips`), built on read from each bot's fills, and each
 /// bot's equity history.
@@ -12,6 +13,24 @@ extension TradingService {
         let history = try await store.equityPoints(
             botId: botId, from: from ?? Timestamp(milliseconds: .min), to: to ?? Timestamp(milliseconds: .max))
         return await offloaded { EquityHistory.downsample(history, to: points) }
+    }
+
+    /// The research core's statistics of a live bot (`LiveStatistics`): its fills marked to its instrument's candles
+    /// of `interval` between `from` (default: its first fill) and `to`, at most the newest 10,000 candles.
+    public func statistics(
+        botId: Int64, interval: CandleInterval, from: Timestamp?, to: Timestamp?, by actor: Actor
+    ) async throws -> PerformanceStatistics {
+        let bot = try await bot(id: botId, by: actor)
+        let fills = try await store.fillsInOrder(FillFilter(botId: botId))
+        let start = from ?? fills.first?.timestamp ?? bot.createdAt
+        let candles = try await store.candles(
+            ticker: bot.ticker, exchange: bot.exchange, interval: interval, from: interval.start(of: start),
+            to: to ?? Timestamp(milliseconds: .max), limit: 10_000)
+        return await offloaded {
+            LiveStatistics.compute(
+                fills: fills, candles: candles, startingCash: BotPnL.startingCash(of: bot),
+                ticker: bot.ticker, exchange: bot.exchange)
+        }
     }
 
     /// Equity history retention: points older than `age` go.

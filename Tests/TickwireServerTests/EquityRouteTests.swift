@@ -34,8 +34,16 @@ import TickwireTestSupport
             #expect(series.last?["equity"]?.number == 100_029)
             #expect(series.last?["pnl"]?.number == 29)
 
+            // The research core's statistics over the live history: one trade of +29 on 100,000.
+            let stats = try await client.call(.get, "/api/v1/bots/\(bot)/stats?interval=1m").json
+            #expect(stats["trade_count"]?.number == 1)
+            #expect(stats["equity_final"]?.number == 100_029)
+            #expect(stats["win_rate_pct"]?.number == 100)
+            #expect(try await client.call(.get, "/api/v1/bots/\(bot)/stats?interval=7m").status == .badRequest)
+
             let (_, token) = try await server.makeUser("mallory")
             #expect(try await client.using(token).call(.get, "/api/v1/bots/\(bot)/equity").status == .notFound)
+            #expect(try await client.using(token).call(.get, "/api/v1/bots/\(bot)/stats").status == .notFound)
             #expect(try await client.call(.get, "/api/v1/bots/\(bot)/equity?points=2").status == .badRequest)
             #expect(try await client.call(.get, "/api/v1/bots/\(bot)/equity?from=yesterday").status == .badRequest)
         }

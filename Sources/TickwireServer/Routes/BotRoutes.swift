@@ -1,5 +1,6 @@
 import Hummingbird
 import TickwireModel
+import TickwireResearch
 import TickwireService
 
 /// `/api/v1/bots`: create, list, read, change, toggle, delete; a bot's orders and PnL.
@@ -17,6 +18,7 @@ struct BotRoutes {
         api.post("bots/:id/orders", use: placeOrder)
         api.get("bots/:id/pnl", use: pnl)
         api.get("bots/:id/equity", use: equity)
+        api.get("bots/:id/stats", use: statistics)
     }
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -73,6 +75,16 @@ struct BotRoutes {
             botId: botId, from: try query.timestamp("from"), to: try query.timestamp("to"), points: Int(points),
             by: try context.principal().actor)
         return try JSONResponse.make(EquityBody(botId: botId, points: series))
+    }
+
+    /// `?interval=1h&from=&to=`: the research core's statistics over the bot's live history.
+    @Sendable func statistics(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        let statistics = try await service.statistics(
+            botId: try context.parameters.id(entity: "bot"),
+            interval: try query.enumeration("interval", CandleInterval.self) ?? .oneHour,
+            from: try query.timestamp("from"), to: try query.timestamp("to"), by: try context.principal().actor)
+        return try JSONResponse.make(statistics)
     }
 
     @Sendable func pnl(_ request: Request, context: TickwireRequestContext) async throws -> Response {
