@@ -8,13 +8,16 @@ public struct EngineRules: Sendable {
     public var exchange: String
     public var checkBot: @Sendable (_ strategy: String, _ config: [String: JSONValue]) throws(ValidationError) -> Void
     public var checkModel: @Sendable (_ config: [String: JSONValue]) throws(ValidationError) -> Void
+    /// The paper broker's fee, for the balance a buy must fit in (a bot's `config.fee_bps` overrides it).
+    public var feeBps: Double
 
     public init(
-        exchange: String,
+        exchange: String, feeBps: Double = 10,
         checkBot: @escaping @Sendable (String, [String: JSONValue]) throws(ValidationError) -> Void,
         checkModel: @escaping @Sendable ([String: JSONValue]) throws(ValidationError) -> Void
     ) {
         self.exchange = exchange
+        self.feeBps = feeBps
         self.checkBot = checkBot
         self.checkModel = checkModel
     }

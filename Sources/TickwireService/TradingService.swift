@@ -106,8 +106,17 @@ public struct TradingService: Sendable {
 
     public func placeOrder(botId: Int64, _ new: NewOrder, by actor: Actor) async throws -> Order {
         try new.validate()
-        // The owner is checked inside the write transaction: no separate read on the hottest write path.
-        return try await store.createOrder(botId: botId, new, ownerId: actor.ownerFilter, at: clock()).value
+        // The owner and the rules are checked inside the write transaction, on what the bot holds then.
+        let rules = OrderRules(paperExchange: engineRules?.exchange, defaultFeeBps: engineRules?.feeBps ?? 10)
+        do {
+            return try await store.createOrder(botId: botId, new, ownerId: actor.ownerFilter, rules: rules, at: clock())
+                .value
+        } catch let refused as OrderRefused {
+            // The bot's activity says why its order went nowhere (the caller hears it as 422).
+            _ = try? await store.appendLogs(
+                [NewLog(botId: botId, level: .warning, message: "order refused: \(refused.message)")], at: clock())
+            throw refused
+        }
     }
 
     public func order(id: Int64, by actor: Actor) async throws -> Order {

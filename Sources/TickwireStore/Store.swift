@@ -52,6 +52,7 @@ public protocol StoreReader: EventLogReader {
     func fillsInOrder(_ filter: FillFilter) async throws -> [Fill]
     /// Orders still working (NEW, PARTIALLY_FILLED) of bots on `exchange`, oldest first, with their bot's ticker:
     /// what the paper broker matches against each tick.
+    /// The working orders of the ACTIVE bots on `exchange` (what the paper broker fills), oldest first.
     func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)]
     func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog>
 
@@ -114,8 +115,11 @@ public protocol Store: StoreReader, EngineLease {
     func updateBot(id: Int64, _ patch: BotPatch, at now: Timestamp) async throws -> Committed<Bot>
     func toggleBot(id: Int64, at now: Timestamp) async throws -> Committed<Bot>
     func deleteBot(id: Int64, at now: Timestamp) async throws -> Committed<Int64>
-    /// With `ownerId`, a bot of another owner is `notFound`, as a missing one is.
-    func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws -> Committed<Order>
+    /// With `ownerId`, a bot of another owner is `notFound`, as a missing one is. `OrderCommands.check` decides,
+    /// on what the bot holds and has working in the same transaction, whether `rules` allow the order
+    /// (`OrderRefused` otherwise).
+    func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, rules: OrderRules, at now: Timestamp)
+        async throws -> Committed<Order>
     func updateOrder(id: Int64, _ patch: OrderPatch, at now: Timestamp) async throws -> Committed<Order>
     func appendLogs(_ logs: [NewLog], at now: Timestamp) async throws -> Committed<[ActivityLog]>
     func recordPrices(_ prices: [NewPrice], at now: Timestamp) async throws -> Committed<[Price]>

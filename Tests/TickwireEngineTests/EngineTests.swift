@@ -20,7 +20,8 @@ import TickwireTestSupport
 
     static func with(
         _ configuration: EngineConfiguration = .init(minimumDecisionInterval: .milliseconds(1)),
-        _ body: (Setup) async throws -> Void
+        /// Check bots and orders against the engine's rules, as `tickwire serve` does.
+        rules: Bool = false, _ body: (Setup) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -28,7 +29,9 @@ import TickwireTestSupport
         let store = try SQLiteStore(path: directory.appendingPathComponent("e.db").path)
         let hub = Hub(head: try await store.lastEventId())
         store.publishCommits(to: hub)
-        let service = TradingService(store: store, clock: { Timestamp(milliseconds: 1_700_000_000_000) })
+        let service = TradingService(
+            store: store, clock: { Timestamp(milliseconds: 1_700_000_000_000) },
+            engineRules: rules ? configuration.rules : nil)
         let engine = try Engine(service: service, hub: hub, configuration: configuration, logger: Logger(label: "e"))
         try await body(Setup(store: store, hub: hub, service: service, engine: engine))
     }
@@ -46,7 +49,7 @@ import TickwireTestSupport
     @Test func aMarketOrderFillsOnTheNextTickAtThePriceTheSeedGives() async throws {
         let configuration = EngineConfiguration(broker: BrokerSettings(slippageBps: 5, feeBps: 10))
         try await Self.with(configuration) { setup in
-            let bot = try await Self.bot(setup.service)
+            let bot = try await Self.bot(setup.service, strategy: "manual", status: .active)
             let order = try await setup.service.placeOrder(
                 botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 2), by: .system)
             let limit = try await setup.service.placeOrder(
@@ -182,7 +185,7 @@ import TickwireTestSupport
         let configuration = EngineConfiguration(
             priceInterval: .zero, replay: [try CSVReplayFeed(ticker: "AAPL", csv: csv)])
         try await Self.with(configuration) { setup in
-            let bot = try await Self.bot(setup.service, ticker: "AAPL")
+            let bot = try await Self.bot(setup.service, strategy: "manual", ticker: "AAPL", status: .active)
             let order = try await setup.service.placeOrder(
                 botId: bot.id, NewOrder(side: .buy, type: .limit, quantity: 1, price: 96), by: .system)
             var recorded: [Double] = []

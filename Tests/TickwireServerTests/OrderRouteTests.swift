@@ -55,7 +55,7 @@ import TickwireModel
             func place() async throws -> Int64 {
                 try #require(
                     try await client.call(
-                        .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"sell","type":"market","quantity":1}"#
+                        .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":1}"#
                     )
                     .json["id"]?.int)
             }
@@ -172,6 +172,30 @@ import TickwireModel
                 #expect(reply.status == .badRequest, "\(bad)")
                 #expect(reply.errorCode == "invalid_parameter")
             }
+        }
+    }
+
+    @Test func aSellOfWhatASpotBotDoesNotHoldIsRefusedAndLogged() async throws {
+        try await TestServer.with { client, _ in
+            let bot = try await client.createBot()
+            let refused = try await client.call(
+                .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"sell","type":"market","quantity":1}"#)
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.errorCode == "short_not_allowed")
+            #expect(try await client.call(.get, "/api/v1/orders?bot_id=\(bot)").json["data"]?.array?.isEmpty == true)
+            let logs = try await client.call(.get, "/api/v1/logs?bot_id=\(bot)").json["data"]?.array ?? []
+            #expect(logs.first?["level"]?.string == "WARNING")
+            #expect(logs.first?["message"]?.string?.hasPrefix("order refused: selling 1.0 would open a short") == true)
+            // On margin it is a short.
+            let margin = try await client.call(
+                .post, "/api/v1/bots",
+                json:
+                    #"{"name":"m","ticker":"BTC/USDT","exchange":"binance","strategy":"x","config":{"market":"margin"}}"#
+            )
+            let marginId = try #require(margin.json["id"]?.int)
+            let short = try await client.call(
+                .post, "/api/v1/bots/\(marginId)/orders", json: #"{"side":"sell","type":"market","quantity":1}"#)
+            #expect(short.status == .created)
         }
     }
 }

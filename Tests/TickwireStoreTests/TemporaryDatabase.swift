@@ -28,8 +28,13 @@ let t0 = Timestamp(milliseconds: 1_737_720_000_000)
 
 func at(_ seconds: Int64) -> Timestamp { Timestamp(milliseconds: t0.milliseconds + seconds * 1000) }
 
-func makeBot(_ store: any Store, name: String = "alpha", ticker: String = "BTC/USDT", exchange: String = "binance")
-    async throws -> Bot
-{
-    try await store.createBot(NewBot(name: name, ticker: ticker, exchange: exchange, strategy: "sma"), at: t0).value
+/// A bot on a margin market (it may go short) unless `market` says otherwise.
+func makeBot(
+    _ store: any Store, name: String = "alpha", ticker: String = "BTC/USDT", exchange: String = "binance",
+    market: String = "margin"
+) async throws -> Bot {
+    try await store.createBot(
+        NewBot(name: name, ticker: ticker, exchange: exchange, strategy: "sma", config: ["market": .string(market)]),
+        at: t0
+    ).value
 }

@@ -83,3 +83,12 @@ func require<T>(_ value: T?, _ what: String = "value") throws -> T {
     guard let value else { throw RequirementFailure(description: "missing \(what)") }
     return value
 }
+
+extension Store {
+    /// An order under the default rules (no paper exchange: no balance check).
+    func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws
+        -> Committed<Order>
+    {
+        try await createOrder(botId: botId, new, ownerId: ownerId, rules: OrderRules(), at: now)
+    }
+}

@@ -26,6 +26,9 @@ public actor Engine: Service {
         var maxNet: Double
     }
 
+    /// The strategy of a paper bot that trades only through orders placed over the API.
+    public static let manualStrategy = "manual"
+
     public nonisolated let configuration: EngineConfiguration
     let service: TradingService
     let hub: Hub
@@ -130,14 +133,25 @@ public actor Engine: Service {
         do { try await step() } catch { logger.warning("engine tick failed", metadata: ["error": "\(error)"]) }
     }
 
-    /// The paper broker: every working order of a bot on this exchange against its ticker's new price.
+    /// The paper broker: every working order of an ACTIVE bot on this exchange against its ticker's new price, with
+    /// the bot's own fee and slippage when its config sets them (`fee_bps`, `slippage_bps`).
     /// Fills run concurrently: the store's group commit writes them in a few transactions instead of one each.
     private func fillOrders(_ ticks: [Tick]) async throws {
         let byTicker = Dictionary(ticks.map { ($0.ticker, $0) }, uniquingKeysWith: { $1 })
         var fills: [(Int64, FillRequest)] = []
-        for (order, ticker) in try await service.reader.openOrders(exchange: configuration.exchange) {
-            guard let tick = byTicker[ticker],
-                let fill = OrderMatcher.fill(for: order, at: tick, settings: configuration.broker)
+        let working = try await service.reader.openOrders(exchange: configuration.exchange)
+        guard !working.isEmpty else { return }
+        let bots = Dictionary(
+            try await service.bots(BotFilter(status: .active, exchange: configuration.exchange), by: .system).map {
+                ($0.id, $0)
+            }, uniquingKeysWith: { $1 })
+        for (order, ticker) in working {
+            var settings = configuration.broker
+            if let bot = bots[order.botId] {
+                settings.feeBps = bot.feeBps(default: settings.feeBps)
+                settings.slippageBps = bot.slippageBps(default: settings.slippageBps)
+            }
+            guard let tick = byTicker[ticker], let fill = OrderMatcher.fill(for: order, at: tick, settings: settings)
             else { continue }
             fills.append((order.id, fill))
         }
@@ -171,6 +185,8 @@ public actor Engine: Service {
             guard let signal else { continue }
             let delta = signal.side == .buy ? run.quantity : -run.quantity
             guard abs(run.net + delta) <= run.maxNet + 1e-12 else { continue }
+            // On a spot market a sell only closes what was bought.
+            guard run.bot.allowsShorting || run.net + delta >= -1e-12 else { continue }
             run.net += delta
             actions.append(
                 (
@@ -227,6 +243,11 @@ public actor Engine: Service {
         {
             current.bot = bot
             running[bot.id] = current
+            return
+        }
+        // A manual paper bot: its orders come through the API and the paper broker fills them.
+        guard bot.strategy != Self.manualStrategy else {
+            running[bot.id] = nil
             return
         }
         do {

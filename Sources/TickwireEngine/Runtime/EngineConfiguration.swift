@@ -51,8 +51,20 @@ public struct EngineConfiguration: Sendable {
     /// What the write path checks before it stores a bot or a model this engine would run.
     public var rules: EngineRules {
         EngineRules(
-            exchange: exchange,
+            exchange: exchange, feeBps: broker.feeBps,
             checkBot: { (strategy, config) throws(ValidationError) in
+                if case .string(let market)? = config["market"], market != "spot", market != "margin" {
+                    throw ValidationError("config.market", "must be spot or margin, got '\(market)'")
+                }
+                if config["short"] == .bool(true), config["market"] != .string("margin") {
+                    throw ValidationError("config.short", "selling short needs config.market = \"margin\"")
+                }
+                for key in ["fee_bps", "slippage_bps"] where config[key] != nil {
+                    guard case .number(let value)? = config[key], value.isFinite, (0...1_000).contains(value) else {
+                        throw ValidationError("config.\(key)", "must be a number from 0 to 1000")
+                    }
+                }
+                guard strategy != Engine.manualStrategy else { return }
                 _ = try Strategies.make(name: strategy, config: config)
                 _ = try Strategies.quantity(config)
             },

@@ -89,6 +89,8 @@ public struct APIError: Error, Sendable, Equatable {
             return APIError(.forbidden, code: error.code, message: error.message)
         case let error as QuotaExceeded:
             return APIError(.conflict, code: "quota_exceeded", message: error.message)
+        case let error as OrderRefused:
+            return APIError(.unprocessableContent, code: error.code, message: error.message)
         case let error as QueueFull:
             return APIError(.tooManyRequests, code: "queue_full", message: error.message, headers: [.retryAfter: "5"])
         case let error as StoreError:

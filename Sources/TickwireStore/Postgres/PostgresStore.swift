@@ -174,14 +174,32 @@ public final class PostgresStore: Store {
 
     // MARK: - Orders
 
-    public func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws
-        -> Committed<Order>
-    {
+    public func createOrder(
+        botId: Int64, _ new: NewOrder, ownerId: Int64?, rules: OrderRules, at now: Timestamp
+    ) async throws -> Committed<Order> {
         try await write { db in
+            let bot = try await Self.fetchBot(id: botId, on: db)
+            guard ownerId == nil || bot.ownerId == ownerId else {
+                throw StoreError.notFound(entity: "bot", id: String(botId))
+            }
+            let lastPrice = try await Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, on: db)
+            var binds = PostgresBindings()
+            binds.append(lastPrice ?? 0)
+            binds.append(botId)
+            let working = try await db.rows(
+                PostgresQuery(unsafeSQL: Self.numbered(SharedSQL.workingOrders), binds: binds)
+            ).first
+            try OrderCommands.check(
+                new, bot: bot,
+                exposure: Exposure(
+                    position: try await Self.fetchPosition(botId: botId, at: now, on: db),
+                    working: try working?.value("working") ?? 0, workingBuyCost: try working?.value("buy_cost") ?? 0,
+                    lastPrice: lastPrice),
+                rules: rules)
             let creation = OrderCommands.create(new, botId: botId, at: now)
             let order = creation.row
-            // One round trip on the hottest write path: the order is inserted only if the bot exists and (for a user)
-            // is theirs; no row back means neither, which the caller hears as 404.
+            // The order is inserted only if the bot still exists and (for a user) is theirs; no row back means
+            // neither, which the caller hears as 404.
             let rows = try await db.send(
                 """
                 WITH bot AS (SELECT id FROM bots WHERE id = \(botId)
@@ -358,7 +376,8 @@ public final class PostgresStore: Store {
                 SELECT o.id, o.bot_id, o.exchange_order_id, o.side, o.type, o.quantity, o.price, o.status,
                 o.filled_quantity, o.avg_fill_price, o.created_at, o.updated_at, b.ticker
                 FROM orders o JOIN bots b ON b.id = o.bot_id
-                WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = \(exchange) ORDER BY o.id
+                WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = \(exchange) AND b.status = 'ACTIVE'
+                ORDER BY o.id
                 """
             ).map { row in OpenOrder(order: try Order(pg: row), ticker: try row.value("ticker")) }
         }

@@ -103,15 +103,23 @@ public final class SQLiteStore: Store {
 
     // MARK: - Orders
 
-    public func createOrder(botId: Int64, _ new: NewOrder, ownerId: Int64?, at now: Timestamp) async throws
-        -> Committed<Order>
-    {
+    public func createOrder(
+        botId: Int64, _ new: NewOrder, ownerId: Int64?, rules: OrderRules, at now: Timestamp
+    ) async throws -> Committed<Order> {
         try await commands.run { db in
-            let owner = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT owner_id FROM bots WHERE id = ?"), arguments: [botId])
-            guard let owner, ownerId == nil || owner["owner_id"] == ownerId else {
+            let bot = try Self.fetchBot(id: botId, in: db)
+            guard ownerId == nil || bot.ownerId == ownerId else {
                 throw StoreError.notFound(entity: "bot", id: String(botId))
             }
+            let lastPrice = try Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, in: db)
+            let working = try Row.fetchOne(
+                db.cachedStatement(sql: SharedSQL.workingOrders), arguments: [lastPrice ?? 0, botId])
+            try OrderCommands.check(
+                new, bot: bot,
+                exposure: Exposure(
+                    position: try Self.fetchPosition(botId: botId, at: now, in: db), working: working?[0] ?? 0,
+                    workingBuyCost: working?[1] ?? 0, lastPrice: lastPrice),
+                rules: rules)
             let creation = OrderCommands.create(new, botId: botId, at: now)
             let order = creation.row
             try db.cachedStatement(
