@@ -12,6 +12,7 @@ import { botDetailPage } from "./pages/bot-detail.js";
 import { botsPage } from "./pages/bots.js";
 import { intradayPage } from "./pages/intraday.js";
 import { describeModelEvent, modelsPage } from "./pages/models.js";
+import { profitPage } from "./pages/profit.js";
 import { researchPage } from "./pages/research.js";
 
 const BUNDLE_TTL = 10 * 60_000;
@@ -260,6 +261,7 @@ function route() {
     models: () => modelsPage({ ...context, selectedId: id ? Number(id) : null }),
     admin: () => adminPage(context),
     research: () => researchPage(context),
+    profit: () => profitPage(context),
   };
   page = (pages[name] ?? pages.bots)();
   const render = frameScheduler(() => page.update?.());

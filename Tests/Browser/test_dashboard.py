@@ -365,6 +365,37 @@ class Dashboard(unittest.TestCase):
         finally:
             self.driver.set_window_size(1400, 1000)
 
+    def test_9b_profit_page_sums_every_bot_and_follows_new_trades(self):
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Profit maker", "ticker": "DOGE/USDT", "exchange": "binance", "strategy": "manual"})
+
+        def round_trip(entry, exit):
+            for side, price in (("buy", entry), ("sell", exit)):
+                order = self.alice.call("POST", f"/api/v1/bots/{bot['id']}/orders",
+                                        {"side": side, "type": "market", "quantity": 100})
+                self.alice.call("PATCH", f"/api/v1/orders/{order['id']}",
+                                {"status": "FILLED", "fill": {"quantity": 100, "price": price}})
+
+        round_trip(0.10, 0.15)
+        self.go("#/profit")
+        cell = lambda d: d.execute_script(
+            "const r = document.querySelector('#profit-instruments tr[data-ticker=\"DOGE/USDT\"]');"
+            " return r && r.children[2].textContent")
+        wait(self.driver, lambda d: cell(d) == "+5.00", timeout=5, message="the instrument's profit is not shown")
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "#profit-bars rect.bar"))
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "#profit-periods tr"))
+        # A new trade closes: the page reads the summary again by itself.
+        round_trip(0.15, 0.17)
+        wait(self.driver, lambda d: cell(d) == "+7.00", timeout=6, message="the new trade did not reach the page")
+        self.driver.find_element(By.CSS_SELECTOR, '#profit-group option[value="month"]').click()
+        wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#profit-periods tr")) == 1, timeout=3)
+        screenshot(self.driver, "profit")
+        self.driver.set_window_size(390, 844)
+        try:
+            screenshot(self.driver, "profit-phone")
+        finally:
+            self.driver.set_window_size(1400, 1000)
+
     def test_7_tabs_share_one_connection_and_hand_it_over_when_the_leader_closes(self):
         self.go("#/bots")
         first = self.driver.current_window_handle
