@@ -7,6 +7,7 @@ Screenshots of every page land in artifacts/screenshots/ (TICKWIRE_SCREENSHOTS t
 import time
 import unittest
 
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
 
 from harness import API, Server, badge, browser, login, page_errors, screenshot, wait
@@ -20,9 +21,13 @@ def attribute(driver, selector, name):
 
 
 def click(driver, element):
-    """Clicks `element` scrolled to the middle of the window, clear of the sticky header."""
+    """Clicks `element` scrolled to the middle of the window, clear of the sticky header; on a page too short to
+    scroll, a toast may still cover it, and the click is then the element's own."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        driver.execute_script("arguments[0].click()", element)
 
 
 def row(driver, bot_id):
@@ -71,6 +76,7 @@ class Dashboard(unittest.TestCase):
     def test_1b_create_edit_toggle_and_delete_from_the_page(self):
         self.go("#/bots")
         driver = self.driver
+        driver.find_element(By.CSS_SELECTOR, "#new-bot summary").click()  # the form is folded away
         driver.find_element(By.ID, "bot-name").send_keys("Form bot")
         driver.find_element(By.ID, "bot-ticker").send_keys("AVAX/USDT")
         exchange = driver.find_element(By.ID, "bot-exchange")
@@ -83,19 +89,19 @@ class Dashboard(unittest.TestCase):
         bot_id = wait(driver, lambda d: d.execute_script(find, "Form bot"), timeout=3, message="not created")
         self.assertEqual(self.alice.call("GET", f"/api/v1/bots/{bot_id}")["ticker"], "AVAX/USDT")
         selector = f'#bots-table tr[data-bot-id="{bot_id}"]'
-        driver.find_element(By.CSS_SELECTOR, selector + " .actions button:nth-child(2)").click()  # Edit
+        click(driver, driver.find_element(By.CSS_SELECTOR, selector + " .actions button:nth-child(2)"))  # Edit
         name = driver.find_element(By.ID, "bot-name")
         name.clear()
         name.send_keys("Form bot renamed")
         driver.find_element(By.ID, "bot-submit").click()
         wait(driver, lambda d: d.execute_script(find, "Form bot renamed") == bot_id, timeout=3, message="not renamed")
         before = self.alice.call("GET", f"/api/v1/bots/{bot_id}")["status"]
-        driver.find_element(By.CSS_SELECTOR, selector + " .toggle").click()
+        click(driver, driver.find_element(By.CSS_SELECTOR, selector + " .toggle"))
         wait(driver, lambda d: self.alice.call("GET", f"/api/v1/bots/{bot_id}")["status"] != before, timeout=3)
         delete = driver.find_element(By.CSS_SELECTOR, selector + " .danger")
-        delete.click()
+        click(driver, delete)
         self.assertEqual(delete.text, "Confirm")
-        delete.click()
+        click(driver, delete)
         wait(driver, lambda d: attribute(d, selector, "data-bot-id") is None, timeout=3, message="not deleted")
 
     def test_2_an_order_fill_changes_the_bot_row_and_the_detail_page(self):
@@ -139,6 +145,35 @@ class Dashboard(unittest.TestCase):
         screenshot(self.driver, "bot-detail")
         self.driver.find_element(By.CSS_SELECTOR, f'#orders-table tr[data-order-id="{placed["id"]}"] .cancel').click()
         wait(self.driver, lambda d: newest(d)[1] == "CANCELED", timeout=3, message="not canceled")
+
+    def test_2b_bots_list_totals_reasons_filter_and_sort(self):
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Zz failing", "ticker": "LINK/USDT", "exchange": "binance", "strategy": "manual"})
+        self.alice.call("PATCH", f"/api/v1/bots/{bot['id']}", {"status": "ERROR"})
+        self.alice.call("POST", "/api/v1/logs", {"bot_id": bot["id"], "level": "ERROR",
+                                                 "message": "exchange rejected the API key"})
+        self.go("#/bots")
+        selector = f'#bots-table tr[data-bot-id="{bot["id"]}"] .error-reason'
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, selector)
+             and d.find_element(By.CSS_SELECTOR, selector).text == "exchange rejected the API key", timeout=3,
+             message="the ERROR has no reason beside it")
+        errors = int(self.driver.find_element(By.CSS_SELECTOR, '#portfolio [data-stat="Errors"]').text)
+        self.assertGreaterEqual(errors, 1)
+        self.assertNotEqual(self.driver.find_element(By.CSS_SELECTOR, '#portfolio [data-stat="Equity"]').text, "–")
+        names = lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#bots-table tbody .bot-link")]
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#bots-table th[data-column="Bot"]'))
+        wait(self.driver, lambda d: names(d) == sorted(names(d), key=str.lower), timeout=2)
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#bots-table th[data-column="Bot"]'))
+        wait(self.driver, lambda d: names(d)[0] == "Zz failing", timeout=2, message="not sorted descending")
+        self.driver.find_element(By.ID, "bot-search").send_keys("link/usdt")
+        wait(self.driver, lambda d: names(d) == ["Zz failing"], timeout=2, message="the filter does not narrow")
+        screenshot(self.driver, "bots")
+        self.driver.set_window_size(390, 844)
+        try:
+            screenshot(self.driver, "bots-phone")
+        finally:
+            self.driver.set_window_size(1400, 1000)
+        self.driver.find_element(By.ID, "bot-search").clear()
 
     def test_3_a_model_session_shows_its_events_in_order_and_toasts(self):
         model = self.alice.call("POST", "/api/v1/models", {

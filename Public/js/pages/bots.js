@@ -1,4 +1,5 @@
-// The bots page: every bot with live status, position, PnL and last price; create, edit, toggle, delete.
+// The bots page: the portfolio's totals, then every bot with live status (and an error's reason), position, PnL,
+// return and last price, sortable by any column and filtered by a search; create, edit, toggle, delete.
 // Rows are keyed by bot id and updated in place, so a price tick rewrites a few cells, not the table.
 import { api } from "../api.js";
 import { formatNumber, formatPrice, formatSigned, h, setText, trend } from "../ui.js";
@@ -14,6 +15,33 @@ const STRATEGY_DEFAULTS = {
 export function botsPage({ state, toast }) {
   const rows = new Map();
   const tbody = h("tbody");
+  const totals = {};
+  const summary = h(
+    "dl", { class: "stats", id: "portfolio" },
+    ["Equity", "Total PnL", "Return", "Fees", "Open positions", "Active", "Errors"].map((name) => {
+      totals[name] = h("dd", { dataset: { stat: name } }, "–");
+      return h("div", {}, h("dt", {}, name), totals[name]);
+    }),
+  );
+  const search = h("input", { type: "search", id: "bot-search", placeholder: "Filter by name, ticker, strategy, status", "aria-label": "Filter bots" });
+  search.addEventListener("input", () => update());
+  const COLUMNS = [
+    ["Bot", (e) => e.bot.name.toLowerCase()], ["Strategy", (e) => e.bot.strategy], ["Ticker", (e) => e.bot.ticker],
+    ["Status", (e) => e.bot.status], ["Position", (e) => e.pnl?.position_quantity ?? 0],
+    ["Last price", (e) => state.priceOf(e.bot, e.pnl) ?? 0], ["PnL", (e) => e.pnl?.total_pnl ?? 0],
+    ["Return", (e) => returnPct(e.pnl)], ["Equity", (e) => e.pnl?.equity ?? 0],
+  ];
+  let order = { column: null, direction: 1 };
+  const headers = COLUMNS.map(([title], index) =>
+    h("th", {
+      scope: "col", class: `sortable${index >= 4 ? " num" : ""}`, dataset: { column: title },
+      onclick: () => {
+        order = { column: index, direction: order.column === index ? -order.direction : 1 };
+        for (const th of headers) th.dataset.order = "";
+        headers[index].dataset.order = order.direction > 0 ? "asc" : "desc";
+        update();
+      },
+    }, title));
   const empty = h("p", { class: "muted", hidden: true }, "No bots yet: create one above.");
   let editing = null;
 
@@ -74,6 +102,7 @@ export function botsPage({ state, toast }) {
 
   function edit(bot) {
     editing = bot.id;
+    newBot.open = true;
     form.name.value = bot.name;
     form.ticker.value = bot.ticker;
     form.exchange.value = bot.exchange;
@@ -93,7 +122,9 @@ export function botsPage({ state, toast }) {
       position: h("td", { class: "num" }),
       price: h("td", { class: "num price" }),
       pnl: h("td", { class: "num pnl" }),
+      returnPct: h("td", { class: "num" }),
       equity: h("td", { class: "num" }),
+      reason: h("div", { class: "error-reason muted" }),
     };
     const toggle = h("button", { class: "small toggle", onclick: () => run(`/api/v1/bots/${id}/toggle`, "POST") });
     const editButton = h("button", { class: "small", onclick: () => edit(state.bots.get(id).bot) }, "Edit");
@@ -111,8 +142,8 @@ export function botsPage({ state, toast }) {
     const tr = h(
       "tr",
       { dataset: { botId: id } },
-      h("td", {}, cells.name), cells.strategy, cells.ticker, h("td", {}, cells.status), cells.position,
-      cells.price, cells.pnl, cells.equity, h("td", { class: "actions" }, toggle, editButton, remove),
+      h("td", {}, cells.name), cells.strategy, cells.ticker, h("td", {}, cells.status, cells.reason), cells.position,
+      cells.price, cells.pnl, cells.returnPct, cells.equity, h("td", { class: "actions" }, toggle, editButton, remove),
     );
     return { tr, cells, toggle };
   }
@@ -126,9 +157,21 @@ export function botsPage({ state, toast }) {
   }
 
   function update() {
-    const ids = [...state.bots.keys()].sort((a, b) => a - b);
+    const needle = search.value.trim().toLowerCase();
+    const matches = (e) =>
+      !needle || [e.bot.name, e.bot.ticker, e.bot.strategy, e.bot.status, e.bot.exchange].some((v) => v.toLowerCase().includes(needle));
+    let ids = [...state.bots.keys()].sort((a, b) => a - b).filter((id) => matches(state.bots.get(id)));
+    if (order.column !== null) {
+      const key = COLUMNS[order.column][1];
+      ids = ids.sort((a, b) => {
+        const x = key(state.bots.get(a));
+        const y = key(state.bots.get(b));
+        return (typeof x === "string" ? x.localeCompare(y) : x - y) * order.direction || a - b;
+      });
+    }
+    const shown = new Set(ids);
     for (const [id, current] of rows) {
-      if (!state.bots.has(id)) {
+      if (!shown.has(id)) {
         current.tr.remove();
         rows.delete(id);
       }
@@ -139,6 +182,9 @@ export function botsPage({ state, toast }) {
       if (!current) {
         current = row(id);
         rows.set(id, current);
+      }
+      // In place when already there (a tick moves no row); moved when the order changed.
+      if (previous ? previous.nextSibling !== current.tr : tbody.firstChild !== current.tr) {
         if (previous) previous.after(current.tr);
         else tbody.prepend(current.tr);
       }
@@ -154,19 +200,57 @@ export function botsPage({ state, toast }) {
       setText(current.cells.price, formatPrice(price));
       setText(current.cells.pnl, formatSigned(pnl?.total_pnl ?? 0));
       current.cells.pnl.className = `num pnl ${trend(pnl?.total_pnl ?? 0)}`;
+      const ret = returnPct(pnl);
+      setText(current.cells.returnPct, `${formatSigned(ret)}%`);
+      current.cells.returnPct.className = `num ${trend(ret)}`;
       setText(current.cells.equity, pnl?.equity == null ? "–" : formatNumber(pnl.equity));
       setText(current.toggle, bot.status === "ACTIVE" ? "Stop" : "Start");
+      // An ERROR says why: the bot's latest error line.
+      const reason = bot.status === "ERROR"
+        ? state.bots.get(id).recent_logs.find((log) => log.level === "ERROR")?.message ?? "see the bot's activity"
+        : "";
+      setText(current.cells.reason, reason);
+      current.cells.reason.hidden = !reason;
     }
-    empty.hidden = ids.length > 0;
+    empty.hidden = state.bots.size > 0;
+    renderTotals();
   }
 
-  const element = h(
-    "section",
-    { class: "page", id: "bots-page" },
-    h("h1", {}, "Bots"),
+  function renderTotals() {
+    let equity = 0;
+    let pnl = 0;
+    let fees = 0;
+    let cash = 0;
+    let open = 0;
+    let active = 0;
+    let errors = 0;
+    for (const { bot, pnl: figures } of state.bots.values()) {
+      equity += figures?.equity ?? 0;
+      pnl += figures?.total_pnl ?? 0;
+      fees += figures?.fees ?? 0;
+      cash += figures?.starting_cash ?? 0;
+      if (figures?.position_quantity) open += 1;
+      if (bot.status === "ACTIVE") active += 1;
+      if (bot.status === "ERROR") errors += 1;
+    }
+    setText(totals.Equity, formatNumber(equity));
+    setText(totals["Total PnL"], formatSigned(pnl));
+    totals["Total PnL"].className = trend(pnl);
+    setText(totals.Return, cash ? `${formatSigned((pnl / cash) * 100)}%` : "–");
+    setText(totals.Fees, formatNumber(fees));
+    setText(totals["Open positions"], String(open));
+    setText(totals.Active, String(active));
+    setText(totals.Errors, String(errors));
+    totals.Errors.className = errors ? "down" : "";
+  }
+
+  // The form folds away when not in use: the bots come first on the screen.
+  const newBot = h(
+    "details", { class: "new-bot card", id: "new-bot" },
+    h("summary", {}, "New bot"),
     h(
       "form",
-      { class: "bot-form card", onsubmit: submit },
+      { class: "bot-form", onsubmit: submit },
       h("label", {}, "Name", form.name),
       h("label", {}, "Ticker", form.ticker),
       h("label", {}, "Exchange", form.exchange),
@@ -174,28 +258,27 @@ export function botsPage({ state, toast }) {
       h("label", { class: "wide" }, "Config (JSON)", form.config),
       h("div", { class: "form-actions" }, form.submit, form.cancel),
     ),
+  );
+
+  const element = h(
+    "section",
+    { class: "page", id: "bots-page" },
+    h("h1", {}, "Bots"),
+    summary,
+    newBot,
+    search,
     h(
       "div",
       { class: "table-wrap" },
-      h(
-        "table",
-        { id: "bots-table" },
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            ["Bot", "Strategy", "Ticker", "Status", "Position", "Last price", "PnL", "Equity", ""].map((title) =>
-              h("th", { scope: "col" }, title),
-            ),
-          ),
-        ),
-        tbody,
-      ),
+      h("table", { id: "bots-table" }, h("thead", {}, h("tr", {}, ...headers, h("th", { scope: "col" }, ""))), tbody),
     ),
     empty,
   );
   update();
   return { element, update, watches: ["bots", "orders", "pnl", "prices"] };
+}
+
+/** Total PnL over the starting cash, in percent. */
+function returnPct(pnl) {
+  return pnl?.starting_cash ? (pnl.total_pnl / pnl.starting_cash) * 100 : 0;
 }
