@@ -1,12 +1,21 @@
 public enum BotStatus: String, ClosedSet, Sendable {
     public init(from decoder: any Decoder) throws { self = try Self.decodeClosedSet(from: decoder) }
 
+    /// Trades: its strategy enters and exits, its orders fill.
     case active = "ACTIVE"
+    /// Manages what it holds: its strategy's exits go through, its entries do not; its orders fill.
+    case stopEntries = "STOP_ENTRIES"
+    /// Its strategy is not asked; its working orders still fill.
+    case paused = "PAUSED"
+    /// Nothing runs; its working orders wait.
     case stopped = "STOPPED"
     case error = "ERROR"
 
-    /// `POST /bots/{id}/toggle`: ACTIVE becomes STOPPED; STOPPED and ERROR become ACTIVE.
+    /// `POST /bots/{id}/toggle`: ACTIVE becomes STOPPED; every other status becomes ACTIVE.
     public var toggled: BotStatus { self == .active ? .stopped : .active }
+
+    /// Whether the paper broker fills this bot's working orders.
+    public var fillsOrders: Bool { self == .active || self == .stopEntries || self == .paused }
 }
 
 public struct Bot: Codable, Sendable, Equatable {

@@ -119,6 +119,38 @@ public struct TradingService: Sendable {
         }
     }
 
+    /// Force exit: cancels the bot's working orders, then closes its position with a market order (the paper broker
+    /// fills it on the next tick; an external bot's process sees it as an `order_update` and executes it).
+    public func exitPosition(botId: Int64, by actor: Actor) async throws -> PositionExit {
+        let bot = try await bot(id: botId, by: actor)
+        var canceled: [Int64] = []
+        for status in [OrderStatus.new, .partiallyFilled] {
+            let working = try await store.orders(
+                OrderFilter(botId: botId, status: status), page: PageRequest(limit: PageRequest.maxLimit))
+            for order in working.items {
+                // One filled or canceled meanwhile has nothing left to cancel.
+                if (try? await store.updateOrder(id: order.id, OrderPatch(status: .canceled), at: clock())) != nil {
+                    canceled.append(order.id)
+                }
+            }
+        }
+        let held = try await store.pnl(botId: botId).positionQuantity
+        guard held != 0 else { return PositionExit(canceledOrderIds: canceled, order: nil) }
+        // Closing never opens a short nor needs cash: the rules' balance check does not apply.
+        let order = try await store.createOrder(
+            botId: botId, NewOrder(side: held > 0 ? .sell : .buy, type: .market, quantity: abs(held)), ownerId: nil,
+            rules: OrderRules(), at: clock()
+        ).value
+        _ = try? await store.appendLogs(
+            [
+                NewLog(
+                    botId: bot.id, level: .warning,
+                    message: "force exit: \(order.side.rawValue) \(order.quantity) at market, order \(order.id)"
+                        + (canceled.isEmpty ? "" : "; canceled \(canceled.count) working order(s)"))
+            ], at: clock())
+        return PositionExit(canceledOrderIds: canceled, order: order)
+    }
+
     public func order(id: Int64, by actor: Actor) async throws -> Order {
         let order = try await store.order(id: id)
         if !actor.isAdmin {

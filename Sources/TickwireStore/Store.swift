@@ -52,7 +52,7 @@ public protocol StoreReader: EventLogReader {
     func fillsInOrder(_ filter: FillFilter) async throws -> [Fill]
     /// Orders still working (NEW, PARTIALLY_FILLED) of bots on `exchange`, oldest first, with their bot's ticker:
     /// what the paper broker matches against each tick.
-    /// The working orders of the ACTIVE bots on `exchange` (what the paper broker fills), oldest first.
+    /// The working orders of the bots on `exchange` whose orders fill (`BotStatus.fillsOrders`), oldest first.
     func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)]
     func logs(_ filter: LogFilter, page: PageRequest) async throws -> Page<ActivityLog>
 

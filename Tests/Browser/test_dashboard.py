@@ -392,6 +392,22 @@ class Dashboard(unittest.TestCase):
         self.driver.refresh()
         wait(self.driver, lambda d: equity(d), timeout=5, message="the equity history is gone after a reload")
         wait(self.driver, lambda d: len(rows(d)) == 2, timeout=5)
+        # Force exit asks first, then places the closing sell for the 4 held.
+        click(self.driver, self.driver.find_element(By.ID, "force-exit"))
+        click(self.driver, self.driver.find_element(By.XPATH, '//div[@id="bot-confirm"]/button[text()="Force exit"]'))
+        newest = lambda d: d.execute_script(
+            "const r = document.querySelector('#orders-table tbody tr');"
+            " return r && r.textContent")
+        wait(self.driver, lambda d: "SELL" in (newest(d) or "") and "4.0000" in newest(d), timeout=3,
+             message="no closing order")
+        # Stopping a bot that holds a position asks what to do with it.
+        status = lambda d: d.find_element(By.CSS_SELECTOR, '[data-stat="Status"]').text
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#bot-controls button[data-status="ACTIVE"]'))
+        wait(self.driver, lambda d: status(d) == "ACTIVE", timeout=3)
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#bot-controls button[data-status="STOPPED"]'))
+        keep = self.driver.find_element(By.XPATH, '//div[@id="bot-confirm"]/button[text()="Stop and keep the position"]')
+        click(self.driver, keep)
+        wait(self.driver, lambda d: status(d) == "STOPPED", timeout=3)
         self.driver.set_window_size(390, 844)
         try:
             wait(self.driver, lambda d: candles(d) >= 5, timeout=5)

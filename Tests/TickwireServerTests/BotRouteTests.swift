@@ -78,7 +78,7 @@ import TickwireModel
                 json: #"{"name":"a","ticker":"T","exchange":"E","strategy":"s","status":"RUNNING"}"#)
             #expect(
                 badEnum.json["error"]?["message"]?.string
-                    == "field 'status' must be one of ACTIVE, STOPPED, ERROR, got 'RUNNING'")
+                    == "field 'status' must be one of ACTIVE, STOP_ENTRIES, PAUSED, STOPPED, ERROR, got 'RUNNING'")
             let form = try await client.call(
                 .post, "/api/v1/bots", json: "name=a", headers: [.contentType: "application/x-www-form-urlencoded"])
             #expect(form.status == .unsupportedMediaType)
@@ -101,6 +101,39 @@ import TickwireModel
             #expect(try await client.call(.get, "/api/v1/bots/999/pnl").status == .notFound)
             #expect(try await client.call(.get, "/api/v1/bots?status=running").errorCode == "invalid_parameter")
             #expect(try await client.call(.get, "/api/v1/bots?ticker=").errorCode == "invalid_parameter")
+        }
+    }
+
+    @Test func statusesAreSetIdempotentlyAndAForceExitClosesThePosition() async throws {
+        try await TestServer.with { client, _ in
+            let bot = try await client.createBot()
+            for status in ["STOP_ENTRIES", "STOP_ENTRIES", "PAUSED", "ACTIVE"] {
+                let changed = try await client.call(.patch, "/api/v1/bots/\(bot)", json: #"{"status":"\#(status)"}"#)
+                #expect(changed.status == .ok)
+                #expect(changed.json["status"]?.string == status)
+            }
+            #expect(
+                try await client.call(.patch, "/api/v1/bots/\(bot)", json: #"{"status":"SLEEPING"}"#).status
+                    == .badRequest)
+            // Long 2 with a resting sell: the exit cancels the sell and sells the 2 at market.
+            let buy = try #require(
+                try await client.call(
+                    .post, "/api/v1/bots/\(bot)/orders", json: #"{"side":"buy","type":"market","quantity":2}"#
+                ).json["id"]?.int)
+            _ = try await client.call(
+                .patch, "/api/v1/orders/\(buy)", json: #"{"status":"FILLED","fill":{"quantity":2,"price":10}}"#)
+            let resting = try #require(
+                try await client.call(
+                    .post, "/api/v1/bots/\(bot)/orders",
+                    json: #"{"side":"sell","type":"limit","quantity":1,"price":99}"#
+                ).json["id"]?.int)
+            let exit = try await client.call(.post, "/api/v1/bots/\(bot)/exit")
+            #expect(exit.status == .ok)
+            #expect(exit.json["canceled_order_ids"] == .array([.number(Double(resting))]))
+            #expect(exit.json["order"]?["side"]?.string == "sell")
+            #expect(exit.json["order"]?["quantity"]?.number == 2)
+            #expect(
+                try await client.call(.get, "/api/v1/orders/\(resting)").json["status"]?.string == "CANCELED")
         }
     }
 }

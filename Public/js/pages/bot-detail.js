@@ -35,6 +35,57 @@ export function botDetailPage({ state, toast, botId }) {
   const orders = h("tbody");
   const logs = h("ol", { class: "feed", id: "bot-logs" });
   const missing = h("p", { class: "muted", hidden: true }, "This bot does not exist or is not yours.");
+
+  // Control: the status (PATCH is idempotent) and a force exit. Stopping a bot that holds a position asks first.
+  const controls = {};
+  for (const [status, label] of [["ACTIVE", "Start"], ["STOP_ENTRIES", "Stop entries"], ["PAUSED", "Pause"], ["STOPPED", "Stop"]]) {
+    controls[status] = h("button", { class: "small", dataset: { status }, onclick: () => setStatus(status) }, label);
+  }
+  const exitButton = h("button", { class: "small danger", id: "force-exit", onclick: () => forceExit() }, "Force exit");
+  const confirmBox = h("div", { class: "confirm", id: "bot-confirm", hidden: true });
+  const controlBar = h("div", { class: "controls", id: "bot-controls" }, ...Object.values(controls), exitButton, confirmBox);
+
+  async function setStatus(status) {
+    const entry = state.bots.get(botId);
+    if (status === "STOPPED" && entry?.pnl?.position_quantity) {
+      return ask(`It holds ${formatNumber(entry.pnl.position_quantity, 4)} ${entry.bot.ticker}.`, [
+        ["Stop and keep the position", () => patchStatus("STOPPED")],
+        ["Force exit, then stop", async () => { await forceExit(true); await patchStatus("STOPPED"); }],
+      ]);
+    }
+    await patchStatus(status);
+  }
+
+  async function patchStatus(status) {
+    try {
+      await api(`/api/v1/bots/${botId}`, { method: "PATCH", body: { status } });
+    } catch (error) {
+      toast.error(error.message);
+    }
+  }
+
+  async function forceExit(confirmed = false) {
+    if (!confirmed) {
+      return ask("Cancel its working orders and close the position at market?", [["Force exit", () => forceExit(true)]]);
+    }
+    try {
+      const result = await api(`/api/v1/bots/${botId}/exit`, { method: "POST" });
+      toast.info(result.order ? `Closing with order #${result.order.id}` : "Nothing to close");
+    } catch (error) {
+      toast.error(error.message);
+    }
+  }
+
+  function ask(question, choices) {
+    confirmBox.replaceChildren(
+      h("span", {}, question),
+      ...choices.map(([label, action]) => h("button", {
+        class: "small", onclick: async () => { confirmBox.hidden = true; await action(); },
+      }, label)),
+      h("button", { class: "small", onclick: () => (confirmBox.hidden = true) }, "Cancel"),
+    );
+    confirmBox.hidden = false;
+  }
   let equityHistory = []; // [{t, v}] from the server, then live points appended
   let tradeList = [];
   let loadedFor = null; // the instrument the candles were loaded for
@@ -181,6 +232,7 @@ export function botDetailPage({ state, toast, botId }) {
   function update() {
     const entry = state.bots.get(botId);
     missing.hidden = Boolean(entry);
+    content.hidden = !entry;
     if (!entry) return;
     const { bot, pnl } = entry;
     setText(title, bot.name);
@@ -188,6 +240,7 @@ export function botDetailPage({ state, toast, botId }) {
     const price = state.priceOf(bot, pnl);
     setText(stats.Status, bot.status);
     stats.Status.className = `status ${bot.status.toLowerCase()}`;
+    for (const [status, button] of Object.entries(controls)) button.disabled = bot.status === status;
     setText(stats.Position, formatNumber(pnl.position_quantity, 4));
     setText(stats["Avg entry"], pnl.position_quantity ? formatPrice(pnl.avg_entry_price) : "–");
     setText(stats["Last price"], formatPrice(price));
@@ -259,13 +312,11 @@ export function botDetailPage({ state, toast, botId }) {
     );
   }
 
-  const element = h(
-    "section",
-    { class: "page", id: "bot-detail-page" },
-    h("p", {}, h("a", { href: "#/bots" }, "← All bots")),
-    title,
+  // A bot that is not there (or not the caller's) shows none of this.
+  const content = h(
+    "div", { id: "bot-detail-body" },
     subtitle,
-    missing,
+    controlBar,
     statList,
     h("div", { class: "card" }, h("div", { class: "card-head" }, h("h2", {}, "Candles"), intervalSelect), candles.element),
     h("div", { class: "card" }, h("h2", {}, "Equity"), equityChart.element, h("h2", {}, "Drawdown"), drawdownChart.element),
@@ -288,6 +339,15 @@ export function botDetailPage({ state, toast, botId }) {
       ))),
       h("div", { class: "card" }, h("h2", {}, "Activity"), logs),
     ),
+  );
+
+  const element = h(
+    "section",
+    { class: "page", id: "bot-detail-page" },
+    h("p", {}, h("a", { href: "#/bots" }, "← All bots")),
+    title,
+    missing,
+    content,
   );
   update();
   return { element, update, watches: ["bots", "orders", "pnl", "prices", "candles", "logs"] };

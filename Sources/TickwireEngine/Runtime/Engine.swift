@@ -142,9 +142,8 @@ public actor Engine: Service {
         let working = try await service.reader.openOrders(exchange: configuration.exchange)
         guard !working.isEmpty else { return }
         let bots = Dictionary(
-            try await service.bots(BotFilter(status: .active, exchange: configuration.exchange), by: .system).map {
-                ($0.id, $0)
-            }, uniquingKeysWith: { $1 })
+            try await service.bots(BotFilter(exchange: configuration.exchange), by: .system).map { ($0.id, $0) },
+            uniquingKeysWith: { $1 })
         for (order, ticker) in working {
             var settings = configuration.broker
             if let bot = bots[order.botId] {
@@ -179,11 +178,15 @@ public actor Engine: Service {
         let byTicker = Dictionary(ticks.map { ($0.ticker, $0) }, uniquingKeysWith: { $1 })
         var actions: [(id: Int64, order: NewOrder, log: String)] = []
         for id in running.keys.sorted() {
-            guard var run = running[id], let tick = byTicker[run.bot.ticker] else { continue }
+            guard var run = running[id], run.bot.status != .paused, let tick = byTicker[run.bot.ticker] else {
+                continue
+            }
             let signal = run.strategy.onPrice(tick.price)
             defer { running[id] = run }
             guard let signal else { continue }
             let delta = signal.side == .buy ? run.quantity : -run.quantity
+            // Entries stopped: only what brings the run's position closer to flat.
+            guard run.bot.status != .stopEntries || abs(run.net + delta) < abs(run.net) - 1e-12 else { continue }
             guard abs(run.net + delta) <= run.maxNet + 1e-12 else { continue }
             // On a spot market a sell only closes what was bought.
             guard run.bot.allowsShorting || run.net + delta >= -1e-12 else { continue }
@@ -227,14 +230,17 @@ public actor Engine: Service {
     }
 
     public func startActiveBots() async throws {
-        for bot in try await service.bots(BotFilter(status: .active, exchange: configuration.exchange), by: .system) {
+        for bot in try await service.bots(BotFilter(exchange: configuration.exchange), by: .system)
+        where bot.status.fillsOrders {
             await apply(bot)
         }
     }
 
-    /// Starts or stops the run of `bot` to match its status.
+    /// Starts or stops the run of `bot` to match its status (a paused run keeps its strategy's state).
     func apply(_ bot: Bot) async {
-        guard bot.status == .active, bot.exchange == configuration.exchange else {
+        guard bot.status == .active || bot.status == .stopEntries || bot.status == .paused,
+            bot.exchange == configuration.exchange
+        else {
             running[bot.id] = nil
             return
         }

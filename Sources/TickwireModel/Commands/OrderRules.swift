@@ -90,3 +90,20 @@ extension OrderCommands {
 
     static func rounded(_ value: Double) -> String { String((value * 100).rounded() / 100) }
 }
+
+/// What a force exit did: the working orders it canceled and the market order that closes the position (none when
+/// the bot was flat).
+public struct PositionExit: Codable, Sendable, Equatable {
+    public var canceledOrderIds: [Int64]
+    public var order: Order?
+
+    public init(canceledOrderIds: [Int64], order: Order?) {
+        self.canceledOrderIds = canceledOrderIds
+        self.order = order
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case order
+        case canceledOrderIds = "canceled_order_ids"
+    }
+}

@@ -15,6 +15,7 @@ struct BotRoutes {
         api.patch("bots/:id", use: update)
         api.delete("bots/:id", use: delete)
         api.post("bots/:id/toggle", use: toggle)
+        api.post("bots/:id/exit", use: exit)
         api.post("bots/:id/orders", use: placeOrder)
         api.get("bots/:id/pnl", use: pnl)
         api.get("bots/:id/equity", use: equity)
@@ -49,6 +50,13 @@ struct BotRoutes {
     @Sendable func delete(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         try await service.deleteBot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor)
         return Response(status: .noContent)
+    }
+
+    /// Force exit: cancel the working orders, close the position at market.
+    @Sendable func exit(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        try JSONResponse.make(
+            try await service.exitPosition(
+                botId: context.parameters.id(entity: "bot"), by: try context.principal().actor))
     }
 
     @Sendable func toggle(_ request: Request, context: TickwireRequestContext) async throws -> Response {

@@ -265,6 +265,16 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            "v6-bot-control",
+            [
+                "ALTER TABLE bots DROP CONSTRAINT bots_status_check",
+                """
+                ALTER TABLE bots ADD CONSTRAINT bots_status_check
+                CHECK (status IN ('ACTIVE', 'STOP_ENTRIES', 'PAUSED', 'STOPPED', 'ERROR'))
+                """,
+            ]
+        ),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -376,8 +376,8 @@ public final class PostgresStore: Store {
                 SELECT o.id, o.bot_id, o.exchange_order_id, o.side, o.type, o.quantity, o.price, o.status,
                 o.filled_quantity, o.avg_fill_price, o.created_at, o.updated_at, b.ticker
                 FROM orders o JOIN bots b ON b.id = o.bot_id
-                WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = \(exchange) AND b.status = 'ACTIVE'
-                ORDER BY o.id
+                WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = \(exchange)
+                AND b.status IN ('ACTIVE', 'STOP_ENTRIES', 'PAUSED') ORDER BY o.id
                 """
             ).map { row in OpenOrder(order: try Order(pg: row), ticker: try row.value("ticker")) }
         }

@@ -265,6 +265,37 @@ enum SQLiteMigrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        // SQLite cannot change a CHECK constraint: the table is rebuilt (foreign keys are checked at the end of the
+        // migration, so the orders, fills, positions and logs that point at bots stay as they are).
+        migrator.registerMigration("v9-bot-control") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE bots_new (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        ticker TEXT NOT NULL,
+                        exchange TEXT NOT NULL,
+                        strategy TEXT NOT NULL,
+                        config TEXT NOT NULL DEFAULT '{}',
+                        status TEXT NOT NULL
+                            CHECK (status IN ('ACTIVE', 'STOP_ENTRIES', 'PAUSED', 'STOPPED', 'ERROR')),
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        owner_id INTEGER REFERENCES users(id)
+                    );
+                    INSERT INTO bots_new (id, name, ticker, exchange, strategy, config, status, created_at, updated_at,
+                        owner_id)
+                        SELECT id, name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id
+                        FROM bots;
+                    DROP TABLE bots;
+                    ALTER TABLE bots_new RENAME TO bots;
+                    CREATE INDEX ix_bots_status ON bots(status);
+                    CREATE INDEX ix_bots_exchange ON bots(exchange);
+                    CREATE INDEX ix_bots_ticker ON bots(ticker);
+                    CREATE INDEX ix_bots_created_at ON bots(created_at);
+                    CREATE INDEX ix_bots_owner_id ON bots(owner_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -34,13 +34,15 @@ typealias SQLiteQueries = ListQueries<SQLiteConditions>
 
 /// Reads only the SQLite store runs as they are.
 extension ListQueries where Builder == SQLiteConditions {
-    /// The paper broker's working orders of ACTIVE bots (through `ix_orders_status`): a stopped bot's orders wait.
+    /// The paper broker's working orders of the bots whose orders fill (`BotStatus.fillsOrders`, through
+    /// `ix_orders_status`): a stopped bot's orders wait.
     static var openOrders: String {
         """
         SELECT o.id, o.bot_id, o.exchange_order_id, o.side, o.type, o.quantity, o.price, o.status, o.filled_quantity,
         o.avg_fill_price, o.created_at, o.updated_at, b.ticker
         FROM orders o JOIN bots b ON b.id = o.bot_id
-        WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = ? AND b.status = 'ACTIVE' ORDER BY o.id
+        WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND b.exchange = ?
+        AND b.status IN ('ACTIVE', 'STOP_ENTRIES', 'PAUSED') ORDER BY o.id
         """
     }
 
