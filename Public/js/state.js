@@ -16,6 +16,7 @@ export class DashboardState extends EventTarget {
     this.prices = new Map(); // instrumentKey -> last price
     this.priceSeries = new Map(); // instrumentKey -> [{t, v}]
     this.candles = new Map(); // instrumentKey|interval -> the latest pushed candle (forming or closed)
+    this.liveness = new Map(); // bot id -> { bot_id, last_seen, stale, interval_seconds }
     this.equitySeries = new Map(); // bot id -> [{t, v}]
     this.logs = new Map(); // log id -> log (the activity feed; bounded below)
     this.intraday = null;
@@ -96,6 +97,11 @@ export class DashboardState extends EventTarget {
         pushPoint(this.priceSeries, key, data.timestamp, data.price);
         return this.changed("prices");
       }
+      case "bot_seen":
+      case "bot_stale":
+      case "bot_alive":
+        this.liveness.set(data.bot_id, data);
+        return this.changed("bots");
       case "candle":
         this.candles.set(`${instrumentKey(data.ticker, data.exchange)}|${data.interval}`, data);
         return this.changed("candles");

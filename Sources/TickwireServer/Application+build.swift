@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var backtestTimeLimit: Duration
     /// Finished backtests (and the cache they make) are kept this long.
     public var backtestRetention: Duration
+    /// How often bots are checked for a silence longer than their `config.heartbeat_seconds`.
+    public var livenessInterval: Duration
     /// Bots' equity history is kept this long.
     public var equityRetention: Duration
     /// Stored backtest results take at most this many bytes: the oldest go first.
@@ -65,8 +67,9 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0,
         backtestTimeLimit: Duration = .seconds(600), backtestRetention: Duration = .seconds(30 * 86_400),
         backtestCacheBytes: Int64 = 1 << 30, backtestLease: Duration = .seconds(30),
-        equityRetention: Duration = .seconds(365 * 86_400)
+        equityRetention: Duration = .seconds(365 * 86_400), livenessInterval: Duration = .seconds(5)
     ) {
+        self.livenessInterval = livenessInterval
         self.equityRetention = equityRetention
         self.backtestCacheBytes = backtestCacheBytes
         self.backtestLease = backtestLease

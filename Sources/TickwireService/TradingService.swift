@@ -119,6 +119,27 @@ public struct TradingService: Sendable {
         }
     }
 
+    /// The bot's process reports it is alive.
+    public func heartbeat(botId: Int64, by actor: Actor) async throws -> Liveness {
+        var seen = try await store.recordHeartbeat(botId: botId, ownerId: actor.ownerFilter, at: clock()).value
+        seen.intervalSeconds = try await store.bot(id: botId).heartbeatSeconds
+        return seen
+    }
+
+    /// When each of the caller's bots last reported, and which are stale.
+    public func liveness(by actor: Actor) async throws -> [Liveness] {
+        let bots = Dictionary(
+            try await self.bots(BotFilter(), by: actor).map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        return try await store.liveness(ownerId: actor.ownerFilter).map { row in
+            var row = row
+            row.intervalSeconds = bots[row.botId]?.heartbeatSeconds
+            return row
+        }
+    }
+
+    /// Flags the bots silent past their interval, and unflags those seen again (`LivenessCommands.sweep`).
+    public func sweepLiveness() async throws -> [Liveness] { try await store.sweepLiveness(at: clock()).value }
+
     /// Force exit: cancels the bot's working orders, then closes its position with a market order (the paper broker
     /// fills it on the next tick; an external bot's process sees it as an `order_update` and executes it).
     public func exitPosition(botId: Int64, by actor: Actor) async throws -> PositionExit {

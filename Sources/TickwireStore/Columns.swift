@@ -51,6 +51,11 @@ enum SharedSQL {
         0) AS working, COALESCE(SUM(CASE WHEN side = 'buy' THEN (quantity - filled_quantity) * COALESCE(price, ?)
         ELSE 0 END), 0) AS buy_cost FROM orders WHERE bot_id = ? AND status IN ('NEW', 'PARTIALLY_FILLED')
         """
+    /// The bot (first `?`) was seen at the second `?`: its order and log writes count as a heartbeat.
+    static let touchLiveness = """
+        INSERT INTO bot_liveness (bot_id, last_seen) VALUES (?, ?)
+        ON CONFLICT (bot_id) DO UPDATE SET last_seen = excluded.last_seen
+        """
     static let pruneEquity = "DELETE FROM equity_points WHERE timestamp < ?"
     /// The finished runs holding a result, newest first, past the first `?` bytes of results.
     static let backtestsOverBudget = """

@@ -44,6 +44,8 @@ public protocol StoreReader: EventLogReader {
     func candles(
         ticker: String, exchange: String, interval: CandleInterval, from: Timestamp, to: Timestamp, limit: Int
     ) async throws -> [Candle]
+    /// When each bot (of `ownerId`, or everyone's) last reported, and whether it is stale.
+    func liveness(ownerId: Int64?) async throws -> [Liveness]
     /// A bot's equity history between two moments (inclusive), oldest first.
     func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint]
     /// Fills, newest first, keyset-paginated.
@@ -173,6 +175,10 @@ public protocol Store: StoreReader, EngineLease {
     /// Cache eviction by size: removes the oldest finished runs, with the cached answers that read their result,
     /// until the stored results take at most `bytes`. Returns how many runs were removed.
     func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int
+    /// `LivenessCommands.heartbeat` for one bot (`notFound` for another owner's, with `ownerId`).
+    func recordHeartbeat(botId: Int64, ownerId: Int64?, at now: Timestamp) async throws -> Committed<Liveness>
+    /// `LivenessCommands.sweep` over every bot that has reported once.
+    func sweepLiveness(at now: Timestamp) async throws -> Committed<[Liveness]>
     /// Equity history retention: removes the points older than `cutoff`.
     func pruneEquity(before cutoff: Timestamp) async throws -> Int
     /// Runs that were running when the process stopped go back to the queue.

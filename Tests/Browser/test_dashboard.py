@@ -175,6 +175,23 @@ class Dashboard(unittest.TestCase):
             self.driver.set_window_size(1400, 1000)
         self.driver.find_element(By.ID, "bot-search").clear()
 
+    def test_2c_a_silent_external_bot_is_flagged_stale(self):
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Heartbeat bot", "ticker": "ATOM/USDT", "exchange": "binance", "strategy": "external",
+            "status": "ACTIVE", "config": {"heartbeat_seconds": 1}})
+        self.go("#/bots")
+        self.alice.call("POST", f"/api/v1/bots/{bot['id']}/heartbeat")
+        selector = f'#bots-table tr[data-bot-id="{bot["id"]}"]'
+        wait(self.driver, lambda d: d.find_element(By.CSS_SELECTOR, selector + " .seen").text.startswith("seen "),
+             timeout=3, message="the report is not shown")
+        # The server checks every 5 s: the badge shows within 1 + 5 s of silence.
+        wait(self.driver, lambda d: d.find_element(By.CSS_SELECTOR, selector + " .badge.stale").is_displayed(),
+             timeout=10, message="a silent bot is not flagged")
+        self.alice.call("POST", f"/api/v1/bots/{bot['id']}/heartbeat")
+        wait(self.driver, lambda d: not d.find_element(By.CSS_SELECTOR, selector + " .badge.stale").is_displayed(),
+             timeout=3, message="a report does not clear the flag")
+        self.alice.call("PATCH", f"/api/v1/bots/{bot['id']}", {"status": "STOPPED"})
+
     def test_3_a_model_session_shows_its_events_in_order_and_toasts(self):
         model = self.alice.call("POST", "/api/v1/models", {
             "name": "Quick agent", "policy": "rule_based",

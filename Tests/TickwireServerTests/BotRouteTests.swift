@@ -1,6 +1,7 @@
 import HummingbirdTesting
 import Testing
 import TickwireModel
+import TickwireServer
 
 @Suite struct BotRouteTests {
     @Test func createReadListUpdateToggleDelete() async throws {
@@ -134,6 +135,43 @@ import TickwireModel
             #expect(exit.json["order"]?["quantity"]?.number == 2)
             #expect(
                 try await client.call(.get, "/api/v1/orders/\(resting)").json["status"]?.string == "CANCELED")
+        }
+    }
+
+    @Test func aSilentExternalBotIsFlaggedStaleAndItsNextReportUnflagsIt() async throws {
+        var configuration = ServerConfiguration()
+        configuration.livenessInterval = .milliseconds(100)
+        try await TestServer.with(configuration: configuration) { client, server in
+            let created = try await client.call(
+                .post, "/api/v1/bots",
+                json:
+                    #"{"name":"ext","ticker":"BTC/USDT","exchange":"binance","strategy":"x","status":"ACTIVE","config":{"heartbeat_seconds":1}}"#
+            )
+            let bot = try #require(created.json["id"]?.int)
+            let sse = try await client.sse("/api/v1/stream?topics=bots")
+            defer { Task { await sse.close() } }
+            let beat = try await client.call(.post, "/api/v1/bots/\(bot)/heartbeat")
+            #expect(beat.status == .ok)
+            #expect(beat.json["stale"] == .bool(false))
+            #expect(beat.json["interval_seconds"]?.number == 1)
+            var types: [String] = []
+            while !types.contains("bot_stale") {
+                let event = try await sse.nextEvent(timeout: 5)
+                if let type = event.event, type.hasPrefix("bot_") { types.append(type) }
+            }
+            #expect(types.first == "bot_seen")
+            let listed = try await client.call(.get, "/api/v1/liveness").json["data"]?.array
+            #expect(listed?.first?["stale"] == .bool(true))
+            // A log line written for the bot counts as a report.
+            _ = try await client.call(
+                .post, "/api/v1/logs", json: #"{"bot_id":\#(bot),"level":"INFO","message":"still here"}"#)
+            while !types.contains("bot_alive") {
+                let event = try await sse.nextEvent(timeout: 5)
+                if let type = event.event, type.hasPrefix("bot_") { types.append(type) }
+            }
+            let (_, token) = try await server.makeUser("mallory")
+            #expect(try await client.using(token).call(.post, "/api/v1/bots/\(bot)/heartbeat").status == .notFound)
+            #expect(try await client.using(token).call(.get, "/api/v1/liveness").json["data"]?.array?.isEmpty == true)
         }
     }
 }

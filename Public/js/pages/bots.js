@@ -2,7 +2,7 @@
 // return and last price, sortable by any column and filtered by a search; create, edit, toggle, delete.
 // Rows are keyed by bot id and updated in place, so a price tick rewrites a few cells, not the table.
 import { api } from "../api.js";
-import { formatNumber, formatPrice, formatSigned, h, setText, trend } from "../ui.js";
+import { formatNumber, formatPrice, formatSigned, formatTime, h, setText, trend } from "../ui.js";
 
 const STRATEGY_DEFAULTS = {
   sma_crossover: { fast: 5, slow: 20, quantity: 0.05 },
@@ -125,6 +125,8 @@ export function botsPage({ state, toast }) {
       returnPct: h("td", { class: "num" }),
       equity: h("td", { class: "num" }),
       reason: h("div", { class: "error-reason muted" }),
+      seen: h("div", { class: "seen muted" }),
+      stale: h("span", { class: "badge stale", hidden: true }, "stale"),
     };
     const toggle = h("button", { class: "small toggle", onclick: () => run(`/api/v1/bots/${id}/toggle`, "POST") });
     const editButton = h("button", { class: "small", onclick: () => edit(state.bots.get(id).bot) }, "Edit");
@@ -142,7 +144,8 @@ export function botsPage({ state, toast }) {
     const tr = h(
       "tr",
       { dataset: { botId: id } },
-      h("td", {}, cells.name), cells.strategy, cells.ticker, h("td", {}, cells.status, cells.reason), cells.position,
+      h("td", {}, cells.name, cells.seen), cells.strategy, cells.ticker, h("td", {}, cells.status, cells.stale, cells.reason),
+      cells.position,
       cells.price, cells.pnl, cells.returnPct, cells.equity, h("td", { class: "actions" }, toggle, editButton, remove),
     );
     return { tr, cells, toggle };
@@ -211,6 +214,10 @@ export function botsPage({ state, toast }) {
         : "";
       setText(current.cells.reason, reason);
       current.cells.reason.hidden = !reason;
+      // An external process's last report; stale when it stayed silent past its heartbeat_seconds.
+      const seen = state.liveness.get(id);
+      setText(current.cells.seen, seen ? `seen ${formatTime(seen.last_seen)}` : "");
+      current.cells.stale.hidden = !seen?.stale;
     }
     empty.hidden = state.bots.size > 0;
     renderTotals();
@@ -274,6 +281,12 @@ export function botsPage({ state, toast }) {
     ),
     empty,
   );
+  api("/api/v1/liveness")
+    .then((list) => {
+      for (const item of list.data) if (!state.liveness.has(item.bot_id)) state.liveness.set(item.bot_id, item);
+      update();
+    })
+    .catch((error) => toast.error(error.message));
   update();
   return { element, update, watches: ["bots", "orders", "pnl", "prices"] };
 }

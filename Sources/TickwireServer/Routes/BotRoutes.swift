@@ -16,6 +16,8 @@ struct BotRoutes {
         api.delete("bots/:id", use: delete)
         api.post("bots/:id/toggle", use: toggle)
         api.post("bots/:id/exit", use: exit)
+        api.post("bots/:id/heartbeat", use: heartbeat)
+        api.get("liveness", use: liveness)
         api.post("bots/:id/orders", use: placeOrder)
         api.get("bots/:id/pnl", use: pnl)
         api.get("bots/:id/equity", use: equity)
@@ -50,6 +52,16 @@ struct BotRoutes {
     @Sendable func delete(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         try await service.deleteBot(id: context.parameters.id(entity: "bot"), by: try context.principal().actor)
         return Response(status: .noContent)
+    }
+
+    /// An external bot's process reports it is alive (its order and log writes count too).
+    @Sendable func heartbeat(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        try JSONResponse.make(
+            try await service.heartbeat(botId: context.parameters.id(entity: "bot"), by: try context.principal().actor))
+    }
+
+    @Sendable func liveness(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        try JSONResponse.make(ListBody(try await service.liveness(by: try context.principal().actor)))
     }
 
     /// Force exit: cancel the working orders, close the position at market.

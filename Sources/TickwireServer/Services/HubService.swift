@@ -5,8 +5,9 @@ import TickwireModel
 import TickwireService
 import TickwireStore
 
-/// Keeps the hub running: SSE heartbeats on one timer for all connections, event-log retention, and on graceful
-/// shutdown the end of every stream (`shutting_down`), so open connections do not hold the process.
+/// Keeps the hub running: SSE heartbeats on one timer for all connections, event-log retention, the bots' liveness
+/// (a silent process is only noticed by a clock), and on graceful shutdown the end of every stream (`shutting_down`),
+/// so open connections do not hold the process.
 struct HubService: Service {
     let hub: Hub
     let service: TradingService
@@ -18,6 +19,7 @@ struct HubService: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await heartbeats() }
                 group.addTask { await retention() }
+                group.addTask { await liveness() }
                 await group.waitForAll()
             }
         }
@@ -28,6 +30,20 @@ struct HubService: Service {
         while !Task.isCancelled {
             guard (try? await Task.sleep(for: configuration.heartbeatInterval)) != nil else { return }
             hub.heartbeat()
+        }
+    }
+
+    private func liveness() async {
+        while !Task.isCancelled {
+            guard (try? await Task.sleep(for: configuration.livenessInterval)) != nil else { return }
+            do {
+                let changed = try await service.sweepLiveness()
+                for bot in changed {
+                    logger.info("bot liveness", metadata: ["bot": "\(bot.botId)", "stale": "\(bot.stale)"])
+                }
+            } catch {
+                logger.warning("liveness sweep failed", metadata: ["error": "\(error)"])
+            }
         }
     }
 

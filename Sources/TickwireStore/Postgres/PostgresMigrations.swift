@@ -275,6 +275,18 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        (
+            "v7-bot-liveness",
+            [
+                """
+                CREATE TABLE bot_liveness (
+                    bot_id BIGINT PRIMARY KEY REFERENCES bots(id) ON DELETE CASCADE,
+                    last_seen BIGINT NOT NULL,
+                    stale BOOLEAN NOT NULL DEFAULT FALSE
+                )
+                """
+            ]
+        ),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -214,6 +214,7 @@ public final class PostgresStore: Store {
             var inserted: Int64?
             for try await id in rows.decode(Int64.self) { inserted = id }
             guard let inserted else { throw StoreError.notFound(entity: "bot", id: String(botId)) }
+            try await Self.touchLiveness(botId, at: now, on: db)
             return try await self.commit(creation.saved(inserted), at: now, on: db)
         }
     }
@@ -284,6 +285,16 @@ public final class PostgresStore: Store {
         binds.append(cutoff.milliseconds)
         try await db.send(
             PostgresQuery(unsafeSQL: numbered(SharedSQL.recordEquity), binds: binds),
+            logger: Logger(label: "tickwire.postgres"))
+    }
+
+    /// The bot's order and log writes count as a heartbeat.
+    static func touchLiveness(_ botId: Int64, at now: Timestamp, on db: PostgresConnection) async throws {
+        var binds = PostgresBindings()
+        binds.append(botId)
+        binds.append(now.milliseconds)
+        try await db.send(
+            PostgresQuery(unsafeSQL: numbered(SharedSQL.touchLiveness), binds: binds),
             logger: Logger(label: "tickwire.postgres"))
     }
 
@@ -412,6 +423,7 @@ public final class PostgresStore: Store {
                 let rows = try await db.send(Self.insertLogsQuery(chunk), logger: self.logger)
                 for try await id in rows.decode(Int64.self) { ids.append(id) }
             }
+            for botId in Set(logs.compactMap(\.botId)) { try await Self.touchLiveness(botId, at: now, on: db) }
             return try await self.commit(creation.saved(ids), at: now, on: db)
         }
     }

@@ -296,6 +296,16 @@ enum SQLiteMigrations {
                     CREATE INDEX ix_bots_owner_id ON bots(owner_id);
                     """)
         }
+        migrator.registerMigration("v10-bot-liveness") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE bot_liveness (
+                        bot_id INTEGER PRIMARY KEY REFERENCES bots(id) ON DELETE CASCADE,
+                        last_seen INTEGER NOT NULL,
+                        stale INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
         return migrator
     }
 }

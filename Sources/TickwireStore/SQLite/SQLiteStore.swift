@@ -133,7 +133,9 @@ public final class SQLiteStore: Store {
                 order.price, order.status.rawValue, order.filledQuantity, order.avgFillPrice,
                 order.createdAt.milliseconds, order.updatedAt.milliseconds,
             ])
-            return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
+            let id = db.lastInsertedRowID
+            try db.cachedStatement(sql: SharedSQL.touchLiveness).execute(arguments: [botId, now.milliseconds])
+            return try self.commit(creation.saved(id), at: now, in: db)
         }
     }
 
@@ -290,6 +292,12 @@ public final class SQLiteStore: Store {
             for log in creation.row {
                 try insert.execute(arguments: [log.botId, log.level.rawValue, log.message, log.timestamp.milliseconds])
                 ids.append(db.lastInsertedRowID)
+            }
+            for botId in Set(logs.compactMap(\.botId)) {
+                try db.cachedStatement(sql: SharedSQL.touchLiveness).execute(arguments: [botId, now.milliseconds])
+            }
+            for botId in Set(logs.compactMap(\.botId)) {
+                try db.cachedStatement(sql: SharedSQL.touchLiveness).execute(arguments: [botId, now.milliseconds])
             }
             return try self.commit(creation.saved(ids), at: now, in: db)
         }
