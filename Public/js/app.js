@@ -229,6 +229,8 @@ async function pollOtherViews() {
 const pendingToasts = new Map();
 function notifyModel(event) {
   if (!event.topic.startsWith("models.")) return;
+  // A model trades every few seconds: its toasts show on the models page; elsewhere only its errors do.
+  if (!location.hash.startsWith("#/models") && event.type !== "error") return;
   if (event.type === "trade" && String(event.data?.action).toLowerCase() === "hold") return; // not a trade
   const model = session?.state.models.get(Number(event.topic.slice(7)))?.model;
   const pending = pendingToasts.get(event.type) ?? { count: 0, last: null };
@@ -291,11 +293,30 @@ window.addEventListener("pageshow", (event) => event.persisted && session?.clien
 const BADGES = {
   connecting: "Connecting", live: "Live", reconnecting: "Reconnecting", polling: "Polling", offline: "Offline",
 };
+// While the stream is down the numbers on screen are old: they are dimmed (CSS on `data-connection`) and the badge
+// says since when.
+let staleSince = null;
+let staleTimer = null;
 function setBadge(state) {
   if (states[states.length - 1] !== state) states.push(state);
-  badge.textContent = BADGES[state] ?? state;
-  badge.className = `badge ${state}`;
+  const fresh = state === "live" || state === "polling";
+  document.body.dataset.connection = state;
+  if (fresh) {
+    staleSince = null;
+    clearInterval(staleTimer);
+    staleTimer = null;
+  } else if (staleSince === null) {
+    staleSince = Date.now();
+    staleTimer = setInterval(() => showBadge(badge.dataset.state), 1000);
+  }
   badge.dataset.state = state;
+  badge.className = `badge ${state}`;
+  showBadge(state);
+}
+
+function showBadge(state) {
+  const age = staleSince === null ? 0 : Math.floor((Date.now() - staleSince) / 1000);
+  badge.textContent = (BADGES[state] ?? state) + (age >= 2 ? ` · updated ${age} s ago` : "");
 }
 
 boot();

@@ -63,9 +63,15 @@ export function trend(value) {
   return value > 0 ? "up" : value < 0 ? "down" : "flat";
 }
 
+/** A time as the viewer reads it: in their zone (named), with the date when it is not today. */
 export function formatTime(timestamp) {
   const date = new Date(timestamp);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString("en-GB", { hour12: false });
+  if (Number.isNaN(date.getTime())) return "";
+  const today = date.toDateString() === new Date().toDateString();
+  return date.toLocaleString("en-GB", {
+    hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short",
+    ...(today ? {} : { day: "2-digit", month: "short" }),
+  });
 }
 
 /** Runs `render` at most once per animation frame however many events arrive. */

@@ -228,6 +228,26 @@ class Dashboard(unittest.TestCase):
         wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#intraday-buy li")) > 0, timeout=5)
         screenshot(self.driver, "intraday")
 
+    def test_4b_activity_names_bots_searches_and_exports(self):
+        self.alice.call("POST", "/api/v1/logs", {"bot_id": self.log_bot, "level": "INFO", "message": "needle, \"quoted\""})
+        self.alice.call("POST", "/api/v1/logs", {"bot_id": self.log_bot, "level": "INFO", "message": "haystack line"})
+        self.go("#/activity")
+        feed = lambda d: d.find_element(By.ID, "activity-feed").text
+        wait(self.driver, lambda d: "haystack line" in feed(d), timeout=3)
+        self.assertIn("Log writer", feed(self.driver), "the bot is named, not numbered")
+        self.driver.find_element(By.ID, "activity-search").send_keys("needle")
+        wait(self.driver, lambda d: "haystack line" not in feed(d) and "needle" in feed(d), timeout=2)
+        self.driver.execute_script("document.getElementById('activity-export').click()")
+        csv = wait(self.driver, lambda d: d.execute_script(
+            "const a = document.getElementById('activity-download'); return a && a.dataset.csv"), timeout=2)
+        lines = csv.strip().split("\r\n")
+        self.assertEqual(lines[0], '"id","timestamp","level","bot_id","bot","message"')
+        self.assertEqual(len(lines), 2)
+        self.assertTrue(lines[1].endswith('"Log writer","needle, ""quoted"""'), lines[1])
+        # The next test may open this same page without a reload.
+        self.driver.find_element(By.ID, "activity-search").clear()
+        self.driver.execute_script("document.getElementById('activity-search').dispatchEvent(new Event('input'))")
+
     def test_5_restart_shows_reconnecting_then_live_and_keeps_every_event_once(self):
         self.go("#/activity")
         self.driver.execute_script("window.tickwire.states.length = 0")

@@ -56,7 +56,7 @@ export function adminPage({ state, toast, user }) {
   function update() {
     // An admin's `logs` subscription is not narrowed to an owner: it carries every user's lines.
     const logs = [...state.logs.values()].sort((a, b) => b.id - a.id).slice(0, 200);
-    tail.replaceChildren(...logs.map(logItem));
+    tail.replaceChildren(...logs.map((log) => logItem(log)));
   }
 
   const element = h(

@@ -280,7 +280,7 @@ export function botDetailPage({ state, toast, botId }) {
     const logKey = entry.recent_logs.map((log) => log.id).join(",");
     if (logKey !== renderedLogs) {
       renderedLogs = logKey;
-      logs.replaceChildren(...entry.recent_logs.map(logItem));
+      logs.replaceChildren(...entry.recent_logs.map((log) => logItem(log)));
     }
   }
 
@@ -358,13 +358,14 @@ function candleOf(candle) {
   return { ...candle, start: Date.parse(candle.start) };
 }
 
-export function logItem(log) {
+/** A log line; `botName` names its bot (else `bot #id`). */
+export function logItem(log, botName) {
   return h(
     "li",
     { class: `log ${log.level.toLowerCase()}`, dataset: { logId: log.id } },
     h("time", {}, formatTime(log.timestamp)),
     h("span", { class: "level" }, log.level),
-    log.bot_id != null ? h("a", { href: `#/bots/${log.bot_id}`, class: "muted" }, `bot #${log.bot_id}`) : null,
+    log.bot_id != null ? h("a", { href: `#/bots/${log.bot_id}`, class: "muted" }, botName ?? `bot #${log.bot_id}`) : null,
     h("span", { class: "message" }, log.message),
   );
 }
