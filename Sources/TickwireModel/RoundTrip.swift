@@ -173,3 +173,59 @@ public struct TradeFilter: Sendable, Equatable {
         self.ownerId = ownerId
     }
 }
+
+/// A trade opening or closing, as a fill tells it (`trade_opened`, `trade_closed` on `orders`): the position left
+/// flat (or crossed zero), or a flat position took a side.
+public struct TradeChange: Codable, Sendable, Equatable {
+    public var botId: Int64
+    public var ticker: String
+    public var exchange: String
+    public var direction: RoundTrip.Direction
+    /// Opened: the position taken; closed: what was closed.
+    public var quantity: Double
+    public var price: Double
+    /// Closed: what this fill realized, before fees.
+    public var realizedPnl: Double?
+    public var timestamp: Timestamp
+
+    enum CodingKeys: String, CodingKey {
+        case ticker, exchange, direction, quantity, price, timestamp
+        case botId = "bot_id"
+        case realizedPnl = "realized_pnl"
+    }
+
+    static func events(bot: Bot, before: Position, after: Position, price: Double, at now: Timestamp)
+        -> [EventDraft]
+    {
+        var events: [EventDraft] = []
+        let direction = { (quantity: Double) -> RoundTrip.Direction in quantity > 0 ? .long : .short }
+        let crossed = before.quantity != 0 && (after.quantity == 0 || (before.quantity > 0) != (after.quantity > 0))
+        if crossed {
+            let closed = TradeChange(
+                botId: bot.id, ticker: bot.ticker, exchange: bot.exchange, direction: direction(before.quantity),
+                quantity: abs(before.quantity), price: price, realizedPnl: after.realizedPnl - before.realizedPnl,
+                timestamp: now)
+            events.append(.trade(.tradeClosed, closed, bot: bot))
+        }
+        if after.quantity != 0, before.quantity == 0 || crossed {
+            let opened = TradeChange(
+                botId: bot.id, ticker: bot.ticker, exchange: bot.exchange, direction: direction(after.quantity),
+                quantity: abs(after.quantity), price: price, realizedPnl: nil, timestamp: now)
+            events.append(.trade(.tradeOpened, opened, bot: bot))
+        }
+        return events
+    }
+}
+
+extension EventType {
+    public static let tradeOpened = EventType(rawValue: "trade_opened")
+    public static let tradeClosed = EventType(rawValue: "trade_closed")
+}
+
+extension EventDraft {
+    static func trade(_ type: EventType, _ change: TradeChange, bot: Bot) -> EventDraft {
+        EventDraft(
+            topic: .orders, type: type, data: JSONCoding.encodeToString(change), botId: bot.id, ticker: bot.ticker,
+            ownerId: bot.ownerId)
+    }
+}

@@ -95,3 +95,27 @@ import Testing
         #expect(Self.trades([]).isEmpty)
     }
 }
+
+/// What a fill tells about trades: opened from flat, closed to flat, both when it crosses zero.
+@Suite struct TradeChangeTests {
+    static func events(_ before: Double, _ after: Double, realized: Double = 0) -> [EventDraft] {
+        let bot = Fixtures.bot()
+        let start = Position(botId: bot.id, quantity: before, avgEntryPrice: 100, updatedAt: Fixtures.t0)
+        let end = Position(
+            botId: bot.id, quantity: after, avgEntryPrice: 100, realizedPnl: realized, updatedAt: Fixtures.t1)
+        return TradeChange.events(bot: bot, before: start, after: end, price: 110, at: Fixtures.t1)
+    }
+
+    @Test func openingClosingAndCrossing() {
+        #expect(Self.events(0, 2).map(\.type) == [.tradeOpened])
+        #expect(Self.events(2, 3).isEmpty, "scaling in")
+        #expect(Self.events(3, 1).isEmpty, "a partial exit")
+        let closed = Self.events(1, 0, realized: 10)
+        #expect(closed.map(\.type) == [.tradeClosed])
+        #expect(closed.first?.data.contains(#""realized_pnl":10"#) == true)
+        #expect(closed.first?.data.contains(#""direction":"long""#) == true)
+        let crossed = Self.events(2, -1)
+        #expect(crossed.map(\.type) == [.tradeClosed, .tradeOpened])
+        #expect(crossed.last?.data.contains(#""direction":"short""#) == true)
+    }
+}

@@ -43,8 +43,8 @@ import TickwireModel
             let types = server.publisher.published.map(\.type.rawValue)
             #expect(
                 types == [
-                    "bot_created", "order_update", "order_update", "order_filled", "pnl_update", "order_update",
-                    "order_filled", "pnl_update", "price_update", "pnl_update",
+                    "bot_created", "order_update", "order_update", "order_filled", "trade_opened", "pnl_update",
+                    "order_update", "order_filled", "pnl_update", "price_update", "pnl_update",
                 ])
         }
     }

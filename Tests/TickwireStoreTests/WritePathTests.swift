@@ -15,7 +15,7 @@ import TickwireModel
             #expect(order.events.map(\.type) == [.orderUpdate])
             let fill = try await store.updateOrder(
                 id: order.value.id, OrderPatch(fill: FillRequest(quantity: 2, price: 10, fee: 0.5)), at: at(2))
-            #expect(fill.events.map(\.type) == [.orderUpdate, .orderFilled, .pnlUpdate])
+            #expect(fill.events.map(\.type) == [.orderUpdate, .orderFilled, .tradeOpened, .pnlUpdate])
             let price = try await store.recordPrices([NewPrice(ticker: "ETH", exchange: "x", price: 12)], at: at(3))
             #expect(price.events.map(\.type) == [.priceUpdate, .pnlUpdate])
             #expect(price.events.map(\.topic) == [.prices, .pnl])

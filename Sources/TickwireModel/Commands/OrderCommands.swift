@@ -70,7 +70,10 @@ public enum OrderCommands {
             fill: Fill(
                 orderId: order.id, botId: order.botId, side: order.side, quantity: fill.quantity, price: fill.price,
                 fee: fee, timestamp: now),
-            position: moved, pnl: pnl, events: [.orderFilled(order, fill: fill), .pnlUpdate(pnl)])
+            position: moved, pnl: pnl,
+            events: [.orderFilled(order, fill: fill)]
+                + TradeChange.events(bot: bot, before: position, after: moved, price: fill.price, at: now)
+                + [.pnlUpdate(pnl)])
     }
 
     /// The events of an order change: the order as it now is, then what its fill did.
