@@ -176,6 +176,7 @@ func registerRoutes(
         middleware: RequireAuthentication(auth: auth, allowStreamTokens: false, writeScopes: [.write, .prices]))
     PriceRoutes(service: service, bodyLimit: limit).register(on: marketData)
     ModelRoutes(service: service, sessions: components.sessions, bodyLimit: limit).register(on: secured)
+    WebhookRoutes(service: service, bodyLimit: limit).register(on: secured)
     let research = ResearchRoutes(service: service, bodyLimit: limit, datasetLimit: configuration.maxDatasetSize)
     research.register(on: secured)
     research.registerSeedListings(
@@ -244,6 +245,7 @@ public func buildApplication(
         services: [
             HubService(hub: hub, service: service, configuration: configuration, logger: logger),
             CredentialWatcher(hub: hub, cache: components.auth.cache, log: service.reader, logger: logger),
+            WebhookDispatcher(service: service, hub: hub, logger: logger),
         ]
             + (configuration.backtestWorkers > 0
                 ? [

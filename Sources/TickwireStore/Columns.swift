@@ -6,6 +6,11 @@ enum Columns {
     static let log = "id, bot_id, level, message, timestamp"
     static let price = "ticker, exchange, price, timestamp"
     static let candle = "ticker, exchange, span, start, open, high, low, close, volume, close_time"
+    static let webhook = "id, owner_id, url, event_types, secret, created_at"
+    static let delivery = """
+        id, webhook_id, event_id, event_type, status, attempts, response_status, error, next_attempt_at, created_at,
+        updated_at
+        """
     static let fill = "id, order_id, bot_id, side, quantity, price, fee, timestamp"
     static let position = "bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at"
     static let event = "id, timestamp, topic, type, data, bot_id, ticker, owner_id"
@@ -55,6 +60,50 @@ enum SharedSQL {
     static let touchLiveness = """
         INSERT INTO bot_liveness (bot_id, last_seen) VALUES (?, ?)
         ON CONFLICT (bot_id) DO UPDATE SET last_seen = excluded.last_seen
+        """
+    /// The webhook tables, in either dialect, a statement each. A delivery keeps the body it sends (the event may
+    /// leave the log first); there is one per webhook and event, whichever node saw the event.
+    static func webhookTables(serial: String, integer: String) -> [String] {
+        [
+            """
+            CREATE TABLE webhooks (
+                id \(serial),
+                owner_id \(integer) NOT NULL REFERENCES users(id),
+                url TEXT NOT NULL,
+                event_types TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                created_at \(integer) NOT NULL
+            )
+            """,
+            "CREATE INDEX ix_webhooks_owner_id ON webhooks(owner_id)",
+            """
+            CREATE TABLE webhook_deliveries (
+                id \(serial),
+                webhook_id \(integer) NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                event_id \(integer) NOT NULL,
+                event_type TEXT NOT NULL,
+                body TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                attempts \(integer) NOT NULL DEFAULT 0,
+                response_status \(integer),
+                error TEXT,
+                next_attempt_at \(integer),
+                created_at \(integer) NOT NULL,
+                updated_at \(integer) NOT NULL,
+                UNIQUE (webhook_id, event_id)
+            )
+            """,
+            "CREATE INDEX ix_webhook_deliveries_status_next ON webhook_deliveries(status, next_attempt_at)",
+        ]
+    }
+    /// One delivery of an event (its id, type and body, the time thrice, then the owner and the type to match) for
+    /// each of the owner's webhooks that takes the type; none twice.
+    static let enqueueDeliveries = """
+        INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, body, status, attempts, next_attempt_at,
+        created_at, updated_at)
+        SELECT id, ?, ?, ?, 'pending', 0, ?, ?, ? FROM webhooks
+        WHERE owner_id = ? AND (',' || event_types || ',') LIKE ('%,' || ? || ',%')
+        ON CONFLICT (webhook_id, event_id) DO NOTHING
         """
     static let pruneEquity = "DELETE FROM equity_points WHERE timestamp < ?"
     /// The finished runs holding a result, newest first, past the first `?` bytes of results.

@@ -175,6 +175,23 @@ public protocol Store: StoreReader, EngineLease {
     /// Cache eviction by size: removes the oldest finished runs, with the cached answers that read their result,
     /// until the stored results take at most `bytes`. Returns how many runs were removed.
     func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int
+    // MARK: Webhooks
+    func createWebhook(_ new: NewWebhook, ownerId: Int64, at now: Timestamp) async throws -> Webhook
+    /// `notFound` for another owner's (with `ownerId`).
+    func deleteWebhook(id: Int64, ownerId: Int64?) async throws
+    func webhooks(ownerId: Int64?) async throws -> [Webhook]
+    func webhook(id: Int64) async throws -> Webhook
+    /// A pending delivery of `event`, with `body`, to each of its owner's webhooks that take `type` (none twice).
+    func enqueueDeliveries(of event: Event, as type: String, body: String, at now: Timestamp) async throws -> Int
+    /// Up to `limit` deliveries due at `now`, each claimed for this node until `leaseUntil` (another node skips it),
+    /// with its body.
+    func claimDueDeliveries(at now: Timestamp, leaseUntil: Timestamp, limit: Int) async throws
+        -> [(delivery: WebhookDelivery, body: String)]
+    func saveDelivery(_ delivery: WebhookDelivery) async throws
+    /// The earliest time a pending delivery is due, if any.
+    func nextDeliveryDue() async throws -> Timestamp?
+    func deliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery]
+
     /// `LivenessCommands.heartbeat` for one bot (`notFound` for another owner's, with `ownerId`).
     func recordHeartbeat(botId: Int64, ownerId: Int64?, at now: Timestamp) async throws -> Committed<Liveness>
     /// `LivenessCommands.sweep` over every bot that has reported once.

@@ -38,6 +38,10 @@ extension StrictRequestBody {
     }
 }
 
+extension NewWebhook: StrictRequestBody {
+    static let knownKeys: Set<String> = ["url", "event_types", "secret"]
+}
+
 extension NewBot: StrictRequestBody {
     static let knownKeys: Set<String> = ["name", "ticker", "exchange", "strategy", "config", "status", "owner_id"]
 }

@@ -287,6 +287,7 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        ("v8-webhooks", SharedSQL.webhookTables(serial: "BIGSERIAL PRIMARY KEY", integer: "BIGINT")),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -306,6 +306,11 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v11-webhooks") { db in
+            for statement in SharedSQL.webhookTables(serial: "INTEGER PRIMARY KEY AUTOINCREMENT", integer: "INTEGER") {
+                try db.execute(sql: statement)
+            }
+        }
         return migrator
     }
 }
