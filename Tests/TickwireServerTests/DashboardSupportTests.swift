@@ -3,9 +3,9 @@ import HTTPTypes
 import HummingbirdTesting
 import Prometheus
 import Testing
-import TickwireTestSupport
 import TickwireModel
 import TickwireServer
+import TickwireTestSupport
 
 /// What the dashboard needs from the server besides the API it shares with everyone: its files, the snapshots it
 /// renders before its stream delivers, the admin figures, and the switch that makes clients fall back to polling.
