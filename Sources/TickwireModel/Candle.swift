@@ -150,3 +150,32 @@ struct CandleUpdate: Encodable {
         try container.encode(closed, forKey: .closed)
     }
 }
+
+/// An instrument the server records prices of, offered as a dataset (`GET /api/v1/datasets/market`).
+public struct MarketInstrument: Codable, Sendable, Equatable {
+    public var ticker: String
+    public var exchange: String
+    public var interval: CandleInterval
+    public var barCount: Int
+    public var firstTime: Timestamp
+    public var lastTime: Timestamp
+
+    public init(
+        ticker: String, exchange: String, interval: CandleInterval, barCount: Int, firstTime: Timestamp,
+        lastTime: Timestamp
+    ) {
+        self.ticker = ticker
+        self.exchange = exchange
+        self.interval = interval
+        self.barCount = barCount
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ticker, exchange, interval
+        case barCount = "bar_count"
+        case firstTime = "first_time"
+        case lastTime = "last_time"
+    }
+}

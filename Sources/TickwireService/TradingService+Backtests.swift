@@ -30,6 +30,44 @@ extension TradingService {
         return try await store.createDataset(dataset, content: csv, at: clock()).value
     }
 
+    /// The market the server records (the engine's synthetic or replayed tickers, and every price an external bot
+    /// reports) as datasets to backtest on: each instrument with its candles of `interval`.
+    public func marketInstruments(interval: CandleInterval) async throws -> [MarketInstrument] {
+        var instruments: [MarketInstrument] = []
+        for price in try await store.latestPrices(PriceFilter()) {
+            let candles = try await store.candles(
+                ticker: price.ticker, exchange: price.exchange, interval: interval,
+                from: Timestamp(milliseconds: .min), to: Timestamp(milliseconds: .max), limit: 100_000)
+            guard let first = candles.first, let last = candles.last else { continue }
+            instruments.append(
+                MarketInstrument(
+                    ticker: price.ticker, exchange: price.exchange, interval: interval, barCount: candles.count,
+                    firstTime: first.start, lastTime: last.start))
+        }
+        return instruments
+    }
+
+    /// A dataset of the caller's made from the recorded candles of one instrument (at most the newest 100,000): a
+    /// snapshot, so a backtest on it is cached and repeatable while the market moves on.
+    public func snapshotMarket(
+        ticker: String, exchange: String, interval: CandleInterval, by actor: Actor
+    ) async throws -> Dataset {
+        let candles = try await store.candles(
+            ticker: ticker, exchange: exchange, interval: interval, from: Timestamp(milliseconds: .min),
+            to: Timestamp(milliseconds: .max), limit: 100_000)
+        guard !candles.isEmpty else {
+            throw ValidationError("ticker", "no \(interval.rawValue) candles of \(ticker) on \(exchange) yet")
+        }
+        var csv = "time,open,high,low,close,volume\n"
+        csv.reserveCapacity(candles.count * 64)
+        for candle in candles {
+            csv += "\(candle.start.milliseconds),\(candle.open),\(candle.high),\(candle.low),\(candle.close),"
+            csv += "\(candle.volume)\n"
+        }
+        return try await createDataset(
+            name: "market \(exchange) \(ticker) \(interval.rawValue)", ticker: ticker, csv: csv, by: actor)
+    }
+
     public func datasets(by actor: Actor) async throws -> [Dataset] {
         try await store.datasets(ownerId: actor.isAdmin ? nil : actor.userId ?? -1)
     }

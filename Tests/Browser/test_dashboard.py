@@ -76,7 +76,7 @@ class Dashboard(unittest.TestCase):
     def test_1b_create_edit_toggle_and_delete_from_the_page(self):
         self.go("#/bots")
         driver = self.driver
-        driver.find_element(By.CSS_SELECTOR, "#new-bot summary").click()  # the form is folded away
+        driver.execute_script("document.getElementById('new-bot').open = true")  # the form is folded away
         driver.find_element(By.ID, "bot-name").send_keys("Form bot")
         driver.find_element(By.ID, "bot-ticker").send_keys("AVAX/USDT")
         exchange = driver.find_element(By.ID, "bot-exchange")
@@ -103,6 +103,28 @@ class Dashboard(unittest.TestCase):
         self.assertEqual(delete.text, "Confirm")
         click(driver, delete)
         wait(driver, lambda d: attribute(d, selector, "data-bot-id") is None, timeout=3, message="not deleted")
+
+    def test_1c_the_create_form_is_built_from_the_strategy_schema(self):
+        self.go("#/bots")
+        driver = self.driver
+        driver.execute_script("document.getElementById('new-bot').open = true")
+        wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '#bot-strategy option[value="rsi_reversion"]'), timeout=3)
+        driver.find_element(By.CSS_SELECTOR, '#bot-strategy option[value="sma_crossover"]').click()
+        fast = wait(driver, lambda d: d.find_elements(By.ID, "bot-param-fast"), timeout=2)[0]
+        self.assertEqual(fast.get_attribute("value"), "5", "the schema's default")
+        self.assertEqual(fast.get_attribute("min"), "1")
+        fast.clear()
+        fast.send_keys("7")
+        driver.find_element(By.ID, "bot-name").send_keys("Schema bot")
+        driver.find_element(By.ID, "bot-ticker").send_keys("ETH/USDT")
+        click(driver, driver.find_element(By.ID, "bot-submit"))
+        find = """return [...document.querySelectorAll('#bots-table tbody tr')]
+                  .filter(r => r.querySelector('.bot-link').textContent === 'Schema bot').map(r => r.dataset.botId)[0]"""
+        bot_id = wait(driver, lambda d: d.execute_script(find), timeout=3, message="not created")
+        config = self.alice.call("GET", f"/api/v1/bots/{bot_id}")["config"]
+        self.assertEqual((config["fast"], config["slow"], config["market"]), (7, 20, "spot"))
+        screenshot(driver, "bot-form")
+        self.alice.call("DELETE", f"/api/v1/bots/{bot_id}")
 
     def test_2_an_order_fill_changes_the_bot_row_and_the_detail_page(self):
         bot = self.alice.call("POST", "/api/v1/bots", {
@@ -415,6 +437,8 @@ class Dashboard(unittest.TestCase):
         # Its own exchange's price, not the paper market's 7.77 for the same ticker.
         self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, '[data-stat="Last price"]').text, "1.0900")
         self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, '[data-stat="Fees"]').text, "−0.03")
+        wait(self.driver, lambda d: d.find_element(By.CSS_SELECTOR, '#bot-statistics [data-stat="trade_count"]').text
+             == "1", timeout=3, message="the live statistics are not shown")
         equity = lambda d: d.execute_script(
             "const p = document.querySelectorAll('#bot-detail-page svg[aria-label=Equity] path.line.primary')[0];"
             " return p && p.getAttribute('d')")

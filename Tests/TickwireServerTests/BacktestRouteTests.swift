@@ -37,6 +37,18 @@ import TickwireTestSupport
             .post, "/api/v1/datasets?name=\(name)&ticker=ZZ", json: csv, headers: [.contentType: "text/csv"])
     }
 
+    /// The zigzag stored directly, as a process that has since stopped left it.
+    static func storeDataset(_ store: any Store, owner: User) async throws -> Dataset {
+        let bars = try OHLCVReader.read(csv)
+        return try await store.createDataset(
+            Dataset(
+                id: 0, ownerId: owner.id, name: "left", ticker: "ZZ", barCount: bars.count,
+                firstTime: bars.times[0], lastTime: bars.times[bars.count - 1], frequency: 86_400_000,
+                contentHash: "h", createdAt: Timestamp(milliseconds: 0)),
+            content: csv, at: Timestamp(milliseconds: 0)
+        ).value
+    }
+
     static func finished(_ client: AuthedClient, _ id: Int64) async throws -> JSONValue {
         var job = JSONValue.null
         try await eventually("backtest \(id) to finish") {
@@ -337,14 +349,7 @@ import TickwireTestSupport
         try await TestServer.with(
             configuration: Self.workers,
             before: { store, admin in
-                let bars = try OHLCVReader.read(Self.csv)
-                let dataset = try await store.createDataset(
-                    Dataset(
-                        id: 0, ownerId: admin.id, name: "left", ticker: "ZZ", barCount: bars.count,
-                        firstTime: bars.times[0], lastTime: bars.times[bars.count - 1], frequency: 86_400_000,
-                        contentHash: "h", createdAt: Timestamp(milliseconds: 0)),
-                    content: Self.csv, at: Timestamp(milliseconds: 0)
-                ).value
+                let dataset = try await Self.storeDataset(store, owner: admin)
                 var ids: [Int64] = []
                 for (index, strategy) in ["sma", "rsi"].enumerated() {
                     let job = try await store.submitBacktest(
@@ -422,6 +427,36 @@ import TickwireTestSupport
             }
             #expect(job["status"]?.string == "failed")
             #expect(job["error"]?.string?.hasPrefix("time limit exceeded") == true)
+        }
+    }
+
+    @Test func theRecordedMarketIsOfferedAsDatasetsToBacktestOn() async throws {
+        try await TestServer.with(configuration: Self.workers) { client, _ in
+            // Thirty days of a recorded instrument (the engine's, or any bot's), one price at each day's noon.
+            let prices = (0..<30).map { day in
+                let stamp = Timestamp(milliseconds: 1_767_225_600_000 + Int64(day) * 86_400_000 + 43_200_000).iso8601
+                return #"{"ticker":"ZZ/USD","exchange":"paper","price":\#(100 + day % 7),"timestamp":"\#(stamp)"}"#
+            }
+            #expect(
+                try await client.call(.post, "/api/v1/prices", json: "[" + prices.joined(separator: ",") + "]").status
+                    == .created)
+            let market = try await client.call(.get, "/api/v1/datasets/market?interval=1d").json["data"]?.array ?? []
+            let listed = try #require(market.first { $0["ticker"]?.string == "ZZ/USD" })
+            #expect(listed["bar_count"]?.number == 30)
+            #expect(listed["exchange"]?.string == "paper")
+            let snapshot = try await client.call(
+                .post, "/api/v1/datasets/market?ticker=ZZ/USD&exchange=paper&interval=1d")
+            #expect(snapshot.status == .created)
+            #expect(snapshot.json["bar_count"]?.number == 30)
+            let dataset = try #require(snapshot.json["id"]?.int)
+            let run = try await client.call(
+                .post, "/api/v1/backtests",
+                json: #"{"dataset_id":\#(dataset),"strategy":"sma","params":{"fast":2,"slow":5}}"#)
+            #expect(run.status == .accepted)
+            let job = try await Self.finished(client, try #require(run.json["id"]?.int))
+            #expect(job["status"]?.string == "completed")
+            let none = try await client.call(.post, "/api/v1/datasets/market?ticker=NOPE&exchange=paper&interval=1d")
+            #expect(none.status == .unprocessableContent)
         }
     }
 }

@@ -259,14 +259,7 @@ struct TwoNodeTests {
             backtestWorkers: (0, 1),
             before: { store, admin in
                 // A node claimed this run and died: nothing renews its lease, which ends in 3 s.
-                let bars = try OHLCVReader.read(BacktestRouteTests.csv)
-                let dataset = try await store.createDataset(
-                    Dataset(
-                        id: 0, ownerId: admin.id, name: "left", ticker: "ZZ", barCount: bars.count,
-                        firstTime: bars.times[0], lastTime: bars.times[bars.count - 1], frequency: 86_400_000,
-                        contentHash: "h", createdAt: Timestamp(milliseconds: 0)),
-                    content: BacktestRouteTests.csv, at: Timestamp(milliseconds: 0)
-                ).value
+                let dataset = try await BacktestRouteTests.storeDataset(store, owner: admin)
                 let job = try await store.submitBacktest(
                     BacktestRequest(datasetId: dataset.id, strategy: "sma"), ownerId: admin.id, cacheKey: "left",
                     limits: (.max, .max), at: Timestamp(milliseconds: 0))

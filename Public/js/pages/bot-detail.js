@@ -32,6 +32,13 @@ export function botDetailPage({ state, toast, botId }) {
   const equityChart = lineChart("Equity");
   const drawdownChart = lineChart("Drawdown");
   const trades = h("tbody", { id: "bot-trades" });
+  // The research core's statistics over the live history (the keys of a backtest's).
+  const STATS = [
+    ["return_pct", "Return %"], ["max_drawdown_pct", "Max drawdown %"], ["sharpe_ratio", "Sharpe"],
+    ["win_rate_pct", "Win rate %"], ["trade_count", "Trades"], ["profit_factor", "Profit factor"],
+    ["exposure_time_pct", "Exposure %"], ["equity_final", "Equity"],
+  ];
+  const statistics = h("dl", { class: "stats", id: "bot-statistics" });
   const orders = h("tbody");
   const logs = h("ol", { class: "feed", id: "bot-logs" });
   const missing = h("p", { class: "muted", hidden: true }, "This bot does not exist or is not yours.");
@@ -164,9 +171,17 @@ export function botDetailPage({ state, toast, botId }) {
   }
 
   async function loadTrades() {
-    tradeList = (await api(`/api/v1/trades?bot_id=${botId}&limit=200`)).data;
+    const [page, figures] = await Promise.all([
+      api(`/api/v1/trades?bot_id=${botId}&limit=200`), api(`/api/v1/bots/${botId}/stats?interval=1m`),
+    ]);
+    tradeList = page.data;
     renderTrades();
     drawMarkers();
+    statistics.replaceChildren(
+      ...STATS.map(([key, title]) =>
+        h("div", {}, h("dt", {}, title),
+          h("dd", { dataset: { stat: key } }, formatNumber(figures[key], key === "trade_count" ? 0 : 2)))),
+    );
   }
 
   let tradesDue = null;
@@ -320,6 +335,7 @@ export function botDetailPage({ state, toast, botId }) {
     statList,
     h("div", { class: "card" }, h("div", { class: "card-head" }, h("h2", {}, "Candles"), intervalSelect), candles.element),
     h("div", { class: "card" }, h("h2", {}, "Equity"), equityChart.element, h("h2", {}, "Drawdown"), drawdownChart.element),
+    h("div", { class: "card" }, h("h2", {}, "Statistics (1-minute bars)"), statistics),
     h("div", { class: "card" }, h("h2", {}, "Trades"), h("div", { class: "table-wrap" }, h(
       "table", { id: "trades-table" },
       h("thead", {}, h("tr", {}, ["Side", "Opened", "Closed", "Size", "Entry", "Exit", "Fees", "PnL", "Return"].map(

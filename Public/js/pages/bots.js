@@ -4,13 +4,10 @@
 import { api } from "../api.js";
 import { formatNumber, formatPrice, formatSigned, formatTime, h, setText, trend } from "../ui.js";
 
-const STRATEGY_DEFAULTS = {
-  sma_crossover: { fast: 5, slow: 20, quantity: 0.05 },
-  rsi_reversion: { period: 14, oversold: 30, overbought: 70, quantity: 0.5 },
-  grid: { levels: 5, spacing: 0.002, quantity: 1 },
-  swing: { quantity: 1 },
-  manual: {},
-};
+// What every bot's config may carry besides its strategy's parameters (the schema gives those).
+const COMMON = [
+  ["quantity", "Quantity per order", 1], ["cash", "Starting cash", 100000],
+];
 
 export function botsPage({ state, toast }) {
   const rows = new Map();
@@ -45,31 +42,68 @@ export function botsPage({ state, toast }) {
   const empty = h("p", { class: "muted", hidden: true }, "No bots yet: create one above.");
   let editing = null;
 
+  // The strategy's parameters come from its schema (GET /api/v1/strategies), the same one the server validates with;
+  // keys no field covers (heartbeat_seconds, fee_bps, ...) stay editable as JSON.
+  let catalog = [];
+  const params = h("div", { class: "form-grid", id: "bot-params" });
   const form = {
     name: h("input", { id: "bot-name", name: "name", required: true, maxlength: 100, placeholder: "BTC trend" }),
     ticker: h("input", { id: "bot-ticker", name: "ticker", required: true, placeholder: "BTC/USDT" }),
     exchange: h("input", { id: "bot-exchange", name: "exchange", required: true, value: "paper" }),
-    strategy: h(
-      "select",
-      { id: "bot-strategy", name: "strategy" },
-      Object.keys(STRATEGY_DEFAULTS).map((name) => h("option", { value: name }, name)),
+    strategy: h("select", { id: "bot-strategy", name: "strategy" }, h("option", { value: "manual" }, "manual")),
+    market: h(
+      "select", { id: "bot-market", name: "market" },
+      h("option", { value: "spot" }, "spot (no shorts)"), h("option", { value: "margin" }, "margin (shorts allowed)"),
     ),
-    config: h("textarea", { id: "bot-config", name: "config", rows: 2, spellcheck: "false" }),
+    config: h("textarea", { id: "bot-config", name: "config", rows: 2, spellcheck: "false", placeholder: "{}" }),
     submit: h("button", { type: "submit", class: "primary", id: "bot-submit" }, "Create bot"),
     cancel: h("button", { type: "button", hidden: true, onclick: () => resetForm() }, "Cancel"),
   };
-  form.config.value = JSON.stringify(STRATEGY_DEFAULTS.sma_crossover);
-  form.strategy.addEventListener("change", () => {
-    if (!editing) form.config.value = JSON.stringify(STRATEGY_DEFAULTS[form.strategy.value] ?? {});
-  });
+  form.strategy.addEventListener("change", () => showParams({}));
+
+  api("/api/v1/strategies")
+    .then((list) => {
+      catalog = list.data;
+      form.strategy.replaceChildren(
+        ...catalog.map((s) => h("option", { value: s.name, title: s.description ?? "" }, s.name)),
+        h("option", { value: "manual", title: "Orders placed through the API only" }, "manual"),
+      );
+      if (!editing) form.strategy.value = catalog[0]?.name ?? "manual";
+      showParams(editing ? state.bots.get(editing)?.bot.config ?? {} : {});
+    })
+    .catch((error) => toast.error(error.message));
+
+  /** The fields of the chosen strategy's parameters and the common ones, filled from `values` or the defaults. */
+  function showParams(values) {
+    const properties = catalog.find((s) => s.name === form.strategy.value)?.parameters?.properties ?? {};
+    const field = (name, title, schema) => {
+      const attributes = { name, id: `bot-param-${name}`, "aria-label": name, title: schema.description ?? title };
+      const value = values[name] ?? schema.default;
+      const input = schema.type === "boolean"
+        ? h("input", { ...attributes, type: "checkbox", checked: value ? true : undefined })
+        : h("input", {
+          ...attributes, type: "number", value: value === undefined ? "" : String(value), min: schema.minimum,
+          max: schema.maximum, step: schema.type === "integer" ? "1" : "any",
+        });
+      return h("label", {}, h("span", {}, title), input);
+    };
+    params.replaceChildren(
+      ...Object.entries(properties).map(([name, schema]) => field(name, name, schema)),
+      ...COMMON.map(([name, title, fallback]) => field(name, title, { type: "number", default: fallback, minimum: 0 })),
+    );
+    form.market.value = values.market === "margin" ? "margin" : "spot";
+    const covered = new Set([...Object.keys(properties), ...COMMON.map(([name]) => name), "market"]);
+    const rest = Object.fromEntries(Object.entries(values).filter(([key]) => !covered.has(key)));
+    form.config.value = Object.keys(rest).length ? JSON.stringify(rest) : "";
+  }
 
   function resetForm() {
     editing = null;
     form.name.value = "";
     form.ticker.value = "";
     form.exchange.value = "paper";
-    form.strategy.value = "sma_crossover";
-    form.config.value = JSON.stringify(STRATEGY_DEFAULTS.sma_crossover);
+    form.strategy.value = catalog[0]?.name ?? "manual";
+    showParams({});
     form.submit.textContent = "Create bot";
     form.cancel.hidden = true;
   }
@@ -80,8 +114,13 @@ export function botsPage({ state, toast }) {
     try {
       config = form.config.value.trim() ? JSON.parse(form.config.value) : {};
     } catch {
-      return toast.error("Config is not valid JSON");
+      return toast.error("Other config is not valid JSON");
     }
+    for (const input of params.querySelectorAll("input")) {
+      if (input.type === "checkbox") config[input.name] = input.checked;
+      else if (input.value !== "") config[input.name] = Number(input.value);
+    }
+    config.market = form.market.value;
     const body = {
       name: form.name.value.trim(), ticker: form.ticker.value.trim(), exchange: form.exchange.value.trim(),
       strategy: form.strategy.value, config,
@@ -106,8 +145,8 @@ export function botsPage({ state, toast }) {
     form.name.value = bot.name;
     form.ticker.value = bot.ticker;
     form.exchange.value = bot.exchange;
-    form.strategy.value = bot.strategy in STRATEGY_DEFAULTS ? bot.strategy : "manual";
-    form.config.value = JSON.stringify(bot.config ?? {});
+    form.strategy.value = catalog.some((s) => s.name === bot.strategy) ? bot.strategy : "manual";
+    showParams(bot.config ?? {});
     form.submit.textContent = "Save changes";
     form.cancel.hidden = false;
     form.name.focus();
@@ -262,7 +301,9 @@ export function botsPage({ state, toast }) {
       h("label", {}, "Ticker", form.ticker),
       h("label", {}, "Exchange", form.exchange),
       h("label", {}, "Strategy", form.strategy),
-      h("label", { class: "wide" }, "Config (JSON)", form.config),
+      h("label", {}, "Market", form.market),
+      h("div", { class: "wide" }, params),
+      h("label", { class: "wide" }, "Other config (JSON)", form.config),
       h("div", { class: "form-actions" }, form.submit, form.cancel),
     ),
   );

@@ -39,6 +39,8 @@ export function researchPage({ state, toast }) {
   const cashInput = h("input", { type: "number", id: "research-cash", value: "10000", min: "1", step: "any" });
   const commissionInput = h("input", { type: "number", id: "research-commission", value: "0.002", min: "0", step: "any" });
   const progress = h("progress", { id: "research-progress", max: "1", value: "0" });
+  // The recorded market (the engine's tickers, prices bots report) as datasets: a snapshot of its daily candles.
+  const marketSelect = h("select", { id: "research-market", "aria-label": "Recorded market" });
   const status = h("p", { class: "muted", id: "research-status" }, "Pick a dataset and a strategy.");
   const stats = h("table", { class: "stat-table", id: "research-stats" });
   const priceChart = lineChart("Price");
@@ -200,6 +202,27 @@ export function researchPage({ state, toast }) {
     const list = await api("/api/v1/backtests?limit=50");
     for (const run of list.data) if (!state.backtests.has(run.id)) state.backtests.set(run.id, run);
     update();
+  }
+
+  async function loadMarket() {
+    const list = await api("/api/v1/datasets/market?interval=1d");
+    marketSelect.replaceChildren(
+      ...list.data.map((m) => h(
+        "option", { value: JSON.stringify([m.ticker, m.exchange]) }, `${m.exchange} · ${m.ticker} · ${m.bar_count} days`)),
+    );
+  }
+
+  async function snapshotMarket() {
+    if (!marketSelect.value) return toast.error("No recorded market yet.");
+    const [ticker, exchange] = JSON.parse(marketSelect.value);
+    try {
+      const query = new URLSearchParams({ ticker, exchange, interval: "1d" });
+      const dataset = await api(`/api/v1/datasets/market?${query}`, { method: "POST" });
+      toast.show(`Stored ${dataset.bar_count} daily bars of ${ticker}`, "dataset");
+      await loadDatasets(dataset.id);
+    } catch (error) {
+      toast.error(error.message);
+    }
   }
 
   async function upload() {
@@ -432,6 +455,7 @@ export function researchPage({ state, toast }) {
     })
     .catch((error) => toast.error(error.message));
   loadDatasets().catch((error) => toast.error(error.message));
+  loadMarket().catch((error) => toast.error(error.message));
   loadRuns().catch((error) => toast.error(error.message));
 
   const element = h(
@@ -446,6 +470,8 @@ export function researchPage({ state, toast }) {
         { class: "card" },
         h("h2", {}, "Data"),
         h("div", { class: "form-row" }, fileInput, tickerInput, h("button", { id: "research-upload", onclick: upload }, "Upload")),
+        h("div", { class: "form-row" }, marketSelect,
+          h("button", { id: "research-market-snapshot", onclick: snapshotMarket }, "Use recorded market")),
         h("label", {}, h("span", {}, "Dataset"), datasetSelect),
         h("h2", {}, "Strategy"),
         h("label", {}, h("span", {}, "Strategy"), strategySelect),

@@ -17,6 +17,8 @@ struct ResearchRoutes {
     func register(on api: RouterGroup<TickwireRequestContext>) {
         api.post("datasets", use: upload)
         api.get("datasets", use: datasets)
+        api.get("datasets/market", use: market)
+        api.post("datasets/market", use: snapshotMarket)
         api.get("datasets/:id", use: dataset)
         api.get("datasets/:id/bars", use: bars)
         api.get("datasets/:id/indicators", use: indicators)
@@ -36,6 +38,27 @@ struct ResearchRoutes {
         router.get("api/strategies", use: strategies)
         router.get("api/data/available", use: datasets)
         router.get("api/symbols", use: symbols)
+    }
+
+    /// `?interval=1d`: the recorded market's instruments, each with its candles' count and range.
+    @Sendable func market(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        _ = try context.principal()
+        let interval = try QueryParameters(request).enumeration("interval", CandleInterval.self) ?? .oneMinute
+        return try JSONResponse.make(ListBody(try await service.marketInstruments(interval: interval)))
+    }
+
+    /// `?ticker=&exchange=&interval=`: a dataset of the caller's made of that instrument's recorded candles.
+    @Sendable func snapshotMarket(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        guard let ticker = try query.string("ticker") else { throw APIError.invalidParameter("ticker", "is required") }
+        guard let exchange = try query.string("exchange") else {
+            throw APIError.invalidParameter("exchange", "is required")
+        }
+        let dataset = try await service.snapshotMarket(
+            ticker: ticker, exchange: exchange,
+            interval: try query.enumeration("interval", CandleInterval.self) ?? .oneMinute,
+            by: try context.principal().actor)
+        return try JSONResponse.make(dataset, status: .created)
     }
 
     @Sendable func upload(_ request: Request, context: TickwireRequestContext) async throws -> Response {
