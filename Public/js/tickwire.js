@@ -24,7 +24,8 @@ export const STATES = Object.freeze(["connecting", "live", "reconnecting", "poll
 // The event types Tickwire emits. EventSource only delivers named events to listeners registered by name, so a
 // deployment that publishes its own types through POST /api/v1/events lists them in `extraTypes`.
 export const EVENT_TYPES = Object.freeze([
-  "bot_created", "bot_updated", "bot_deleted", "bot_seen", "bot_stale", "bot_alive", "trade_opened", "trade_closed", "order_update", "order_filled", "log_created", "pnl_update",
+  "bot_created", "bot_updated", "bot_deleted", "bot_seen", "bot_stale", "bot_alive", "trade_opened", "trade_closed",
+  "equity_update", "order_update", "order_filled", "log_created", "pnl_update",
   "price_update", "candle", "system", "intraday_snapshot", "connected", "status", "trade", "session_complete", "complete",
   "error", "dataset_created", "dataset_deleted", "backtest_queued", "backtest_progress", "backtest_completed",
   "backtest_failed", "backtest_cancelled", "sweep_queued", "sweep_progress", "sweep_completed", "sweep_failed",

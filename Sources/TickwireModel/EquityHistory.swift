@@ -49,3 +49,31 @@ public enum EquityHistory {
         return kept
     }
 }
+
+extension EventType {
+    /// A point added to a bot's equity history: on a fill, and at most once per interval while prices move an open
+    /// position (so a chart appends it; `pnl_update` tells every tick).
+    public static let equityUpdate = EventType(rawValue: "equity_update")
+}
+
+extension EventDraft {
+    public static func equityUpdate(botId: Int64, _ point: EquityPoint) -> EventDraft {
+        EventDraft(
+            topic: .pnl, type: .equityUpdate, data: JSONCoding.encodeToString(BotPoint(botId: botId, point: point)),
+            botId: botId)
+    }
+}
+
+/// An equity point with its bot's id, as `equity_update` carries it.
+struct BotPoint: Encodable {
+    let botId: Int64
+    let point: EquityPoint
+
+    enum CodingKeys: String, CodingKey { case botId = "bot_id" }
+
+    func encode(to encoder: any Encoder) throws {
+        try point.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(botId, forKey: .botId)
+    }
+}

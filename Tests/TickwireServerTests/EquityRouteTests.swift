@@ -21,6 +21,8 @@ import TickwireTestSupport
         try await TestServer.with { client, server in
             let bot = try await client.createBot()
             #expect(try await Self.points(client, bot).isEmpty)
+            let sse = try await client.sse("/api/v1/stream?topics=pnl")
+            defer { Task { await sse.close() } }
             try await TradeRouteTests.trade(client, bot: bot, "buy", 1, at: 100, fee: 1)
             try await Self.price(client, 110)
             try await Self.price(client, 120)
@@ -28,6 +30,16 @@ import TickwireTestSupport
             #expect(series.count == 1, "the fill; the price moves fall in the same 60 s interval")
             #expect(series.first?["equity"]?.number == 99_999, "100,000 - 1 of fees")
             #expect(series.first?["position_quantity"]?.number == 1)
+            // Each point is pushed as it is added (not each price move).
+            var pushed: JSONValue?
+            while pushed == nil {
+                let event = try await sse.nextEvent(timeout: 5)
+                if event.event == "equity_update" {
+                    pushed = try JSONDecoder().decode(JSONValue.self, from: Data((event.data ?? "").utf8))
+                }
+            }
+            #expect(pushed?["data"]?["equity"]?.number == 99_999)
+            #expect(pushed?["data"]?["bot_id"]?.int == bot)
             try await TradeRouteTests.trade(client, bot: bot, "sell", 1, at: 130)
             series = try await Self.points(client, bot)
             #expect(series.count == 2)

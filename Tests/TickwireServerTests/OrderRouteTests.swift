@@ -44,7 +44,8 @@ import TickwireModel
             #expect(
                 types == [
                     "bot_created", "order_update", "order_update", "order_filled", "trade_opened", "pnl_update",
-                    "order_update", "order_filled", "pnl_update", "price_update", "pnl_update",
+                    "equity_update", "order_update", "order_filled", "pnl_update", "equity_update", "price_update",
+                    "pnl_update",
                 ])
         }
     }

@@ -53,7 +53,9 @@ import TickwireModel
         let session = try await store.startModelSession(modelId: model.id, at: at(3))
         #expect(session.value.status == .running)
         let priced = try await store.recordPrices([NewPrice(ticker: "BTC", exchange: "paper", price: 110)], at: at(4))
-        #expect(priced.events.map(\.type) == [.priceUpdate, .pnlUpdate], "the old bot's position is repriced")
+        #expect(
+            priced.events.map(\.type) == [.priceUpdate, .pnlUpdate, .equityUpdate],
+            "the old bot's position is repriced, and its equity history starts")
     }
 
     @Test func aCurrentDatabaseOpensAgainUnchanged() async throws {

@@ -15,7 +15,7 @@ import TickwireModel
             #expect(order.events.map(\.type) == [.orderUpdate])
             let fill = try await store.updateOrder(
                 id: order.value.id, OrderPatch(fill: FillRequest(quantity: 2, price: 10, fee: 0.5)), at: at(2))
-            #expect(fill.events.map(\.type) == [.orderUpdate, .orderFilled, .tradeOpened, .pnlUpdate])
+            #expect(fill.events.map(\.type) == [.orderUpdate, .orderFilled, .tradeOpened, .pnlUpdate, .equityUpdate])
             let price = try await store.recordPrices([NewPrice(ticker: "ETH", exchange: "x", price: 12)], at: at(3))
             #expect(price.events.map(\.type) == [.priceUpdate, .pnlUpdate])
             #expect(price.events.map(\.topic) == [.prices, .pnl])
@@ -63,7 +63,7 @@ import TickwireModel
             #expect(pnl.realizedPnl == 90, "3 × (130 - 100)")
             #expect(pnl.fees == 2)
             // The fill's own pnl event says the same, before any price is recorded.
-            let event = try #require(sold.last)
+            let event = try #require(sold.last(where: { $0.type == .pnlUpdate }))
             #expect(event.type == .pnlUpdate)
             #expect(event.data.contains("\"realized_pnl\":90"))
             // A price then moves only the unrealized part.

@@ -271,9 +271,10 @@ public final class PostgresStore: Store {
         return try await read { db in try await db.rows(query).map(Candle.init(pg:)).reversed() }
     }
 
+    /// Adds the point unless the bot has one after `cutoff`; `equity_update` when it did.
     static func recordEquity(
         _ figures: BotPnL, at now: Timestamp, unlessAfter cutoff: Timestamp, on db: PostgresConnection
-    ) async throws {
+    ) async throws -> [EventDraft] {
         let point = EquityPoint(figures, at: now)
         var binds = PostgresBindings()
         binds.append(figures.botId)
@@ -283,9 +284,10 @@ public final class PostgresStore: Store {
         binds.append(point.positionQuantity)
         binds.append(figures.botId)
         binds.append(cutoff.milliseconds)
-        try await db.send(
-            PostgresQuery(unsafeSQL: numbered(SharedSQL.recordEquity), binds: binds),
-            logger: Logger(label: "tickwire.postgres"))
+        let added = try await db.rows(
+            PostgresQuery(unsafeSQL: numbered(SharedSQL.recordEquity) + " RETURNING 1", binds: binds)
+        ).count
+        return added > 0 ? [.equityUpdate(botId: figures.botId, point)] : []
     }
 
     /// The bot's order and log writes count as a heartbeat.
@@ -356,6 +358,7 @@ public final class PostgresStore: Store {
                 updated_at = \(order.updatedAt.milliseconds) WHERE id = \(order.id)
                 """, logger: self.logger)
             var settlement: OrderCommands.Settlement?
+            var equity: [EventDraft] = []
             if transition.fill != nil {
                 let bot = try await Self.fetchBot(id: order.botId, on: db)
                 settlement = OrderCommands.settle(
@@ -372,10 +375,10 @@ public final class PostgresStore: Store {
                     \(fill.fee), \(fill.timestamp.milliseconds))
                     """, logger: self.logger)
                 try await Self.savePosition(settlement.position, on: db)
-                try await Self.recordEquity(
+                equity = try await Self.recordEquity(
                     settlement.pnl, at: now, unlessAfter: Timestamp(milliseconds: .max), on: db)
             }
-            let events = OrderCommands.events(transition, settlement: settlement)
+            let events = OrderCommands.events(transition, settlement: settlement) + equity
             return Committed(order, events: try await self.append(events, at: now, on: db))
         }
     }
@@ -492,11 +495,11 @@ public final class PostgresStore: Store {
                         lastPrice: try await Self.fetchLatestPrice(ticker: ticker, exchange: exchange, on: db),
                         holders: holders))
             }
+            var decision = recording.decide(holdings: holdings)
             for figures in recording.repriced(holdings) {
-                try await Self.recordEquity(
+                decision.events += try await Self.recordEquity(
                     figures, at: now, unlessAfter: now.adding(.zero - self.equityInterval), on: db)
             }
-            var decision = recording.decide(holdings: holdings)
             for price in recording.prices { decision.events += try await Self.recordCandles(price, on: db) }
             return try await self.commit(decision, at: now, on: db)
         }

@@ -186,14 +186,16 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Adds the point unless the bot has one after `cutoff`; `equity_update` when it did.
     static func recordEquity(_ figures: BotPnL, at now: Timestamp, unlessAfter cutoff: Timestamp, in db: Database)
-        throws
+        throws -> [EventDraft]
     {
         let point = EquityPoint(figures, at: now)
         try db.cachedStatement(sql: SharedSQL.recordEquity).execute(arguments: [
             figures.botId, now.milliseconds, point.equity, point.pnl, point.positionQuantity, figures.botId,
             cutoff.milliseconds,
         ])
+        return db.changesCount > 0 ? [.equityUpdate(botId: figures.botId, point)] : []
     }
 
     public func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint] {
@@ -241,6 +243,7 @@ public final class SQLiteStore: Store {
                     order.updatedAt.milliseconds, order.id,
                 ])
             var settlement: OrderCommands.Settlement?
+            var equity: [EventDraft] = []
             if transition.fill != nil {
                 let bot = try Self.fetchBot(id: order.botId, in: db)
                 settlement = OrderCommands.settle(
@@ -259,9 +262,10 @@ public final class SQLiteStore: Store {
                         fill.timestamp.milliseconds,
                     ])
                 try Self.savePosition(settlement.position, in: db)
-                try Self.recordEquity(settlement.pnl, at: now, unlessAfter: Timestamp(milliseconds: .max), in: db)
+                equity = try Self.recordEquity(
+                    settlement.pnl, at: now, unlessAfter: Timestamp(milliseconds: .max), in: db)
             }
-            let events = OrderCommands.events(transition, settlement: settlement)
+            let events = OrderCommands.events(transition, settlement: settlement) + equity
             return Committed(order, events: try self.append(events, at: now, in: db))
         }
     }
@@ -341,10 +345,11 @@ public final class SQLiteStore: Store {
                         (try Self.fetchBot(id: $0, in: db), try Self.fetchPosition(botId: $0, at: now, in: db))
                     })
             }
-            for figures in recording.repriced(holdings) {
-                try Self.recordEquity(figures, at: now, unlessAfter: now.adding(.zero - self.equityInterval), in: db)
-            }
             var decision = recording.decide(holdings: holdings)
+            for figures in recording.repriced(holdings) {
+                decision.events += try Self.recordEquity(
+                    figures, at: now, unlessAfter: now.adding(.zero - self.equityInterval), in: db)
+            }
             for price in recording.prices { decision.events += try Self.recordCandles(price, in: db) }
             return try self.commit(decision, at: now, in: db)
         }
