@@ -12,6 +12,7 @@ import { botDetailPage } from "./pages/bot-detail.js";
 import { botsPage } from "./pages/bots.js";
 import { intradayPage } from "./pages/intraday.js";
 import { describeModelEvent, modelsPage } from "./pages/models.js";
+import { notificationsWanted, notify, toggleNotifications } from "./notify.js";
 import { profitPage } from "./pages/profit.js";
 import { researchPage } from "./pages/research.js";
 
@@ -21,6 +22,12 @@ const badge = document.getElementById("connection");
 const nav = document.getElementById("nav");
 const userLabel = document.getElementById("user");
 const logoutButton = document.getElementById("logout");
+const notifyButton = document.getElementById("notify");
+notifyButton.addEventListener("click", async () => showNotifyState(await toggleNotifications()));
+function showNotifyState(on) {
+  notifyButton.textContent = on ? "Notifications on" : "Notify me";
+  notifyButton.setAttribute("aria-pressed", String(on));
+}
 const toast = new Toaster(document.getElementById("toasts"));
 const params = new URLSearchParams(location.search);
 
@@ -55,6 +62,7 @@ function showLogin(message) {
   session = null;
   nav.hidden = true;
   logoutButton.hidden = true;
+  notifyButton.hidden = true;
   userLabel.textContent = "";
   setBadge("offline");
   const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
@@ -107,6 +115,8 @@ async function startSession(user) {
   userLabel.textContent = `${user.username} (${user.role})`;
   nav.hidden = false;
   logoutButton.hidden = false;
+  notifyButton.hidden = false;
+  showNotifyState(notificationsWanted());
   for (const link of nav.querySelectorAll("[data-admin]")) link.hidden = user.role !== "admin";
 
   // Render from the cached bundle at once if there is one; the stream then replays what changed since it.
@@ -140,6 +150,8 @@ async function startSession(user) {
   client.addEventListener("unauthorized", () => showLogin("Your session ended; sign in again."));
   client.addPoller(() => pollBundle());
   client.addPoller(() => pollOtherViews());
+  const botName = (id) => state.bots.get(id)?.bot.name;
+  for (const type of ["trade_closed", "bot_stale", "log_created"]) client.on(type, (event) => notify(event, botName));
   client.on("trade", (event) => notifyModel(event));
   client.on("complete", (event) => notifyModel(event));
   client.on("error", (event) => notifyModel(event));

@@ -56,7 +56,8 @@ extension TradingService {
             ticker: ticker, exchange: exchange, interval: interval, from: Timestamp(milliseconds: .min),
             to: Timestamp(milliseconds: .max), limit: 100_000)
         guard !candles.isEmpty else {
-            throw ValidationError("ticker", "no \(interval.rawValue) candles of \(ticker) on \(exchange) yet")
+            throw StoreError.notFound(
+                entity: "market", id: "\(ticker) on \(exchange) (no \(interval.rawValue) candles yet)")
         }
         var csv = "time,open,high,low,close,volume\n"
         csv.reserveCapacity(candles.count * 64)

@@ -508,6 +508,33 @@ class Dashboard(unittest.TestCase):
         finally:
             self.driver.set_window_size(1400, 1000)
 
+    def test_9c_desktop_notifications_are_opt_in(self):
+        self.driver.execute_cdp_cmd("Browser.grantPermissions", {
+            "origin": self.server.url, "permissions": ["notifications"]})
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Notifier", "ticker": "NEAR/USDT", "exchange": "binance", "strategy": "manual"})
+
+        def round_trip():
+            for side, price in (("buy", 5.0), ("sell", 5.5)):
+                order = self.alice.call("POST", f"/api/v1/bots/{bot['id']}/orders",
+                                        {"side": side, "type": "market", "quantity": 2})
+                self.alice.call("PATCH", f"/api/v1/orders/{order['id']}",
+                                {"status": "FILLED", "fill": {"quantity": 2, "price": price}})
+
+        self.go("#/bots")
+        self.driver.execute_script("localStorage.removeItem('tickwire:notifications'); window.tickwire.notified = []")
+        round_trip()
+        time.sleep(0.5)
+        self.assertEqual(self.driver.execute_script("return window.tickwire.notified"), [], "off until asked")
+        click(self.driver, self.driver.find_element(By.ID, "notify"))
+        wait(self.driver, lambda d: d.find_element(By.ID, "notify").get_attribute("aria-pressed") == "true", timeout=3)
+        round_trip()
+        shown = wait(self.driver, lambda d: d.execute_script("return window.tickwire.notified"), timeout=3)
+        self.assertEqual(shown[0]["title"], "Notifier: long NEAR/USDT closed")
+        self.assertIn("realized 1.00", shown[0]["body"])
+        click(self.driver, self.driver.find_element(By.ID, "notify"))
+        self.assertEqual(self.driver.find_element(By.ID, "notify").get_attribute("aria-pressed"), "false")
+
     def test_7_tabs_share_one_connection_and_hand_it_over_when_the_leader_closes(self):
         self.go("#/bots")
         first = self.driver.current_window_handle

@@ -456,7 +456,7 @@ import TickwireTestSupport
             let job = try await Self.finished(client, try #require(run.json["id"]?.int))
             #expect(job["status"]?.string == "completed")
             let none = try await client.call(.post, "/api/v1/datasets/market?ticker=NOPE&exchange=paper&interval=1d")
-            #expect(none.status == .unprocessableContent)
+            #expect(none.status == .notFound)
         }
     }
 }
