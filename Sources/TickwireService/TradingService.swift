@@ -13,6 +13,8 @@ public struct TradingService: Sendable {
     /// What the paper-trading engine can run, checked before a bot or model is written (nil: no engine here).
     public let engineRules: EngineRules?
     public let quotas: Quotas
+    /// Which users have webhooks, so that an event of a user without one costs no database work.
+    let webhookOwners = WebhookOwners()
 
     public init(
         store: any Store, clock: @escaping @Sendable () -> Timestamp = WallClock.now, engineRules: EngineRules? = nil,

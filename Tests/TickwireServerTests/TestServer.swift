@@ -107,6 +107,9 @@ struct TestServer {
         let port = Mutex<Int?>(nil)
         try await app.test(.live) { client in
             port.withLock { $0 = client.port }
+            // The server's own subscriptions (credential watcher, webhook dispatcher) are taken as its services
+            // start: a test that counts subscribers starts from them.
+            try await eventually("the server's own subscriptions") { hub.subscriberCount >= 2 }
             try await body(AuthedClient(base: client, token: adminToken), server)
         }
         // Every WebSocket the server served is gone with it: nothing holds a closed socket's handler, or the
