@@ -73,3 +73,26 @@ export function lineChart(title, { sharedScale = false } = {}) {
   }
   return { element, draw };
 }
+
+/** A small line of `values` (oldest first) with no axes, for a table cell; rising or falling overall by colour. */
+export function sparkline(label) {
+  const element = svg("svg", { viewBox: "0 0 100 24", class: "sparkline", role: "img", "aria-label": label });
+  const path = svg("path", {});
+  element.append(path);
+  function draw(values) {
+    if (!values || values.length < 2) {
+      path.setAttribute("d", "");
+      return;
+    }
+    const low = Math.min(...values);
+    const high = Math.max(...values);
+    const span = high - low || 1;
+    const d = values
+      .map((v, i) => `${i ? "L" : "M"}${((i / (values.length - 1)) * 100).toFixed(1)},${(22 - ((v - low) / span) * 20).toFixed(1)}`)
+      .join("");
+    path.setAttribute("d", d);
+    const last = values[values.length - 1];
+    element.setAttribute("class", `sparkline ${last > values[0] ? "up" : last < values[0] ? "down" : ""}`);
+  }
+  return { element, draw };
+}

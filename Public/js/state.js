@@ -2,6 +2,7 @@
 import { BoundedHistory } from "./tickwire.js";
 
 const SERIES_POINTS = 300;
+const SPARKLINE_POINTS = 60; // as the bundle's sparkline
 
 /** Prices belong to an instrument: the same ticker on two exchanges is two prices. */
 export function instrumentKey(ticker, exchange) {
@@ -11,7 +12,7 @@ export function instrumentKey(ticker, exchange) {
 export class DashboardState extends EventTarget {
   constructor() {
     super();
-    this.bots = new Map(); // id -> { bot, pnl, recent_orders, recent_logs }
+    this.bots = new Map(); // id -> { bot, pnl, recent_orders, recent_logs, sparkline }
     this.bundleEventId = null;
     this.prices = new Map(); // instrumentKey -> last price
     this.priceSeries = new Map(); // instrumentKey -> [{t, v}]
@@ -68,7 +69,9 @@ export class DashboardState extends EventTarget {
       case "bot_updated": {
         const entry = this.bots.get(data.id);
         if (entry) entry.bot = data;
-        else this.bots.set(data.id, { bot: data, pnl: emptyPnL(data), recent_orders: [], recent_logs: [] });
+        else {
+          this.bots.set(data.id, { bot: data, pnl: emptyPnL(data), recent_orders: [], recent_logs: [], sparkline: [] });
+        }
         return this.changed("bots");
       }
       case "bot_deleted":
@@ -89,6 +92,12 @@ export class DashboardState extends EventTarget {
         if (!entry) return;
         entry.pnl = data;
         pushPoint(this.equitySeries, data.bot_id, event.timestamp, data.equity ?? data.total_pnl);
+        return this.changed("pnl");
+      }
+      case "equity_update": {
+        const entry = this.bots.get(data.bot_id);
+        if (!entry) return;
+        entry.sparkline = [...(entry.sparkline ?? []), data.equity].slice(-SPARKLINE_POINTS);
         return this.changed("pnl");
       }
       case "price_update": {

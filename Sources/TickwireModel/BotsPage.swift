@@ -5,16 +5,19 @@ public struct BotsPage: Codable, Sendable, Equatable {
         public var pnl: BotPnL
         public var recentOrders: [Order]
         public var recentLogs: [ActivityLog]
+        /// The equity of the newest `sparklinePoints` points of its equity history, oldest first.
+        public var sparkline: [Double]
 
-        public init(bot: Bot, pnl: BotPnL, recentOrders: [Order], recentLogs: [ActivityLog]) {
+        public init(bot: Bot, pnl: BotPnL, recentOrders: [Order], recentLogs: [ActivityLog], sparkline: [Double]) {
             self.bot = bot
             self.pnl = pnl
             self.recentOrders = recentOrders
             self.recentLogs = recentLogs
+            self.sparkline = sparkline
         }
 
         enum CodingKeys: String, CodingKey {
-            case bot, pnl
+            case bot, pnl, sparkline
             case recentOrders = "recent_orders"
             case recentLogs = "recent_logs"
         }
@@ -58,4 +61,5 @@ public struct BotsPage: Codable, Sendable, Equatable {
 
     public static let ordersPerBot = 10
     public static let logsPerBot = 10
+    public static let sparklinePoints = 60
 }

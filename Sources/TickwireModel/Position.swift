@@ -1,5 +1,10 @@
 /// A bot's net position, kept by the average-cost method: buys and sells in the direction of the position move the
 /// average entry price; trades against it realize PnL at the difference to that average.
+///
+/// It also keeps the bot's running headline figures, so a list of bots shows them without reading any history:
+/// the round trips closed and won (as `RoundTrips` groups fills: a fill's fee is shared between the trades it
+/// touched by quantity), and the peak of its equity history with the deepest drawdown from it, which the store
+/// updates each time it adds an equity point.
 public struct Position: Codable, Sendable, Equatable {
     public var botId: Int64
     /// Signed: positive is long, negative is short.
@@ -8,10 +13,19 @@ public struct Position: Codable, Sendable, Equatable {
     public var realizedPnl: Double
     public var fees: Double
     public var updatedAt: Timestamp
+    public var closedTrades: Int
+    public var winningTrades: Int
+    /// What the open trade has realized so far, minus its share of fees.
+    public var tradePnl: Double
+    /// The highest equity point so far (0 before the first).
+    public var peakEquity: Double
+    /// The deepest fall of an equity point below the peak before it, in percent.
+    public var maxDrawdownPct: Double
 
     public init(
         botId: Int64, quantity: Double = 0, avgEntryPrice: Double = 0, realizedPnl: Double = 0, fees: Double = 0,
-        updatedAt: Timestamp
+        updatedAt: Timestamp, closedTrades: Int = 0, winningTrades: Int = 0, tradePnl: Double = 0,
+        peakEquity: Double = 0, maxDrawdownPct: Double = 0
     ) {
         self.botId = botId
         self.quantity = quantity
@@ -19,6 +33,11 @@ public struct Position: Codable, Sendable, Equatable {
         self.realizedPnl = realizedPnl
         self.fees = fees
         self.updatedAt = updatedAt
+        self.closedTrades = closedTrades
+        self.winningTrades = winningTrades
+        self.tradePnl = tradePnl
+        self.peakEquity = peakEquity
+        self.maxDrawdownPct = maxDrawdownPct
     }
 
     enum CodingKeys: String, CodingKey {
@@ -27,6 +46,11 @@ public struct Position: Codable, Sendable, Equatable {
         case avgEntryPrice = "avg_entry_price"
         case realizedPnl = "realized_pnl"
         case updatedAt = "updated_at"
+        case closedTrades = "closed_trades"
+        case winningTrades = "winning_trades"
+        case tradePnl = "trade_pnl"
+        case peakEquity = "peak_equity"
+        case maxDrawdownPct = "max_drawdown_pct"
     }
 
     public static func flat(botId: Int64, at time: Timestamp) -> Position {
@@ -45,17 +69,27 @@ public struct Position: Codable, Sendable, Equatable {
             let total = abs(quantity) + fillQuantity
             next.avgEntryPrice = (abs(quantity) * avgEntryPrice + fillQuantity * price) / total
             next.quantity = quantity + signed
+            next.tradePnl = (quantity == 0 ? 0 : tradePnl) - fee
             return next
         }
 
         let closing = min(fillQuantity, abs(quantity))
+        let closingFee = fillQuantity > 0 ? fee * closing / fillQuantity : fee
         let direction: Double = quantity > 0 ? 1 : -1
-        next.realizedPnl += closing * (price - avgEntryPrice) * direction
+        let realized = closing * (price - avgEntryPrice) * direction
+        next.realizedPnl += realized
+        next.tradePnl += realized - closingFee
         next.quantity = quantity + signed
+        let flipped = fillQuantity > abs(quantity) && abs(next.quantity) >= 1e-12
+        if abs(next.quantity) < 1e-12 || flipped {
+            next.closedTrades += 1
+            if next.tradePnl > 0 { next.winningTrades += 1 }
+            next.tradePnl = flipped ? closingFee - fee : 0
+        }
         if abs(next.quantity) < 1e-12 {
             next.quantity = 0
             next.avgEntryPrice = 0
-        } else if fillQuantity > abs(quantity) {
+        } else if flipped {
             // The fill flipped the position: what is left was opened at this fill's price.
             next.avgEntryPrice = price
         }
@@ -87,6 +121,13 @@ public struct BotPnL: Codable, Sendable, Equatable {
     public var cash: Double
     /// cash + position at the last price: starting cash + total PnL.
     public var equity: Double
+    /// Total PnL over starting cash, in percent.
+    public var returnPct: Double
+    /// The deepest drawdown of the equity history so far, counting the equity now.
+    public var maxDrawdownPct: Double
+    /// Round trips closed, and the share of them that made money (absent before the first).
+    public var tradeCount: Int
+    public var winRatePct: Double?
     public var updatedAt: Timestamp
 
     public static let defaultStartingCash = 100_000.0
@@ -112,6 +153,12 @@ public struct BotPnL: Codable, Sendable, Equatable {
         self.startingCash = Self.startingCash(of: bot)
         self.cash = startingCash + position.realizedPnl - position.fees - position.quantity * position.avgEntryPrice
         self.equity = startingCash + totalPnl
+        self.returnPct = startingCash > 0 ? 100 * totalPnl / startingCash : 0
+        let drawdownNow = position.peakEquity > 0 ? 100 * (1 - equity / position.peakEquity) : 0
+        self.maxDrawdownPct = max(position.maxDrawdownPct, drawdownNow.isFinite ? drawdownNow : 0)
+        self.tradeCount = position.closedTrades
+        self.winRatePct =
+            position.closedTrades > 0 ? 100 * Double(position.winningTrades) / Double(position.closedTrades) : nil
         self.updatedAt = position.updatedAt
     }
 
@@ -126,6 +173,10 @@ public struct BotPnL: Codable, Sendable, Equatable {
         case totalPnl = "total_pnl"
         case startingCash = "starting_cash"
         case cash, equity
+        case returnPct = "return_pct"
+        case maxDrawdownPct = "max_drawdown_pct"
+        case tradeCount = "trade_count"
+        case winRatePct = "win_rate_pct"
         case updatedAt = "updated_at"
     }
 }

@@ -144,7 +144,9 @@ public struct TradingService: Sendable {
 
     /// Force exit: cancels the bot's working orders, then closes its position with a market order (the paper broker
     /// fills it on the next tick; an external bot's process sees it as an `order_update` and executes it).
-    public func exitPosition(botId: Int64, by actor: Actor) async throws -> PositionExit {
+    /// Cancels the bot's working orders and closes its position at market: all of it, or at most `quantity` (a
+    /// partial exit; the position never flips).
+    public func exitPosition(botId: Int64, quantity: Double? = nil, by actor: Actor) async throws -> PositionExit {
         let bot = try await bot(id: botId, by: actor)
         var canceled: [Int64] = []
         for status in [OrderStatus.new, .partiallyFilled] {
@@ -161,7 +163,9 @@ public struct TradingService: Sendable {
         guard held != 0 else { return PositionExit(canceledOrderIds: canceled, order: nil) }
         // Closing never opens a short nor needs cash: the rules' balance check does not apply.
         let order = try await store.createOrder(
-            botId: botId, NewOrder(side: held > 0 ? .sell : .buy, type: .market, quantity: abs(held)), ownerId: nil,
+            botId: botId,
+            NewOrder(side: held > 0 ? .sell : .buy, type: .market, quantity: min(abs(held), quantity ?? .infinity)),
+            ownerId: nil,
             rules: OrderRules(), at: clock()
         ).value
         _ = try? await store.appendLogs(

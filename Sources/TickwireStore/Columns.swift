@@ -12,7 +12,10 @@ enum Columns {
         updated_at
         """
     static let fill = "id, order_id, bot_id, side, quantity, price, fee, timestamp"
-    static let position = "bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at"
+    static let position = """
+        bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at, closed_trades, winning_trades, trade_pnl,
+        peak_equity, max_drawdown_pct
+        """
     static let event = "id, timestamp, topic, type, data, bot_id, ticker, owner_id"
     static let user = "id, username, role, disabled, created_at, updated_at"
     static let apiKey = "id, user_id, name, scopes, created_at, revoked_at, secret_hash"
@@ -35,6 +38,24 @@ enum SharedSQL {
         INSERT INTO equity_points (bot_id, timestamp, equity, pnl, position_quantity) SELECT ?, ?, ?, ?, ?
         WHERE NOT EXISTS (SELECT 1 FROM equity_points WHERE bot_id = ? AND timestamp > ?)
         """
+    /// After an equity point was added (equity, equity, equity, bot): the bot's peak and deepest drawdown. Every
+    /// right-hand side reads the row as it was, so a new peak is no drawdown.
+    static let markEquityPeak = """
+        UPDATE positions SET peak_equity = CASE WHEN ? > peak_equity THEN ? ELSE peak_equity END,
+        max_drawdown_pct = CASE WHEN peak_equity > 0 AND 100 * (1 - ? / peak_equity) > max_drawdown_pct
+        THEN 100 * (1 - ? / peak_equity) ELSE max_drawdown_pct END WHERE bot_id = ?
+        """
+    /// A bot's position and trade counts; the peak and drawdown are `markEquityPeak`'s.
+    static let savePosition = """
+        INSERT INTO positions (bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at, closed_trades,
+        winning_trades, trade_pnl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (bot_id) DO UPDATE SET quantity = excluded.quantity, avg_entry_price = excluded.avg_entry_price,
+        realized_pnl = excluded.realized_pnl, fees = excluded.fees, updated_at = excluded.updated_at,
+        closed_trades = excluded.closed_trades, winning_trades = excluded.winning_trades,
+        trade_pnl = excluded.trade_pnl
+        """
+    /// The equity of a bot's newest `?` points, newest first.
+    static let sparkline = "SELECT equity FROM equity_points WHERE bot_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?"
     static let equityPoints = """
         SELECT timestamp, equity, pnl, position_quantity FROM equity_points
         WHERE bot_id = ? AND timestamp >= ? AND timestamp <= ? ORDER BY timestamp, id

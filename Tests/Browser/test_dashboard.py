@@ -197,6 +197,44 @@ class Dashboard(unittest.TestCase):
             self.driver.set_window_size(1400, 1000)
         self.driver.find_element(By.ID, "bot-search").clear()
 
+    def test_2d_bots_list_shows_each_bots_headline_figures_as_trades_close(self):
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Headline", "ticker": "DOT/USDT", "exchange": "binance", "strategy": "manual"})
+        self.go("#/bots")
+        wait(self.driver, lambda d: row(d, bot["id"]))
+        cell = lambda d, name: d.execute_script(
+            f"const r = document.querySelector('#bots-table tr[data-bot-id=\"{bot['id']}\"]');"
+            f"return r && r.querySelector('{name}').textContent")
+        hidden = lambda d, name: d.execute_script(
+            f"return document.querySelector('#bots-table tr[data-bot-id=\"{bot['id']}\"] {name}').hidden")
+        self.assertEqual(cell(self.driver, ".trade-count"), "0")
+        self.assertEqual(cell(self.driver, ".win-rate"), "–")
+
+        def fill(side, price):
+            order = self.alice.call("POST", f"/api/v1/bots/{bot['id']}/orders",
+                                    {"side": side, "type": "limit", "quantity": 1, "price": price})
+            self.alice.call("PATCH", f"/api/v1/orders/{order['id']}", {"fill": {"quantity": 1, "price": price}})
+
+        fill("buy", 10)
+        wait(self.driver, lambda d: not hidden(d, ".open-trade"), timeout=2, message="no open-trade badge")
+        self.assertEqual(cell(self.driver, ".open-trade"), "1 long")
+        fill("sell", 12)
+        fill("buy", 12)
+        fill("sell", 11)
+        wait(self.driver, lambda d: cell(d, ".trade-count") == "2", timeout=2, message="trades not counted")
+        wait(self.driver, lambda d: cell(d, ".win-rate") == "50%", timeout=2, message="no win rate")
+        self.assertTrue(hidden(self.driver, ".open-trade"))
+        path = lambda d: d.execute_script(
+            f"return document.querySelector('#bots-table tr[data-bot-id=\"{bot['id']}\"] .sparkline path')"
+            ".getAttribute('d')")
+        wait(self.driver, lambda d: path(d).count("L") >= 3, timeout=2, message="no sparkline of the equity points")
+        # The same figures after a reload, from the bundle.
+        self.driver.refresh()
+        wait(self.driver, lambda d: row(d, bot["id"]) and cell(d, ".trade-count") == "2", timeout=5)
+        self.assertEqual(cell(self.driver, ".win-rate"), "50%")
+        self.assertGreaterEqual(path(self.driver).count("L"), 3)
+        screenshot(self.driver, "bots-headline")
+
     def test_2c_a_silent_external_bot_is_flagged_stale(self):
         bot = self.alice.call("POST", "/api/v1/bots", {
             "name": "Heartbeat bot", "ticker": "ATOM/USDT", "exchange": "binance", "strategy": "external",
@@ -453,12 +491,17 @@ class Dashboard(unittest.TestCase):
         self.driver.refresh()
         wait(self.driver, lambda d: equity(d), timeout=5, message="the equity history is gone after a reload")
         wait(self.driver, lambda d: len(rows(d)) == 2, timeout=5)
-        # Force exit asks first, then places the closing sell for the 4 held.
-        click(self.driver, self.driver.find_element(By.ID, "force-exit"))
-        click(self.driver, self.driver.find_element(By.XPATH, '//div[@id="bot-confirm"]/button[text()="Force exit"]'))
         newest = lambda d: d.execute_script(
             "const r = document.querySelector('#orders-table tbody tr');"
             " return r && r.textContent")
+        # The open trade closes in part from its row: half of the 4 held.
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, '#bot-trades tr[data-open="true"] .close-trade'))
+        click(self.driver, self.driver.find_element(By.XPATH, '//div[@id="bot-confirm"]/button[text()="Close half"]'))
+        wait(self.driver, lambda d: "SELL" in (newest(d) or "") and "2.0000" in newest(d), timeout=3,
+             message="no partial closing order")
+        # Force exit asks first, then cancels that order and places the closing sell for the 4 held.
+        click(self.driver, self.driver.find_element(By.ID, "force-exit"))
+        click(self.driver, self.driver.find_element(By.XPATH, '//div[@id="bot-confirm"]/button[text()="Close all"]'))
         wait(self.driver, lambda d: "SELL" in (newest(d) or "") and "4.0000" in newest(d), timeout=3,
              message="no closing order")
         # Stopping a bot that holds a position asks what to do with it.

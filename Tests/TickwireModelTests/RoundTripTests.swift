@@ -119,3 +119,53 @@ import Testing
         #expect(crossed.last?.data.contains(#""direction":"short""#) == true)
     }
 }
+
+/// The trade counts a position keeps as fills arrive are those of grouping all its fills afterwards.
+@Suite struct PositionTradeCountTests {
+    @Test(arguments: 0..<200) func countsAgreeWithRoundTrips(seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        let steps = (0..<Int(random.next() % 12 + 1)).map { _ -> (OrderSide, Double, Double, Double) in
+            let side: OrderSide = random.next() % 2 == 0 ? .buy : .sell
+            let quantity = Double(random.next() % 4 + 1)
+            let price = 90 + Double(random.next() % 21)
+            return (side, quantity, price, Double(random.next() % 3) * 0.5)
+        }
+        var position = Position.flat(botId: 3, at: Timestamp(milliseconds: 0))
+        for step in steps {
+            position = position.applying(
+                side: step.0, quantity: step.1, price: step.2, fee: step.3, at: Timestamp(milliseconds: 0))
+        }
+        let closed = RoundTripTests.trades(steps).filter { !$0.isOpen }
+        #expect(position.closedTrades == closed.count, "\(steps)")
+        #expect(position.winningTrades == closed.filter { $0.pnl > 0 }.count, "\(steps)")
+        if let open = RoundTripTests.trades(steps).last, open.isOpen {
+            #expect(abs(position.tradePnl - open.pnl) < 1e-9, "\(steps)")
+        }
+    }
+
+    @Test func drawdownCountsTheEquityNow() {
+        let bot = Bot(
+            id: 3, name: "b", ticker: "T", exchange: "paper", strategy: "manual", config: [:], status: .active,
+            createdAt: Timestamp(milliseconds: 0), updatedAt: Timestamp(milliseconds: 0))
+        var position = Position.flat(botId: 3, at: Timestamp(milliseconds: 0))
+        position = position.applying(side: .buy, quantity: 100, price: 100, fee: 0, at: Timestamp(milliseconds: 0))
+        position.peakEquity = 100_000
+        position.maxDrawdownPct = 2
+        #expect(BotPnL(bot: bot, position: position, lastPrice: 99).maxDrawdownPct == 2)
+        #expect(abs(BotPnL(bot: bot, position: position, lastPrice: 70).maxDrawdownPct - 3) < 1e-9)
+        #expect(abs(BotPnL(bot: bot, position: position, lastPrice: 70).returnPct - -3) < 1e-9)
+    }
+}
+
+/// A small deterministic generator for the cases above.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

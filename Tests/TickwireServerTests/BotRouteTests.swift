@@ -128,11 +128,18 @@ import TickwireServer
                     .post, "/api/v1/bots/\(bot)/orders",
                     json: #"{"side":"sell","type":"limit","quantity":1,"price":99}"#
                 ).json["id"]?.int)
-            let exit = try await client.call(.post, "/api/v1/bots/\(bot)/exit")
+            #expect(try await client.call(.post, "/api/v1/bots/\(bot)/exit?quantity=-1").status == .badRequest)
+            #expect(try await client.call(.post, "/api/v1/bots/\(bot)/exit?quantity=nan").status == .badRequest)
+            let exit = try await client.call(.post, "/api/v1/bots/\(bot)/exit?quantity=5")
             #expect(exit.status == .ok)
             #expect(exit.json["canceled_order_ids"] == .array([.number(Double(resting))]))
             #expect(exit.json["order"]?["side"]?.string == "sell")
-            #expect(exit.json["order"]?["quantity"]?.number == 2)
+            #expect(exit.json["order"]?["quantity"]?.number == 2, "never more than the position")
+            let placed = try #require(exit.json["order"]?["id"]?.int)
+            _ = try await client.call(
+                .patch, "/api/v1/orders/\(placed)", json: #"{"status":"CANCELED"}"#)
+            let part = try await client.call(.post, "/api/v1/bots/\(bot)/exit?quantity=0.5")
+            #expect(part.json["order"]?["quantity"]?.number == 0.5)
             #expect(
                 try await client.call(.get, "/api/v1/orders/\(resting)").json["status"]?.string == "CANCELED")
         }

@@ -34,6 +34,39 @@ import TickwireModel
         }
     }
 
+    /// Trade counts, win rate, drawdown and the sparkline come with each bot, kept as fills and prices arrive.
+    @Test(arguments: Backend.all) func bundleCarriesHeadlineFigures(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { store in
+            let bot = try await makeBot(store)
+            func trade(_ side: OrderSide, _ price: Double, at time: Int64) async throws {
+                let order = try await store.createOrder(
+                    botId: bot.id, NewOrder(side: side, type: .market, quantity: 10), ownerId: nil, at: at(time))
+                _ = try await store.updateOrder(
+                    id: order.value.id, OrderPatch(fill: FillRequest(quantity: 10, price: price)), at: at(time))
+            }
+            func price(_ price: Double, at time: Int64) async throws {
+                _ = try await store.recordPrices(
+                    [NewPrice(ticker: "BTC/USDT", exchange: "binance", price: price)], at: at(time))
+            }
+            try await price(100, at: 0)
+            try await trade(.buy, 100, at: 1)  // equity 100,000
+            try await price(150, at: 100)  // 100,500: the peak
+            try await price(80, at: 200)  // 99,800: 0.6965 % below it
+            try await trade(.sell, 90, at: 300)  // a losing trade, 99,900
+            try await trade(.buy, 90, at: 400)  // marked at the last price, 80: 99,800
+            try await trade(.sell, 95, at: 500)  // a winning one, 99,950
+
+            let entry = try await store.botsPage(ownerId: nil, at: at(600)).bots[0]
+            #expect(entry.pnl.tradeCount == 2)
+            #expect(entry.pnl.winRatePct == 50)
+            #expect(abs(entry.pnl.returnPct - -0.05) < 1e-9)
+            #expect(abs(entry.pnl.maxDrawdownPct - 100 * (1 - 99_800 / 100_500.0)) < 1e-9)
+            #expect(entry.sparkline == [100_000, 100_500, 99_800, 99_900, 99_800, 99_950])
+            let pnl = try await store.pnl(botId: bot.id)
+            #expect(pnl.tradeCount == 2)
+        }
+    }
+
     @Test(arguments: Backend.all) func aSessionTakesAgentEventsOnlyWhileItRuns(_ backend: Backend) async throws {
         try await TestDatabase.with(backend) { store in
             let owner = try await store.createUser(username: "ann", passwordHash: "-", role: .user, at: t0)

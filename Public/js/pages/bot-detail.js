@@ -71,12 +71,17 @@ export function botDetailPage({ state, toast, botId }) {
     }
   }
 
-  async function forceExit(confirmed = false) {
+  /** Closes the open trade (the bot's net position) at market: all of it, or `quantity` of it. */
+  async function forceExit(confirmed = false, quantity = null) {
     if (!confirmed) {
-      return ask("Cancel its working orders and close the position at market?", [["Force exit", () => forceExit(true)]]);
+      const held = Math.abs(state.bots.get(botId)?.pnl?.position_quantity ?? 0);
+      const choices = [["Close all", () => forceExit(true)]];
+      if (held) choices.push(["Close half", () => forceExit(true, held / 2)]);
+      return ask("Cancel its working orders and close the position at market?", choices);
     }
     try {
-      const result = await api(`/api/v1/bots/${botId}/exit`, { method: "POST" });
+      const query = quantity ? `?quantity=${quantity}` : "";
+      const result = await api(`/api/v1/bots/${botId}/exit${query}`, { method: "POST" });
       toast.info(result.order ? `Closing with order #${result.order.id}` : "Nothing to close");
     } catch (error) {
       toast.error(error.message);
@@ -229,6 +234,9 @@ export function botDetailPage({ state, toast, botId }) {
           h("td", { class: "num" }, formatNumber(trade.fees)),
           h("td", { class: `num ${trend(trade.pnl)}` }, formatSigned(trade.pnl)),
           h("td", { class: `num ${trend(trade.return_pct)}` }, `${formatSigned(trade.return_pct)}%`),
+          h("td", {}, trade.is_open
+            ? h("button", { class: "small danger close-trade", onclick: () => forceExit() }, "Close")
+            : ""),
         ),
       ),
     );
@@ -342,7 +350,7 @@ export function botDetailPage({ state, toast, botId }) {
     h("div", { class: "card" }, h("h2", {}, "Statistics (1-minute bars)"), statistics),
     h("div", { class: "card" }, h("h2", {}, "Trades"), h("div", { class: "table-wrap" }, h(
       "table", { id: "trades-table" },
-      h("thead", {}, h("tr", {}, ["Side", "Opened", "Closed", "Size", "Entry", "Exit", "Fees", "PnL", "Return"].map(
+      h("thead", {}, h("tr", {}, ["Side", "Opened", "Closed", "Size", "Entry", "Exit", "Fees", "PnL", "Return", ""].map(
         (name) => h("th", { scope: "col", class: ["Size", "Entry", "Exit", "Fees", "PnL", "Return"].includes(name) ? "num" : "" }, name),
       ))),
       trades,

@@ -2,6 +2,7 @@
 // return and last price, sortable by any column and filtered by a search; create, edit, toggle, delete.
 // Rows are keyed by bot id and updated in place, so a price tick rewrites a few cells, not the table.
 import { api } from "../api.js";
+import { sparkline } from "../chart.js";
 import { formatNumber, formatPrice, formatSigned, formatTime, h, setText, trend } from "../ui.js";
 
 // What every bot's config may carry besides its strategy's parameters (the schema gives those).
@@ -27,6 +28,8 @@ export function botsPage({ state, toast }) {
     ["Status", (e) => e.bot.status], ["Position", (e) => e.pnl?.position_quantity ?? 0],
     ["Last price", (e) => state.priceOf(e.bot, e.pnl) ?? 0], ["PnL", (e) => e.pnl?.total_pnl ?? 0],
     ["Return", (e) => returnPct(e.pnl)], ["Equity", (e) => e.pnl?.equity ?? 0],
+    ["Max DD", (e) => e.pnl?.max_drawdown_pct ?? 0], ["Trades", (e) => e.pnl?.trade_count ?? 0],
+    ["Win rate", (e) => e.pnl?.win_rate_pct ?? -1],
   ];
   let order = { column: null, direction: 1 };
   const headers = COLUMNS.map(([title], index) =>
@@ -162,7 +165,12 @@ export function botsPage({ state, toast }) {
       price: h("td", { class: "num price" }),
       pnl: h("td", { class: "num pnl" }),
       returnPct: h("td", { class: "num" }),
-      equity: h("td", { class: "num" }),
+      equity: h("span", { class: "equity" }),
+      drawdown: h("td", { class: "num drawdown" }),
+      winRate: h("td", { class: "num win-rate" }),
+      tradeCount: h("span", { class: "trade-count" }),
+      open: h("span", { class: "badge open-trade", hidden: true }),
+      trend: sparkline(`equity of bot ${id}`),
       reason: h("div", { class: "error-reason muted" }),
       seen: h("div", { class: "seen muted" }),
       stale: h("span", { class: "badge stale", hidden: true }, "stale"),
@@ -185,7 +193,9 @@ export function botsPage({ state, toast }) {
       { dataset: { botId: id } },
       h("td", {}, cells.name, cells.seen), cells.strategy, cells.ticker, h("td", {}, cells.status, cells.stale, cells.reason),
       cells.position,
-      cells.price, cells.pnl, cells.returnPct, cells.equity, h("td", { class: "actions" }, toggle, editButton, remove),
+      cells.price, cells.pnl, cells.returnPct, h("td", { class: "num" }, cells.equity, cells.trend.element),
+      cells.drawdown, h("td", { class: "num" }, cells.tradeCount, cells.open), cells.winRate,
+      h("td", { class: "actions" }, toggle, editButton, remove),
     );
     return { tr, cells, toggle };
   }
@@ -246,6 +256,13 @@ export function botsPage({ state, toast }) {
       setText(current.cells.returnPct, `${formatSigned(ret)}%`);
       current.cells.returnPct.className = `num ${trend(ret)}`;
       setText(current.cells.equity, pnl?.equity == null ? "–" : formatNumber(pnl.equity));
+      current.cells.trend.draw(state.bots.get(id).sparkline);
+      setText(current.cells.drawdown, pnl?.max_drawdown_pct == null ? "–" : `${formatNumber(pnl.max_drawdown_pct)}%`);
+      setText(current.cells.tradeCount, String(pnl?.trade_count ?? 0));
+      const quantity = pnl?.position_quantity ?? 0;
+      setText(current.cells.open, quantity > 0 ? "1 long" : "1 short");
+      current.cells.open.hidden = !quantity;
+      setText(current.cells.winRate, pnl?.win_rate_pct == null ? "–" : `${formatNumber(pnl.win_rate_pct, 0)}%`);
       setText(current.toggle, bot.status === "ACTIVE" ? "Stop" : "Start");
       // An ERROR says why: the bot's latest error line.
       const reason = bot.status === "ERROR"

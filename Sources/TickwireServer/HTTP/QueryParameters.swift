@@ -25,6 +25,15 @@ struct QueryParameters {
         return value
     }
 
+    /// A finite number greater than zero.
+    func positiveNumber(_ name: String) throws(APIError) -> Double? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Double(text), value.isFinite, value > 0 else {
+            throw .invalidParameter(name, "must be a number greater than 0, got '\(text)'")
+        }
+        return value
+    }
+
     func bool(_ name: String) throws(APIError) -> Bool? {
         guard let text = try string(name) else { return nil }
         switch text {

@@ -64,11 +64,13 @@ struct BotRoutes {
         try JSONResponse.make(ListBody(try await service.liveness(by: try context.principal().actor)))
     }
 
-    /// Force exit: cancel the working orders, close the position at market.
+    /// Force exit: cancel the working orders, close the position (or `?quantity=` of it) at market.
     @Sendable func exit(_ request: Request, context: TickwireRequestContext) async throws -> Response {
         try JSONResponse.make(
             try await service.exitPosition(
-                botId: context.parameters.id(entity: "bot"), by: try context.principal().actor))
+                botId: context.parameters.id(entity: "bot"),
+                quantity: QueryParameters(request).positiveNumber("quantity"),
+                by: try context.principal().actor))
     }
 
     @Sendable func toggle(_ request: Request, context: TickwireRequestContext) async throws -> Response {

@@ -288,6 +288,16 @@ enum PostgresMigrations {
             ]
         ),
         ("v8-webhooks", SharedSQL.webhookTables(serial: "BIGSERIAL PRIMARY KEY", integer: "BIGINT")),
+        (
+            "v9-position-headline",
+            [
+                "ALTER TABLE positions ADD COLUMN closed_trades BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE positions ADD COLUMN winning_trades BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE positions ADD COLUMN trade_pnl DOUBLE PRECISION NOT NULL DEFAULT 0",
+                "ALTER TABLE positions ADD COLUMN peak_equity DOUBLE PRECISION NOT NULL DEFAULT 0",
+                "ALTER TABLE positions ADD COLUMN max_drawdown_pct DOUBLE PRECISION NOT NULL DEFAULT 0",
+            ]
+        ),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -101,7 +101,11 @@ extension Position {
         self.init(
             botId: try row.value("bot_id"), quantity: try row.value("quantity"),
             avgEntryPrice: try row.value("avg_entry_price"), realizedPnl: try row.value("realized_pnl"),
-            fees: try row.value("fees"), updatedAt: try row.timestamp("updated_at"))
+            fees: try row.value("fees"), updatedAt: try row.timestamp("updated_at"),
+            closedTrades: Int(clamping: try row.value("closed_trades", as: Int64.self)),
+            winningTrades: Int(clamping: try row.value("winning_trades", as: Int64.self)),
+            tradePnl: try row.value("trade_pnl"), peakEquity: try row.value("peak_equity"),
+            maxDrawdownPct: try row.value("max_drawdown_pct"))
     }
 }
 

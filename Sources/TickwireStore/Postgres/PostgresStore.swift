@@ -287,7 +287,14 @@ public final class PostgresStore: Store {
         let added = try await db.rows(
             PostgresQuery(unsafeSQL: numbered(SharedSQL.recordEquity) + " RETURNING 1", binds: binds)
         ).count
-        return added > 0 ? [.equityUpdate(botId: figures.botId, point)] : []
+        guard added > 0 else { return [] }
+        var peak = PostgresBindings()
+        for _ in 0..<4 { peak.append(point.equity) }
+        peak.append(figures.botId)
+        try await db.send(
+            PostgresQuery(unsafeSQL: numbered(SharedSQL.markEquityPeak), binds: peak),
+            logger: Logger(label: "tickwire.postgres"))
+        return [.equityUpdate(botId: figures.botId, point)]
     }
 
     /// The bot's order and log writes count as a heartbeat.
@@ -561,13 +568,19 @@ public final class PostgresStore: Store {
                     ORDER BY timestamp DESC, id DESC LIMIT \(BotsPage.logsPerBot)
                     """
                 ).map(ActivityLog.init(pg:))
+                let sparkline = try await db.rows(
+                    """
+                    SELECT equity FROM equity_points WHERE bot_id = \(bot.id)
+                    ORDER BY timestamp DESC, id DESC LIMIT \(BotsPage.sparklinePoints)
+                    """
+                ).map { try $0.value("equity", as: Double.self) }
                 entries.append(
                     BotsPage.Entry(
                         bot: bot,
                         pnl: BotPnL(
                             bot: bot, position: positions[bot.id] ?? .flat(botId: bot.id, at: bot.createdAt),
                             lastPrice: prices[bot.ticker + "\u{0}" + bot.exchange]),
-                        recentOrders: orders, recentLogs: logs))
+                        recentOrders: orders, recentLogs: logs, sparkline: sparkline.reversed()))
             }
             return BotsPage(eventId: eventId, generatedAt: now, bots: entries)
         }
@@ -624,15 +637,19 @@ public final class PostgresStore: Store {
     }
 
     static func savePosition(_ position: Position, on db: PostgresConnection) async throws {
+        var binds = PostgresBindings()
+        binds.append(position.botId)
+        binds.append(position.quantity)
+        binds.append(position.avgEntryPrice)
+        binds.append(position.realizedPnl)
+        binds.append(position.fees)
+        binds.append(position.updatedAt.milliseconds)
+        binds.append(Int64(position.closedTrades))
+        binds.append(Int64(position.winningTrades))
+        binds.append(position.tradePnl)
         try await db.send(
-            """
-            INSERT INTO positions (bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at)
-            VALUES (\(position.botId), \(position.quantity), \(position.avgEntryPrice), \(position.realizedPnl),
-            \(position.fees), \(position.updatedAt.milliseconds))
-            ON CONFLICT (bot_id) DO UPDATE SET quantity = excluded.quantity,
-            avg_entry_price = excluded.avg_entry_price, realized_pnl = excluded.realized_pnl,
-            fees = excluded.fees, updated_at = excluded.updated_at
-            """, logger: Logger(label: "tickwire.postgres"))
+            PostgresQuery(unsafeSQL: numbered(SharedSQL.savePosition), binds: binds),
+            logger: Logger(label: "tickwire.postgres"))
     }
 
     static func fetchLatestPrice(ticker: String, exchange: String, on db: PostgresConnection) async throws -> Double? {

@@ -311,6 +311,14 @@ enum SQLiteMigrations {
                 try db.execute(sql: statement)
             }
         }
+        // Existing positions start their counts at zero: the figures cover what happens from here on.
+        migrator.registerMigration("v12-position-headline") { db in
+            try db.execute(sql: "ALTER TABLE positions ADD COLUMN closed_trades INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE positions ADD COLUMN winning_trades INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE positions ADD COLUMN trade_pnl REAL NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE positions ADD COLUMN peak_equity REAL NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE positions ADD COLUMN max_drawdown_pct REAL NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

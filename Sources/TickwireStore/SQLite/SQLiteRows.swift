@@ -119,7 +119,8 @@ extension Position {
     init(row: Row) {
         self.init(
             botId: row[0], quantity: row[1], avgEntryPrice: row[2], realizedPnl: row[3], fees: row[4],
-            updatedAt: Timestamp(milliseconds: row[5]))
+            updatedAt: Timestamp(milliseconds: row[5]), closedTrades: row[6], winningTrades: row[7], tradePnl: row[8],
+            peakEquity: row[9], maxDrawdownPct: row[10])
     }
 }
 

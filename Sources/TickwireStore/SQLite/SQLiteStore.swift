@@ -195,7 +195,11 @@ public final class SQLiteStore: Store {
             figures.botId, now.milliseconds, point.equity, point.pnl, point.positionQuantity, figures.botId,
             cutoff.milliseconds,
         ])
-        return db.changesCount > 0 ? [.equityUpdate(botId: figures.botId, point)] : []
+        guard db.changesCount > 0 else { return [] }
+        try db.cachedStatement(sql: SharedSQL.markEquityPeak).execute(arguments: [
+            point.equity, point.equity, point.equity, point.equity, figures.botId,
+        ])
+        return [.equityUpdate(botId: figures.botId, point)]
     }
 
     public func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint] {
@@ -405,6 +409,7 @@ public final class SQLiteStore: Store {
             }
             let recentOrders = try db.cachedStatement(sql: SQLiteQueries.recentOrders)
             let recentLogs = try db.cachedStatement(sql: SQLiteQueries.recentLogs)
+            let sparkline = try db.cachedStatement(sql: SharedSQL.sparkline)
             let entries = try bots.map { bot in
                 BotsPage.Entry(
                     bot: bot,
@@ -414,7 +419,8 @@ public final class SQLiteStore: Store {
                     recentOrders: try Row.fetchAll(recentOrders, arguments: [bot.id, BotsPage.ordersPerBot]).map(
                         Order.init(row:)),
                     recentLogs: try Row.fetchAll(recentLogs, arguments: [bot.id, BotsPage.logsPerBot]).map(
-                        ActivityLog.init(row:)))
+                        ActivityLog.init(row:)),
+                    sparkline: try Double.fetchAll(sparkline, arguments: [bot.id, BotsPage.sparklinePoints]).reversed())
             }
             return BotsPage(eventId: eventId, generatedAt: now, bots: entries)
         }
@@ -472,17 +478,9 @@ public final class SQLiteStore: Store {
     }
 
     static func savePosition(_ position: Position, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO positions (bot_id, quantity, avg_entry_price, realized_pnl, fees, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (bot_id) DO UPDATE SET quantity = excluded.quantity,
-                avg_entry_price = excluded.avg_entry_price, realized_pnl = excluded.realized_pnl,
-                fees = excluded.fees, updated_at = excluded.updated_at
-                """
-        ).execute(arguments: [
+        try db.cachedStatement(sql: SharedSQL.savePosition).execute(arguments: [
             position.botId, position.quantity, position.avgEntryPrice, position.realizedPnl, position.fees,
-            position.updatedAt.milliseconds,
+            position.updatedAt.milliseconds, position.closedTrades, position.winningTrades, position.tradePnl,
         ])
     }
 
