@@ -20,6 +20,7 @@ export class DashboardState extends EventTarget {
     this.liveness = new Map(); // bot id -> { bot_id, last_seen, stale, interval_seconds }
     this.equitySeries = new Map(); // bot id -> [{t, v}]
     this.logs = new Map(); // log id -> log (the activity feed; bounded below)
+    this.happenings = new Map(); // key -> { key, type, timestamp, bot_id, message }: fills, trades, status (bounded)
     this.intraday = null;
     this.models = new Map(); // id -> { model, running, session }
     this.modelEvents = new Map(); // model id -> BoundedHistory of envelopes
@@ -68,6 +69,12 @@ export class DashboardState extends EventTarget {
       case "bot_created":
       case "bot_updated": {
         const entry = this.bots.get(data.id);
+        if (event.type === "bot_created" || (entry && entry.bot.status !== data.status)) {
+          this.addHappening({
+            key: `status:${data.id}:${data.updated_at}`, type: "status", timestamp: data.updated_at, bot_id: data.id,
+            message: event.type === "bot_created" ? `created, ${data.status}` : `${entry.bot.status} → ${data.status}`,
+          });
+        }
         if (entry) entry.bot = data;
         else {
           this.bots.set(data.id, { bot: data, pnl: emptyPnL(data), recent_orders: [], recent_logs: [], sparkline: [] });
@@ -77,16 +84,16 @@ export class DashboardState extends EventTarget {
       case "bot_deleted":
         this.bots.delete(data.id);
         return this.changed("bots");
-      case "order_update":
-      case "order_filled": {
-        const entry = this.bots.get(data.bot_id);
-        if (!entry) return;
-        const orders = entry.recent_orders.filter((order) => order.id !== data.id);
-        orders.unshift(data);
-        orders.sort((a, b) => b.id - a.id);
-        entry.recent_orders = orders.slice(0, 50);
-        return this.changed("orders");
-      }
+      case "order_filled":
+        this.addHappening(fillHappening({
+          order_id: data.order.id, bot_id: data.order.bot_id, side: data.order.side, quantity: data.fill.quantity,
+          price: data.fill.price, fee: data.fill.fee ?? 0, timestamp: data.order.updated_at,
+        }));
+        return this.#applyOrder(data.order);
+      case "trade_opened":
+      case "trade_closed":
+        return this.addHappening(tradeHappening(event.type === "trade_opened", data));
+      case "order_update": return this.#applyOrder(data);
       case "pnl_update": {
         const entry = this.bots.get(data.bot_id);
         if (!entry) return;
@@ -110,6 +117,12 @@ export class DashboardState extends EventTarget {
       case "bot_stale":
       case "bot_alive":
         this.liveness.set(data.bot_id, data);
+        if (event.type !== "bot_seen") {
+          this.addHappening({
+            key: `liveness:${event.id}`, type: "liveness", timestamp: event.timestamp, bot_id: data.bot_id,
+            message: event.type === "bot_stale" ? "stale: no report within its heartbeat interval" : "reporting again",
+          });
+        }
         return this.changed("bots");
       case "candle":
         this.candles.set(`${instrumentKey(data.ticker, data.exchange)}|${data.interval}`, data);
@@ -136,6 +149,28 @@ export class DashboardState extends EventTarget {
     if (event.topic.startsWith("models.")) this.applyModelEvent(Number(event.topic.slice(7)), event);
   }
 
+  #applyOrder(order) {
+    const entry = this.bots.get(order.bot_id);
+    if (!entry) return;
+    const orders = entry.recent_orders.filter((known) => known.id !== order.id);
+    orders.unshift(order);
+    orders.sort((a, b) => b.id - a.id);
+    entry.recent_orders = orders.slice(0, 50);
+    this.changed("orders");
+  }
+
+  /** Fills, trades, status and liveness changes beside the logs in the activity feed; keyed so that a loaded one and
+   * a pushed one are the same item. */
+  addHappening(...items) {
+    for (const item of items) this.happenings.set(item.key, item);
+    if (this.happenings.size > 500) {
+      const keys = [...this.happenings.values()].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp))
+        .slice(0, this.happenings.size - 500).map((item) => item.key);
+      for (const key of keys) this.happenings.delete(key);
+    }
+    this.changed("logs");
+  }
+
   applyModelEvent(modelId, event) {
     const history = this.#modelHistory(modelId);
     if (history.items.some((item) => item.id === event.id)) return;
@@ -159,6 +194,24 @@ export class DashboardState extends EventTarget {
     const ids = [...this.logs.keys()].sort((a, b) => a - b);
     for (const id of ids.slice(0, ids.length - 500)) this.logs.delete(id);
   }
+}
+
+/** An activity item of a fill, from `GET /fills` or an `order_filled` event. */
+export function fillHappening(fill) {
+  return {
+    key: `fill:${fill.order_id}:${fill.timestamp}`, type: "fill", timestamp: fill.timestamp, bot_id: fill.bot_id,
+    message: `filled ${fill.side} ${fill.quantity} @ ${fill.price}${fill.fee ? ` (fee ${fill.fee})` : ""}, order #${fill.order_id}`,
+  };
+}
+
+/** An activity item of a trade opening or closing, from a `trade_*` event (or `GET /trades`, shaped alike). */
+export function tradeHappening(opened, change) {
+  const pnl = change.realized_pnl == null ? "" : `, realized ${change.realized_pnl >= 0 ? "+" : ""}${change.realized_pnl}`;
+  return {
+    key: `${opened ? "open" : "close"}:${change.bot_id}:${change.timestamp}`, type: "trade", timestamp: change.timestamp,
+    bot_id: change.bot_id,
+    message: `${opened ? "opened" : "closed"} ${change.direction} ${change.quantity} @ ${change.price}${pnl}`,
+  };
 }
 
 function emptyPnL(bot) {

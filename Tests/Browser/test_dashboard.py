@@ -9,6 +9,7 @@ import unittest
 
 from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from harness import API, Server, badge, browser, login, page_errors, screenshot, wait
 
@@ -301,9 +302,25 @@ class Dashboard(unittest.TestCase):
         csv = wait(self.driver, lambda d: d.execute_script(
             "const a = document.getElementById('activity-download'); return a && a.dataset.csv"), timeout=2)
         lines = csv.strip().split("\r\n")
-        self.assertEqual(lines[0], '"id","timestamp","level","bot_id","bot","message"')
+        self.assertEqual(lines[0], '"id","timestamp","type","level","bot_id","bot","message"')
         self.assertEqual(len(lines), 2)
         self.assertTrue(lines[1].endswith('"Log writer","needle, ""quoted"""'), lines[1])
+        self.driver.find_element(By.ID, "activity-search").clear()
+        self.driver.execute_script("document.getElementById('activity-search').dispatchEvent(new Event('input'))")
+        # Fills and trades are in the feed beside the logs, loaded and pushed, and the type filter picks them.
+        order = self.alice.call("POST", f"/api/v1/bots/{self.log_bot}/orders",
+                                {"side": "buy", "type": "limit", "quantity": 3, "price": 2.5})
+        self.alice.call("PATCH", f"/api/v1/orders/{order['id']}", {"fill": {"quantity": 3, "price": 2.5}})
+        Select(self.driver.find_element(By.ID, "type-filter")).select_by_value("trade")
+        wait(self.driver, lambda d: "opened long 3 @ 2.5" in feed(d), timeout=3, message="no pushed trade")
+        self.assertNotIn("haystack line", feed(self.driver))
+        Select(self.driver.find_element(By.ID, "type-filter")).select_by_value("fill")
+        wait(self.driver, lambda d: f"filled buy 3 @ 2.5, order #{order['id']}" in feed(d), timeout=3)
+        self.assertNotIn("opened long", feed(self.driver))
+        self.driver.refresh()
+        wait(self.driver, lambda d: f"order #{order['id']}" in feed(d), timeout=5, message="fills not loaded")
+        screenshot(self.driver, "activity-types")
+        Select(self.driver.find_element(By.ID, "type-filter")).select_by_value("")
         # The next test may open this same page without a reload.
         self.driver.find_element(By.ID, "activity-search").clear()
         self.driver.execute_script("document.getElementById('activity-search').dispatchEvent(new Event('input'))")
@@ -342,7 +359,16 @@ class Dashboard(unittest.TestCase):
             wait(admin, lambda d: d.find_element(By.CSS_SELECTOR, '[data-stat="Subscribers"]').text not in ("", "–"))
             self.alice.call("POST", "/api/v1/logs", {"bot_id": self.log_bot, "level": "ERROR", "message": "admin tail check"})
             wait(admin, lambda d: "admin tail check" in d.find_element(By.ID, "admin-log-tail").text, timeout=3)
+            wait(admin, lambda d: "Log writer" in d.find_element(By.ID, "admin-log-tail").text, timeout=3,
+                 message="the tail numbers bots instead of naming them")
             screenshot(admin, "admin")
+            # Every user's bots, each with its owner's name.
+            admin.get(self.server.url + "/#/bots")
+            owner = lambda d: d.execute_script(
+                f"const r = document.querySelector('#bots-table tr[data-bot-id=\"{self.log_bot}\"] .owner');"
+                " return r && r.textContent")
+            wait(admin, lambda d: owner(d) == "alice", timeout=5, message="no owner column for admins")
+            screenshot(admin, "bots-admin")
         finally:
             admin.quit()
         self.go("#/admin")

@@ -56,7 +56,7 @@ export function adminPage({ state, toast, user }) {
   function update() {
     // An admin's `logs` subscription is not narrowed to an owner: it carries every user's lines.
     const logs = [...state.logs.values()].sort((a, b) => b.id - a.id).slice(0, 200);
-    tail.replaceChildren(...logs.map((log) => logItem(log)));
+    tail.replaceChildren(...logs.map((log) => logItem(log, state.bots.get(log.bot_id)?.bot.name)));
   }
 
   const element = h(
@@ -77,5 +77,5 @@ export function adminPage({ state, toast, user }) {
     ),
   );
   update();
-  return { element, update, watches: ["logs"], dispose: () => clearTimeout(timer) };
+  return { element, update, watches: ["logs", "bots"], dispose: () => clearTimeout(timer) };
 }

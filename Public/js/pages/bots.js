@@ -10,7 +10,9 @@ const COMMON = [
   ["quantity", "Quantity per order", 1], ["cash", "Starting cash", 100000],
 ];
 
-export function botsPage({ state, toast }) {
+export function botsPage({ state, toast, user }) {
+  const admin = user?.role === "admin";
+  const owners = new Map(); // user id -> username, for an admin's owner column
   const rows = new Map();
   const tbody = h("tbody");
   const totals = {};
@@ -31,6 +33,8 @@ export function botsPage({ state, toast }) {
     ["Max DD", (e) => e.pnl?.max_drawdown_pct ?? 0], ["Trades", (e) => e.pnl?.trade_count ?? 0],
     ["Win rate", (e) => e.pnl?.win_rate_pct ?? -1],
   ];
+  // Admins see every user's bots: whose each one is comes last, where a user's own table has nothing.
+  if (admin) COLUMNS.push(["Owner", (e) => owners.get(e.bot.owner_id) ?? ""]);
   let order = { column: null, direction: 1 };
   const headers = COLUMNS.map(([title], index) =>
     h("th", {
@@ -171,6 +175,7 @@ export function botsPage({ state, toast }) {
       tradeCount: h("span", { class: "trade-count" }),
       open: h("span", { class: "badge open-trade", hidden: true }),
       trend: sparkline(`equity of bot ${id}`),
+      owner: h("td", { class: "owner" }),
       reason: h("div", { class: "error-reason muted" }),
       seen: h("div", { class: "seen muted" }),
       stale: h("span", { class: "badge stale", hidden: true }, "stale"),
@@ -195,7 +200,7 @@ export function botsPage({ state, toast }) {
       cells.position,
       cells.price, cells.pnl, cells.returnPct, h("td", { class: "num" }, cells.equity, cells.trend.element),
       cells.drawdown, h("td", { class: "num" }, cells.tradeCount, cells.open), cells.winRate,
-      h("td", { class: "actions" }, toggle, editButton, remove),
+      ...(admin ? [cells.owner] : []), h("td", { class: "actions" }, toggle, editButton, remove),
     );
     return { tr, cells, toggle };
   }
@@ -211,7 +216,8 @@ export function botsPage({ state, toast }) {
   function update() {
     const needle = search.value.trim().toLowerCase();
     const matches = (e) =>
-      !needle || [e.bot.name, e.bot.ticker, e.bot.strategy, e.bot.status, e.bot.exchange].some((v) => v.toLowerCase().includes(needle));
+      !needle || [e.bot.name, e.bot.ticker, e.bot.strategy, e.bot.status, e.bot.exchange, owners.get(e.bot.owner_id) ?? ""]
+        .some((v) => v.toLowerCase().includes(needle));
     let ids = [...state.bots.keys()].sort((a, b) => a - b).filter((id) => matches(state.bots.get(id)));
     if (order.column !== null) {
       const key = COLUMNS[order.column][1];
@@ -262,6 +268,7 @@ export function botsPage({ state, toast }) {
       const quantity = pnl?.position_quantity ?? 0;
       setText(current.cells.open, quantity > 0 ? "1 long" : "1 short");
       current.cells.open.hidden = !quantity;
+      if (admin) setText(current.cells.owner, owners.get(bot.owner_id) ?? (bot.owner_id == null ? "–" : `#${bot.owner_id}`));
       setText(current.cells.winRate, pnl?.win_rate_pct == null ? "–" : `${formatNumber(pnl.win_rate_pct, 0)}%`);
       setText(current.toggle, bot.status === "ACTIVE" ? "Stop" : "Start");
       // An ERROR says why: the bot's latest error line.
@@ -339,6 +346,14 @@ export function botsPage({ state, toast }) {
     ),
     empty,
   );
+  if (admin) {
+    api("/api/v1/users")
+      .then((list) => {
+        for (const account of list.data) owners.set(account.id, account.username);
+        update();
+      })
+      .catch((error) => toast.error(error.message));
+  }
   api("/api/v1/liveness")
     .then((list) => {
       for (const item of list.data) if (!state.liveness.has(item.bot_id)) state.liveness.set(item.bot_id, item);
