@@ -15,15 +15,17 @@ export function candleChart(title) {
   const bodies = svg("g", { class: "bodies" });
   const volumes = svg("g", { class: "volumes" });
   const markerLayer = svg("g", { class: "markers" });
+  const overlayLayer = svg("g", { class: "overlays" });
   const cross = svg("g", { class: "crosshair", visibility: "hidden" });
   const crossX = svg("line", { y1: TOP, y2: HEIGHT - TIME });
   const crossY = svg("line", { x1: 0, x2: WIDTH - AXIS });
   const readout = svg("text", { x: 6, y: 14, class: "readout" });
   cross.append(crossX, crossY);
-  element.append(grid, volumes, bodies, markerLayer, cross, readout);
+  element.append(grid, volumes, bodies, overlayLayer, markerLayer, cross, readout);
 
   let candles = [];
   let markers = [];
+  let overlays = { times: [], series: {} }; // the strategy's indicators: values aligned with `times` (candle starts)
   let view = null; // {from, to}: indices of the visible candles; null follows the newest
   const visibleDefault = 120;
   let layout = null;
@@ -35,7 +37,7 @@ export function candleChart(title) {
   }
 
   function draw() {
-    for (const layer of [grid, bodies, volumes, markerLayer]) layer.replaceChildren();
+    for (const layer of [grid, bodies, volumes, overlayLayer, markerLayer]) layer.replaceChildren();
     const { from, to } = range();
     const shown = candles.slice(from, to);
     if (shown.length === 0) {
@@ -96,6 +98,24 @@ export function candleChart(title) {
           class: cls, x: (x(i) - width / 2).toFixed(1), y: (HEIGHT - TIME - h).toFixed(1), width: width.toFixed(1), height: h.toFixed(1),
         }));
       }
+    });
+    // Overlays: each indicator as a line through the candles it has a value for, on the price scale.
+    const index = new Map(overlays.times.map((t, k) => [t, k]));
+    Object.entries(overlays.series).sort().forEach(([label, values], n) => {
+      let d = "";
+      let pen = "M";
+      shown.forEach((c, i) => {
+        const v = values[index.get(c.start)];
+        if (v == null || v < low || v > high) {
+          pen = "M";
+          return;
+        }
+        d += `${pen}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+        pen = "L";
+      });
+      const line = svg("path", { d, class: `overlay overlay-${n % 3}`, "data-label": label });
+      line.append(svg("title", {}, label));
+      overlayLayer.append(line, svg("text", { x: 6, y: 30 + 13 * n, class: `overlay-label overlay-${n % 3}` }, label));
     });
     // Markers: at the candle holding their time.
     const firstStart = shown[0].start;
@@ -205,6 +225,11 @@ export function candleChart(title) {
         const start = t - (t % span);
         candles.push({ start, open: price, high: price, low: price, close: price, volume: 1 });
       }
+      draw();
+    },
+    /** `{times, series}` as `GET /bots/{id}/indicators` answers it. */
+    setOverlays(value) {
+      overlays = value;
       draw();
     },
     setMarkers(list) {

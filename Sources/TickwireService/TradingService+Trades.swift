@@ -33,6 +33,23 @@ extension TradingService {
         }
     }
 
+    /// The bot's strategy's overlays (`Strategies.overlays`) over the newest `limit` candles of its instrument at
+    /// `interval`: the candles' start times and each overlay's values, NaN before warm-up.
+    public func indicators(botId: Int64, interval: CandleInterval, limit: Int, by actor: Actor) async throws -> (
+        times: [Int64], series: [String: [Double]]
+    ) {
+        let bot = try await bot(id: botId, by: actor)
+        let candles = try await store.candles(
+            ticker: bot.ticker, exchange: bot.exchange, interval: interval, from: Timestamp(milliseconds: .min),
+            to: Timestamp(milliseconds: .max), limit: limit)
+        return await offloaded {
+            let bars = Bars(
+                times: candles.map(\.start.milliseconds), open: candles.map(\.open), high: candles.map(\.high),
+                low: candles.map(\.low), close: candles.map(\.close), volume: candles.map(\.volume))
+            return (bars.times, Strategies.overlaySeries(name: bot.strategy, config: bot.config, over: bars))
+        }
+    }
+
     /// Equity history retention: points older than `age` go.
     public func pruneEquity(olderThan age: Duration) async throws -> Int {
         try await store.pruneEquity(before: clock().adding(.zero - age))

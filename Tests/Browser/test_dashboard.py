@@ -546,6 +546,25 @@ class Dashboard(unittest.TestCase):
         finally:
             self.driver.set_window_size(1400, 1000)
 
+    def test_9d_the_candle_chart_overlays_the_strategys_indicators(self):
+        bot = self.alice.call("POST", "/api/v1/bots", {
+            "name": "Crossover", "ticker": "AVAX/USDT", "exchange": "binance", "strategy": "sma_crossover",
+            "config": {"fast": 2, "slow": 3}})
+        ops = API(self.server, "ops")
+        now = time.time()
+        ops.call("POST", "/api/v1/prices", [
+            {"ticker": "AVAX/USDT", "exchange": "binance", "price": 30 + (k % 4),
+             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now - 600 + 60 * k)) + ".000Z"}
+            for k in range(10)])
+        self.go(f"#/bots/{bot['id']}")
+        line = lambda d, label: d.execute_script(
+            f"const p = document.querySelector('svg.candles path.overlay[data-label=\"{label}\"]');"
+            " return p && p.getAttribute('d')")
+        wait(self.driver, lambda d: (line(d, "sma 2") or "").count("L") >= 5, timeout=5, message="no fast SMA overlay")
+        self.assertGreaterEqual((line(self.driver, "sma 3") or "").count("L"), 4, "no slow SMA overlay")
+        self.driver.execute_script("document.querySelector('svg.candles').scrollIntoView({block: 'center'})")
+        screenshot(self.driver, "bot-overlays")
+
     def test_9b_profit_page_sums_every_bot_and_follows_new_trades(self):
         bot = self.alice.call("POST", "/api/v1/bots", {
             "name": "Profit maker", "ticker": "DOGE/USDT", "exchange": "binance", "strategy": "manual"})

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Testing
 import TickwireModel
+import TickwireResearch
 import TickwireTestSupport
 
 /// `/api/v1/candles` and the `candle` events over HTTP, from prices with their own timestamps (replayed bars).
@@ -52,6 +53,38 @@ import TickwireTestSupport
             #expect(
                 try await client.call(.get, "/api/v1/candles?ticker=ETH/USDT&exchange=paper&interval=2m").status
                     == .badRequest)
+        }
+    }
+
+    /// A crossover bot's chart overlays are the research core's SMAs of its own periods over the candles.
+    @Test func aBotsIndicatorsAreItsStrategysOverTheCandles() async throws {
+        try await TestServer.with { client, _ in
+            let closes: [Double] = [10, 11, 13, 12, 15, 14, 16]
+            let batch = closes.enumerated().map { minute, price in
+                #"{"ticker":"SOL/USDT","exchange":"paper","price":\#(price),"timestamp":"2026-01-01T00:0\#(minute):10.000Z"}"#
+            }
+            _ = try await client.call(.post, "/api/v1/prices", json: "[" + batch.joined(separator: ",") + "]")
+            let bot = try #require(
+                try await client.call(
+                    .post, "/api/v1/bots",
+                    json:
+                        #"{"name":"x","ticker":"SOL/USDT","exchange":"paper","strategy":"sma_crossover","config":{"fast":2,"slow":3}}"#
+                ).json["id"]?.int)
+            let answer = try await client.call(.get, "/api/v1/bots/\(bot)/indicators?interval=1m&limit=5")
+            #expect(answer.status == .ok)
+            #expect(answer.json["times"]?.array?.count == 5)
+            let fast = try #require(answer.json["series"]?["sma 2"]?.array)
+            let slow = try #require(answer.json["series"]?["sma 3"]?.array)
+            let last5 = Array(closes.suffix(5))
+            let expectedFast = Indicators.sma(last5, period: 2)
+            let expectedSlow = Indicators.sma(last5, period: 3)
+            #expect(fast.map { $0.number ?? .nan }.elementsEqual(expectedFast) { $0 == $1 || ($0.isNaN && $1.isNaN) })
+            #expect(slow.map { $0.number ?? .nan }.elementsEqual(expectedSlow) { $0 == $1 || ($0.isNaN && $1.isNaN) })
+            #expect(slow.first == .null)
+            #expect(slow.last?.number == 15)
+            #expect(
+                try await client.call(.get, "/api/v1/bots/\(bot)/indicators?limit=0").status == .badRequest)
+            #expect(try await client.call(.get, "/api/v1/bots/999999/indicators").status == .notFound)
         }
     }
 }

@@ -170,13 +170,19 @@ export function botDetailPage({ state, toast, botId }) {
     const { ticker, exchange } = entry.bot;
     loadedFor = instrumentKey(ticker, exchange);
     const query = new URLSearchParams({ ticker, exchange, interval: intervalSelect.value, limit: "1000" });
-    const page = await api(`/api/v1/candles?${query}`);
+    const [page] = await Promise.all([api(`/api/v1/candles?${query}`), loadOverlays()]);
     candles.setCandles(page.data.map(candleOf));
     drawMarkers();
     // For scripts/bench-bot-page.py: the first frame with the candles drawn.
     if (!performance.getEntriesByName("bot-candles-painted").length) {
       requestAnimationFrame(() => performance.mark("bot-candles-painted"));
     }
+  }
+
+  /** The strategy's indicators, from the research core over the same candles (again when one closes). */
+  async function loadOverlays() {
+    const query = new URLSearchParams({ interval: intervalSelect.value, limit: "1000" });
+    candles.setOverlays(await api(`/api/v1/bots/${botId}/indicators?${query}`));
   }
 
   async function loadTrades() {
@@ -288,6 +294,7 @@ export function botDetailPage({ state, toast, botId }) {
     if (pushed && loadedFor === key && pushed !== lastPushed) {
       lastPushed = pushed;
       candles.upsert(candleOf(pushed));
+      if (pushed.closed) loadOverlays().catch((error) => toast.error(error.message));
     }
     const series = state.priceSeries.get(key);
     const tick = series?.[series.length - 1];

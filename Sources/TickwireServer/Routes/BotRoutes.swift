@@ -22,6 +22,7 @@ struct BotRoutes {
         api.get("bots/:id/pnl", use: pnl)
         api.get("bots/:id/equity", use: equity)
         api.get("bots/:id/stats", use: statistics)
+        api.get("bots/:id/indicators", use: indicators)
     }
 
     @Sendable func create(_ request: Request, context: TickwireRequestContext) async throws -> Response {
@@ -107,6 +108,19 @@ struct BotRoutes {
             interval: try query.enumeration("interval", CandleInterval.self) ?? .oneHour,
             from: try query.timestamp("from"), to: try query.timestamp("to"), by: try context.principal().actor)
         return try JSONResponse.make(statistics)
+    }
+
+    /// `?interval=1m&limit=500`: the bot's strategy's indicators over its instrument's newest candles.
+    @Sendable func indicators(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        let limit = try query.int64("limit") ?? 500
+        guard (1...10_000).contains(limit) else { throw APIError.invalidParameter("limit", "must be 1 to 10000") }
+        let (times, series) = try await service.indicators(
+            botId: try context.parameters.id(entity: "bot"),
+            interval: try query.enumeration("interval", CandleInterval.self) ?? .oneMinute, limit: Int(limit),
+            by: try context.principal().actor)
+        let values = series.mapValues { column in JSONValue.array(column.map { $0.isFinite ? .number($0) : .null }) }
+        return try JSONResponse.make(IndicatorBody(times: times, series: values))
     }
 
     @Sendable func pnl(_ request: Request, context: TickwireRequestContext) async throws -> Response {
