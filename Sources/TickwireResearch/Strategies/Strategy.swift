@@ -54,10 +54,13 @@ public protocol Strategy: Sendable {
     var warmupBars: Int { get }
     /// Whether a sell opens a short position (true) or only closes a long one.
     var sellsShort: Bool { get }
+    /// What the rule sees now, in words: why it holds when it gives no signal.
+    var status: String { get }
 }
 
 extension Strategy {
     public var sellsShort: Bool { false }
+    public var status: String { "no signal" }
 }
 
 /// Builds a bot's strategy from its `strategy` name and `config`, refusing unknown names and out-of-range
@@ -91,6 +94,13 @@ public enum Strategies {
                 overbought: arguments.double("overbought"))
         case "grid":
             return try GridScalper(spacing: arguments.double("spacing"), levels: arguments.int("levels"))
+        case "momentum":
+            return try Momentum(lookback: arguments.int("lookback"), threshold: arguments.double("threshold"))
+        case "mean_reversion":
+            return try MeanReversion(
+                period: arguments.int("period"), entry: arguments.double("entry"), exit: arguments.double("exit"))
+        case "rule_based":
+            return RuleBased()
         default:
             return try SwingRebalancer(every: arguments.int("every"), period: arguments.int("period"))
         }
@@ -151,6 +161,30 @@ public enum Strategies {
                 StrategyParameter(
                     name: "period", kind: .integer(2...1000, default: 50), summary: "SMA period, in bars."),
             ]),
+        StrategyDescription(
+            name: "momentum", aliases: [],
+            summary: "Momentum: buy when the price rose more than the threshold over the lookback, sell when it fell.",
+            parameters: [
+                StrategyParameter(
+                    name: "lookback", kind: .integer(1...1000, default: 10), summary: "Bars the change is measured over."),
+                StrategyParameter(
+                    name: "threshold", kind: .number(0...100, default: 0.1), summary: "Change that signals, in percent."),
+            ]),
+        StrategyDescription(
+            name: "mean_reversion", aliases: [],
+            summary: "Mean reversion: buy when the price is stretched below its SMA in deviations, sell when back above.",
+            parameters: [
+                StrategyParameter(
+                    name: "period", kind: .integer(2...1000, default: 20), summary: "SMA and deviation period, in bars."),
+                StrategyParameter(
+                    name: "entry", kind: .number(0...10, default: 1.5), summary: "Deviations below the mean to buy at."),
+                StrategyParameter(
+                    name: "exit", kind: .number(-10...10, default: 0), summary: "Deviations above the mean to sell at."),
+            ]),
+        StrategyDescription(
+            name: "rule_based", aliases: [],
+            summary: "The models' explainer: SMA5 against SMA15, confirmed by RSI7; long or short.",
+            parameters: []),
     ]
 
     /// The order quantity a bot trades per signal (`config.quantity`, default 1).
