@@ -7,24 +7,29 @@ public struct TradingModel: Codable, Sendable, Equatable {
     /// The decision policy that drives its sessions.
     public var policy: String
     public var config: [String: JSONValue]
+    /// The bot that holds the model's portfolio (its cash, orders, fills, positions and equity history), made when
+    /// its first session starts; nil before.
+    public var botId: Int64?
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
     public init(
-        id: Int64, ownerId: Int64, name: String, policy: String, config: [String: JSONValue], createdAt: Timestamp,
-        updatedAt: Timestamp
+        id: Int64, ownerId: Int64, name: String, policy: String, config: [String: JSONValue], botId: Int64? = nil,
+        createdAt: Timestamp, updatedAt: Timestamp
     ) {
         self.id = id
         self.ownerId = ownerId
         self.name = name
         self.policy = policy
         self.config = config
+        self.botId = botId
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, policy, config
+        case botId = "bot_id"
         case ownerId = "owner_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"

@@ -101,13 +101,16 @@ struct Components {
     let streams: Streams
     let auth: Auth
     let sessions: (any ModelSessionControl)?
+    let agents: AgentDesk?
     let metrics: PrometheusCollectorRegistry?
 
     init(
         service: TradingService, hub: Hub, configuration: ServerConfiguration,
-        sessions: (any ModelSessionControl)? = nil, metrics: PrometheusCollectorRegistry? = nil
+        sessions: (any ModelSessionControl)? = nil, agents: AgentDesk? = nil,
+        metrics: PrometheusCollectorRegistry? = nil
     ) async throws {
         self.sessions = sessions
+        self.agents = agents
         self.metrics = metrics
         let accounts = service.accounts(bcryptCost: configuration.auth.bcryptCost)
         let tokens = try await TokenIssuer.make(
@@ -196,14 +199,16 @@ func registerRoutes(
 ///
 /// `services` run beside the server and shut down with it (the paper-trading engine); `sessions` runs
 /// trading-model sessions for `/api/v1/models/{id}/start|stop` (without it those answer 503). `metrics` is the
-/// registry swift-metrics was bootstrapped with; `/metrics` serves it (without it there is no `/metrics`).
+/// registry swift-metrics was bootstrapped with; `/metrics` serves it (without it there is no `/metrics`). `agents` is
+/// the engine's desk for external agents: with it, `/api/v1/ws/agent` serves them.
 public func buildApplication(
     service: TradingService, hub: Hub, configuration: ServerConfiguration, logger: Logger,
-    services: [any Service] = [], sessions: (any ModelSessionControl)? = nil,
+    services: [any Service] = [], sessions: (any ModelSessionControl)? = nil, agents: AgentDesk? = nil,
     metrics: PrometheusCollectorRegistry? = nil
 ) async throws -> some ApplicationProtocol {
     let components = try await Components(
-        service: service, hub: hub, configuration: configuration, sessions: sessions, metrics: metrics)
+        service: service, hub: hub, configuration: configuration, sessions: sessions, agents: agents,
+        metrics: metrics)
     let router = try buildRouter(components, configuration: configuration)
     let streamConnectionHandler = StreamConnectionHandler.factory(
         router: router, streamPath: StreamPaths.stream, logger: logger)
@@ -213,7 +218,8 @@ public func buildApplication(
     webSocketRouter.add(middleware: Authenticator(auth: components.auth))
     if !configuration.streamingEnabled { webSocketRouter.add(middleware: StreamingOffMiddleware()) }
     let webSocketRoutes = WebSocketRoutes(
-        streams: components.streams, auth: components.auth, maxMessageSize: configuration.webSocketMaxFrameSize)
+        streams: components.streams, auth: components.auth, agents: components.agents,
+        maxMessageSize: configuration.webSocketMaxFrameSize)
     webSocketRoutes.register(on: webSocketRouter, echo: configuration.webSocketEcho)
     return Application(
         router: router,

@@ -47,6 +47,9 @@ public struct TradingService: Sendable {
     /// The bot belongs to the actor; an admin may name another owner with `owner_id`.
     public func createBot(_ new: NewBot, by actor: Actor) async throws -> Bot {
         try new.validate()
+        guard new.strategy != ModelCommands.botStrategy else {
+            throw ValidationError("strategy", "'model' bots are made by trading models when a session starts")
+        }
         try engineRules?.check(strategy: new.strategy, exchange: new.exchange, config: new.config ?? [:])
         var new = new
         if !actor.isAdmin || new.ownerId == nil { new.ownerId = actor.userId }
@@ -74,7 +77,15 @@ public struct TradingService: Sendable {
 
     public func updateBot(id: Int64, _ patch: BotPatch, by actor: Actor) async throws -> Bot {
         try patch.validate()
-        let changed = patch.applied(to: try await bot(id: id, by: actor), at: clock())
+        let current = try await bot(id: id, by: actor)
+        // A model's bot trades what the model decides: what it trades and how is the model's config.
+        if current.strategy == ModelCommands.botStrategy, actor != .system,
+            patch.strategy != nil || patch.ticker != nil || patch.exchange != nil || patch.config != nil
+        {
+            throw StoreError.conflict(
+                "bot \(id) holds a trading model's portfolio: change the model's config instead")
+        }
+        let changed = patch.applied(to: current, at: clock())
         // What the engine would run is checked; a bot it cannot run may still be stopped or marked ERROR.
         if patch.strategy != nil || patch.exchange != nil || patch.config != nil || patch.status == .active {
             try engineRules?.check(strategy: changed.strategy, exchange: changed.exchange, config: changed.config)
@@ -247,7 +258,7 @@ public struct TradingService: Sendable {
 
     public func createModel(_ new: NewTradingModel, by actor: Actor) async throws -> TradingModel {
         try new.validate()
-        try engineRules?.checkModel(new.config ?? [:])
+        try engineRules?.checkModel(new.policy ?? ModelCommands.defaultPolicy, new.config ?? [:])
         guard let ownerId = actor.userId else { throw AccessDenied("forbidden", "a trading model needs an owner") }
         if !actor.isAdmin {
             try quotas.check(try await store.models(ownerId: ownerId).count, below: quotas.modelsPerUser, "models")
@@ -277,12 +288,21 @@ public struct TradingService: Sendable {
         return try await store.startModelSession(modelId: modelId, at: clock()).value
     }
 
+    /// Ends the session and stops the model's bot (it trades only while a session runs).
     public func finishModelSession(
-        _ session: ModelSession, status: ModelSessionStatus, decisions: Int, summary: String
+        _ session: ModelSession, status: ModelSessionStatus, decisions: Int, summary: String,
+        statistics: [String: JSONValue] = [:]
     ) async throws -> ModelSession {
-        try await store.finishModelSession(
-            id: session.id, status: status, decisions: decisions, summary: summary, at: clock()
+        let ended = try await store.finishModelSession(
+            id: session.id, status: status, decisions: decisions, summary: summary, statistics: statistics,
+            at: clock()
         ).value
+        if let botId = try? await store.model(id: session.modelId).botId,
+            let bot = try? await store.bot(id: botId), bot.status == .active
+        {
+            _ = try? await store.updateBot(id: botId, BotPatch(status: .stopped), at: clock())
+        }
+        return ended
     }
 
     /// Ends the model's running session as `stopped` (`conflict` if none runs). Any node may do it: the agent, on the

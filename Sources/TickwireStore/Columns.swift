@@ -20,7 +20,7 @@ enum Columns {
     static let user = "id, username, role, disabled, created_at, updated_at"
     static let apiKey = "id, user_id, name, scopes, created_at, revoked_at, secret_hash"
     static let session = "id, user_id, secret_hash, created_at, expires_at, revoked_at"
-    static let model = "id, owner_id, name, policy, config, created_at, updated_at"
+    static let model = "id, owner_id, name, policy, config, created_at, updated_at, bot_id"
     static let modelSession = "id, model_id, status, decisions, started_at, ended_at, summary"
 }
 

@@ -203,6 +203,8 @@ public protocol Store: StoreReader, EngineLease {
 
     // MARK: Trading models
     func createModel(_ new: NewTradingModel, ownerId: Int64, at now: Timestamp) async throws -> TradingModel
+    /// The bot holding the model's portfolio: the one it has, or `new`, made and linked in one transaction.
+    func attachModelBot(modelId: Int64, _ new: NewBot, at now: Timestamp) async throws -> Committed<Bot>
     /// Opens a session (`conflict` if one is running) and appends its first `status` event, and `session_started` on
     /// `engine` for the node that runs the agents.
     func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession>
@@ -214,7 +216,8 @@ public protocol Store: StoreReader, EngineLease {
     /// Closes a running session and appends its last event (`complete`, or `error` for `failed`), and
     /// `session_ended` on `engine`.
     func finishModelSession(
-        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
+        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, statistics: [String: JSONValue],
+        at now: Timestamp
     ) async throws -> Committed<ModelSession>
 }
 

@@ -150,10 +150,13 @@ struct Serve: AsyncParsableCommand {
         let dashboard = try dashboardFolder(environment)
         var engine: EngineLeader?
         var sessions: ModelSessions?
+        var agents: AgentDesk?
         if let configuration = engineConfiguration {
             let engineLogger = logger
+            let desk = AgentDesk()
+            agents = desk
             let makeEngine = { @Sendable in
-                try Engine(service: service, hub: hub, configuration: configuration, logger: engineLogger)
+                try Engine(service: service, hub: hub, configuration: configuration, logger: engineLogger, agents: desk)
             }
             // On PostgreSQL, one node of the cluster runs the engine at a time (`EngineLeader`).
             engine = EngineLeader(lease: store, first: try makeEngine(), logger: logger, makeEngine: makeEngine)
@@ -180,7 +183,7 @@ struct Serve: AsyncParsableCommand {
                 backtestCacheBytes: Int64(max(1, min(backtestCacheMb, 1 << 30))) << 20,
                 backtestLease: .seconds(max(3, min(backtestLeaseSeconds, 3_600))),
                 equityRetention: .seconds(86_400 * max(1, min(equityRetentionDays, 36_500)))),
-            logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, metrics: metrics)
+            logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, agents: agents, metrics: metrics)
         logger.info(
             "Tickwire listening",
             metadata: [

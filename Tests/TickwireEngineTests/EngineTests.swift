@@ -331,6 +331,13 @@ import TickwireTestSupport
             let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
             let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
             await setup.engine.adopt(SessionChange(session))  // not following `engine`: no stop reaches it
+            let market = Task {
+                while !Task.isCancelled {
+                    try? await setup.engine.step()
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            defer { market.cancel() }
             _ = try await Self.events(subscription, until: .trade)
             _ = try await Self.sessions(setup).stopSession(modelId: model.id, by: .user(owner.id))
             try await eventually("the session to end") { await !setup.engine.runsSession(session.id) }
@@ -369,30 +376,133 @@ import TickwireTestSupport
         }
     }
 
-    /// A resumed agent holds what it held: the position of its session's last buy or sell, however many holds (and
-    /// pages of the log) came after it, and never another session's.
-    @Test func aResumedAgentKeepsThePositionOfItsLastBuyOrSell() async throws {
-        try await Self.with { setup in
-            let (_, model) = try await Self.model(setup, [:])
-            var session = try await Self.sessions(setup).startSession(modelId: model.id, by: .system)
-            func trade(_ action: String, sessionId: Int64? = nil) async throws {
-                session.decisions += 1
-                try await setup.service.publishSessionEvent(
-                    session, decisions: session.decisions, .trade,
-                    ["action": .string(action), "session_id": .number(Double(sessionId ?? session.id))])
+    /// Four flat bars, 100, 102, 103 and 100: four ticks each.
+    static let steps = try! CSVReplayFeed(
+        ticker: "BTC/USDT",
+        csv: """
+            date,open,high,low,close,volume
+            2024-01-01,100,100,100,100,1
+            2024-01-02,102,102,102,102,1
+            2024-01-03,103,103,103,103,1
+            2024-01-04,100,100,100,100,1
+            """)
+
+    /// A momentum model (lookback 1, 1 %) buys 2 when 100 becomes 102 and sells them when 103 becomes 100: the
+    /// broker's 5 bps slippage and 10 bps fee make every figure exact.
+    @Test func aModelTradesThroughItsOwnBotWithExactFillsAndPnL() async throws {
+        try await Self.with(
+            EngineConfiguration(priceInterval: .zero, replay: [Self.steps], minimumDecisionInterval: .milliseconds(1))
+        ) { setup in
+            let owner = try await setup.store.createUser(
+                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+            let model = try await setup.service.createModel(
+                NewTradingModel(
+                    name: "quant", policy: "momentum",
+                    config: [
+                        "lookback": .number(1), "threshold": .number(1), "quantity": .number(2),
+                        "max_decisions": .number(16), "decision_interval_ms": .number(1), "ticker": .string("BTC/USDT"),
+                    ]), by: .user(owner.id))
+            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
+            let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
+            await setup.engine.adopt(SessionChange(session))
+            _ = try await Self.events(subscription, until: .status)
+            _ = try await Self.events(subscription, until: .status)
+            var trades: [Event] = []
+            for _ in 0..<16 {
+                try await setup.engine.step()
+                trades += try await Self.events(subscription, until: .trade)
             }
-            #expect(try await setup.engine.resumedPosition(of: session) == 0, "no decision yet: flat")
-            try await trade("hold")
-            #expect(try await setup.engine.resumedPosition(of: session) == 0, "only holds: flat")
-            try await trade("buy")
-            for _ in 0..<(Engine.resumePage + 20) { try await trade("hold") }
-            #expect(try await setup.engine.resumedPosition(of: session) == 1, "long, a page of holds later")
-            try await trade("sell")
-            try await trade("hold")
-            #expect(try await setup.engine.resumedPosition(of: session) == -1)
-            try await trade("buy", sessionId: session.id + 1)
-            #expect(
-                try await setup.engine.resumedPosition(of: session) == -1, "another session's trades are not its own")
+            let rest = try await Self.events(subscription, until: .complete)
+            struct Trade: Decodable {
+                struct Fill: Decodable {
+                    let quantity: Double
+                    let price: Double
+                    let fee: Double
+                }
+                let action: String
+                let price: Double
+                let fill: Fill?
+                let position: Double
+            }
+            let decoded = try trades.filter { $0.type == .trade }.map {
+                try JSONDecoder().decode(Trade.self, from: Data($0.data.utf8))
+            }
+            #expect(decoded.count == 16)
+            #expect(decoded.map(\.action).enumerated().filter { $0.element != "hold" }.map(\.offset) == [4, 12])
+            let buy = try #require(decoded[4].fill)
+            #expect(abs(buy.price - 102.051) < 1e-9)
+            #expect(abs(buy.fee - 0.204102) < 1e-9)
+            #expect(decoded[4].position == 2)
+            let sell = try #require(decoded[12].fill)
+            #expect(abs(sell.price - 99.95) < 1e-9)
+            #expect(abs(sell.fee - 0.1999) < 1e-9)
+            #expect(decoded[15].position == 0)
+
+            let refreshed = try await setup.store.model(id: model.id)
+            let botId = try #require(refreshed.botId)
+            let pnl = try await setup.store.pnl(botId: botId)
+            #expect(abs(pnl.realizedPnl - -4.202) < 1e-9)
+            #expect(abs(pnl.totalPnl - -4.606002) < 1e-9)
+            #expect(pnl.tradeCount == 1)
+            #expect(pnl.winRatePct == 0)
+            // `complete` carries the session's statistics; the bot stops with the session.
+            let complete = try #require(rest.last)
+            #expect(complete.type == .complete)
+            struct Complete: Decodable {
+                struct Statistics: Decodable {
+                    let trades: Int
+                    let pnl: Double
+                    let fills: Int
+                }
+                let statistics: Statistics
+            }
+            let statistics = try JSONDecoder().decode(Complete.self, from: Data(complete.data.utf8)).statistics
+            #expect(statistics.trades == 1)
+            #expect(statistics.fills == 2)
+            #expect(abs(statistics.pnl - -4.606002) < 1e-9)
+            try await eventually("the bot to stop with its session") {
+                (try? await setup.store.bot(id: botId).status) == .stopped
+            }
+            #expect(try await setup.store.bot(id: botId).strategy == ModelCommands.botStrategy)
+        }
+    }
+
+    /// Each risk limit ends the session with an `error` that names it: the order size before the buy is placed,
+    /// the daily loss after the losing sell.
+    @Test(arguments: [
+        ("max_order_size", 1.0, 5, "Risk limit breached: max_order_size"),
+        ("max_position", 1.5, 5, "Risk limit breached: max_position"),
+        ("max_daily_loss", 1.0, 13, "Risk limit breached: max_daily_loss"),
+    ])
+    func aBreachedRiskLimitEndsTheSessionSayingWhich(limit: String, value: Double, ticks: Int, message: String)
+        async throws
+    {
+        try await Self.with(
+            EngineConfiguration(priceInterval: .zero, replay: [Self.steps], minimumDecisionInterval: .milliseconds(1))
+        ) { setup in
+            let owner = try await setup.store.createUser(
+                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+            let model = try await setup.service.createModel(
+                NewTradingModel(
+                    name: "quant", policy: "momentum",
+                    config: [
+                        "lookback": .number(1), "threshold": .number(1), "quantity": .number(2),
+                        "max_decisions": .number(16), "decision_interval_ms": .number(1),
+                        "ticker": .string("BTC/USDT"), limit: .number(value),
+                    ]), by: .user(owner.id))
+            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
+            let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
+            await setup.engine.adopt(SessionChange(session))
+            _ = try await Self.events(subscription, until: .status)
+            _ = try await Self.events(subscription, until: .status)
+            for _ in 0..<(ticks - 1) {
+                try await setup.engine.step()
+                _ = try await Self.events(subscription, until: .trade)
+            }
+            try await setup.engine.step()
+            let last = try await Self.events(subscription, until: .error)
+            #expect(last.last?.data.contains(message) == true, "\(last.last?.data ?? "")")
+            #expect(try await setup.store.modelSessions(modelId: model.id).first?.status == .failed)
         }
     }
 }

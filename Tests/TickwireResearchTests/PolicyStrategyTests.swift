@@ -51,6 +51,8 @@ import TickwireModel
         #expect(try Strategies.make(name: "momentum", config: [:]).warmupBars == 10)
         #expect(try Strategies.make(name: "mean_reversion", config: ["period": .number(5)]).warmupBars == 4)
         #expect(try Strategies.make(name: "rule_based", config: [:]).sellsShort)
-        #expect(throws: ValidationError.self) { _ = try Strategies.make(name: "momentum", config: ["lookback": .number(0)]) }
+        #expect(throws: ValidationError.self) {
+            _ = try Strategies.make(name: "momentum", config: ["lookback": .number(0)])
+        }
     }
 }

@@ -88,11 +88,15 @@ struct TestServer {
         let admin = try await accounts.createUser(NewUser(username: "admin", password: password, role: .admin))
         let (_, adminToken) = try await accounts.createAPIKey(for: admin.id, NewAPIKey(name: "tests"))
         try await before?(store, admin)
-        let running = try engine.map { try Engine(service: service, hub: hub, configuration: $0, logger: logger) }
+        let agents = AgentDesk()
+        let running = try engine.map {
+            try Engine(service: service, hub: hub, configuration: $0, logger: logger, agents: agents)
+        }
         let app = try await buildApplication(
             service: service, hub: hub, configuration: configuration, logger: logger,
             services: running.map { [$0] } ?? [],
-            sessions: engine.map { ModelSessions(service: service, configuration: $0) }, metrics: metrics)
+            sessions: engine.map { ModelSessions(service: service, configuration: $0) },
+            agents: engine == nil ? nil : agents, metrics: metrics)
         let server = TestServer(
             store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
         defer {

@@ -81,7 +81,7 @@ import TickwireModel
             #expect(try await store.modelSessions(modelId: model.id).first?.decisions == 1)
 
             let finished = try await store.finishModelSession(
-                id: session.id, status: .stopped, decisions: 1, summary: "stopped", at: at(3))
+                id: session.id, status: .stopped, decisions: 1, summary: "stopped", statistics: [:], at: at(3))
             #expect(finished.events.map(\.type) == [.complete, .sessionEnded])
             let before = try await store.lastEventId()
             await #expect(throws: StoreError.conflict("model session \(session.id) has ended")) {

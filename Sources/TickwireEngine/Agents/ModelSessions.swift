@@ -16,7 +16,7 @@ public struct ModelSessions: ModelSessionControl {
 
     public func startSession(modelId: Int64, by actor: Actor) async throws -> ModelSession {
         let model = try await service.model(id: modelId, by: actor)
-        _ = try Engine.SessionSettings(model.config, configuration: configuration)
+        _ = try Engine.SessionSettings(policy: model.policy, model.config, configuration: configuration)
         return try await service.startModelSession(modelId: modelId, by: actor)
     }
 

@@ -38,14 +38,24 @@ public actor Engine: Service {
     public private(set) var marketFinished = false
     private var coalescer: PriceCoalescer
     private var running: [Int64: RunningBot] = [:]
-    /// Each ticker's latest prices, oldest first (what agents decide on).
+    /// Each ticker's latest prices, oldest first (what agents decide on), and how many it has had in all.
     var recentPrices: [String: [Double]] = [:]
+    var tickCounts: [String: Int] = [:]
+    /// Sessions waiting for their ticker's next tick, by a token of each wait.
+    var tickWaiters: [Int: (ticker: String, continuation: CheckedContinuation<Void, Never>)] = [:]
+    var nextTickWaiter = 0
+    /// Where the agents of `external` models answer.
+    public nonisolated let agents: AgentDesk
     /// The agent of each session running here, by session id.
     var sessions: [Int64: Task<Void, Never>] = [:]
     private var intraday: IntradayCycle
 
-    public init(service: TradingService, hub: Hub, configuration: EngineConfiguration, logger: Logger) throws {
+    public init(
+        service: TradingService, hub: Hub, configuration: EngineConfiguration, logger: Logger,
+        agents: AgentDesk = AgentDesk()
+    ) throws {
         self.service = service
+        self.agents = agents
         self.hub = hub
         self.configuration = configuration
         self.logger = logger
@@ -118,6 +128,7 @@ public actor Engine: Service {
             prices.append(tick.price)
             if prices.count > 100 { prices.removeFirst(prices.count - 100) }
             recentPrices[tick.ticker] = prices
+            tickCounts[tick.ticker, default: 0] += 1
             if let ready = coalescer.offer(tick, now: now) { publish.append(ready) }
         }
         if !publish.isEmpty {
@@ -127,6 +138,30 @@ public actor Engine: Service {
         }
         try await fillOrders(ticks)
         await runStrategies(on: ticks)
+        let priced = Set(ticks.map(\.ticker))
+        for (token, waiter) in tickWaiters where priced.contains(waiter.ticker) {
+            tickWaiters[token] = nil
+            waiter.continuation.resume()
+        }
+    }
+
+    /// Returns once `ticker` has had more than `count` ticks (at once if it has), or the calling task is cancelled.
+    func waitForTick(_ ticker: String, after count: Int) async {
+        guard (tickCounts[ticker] ?? 0) <= count else { return }
+        nextTickWaiter += 1
+        let token = nextTickWaiter
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { return continuation.resume() }
+                tickWaiters[token] = (ticker, continuation)
+            }
+        } onCancel: {
+            Task { await self.stopWaitingForTick(token) }
+        }
+    }
+
+    private func stopWaitingForTick(_ token: Int) {
+        tickWaiters.removeValue(forKey: token)?.continuation.resume()
     }
 
     private func stepLogged() async {
@@ -146,6 +181,8 @@ public actor Engine: Service {
             uniquingKeysWith: { $1 })
         for (order, ticker) in working {
             var settings = configuration.broker
+            // A model's orders are filled by its session, at the price it decided on.
+            if bots[order.botId]?.strategy == ModelCommands.botStrategy { continue }
             if let bot = bots[order.botId] {
                 settings.feeBps = bot.feeBps(default: settings.feeBps)
                 settings.slippageBps = bot.slippageBps(default: settings.slippageBps)
@@ -251,8 +288,9 @@ public actor Engine: Service {
             running[bot.id] = current
             return
         }
-        // A manual paper bot: its orders come through the API and the paper broker fills them.
-        guard bot.strategy != Self.manualStrategy else {
+        // A manual paper bot: its orders come through the API and the paper broker fills them. A model's bot: its
+        // orders come from the model's sessions.
+        guard bot.strategy != Self.manualStrategy, bot.strategy != ModelCommands.botStrategy else {
             running[bot.id] = nil
             return
         }

@@ -64,12 +64,12 @@ public struct EngineConfiguration: Sendable {
                         throw ValidationError("config.\(key)", "must be a number from 0 to 1000")
                     }
                 }
-                guard strategy != Engine.manualStrategy else { return }
+                guard strategy != Engine.manualStrategy, strategy != ModelCommands.botStrategy else { return }
                 _ = try Strategies.make(name: strategy, config: config)
                 _ = try Strategies.quantity(config)
             },
-            checkModel: { [self] (config) throws(ValidationError) in
-                _ = try Engine.SessionSettings(config, configuration: self)
+            checkModel: { [self] (policy, config) throws(ValidationError) in
+                _ = try Engine.SessionSettings(policy: policy, config, configuration: self)
             })
     }
 

@@ -2,6 +2,18 @@
 /// model's topic (seed 004's sequence) and on `engine`, which tells the node running the agents.
 public enum ModelCommands {
     public static let defaultPolicy = "rule_based"
+    /// The strategy of a model's bot: its orders come from the model's sessions, not from a strategy of the engine.
+    public static let botStrategy = "model"
+
+    /// The bot that holds `model`'s portfolio on `exchange`: active while a session runs, with the model's cash,
+    /// market, fee and slippage settings.
+    public static func portfolioBot(of model: TradingModel, ticker: String, exchange: String) -> NewBot {
+        var config: [String: JSONValue] = ["model_id": .number(Double(model.id))]
+        for key in ["cash", "market", "fee_bps", "slippage_bps"] { config[key] = model.config[key] }
+        return NewBot(
+            name: "\(model.name) (model)", ticker: ticker, exchange: exchange, strategy: botStrategy, config: config,
+            status: .stopped, ownerId: model.ownerId)
+    }
 
     public static func create(_ new: NewTradingModel, ownerId: Int64, at now: Timestamp)
         -> Creation<TradingModel, Int64>
@@ -32,9 +44,10 @@ public enum ModelCommands {
         }
     }
 
-    /// Ends a running session: `complete`, or `error` when it `failed`.
+    /// Ends a running session: `complete`, or `error` when it `failed`, with the session's `statistics`.
     public static func finishSession(
-        _ current: ModelSession, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
+        _ current: ModelSession, status: ModelSessionStatus, decisions: Int, summary: String,
+        statistics: [String: JSONValue] = [:], at now: Timestamp
     ) throws(CommandConflict) -> Decision<ModelSession> {
         guard current.status == .running else { throw CommandConflict("model session \(current.id) has already ended") }
         var session = current
@@ -42,10 +55,11 @@ public enum ModelCommands {
         session.decisions = decisions
         session.endedAt = now
         session.summary = summary
-        let data: [String: JSONValue] = [
+        var data: [String: JSONValue] = [
             "message": .string(summary), "session_id": .number(Double(session.id)),
             "status": .string(status.rawValue), "decisions": .number(Double(decisions)),
         ]
+        if !statistics.isEmpty { data["statistics"] = .object(statistics) }
         let last = EventDraft.modelSession(session.modelId, status == .failed ? .error : .complete, data)
         return Decision(session, events: [last, .sessionChange(.sessionEnded, session)])
     }

@@ -66,7 +66,8 @@ public struct MeanReversion: Strategy {
 
     public var status: String {
         guard let zScore else { return "gathering prices for SMA\(period)" }
-        return "z-score \(Signal.format(zScore)) (buy below −\(Signal.format(entry)), sell above \(Signal.format(exit)))"
+        return
+            "z-score \(Signal.format(zScore)) (buy below −\(Signal.format(entry)), sell above \(Signal.format(exit)))"
     }
 
     public mutating func onPrice(_ price: Double) -> Signal? {

@@ -166,16 +166,20 @@ public enum Strategies {
             summary: "Momentum: buy when the price rose more than the threshold over the lookback, sell when it fell.",
             parameters: [
                 StrategyParameter(
-                    name: "lookback", kind: .integer(1...1000, default: 10), summary: "Bars the change is measured over."),
+                    name: "lookback", kind: .integer(1...1000, default: 10),
+                    summary: "Bars the change is measured over."),
                 StrategyParameter(
-                    name: "threshold", kind: .number(0...100, default: 0.1), summary: "Change that signals, in percent."),
+                    name: "threshold", kind: .number(0...100, default: 0.1), summary: "Change that signals, in percent."
+                ),
             ]),
         StrategyDescription(
             name: "mean_reversion", aliases: [],
-            summary: "Mean reversion: buy when the price is stretched below its SMA in deviations, sell when back above.",
+            summary:
+                "Mean reversion: buy when the price is stretched below its SMA in deviations, sell when back above.",
             parameters: [
                 StrategyParameter(
-                    name: "period", kind: .integer(2...1000, default: 20), summary: "SMA and deviation period, in bars."),
+                    name: "period", kind: .integer(2...1000, default: 20), summary: "SMA and deviation period, in bars."
+                ),
                 StrategyParameter(
                     name: "entry", kind: .number(0...10, default: 1.5), summary: "Deviations below the mean to buy at."),
                 StrategyParameter(

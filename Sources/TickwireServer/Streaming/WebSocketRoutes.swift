@@ -3,6 +3,8 @@ import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
 import TickwireHub
+import TickwireModel
+import TickwireService
 import TickwireTransport
 
 /// `GET /api/v1/ws/app` (seed 001's route): the hub over WebSocket, JSON text frames.
@@ -22,8 +24,8 @@ struct WebSocketRoutes {
     let maxMessageSize: Int
     private var auth: Auth { services.auth }
 
-    init(streams: Streams, auth: Auth, maxMessageSize: Int) {
-        self.services = WebSocketAppServices(streams: streams, auth: auth)
+    init(streams: Streams, auth: Auth, agents: AgentDesk?, maxMessageSize: Int) {
+        self.services = WebSocketAppServices(streams: streams, auth: auth, agents: agents)
         self.maxMessageSize = maxMessageSize
     }
 
@@ -43,6 +45,19 @@ struct WebSocketRoutes {
             }
             return Self.accept(context)
         }
+        if services.agents != nil {
+            // An agent authenticates on the upgrade request, with its user's API key (or a session's access token).
+            router.get(RouterPath(StreamPaths.webSocketAgent)) { request, context -> Response in
+                if let failure = context.authFailure { throw failure }
+                guard let identity = context.identity else {
+                    throw APIError(.unauthorized, code: "unauthorized", message: "send Authorization: Bearer <API key>")
+                }
+                if case .streamToken = identity.credential {
+                    throw APIError(.forbidden, code: "forbidden", message: "a stream token cannot serve models")
+                }
+                return Self.accept(context)
+            }
+        }
         if echo {
             // Test-only (`--ws-echo`): the Autobahn conformance suite drives both WebSocket stacks through it.
             router.get(RouterPath(StreamPaths.webSocketEcho)) { _, context in Self.accept(context) }
@@ -58,11 +73,16 @@ struct WebSocketRoutes {
     /// The routes' sockets on both stacks.
     func endpoints(router: Router<TickwireWebSocketContext>, echo: Bool, pingInterval: Duration) -> WebSocketEndpoints {
         WebSocketEndpoints(
-            paths: echo ? [StreamPaths.webSocketApp, StreamPaths.webSocketEcho] : [StreamPaths.webSocketApp],
+            paths: Set(
+                [StreamPaths.webSocketApp] + (echo ? [StreamPaths.webSocketEcho] : [])
+                    + (services.agents != nil ? [StreamPaths.webSocketAgent] : [])),
             router: router,
             maxMessageSize: maxMessageSize, pingInterval: pingInterval, closeTimeout: .seconds(15),
             makeService: { [services] path, principal in
                 if path == StreamPaths.webSocketEcho { return EchoService() }
+                if path == StreamPaths.webSocketAgent, let agents = services.agents, let principal {
+                    return AgentService(desk: agents, service: services.streams.service, actor: principal.actor)
+                }
                 return AppService(services: services, principal: principal)
             },
             makeLibraryHandler: { [self] path, principal, channel in
@@ -74,6 +94,25 @@ struct WebSocketRoutes {
                             case .binary(let bytes): try await outbound.write(.binary(bytes))
                             }
                         }
+                    }
+                }
+                if path == StreamPaths.webSocketAgent, let agents = services.agents, let principal {
+                    return { inbound, outbound, _ in
+                        let session = AgentSocketSession(
+                            desk: agents, service: services.streams.service, actor: principal.actor,
+                            socket: LibrarySocket(outbound: outbound))
+                        do {
+                            for try await message in inbound.messages(maxSize: maxMessageSize) {
+                                if case .text(let text) = message {
+                                    try await session.receive(text)
+                                } else {
+                                    try await session.receive(nil)
+                                }
+                            }
+                        } catch let error as WebSocketCloseReason {
+                            LibrarySocket(outbound: outbound).close(error.code, reason: error.reason)
+                        } catch {}
+                        session.end()
                     }
                 }
                 return { inbound, outbound, _ in
@@ -158,6 +197,39 @@ struct WebSocketRoutes {
             inbox?.stop()
             session?.end()
             // The session holds the socket, which holds the handler, which holds this service: let go of it.
+            inbox = nil
+            session = nil
+        }
+    }
+
+    /// `/api/v1/ws/agent` in the pipeline: an agent's messages, one at a time.
+    final class AgentService: WebSocketService {
+        private var pending: (desk: AgentDesk, service: TradingService, actor: Actor)?
+        private var session: AgentSocketSession?
+        private var inbox: SerialInbox?
+
+        init(desk: AgentDesk, service: TradingService, actor: Actor) {
+            pending = (desk, service, actor)
+        }
+
+        func opened(_ peer: WebSocketPeer) {
+            guard let (desk, service, actor) = pending else { return }
+            pending = nil
+            let session = AgentSocketSession(desk: desk, service: service, actor: actor, socket: peer)
+            self.session = session
+            inbox = SerialInbox(
+                handle: { (text: String?) async throws(WebSocketCloseReason) -> Void in try await session.receive(text)
+                },
+                fail: { peer.close($0.code, reason: $0.reason) })
+        }
+
+        func received(_ message: WebSocketConnectionHandler.Message, from peer: WebSocketPeer) {
+            if case .text(let text) = message { inbox?.push(text) } else { inbox?.push(nil) }
+        }
+
+        func closed() {
+            inbox?.stop()
+            session?.end()
             inbox = nil
             session = nil
         }

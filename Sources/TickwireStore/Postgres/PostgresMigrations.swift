@@ -298,6 +298,10 @@ enum PostgresMigrations {
                 "ALTER TABLE positions ADD COLUMN max_drawdown_pct DOUBLE PRECISION NOT NULL DEFAULT 0",
             ]
         ),
+        (
+            "v10-model-portfolio",
+            ["ALTER TABLE trading_models ADD COLUMN bot_id BIGINT REFERENCES bots(id) ON DELETE SET NULL"]
+        ),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

@@ -160,8 +160,8 @@ extension TradingModel {
         let id: Int64 = try row.value("id")
         self.init(
             id: id, ownerId: try row.value("owner_id"), name: try row.value("name"), policy: try row.value("policy"),
-            config: try row.config("config", of: "trading model \(id)"), createdAt: try row.timestamp("created_at"),
-            updatedAt: try row.timestamp("updated_at"))
+            config: try row.config("config", of: "trading model \(id)"), botId: try row.value("bot_id"),
+            createdAt: try row.timestamp("created_at"), updatedAt: try row.timestamp("updated_at"))
     }
 }
 

@@ -5,6 +5,22 @@ import TickwireModel
 /// in the same transaction, and an agent's events are appended only while its session runs (see
 /// `SQLiteStore+ModelSessions`).
 extension PostgresStore {
+    public func attachModelBot(modelId: Int64, _ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
+        try await write { db in
+            guard
+                let row = try await db.rows("SELECT bot_id FROM trading_models WHERE id = \(modelId) FOR UPDATE").first
+            else { throw StoreError.notFound(entity: "trading model", id: String(modelId)) }
+            if let botId = try row.value("bot_id", as: Int64?.self) {
+                return Committed(try await Self.fetchBot(id: botId, on: db), events: [])
+            }
+            let creation = BotCommands.create(new, at: now)
+            let id = try await Self.insertBot(creation.row, on: db)
+            try await db.send(
+                "UPDATE trading_models SET bot_id = \(id) WHERE id = \(modelId)", logger: self.logger)
+            return try await self.commit(creation.saved(id), at: now, on: db)
+        }
+    }
+
     public func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession> {
         try await write { db in
             guard try await !db.rows("SELECT 1 AS found FROM trading_models WHERE id = \(modelId)").isEmpty else {
@@ -26,7 +42,8 @@ extension PostgresStore {
     }
 
     public func finishModelSession(
-        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
+        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, statistics: [String: JSONValue],
+        at now: Timestamp
     ) async throws -> Committed<ModelSession> {
         try await write { db in
             guard
@@ -35,7 +52,7 @@ extension PostgresStore {
                 ).first.map(ModelSession.init(pg:))
             else { throw StoreError.notFound(entity: "model session", id: String(id)) }
             let decision = try ModelCommands.finishSession(
-                current, status: status, decisions: decisions, summary: summary, at: now)
+                current, status: status, decisions: decisions, summary: summary, statistics: statistics, at: now)
             let session = decision.value
             try await db.send(
                 """

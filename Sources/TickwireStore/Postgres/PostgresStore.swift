@@ -126,16 +126,19 @@ public final class PostgresStore: Store {
     public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
         try await write { db in
             let creation = BotCommands.create(new, at: now)
-            let bot = creation.row
-            let config = JSONCoding.encodeToString(bot.config)
-            let id = try await db.one(
-                """
-                INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
-                VALUES (\(bot.name), \(bot.ticker), \(bot.exchange), \(bot.strategy), \(config), \(bot.status.rawValue),
-                \(bot.createdAt.milliseconds), \(bot.updatedAt.milliseconds), \(bot.ownerId)) RETURNING id
-                """, Int64.self)
-            return try await self.commit(creation.saved(id), at: now, on: db)
+            return try await self.commit(
+                creation.saved(try await Self.insertBot(creation.row, on: db)), at: now, on: db)
         }
+    }
+
+    static func insertBot(_ bot: Bot, on db: PostgresConnection) async throws -> Int64 {
+        let config = JSONCoding.encodeToString(bot.config)
+        return try await db.one(
+            """
+            INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
+            VALUES (\(bot.name), \(bot.ticker), \(bot.exchange), \(bot.strategy), \(config), \(bot.status.rawValue),
+            \(bot.createdAt.milliseconds), \(bot.updatedAt.milliseconds), \(bot.ownerId)) RETURNING id
+            """, Int64.self)
     }
 
     public func bot(id: Int64) async throws -> Bot {

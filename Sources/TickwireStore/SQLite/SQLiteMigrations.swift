@@ -319,6 +319,10 @@ enum SQLiteMigrations {
             try db.execute(sql: "ALTER TABLE positions ADD COLUMN peak_equity REAL NOT NULL DEFAULT 0")
             try db.execute(sql: "ALTER TABLE positions ADD COLUMN max_drawdown_pct REAL NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v13-model-portfolio") { db in
+            try db.execute(
+                sql: "ALTER TABLE trading_models ADD COLUMN bot_id INTEGER REFERENCES bots(id) ON DELETE SET NULL")
+        }
         return migrator
     }
 }

@@ -69,7 +69,7 @@ extension TradingModel {
     init(row: Row) throws {
         self.init(
             id: row[0], ownerId: row[1], name: row[2], policy: row[3],
-            config: try decodeConfig(row[4], of: "trading model \(row[0] as Int64)"),
+            config: try decodeConfig(row[4], of: "trading model \(row[0] as Int64)"), botId: row[7],
             createdAt: Timestamp(milliseconds: row[5]), updatedAt: Timestamp(milliseconds: row[6]))
     }
 }

@@ -5,6 +5,20 @@ import TickwireModel
 /// transaction, so the `sessions` list and the `models.{id}` stream always agree. Each also tells the engine
 /// (`session_started`, `session_ended` on `engine`), and an agent's events are appended only while its session runs.
 extension SQLiteStore {
+    public func attachModelBot(modelId: Int64, _ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
+        try await commands.run { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT bot_id FROM trading_models WHERE id = ?", arguments: [modelId])
+            else { throw StoreError.notFound(entity: "trading model", id: String(modelId)) }
+            if let botId = row[0] as Int64? { return Committed(try Self.fetchBot(id: botId, in: db), events: []) }
+            let creation = BotCommands.create(new, at: now)
+            let id = try Self.insertBot(creation.row, in: db)
+            try db.execute(sql: "UPDATE trading_models SET bot_id = ? WHERE id = ?", arguments: [id, modelId])
+            return try self.commit(creation.saved(id), at: now, in: db)
+        }
+    }
+
     public func startModelSession(modelId: Int64, at now: Timestamp) async throws -> Committed<ModelSession> {
         try await commands.run { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM trading_models WHERE id = ?", arguments: [modelId]) != nil
@@ -23,7 +37,8 @@ extension SQLiteStore {
     }
 
     public func finishModelSession(
-        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, at now: Timestamp
+        id: Int64, status: ModelSessionStatus, decisions: Int, summary: String, statistics: [String: JSONValue],
+        at now: Timestamp
     ) async throws -> Committed<ModelSession> {
         try await commands.run { db in
             guard
@@ -32,7 +47,7 @@ extension SQLiteStore {
                 ).map(ModelSession.init(row:))
             else { throw StoreError.notFound(entity: "model session", id: String(id)) }
             let decision = try ModelCommands.finishSession(
-                current, status: status, decisions: decisions, summary: summary, at: now)
+                current, status: status, decisions: decisions, summary: summary, statistics: statistics, at: now)
             let session = decision.value
             try db.execute(
                 sql: "UPDATE model_sessions SET status = ?, decisions = ?, ended_at = ?, summary = ? WHERE id = ?",

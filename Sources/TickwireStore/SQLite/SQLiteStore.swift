@@ -50,18 +50,21 @@ public final class SQLiteStore: Store {
     public func createBot(_ new: NewBot, at now: Timestamp) async throws -> Committed<Bot> {
         try await commands.run { db in
             let creation = BotCommands.create(new, at: now)
-            let bot = creation.row
-            try db.execute(
-                sql: """
-                    INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    bot.name, bot.ticker, bot.exchange, bot.strategy, JSONCoding.encodeToString(bot.config),
-                    bot.status.rawValue, bot.createdAt.milliseconds, bot.updatedAt.milliseconds, bot.ownerId,
-                ])
-            return try self.commit(creation.saved(db.lastInsertedRowID), at: now, in: db)
+            return try self.commit(creation.saved(try Self.insertBot(creation.row, in: db)), at: now, in: db)
         }
+    }
+
+    static func insertBot(_ bot: Bot, in db: Database) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO bots (name, ticker, exchange, strategy, config, status, created_at, updated_at, owner_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                bot.name, bot.ticker, bot.exchange, bot.strategy, JSONCoding.encodeToString(bot.config),
+                bot.status.rawValue, bot.createdAt.milliseconds, bot.updatedAt.milliseconds, bot.ownerId,
+            ])
+        return db.lastInsertedRowID
     }
 
     public func bot(id: Int64) async throws -> Bot {

@@ -4,6 +4,7 @@ import NIOWebSocket
 import Synchronization
 import TickwireHub
 import TickwireModel
+import TickwireService
 import TickwireTransport
 
 /// Where a session's replies and closes go: the socket, whichever stack serves it.
@@ -24,10 +25,13 @@ struct WebSocketCloseReason: Error {
 final class WebSocketAppServices: Sendable {
     let streams: Streams
     let auth: Auth
+    /// Where external agents answer (`/api/v1/ws/agent`); nil without the engine.
+    let agents: AgentDesk?
 
-    init(streams: Streams, auth: Auth) {
+    init(streams: Streams, auth: Auth, agents: AgentDesk?) {
         self.streams = streams
         self.auth = auth
+        self.agents = agents
     }
 }
 
