@@ -16,10 +16,12 @@ struct EventRoutes {
 
     /// The WebSocket route answers GET only with an upgrade; say so instead of a bare 404.
     static func registerUpgradeHint(on api: RouterGroup<TickwireRequestContext>) {
-        api.get("ws/app") { _, _ -> Response in
-            throw APIError(
-                .upgradeRequired, code: "upgrade_required", message: "this endpoint speaks WebSocket only",
-                headers: [.upgrade: "websocket", .connection: "Upgrade"])
+        for path in ["ws/app", "ws/agent"] {
+            api.get(RouterPath(path)) { _, _ -> Response in
+                throw APIError(
+                    .upgradeRequired, code: "upgrade_required", message: "this endpoint speaks WebSocket only",
+                    headers: [.upgrade: "websocket", .connection: "Upgrade"])
+            }
         }
     }
 
