@@ -11,6 +11,7 @@ import { adminPage } from "./pages/admin.js";
 import { botDetailPage } from "./pages/bot-detail.js";
 import { botsPage } from "./pages/bots.js";
 import { intradayPage } from "./pages/intraday.js";
+import { modelDetailPage } from "./pages/model-detail.js";
 import { describeModelEvent, modelsPage } from "./pages/models.js";
 import { notificationsWanted, notify, toggleNotifications } from "./notify.js";
 import { profitPage } from "./pages/profit.js";
@@ -131,7 +132,7 @@ async function startSession(user) {
     position = Number(body.event_id);
   }
   const models = await api("/api/v1/models?limit=100");
-  for (const model of models.data) state.models.set(model.id, { model, running: false });
+  for (const model of models.data) state.models.set(model.id, { model, pnl: model.pnl, running: false });
   await loadRunning(state);
 
   const topics = ["bots", "orders", "logs", "pnl", "prices", "candles", "intraday", "system", "backtests"];
@@ -185,9 +186,15 @@ async function loadModels() {
   if (!session) return;
   const models = await api("/api/v1/models?limit=100");
   for (const model of models.data) {
-    if (session.state.models.has(model.id)) continue;
+    const known = session.state.models.get(model.id);
+    if (known) {
+      // Its bot (made at its first session) and figures may be new.
+      known.model = model;
+      known.pnl = model.pnl;
+      continue;
+    }
     const sessions = await api(`/api/v1/models/${model.id}/sessions?limit=1`);
-    session.state.models.set(model.id, { model, running: sessions.data[0]?.status === "running" });
+    session.state.models.set(model.id, { model, pnl: model.pnl, running: sessions.data[0]?.status === "running" });
   }
   session.client.addTopics(models.data.map((model) => `models.${model.id}`));
   session.state.changed("models");
@@ -272,7 +279,7 @@ function route() {
     bots: () => (id ? botDetailPage({ ...context, botId: Number(id) }) : botsPage(context)),
     activity: () => activityPage(context),
     intraday: () => intradayPage(context),
-    models: () => modelsPage({ ...context, selectedId: id ? Number(id) : null }),
+    models: () => (id ? modelDetailPage({ ...context, modelId: Number(id) }) : modelsPage(context)),
     admin: () => adminPage(context),
     research: () => researchPage(context),
     profit: () => profitPage(context),

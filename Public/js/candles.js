@@ -125,8 +125,8 @@ export function candleChart(title) {
       if (i < 0 || i >= shown.length) continue;
       const cx = x(i);
       const cy = y(marker.v);
-      const shape = marker.kind === "exit"
-        ? svg("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: "4" })
+      const shape = marker.kind === "exit" || marker.kind === "hold"
+        ? svg("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: marker.kind === "hold" ? "2.5" : "4" })
         : svg("path", {
           d: marker.kind === "entry-short"
             ? `M${(cx - 5).toFixed(1)},${(cy - 9).toFixed(1)}h10l-5,8z`

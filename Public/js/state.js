@@ -22,7 +22,7 @@ export class DashboardState extends EventTarget {
     this.logs = new Map(); // log id -> log (the activity feed; bounded below)
     this.happenings = new Map(); // key -> { key, type, timestamp, bot_id, message }: fills, trades, status (bounded)
     this.intraday = null;
-    this.models = new Map(); // id -> { model, running, session }
+    this.models = new Map(); // id -> { model, pnl (as listed), running }
     this.modelEvents = new Map(); // model id -> BoundedHistory of envelopes
     this.backtests = new Map(); // run id -> the run as its latest event tells it (no result)
   }
@@ -179,7 +179,8 @@ export class DashboardState extends EventTarget {
     const entry = this.models.get(modelId);
     if (entry) {
       if (event.type === "status" || event.type === "trade") entry.running = true;
-      if (event.type === "complete" || event.type === "error") entry.running = false;
+      // A malformed agent answer is an error the session survives (`fatal: false`).
+      if (event.type === "complete" || (event.type === "error" && event.data?.fatal !== false)) entry.running = false;
     }
     this.changed("models");
   }

@@ -258,10 +258,9 @@ class Dashboard(unittest.TestCase):
             "name": "Quick agent", "policy": "rule_based",
             "config": {"ticker": "BTC/USDT", "max_decisions": 3, "decision_interval_ms": 200}})
         self.go(f"#/models/{model['id']}")
-        item = f'#model-list li[data-model-id="{model["id"]}"]'
-        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, item))
-        self.driver.find_element(By.CSS_SELECTOR, item + " button").click()
-        # Read in one script: the list re-renders with every event, so element handles go stale.
+        wait(self.driver, lambda d: d.find_element(By.ID, "model-toggle").text == "Start session", timeout=5)
+        click(self.driver, self.driver.find_element(By.ID, "model-toggle"))
+        # Read in one script: the feed re-renders with every event, so element handles go stale.
         types = lambda d: d.execute_script(
             "return [...document.querySelectorAll('#model-feed li')].reverse().map(e => e.dataset.type)")
         wait(self.driver, lambda d: "complete" in types(d), timeout=15, message="the session never completed")
@@ -273,9 +272,45 @@ class Dashboard(unittest.TestCase):
         wait(self.driver, lambda d: d.execute_script(
             "return [...document.querySelectorAll('#toasts .toast.complete')].some(t => t.textContent.includes('Quick agent'))"),
             timeout=3, message="no toast for the completed session")
-        wait(self.driver, lambda d: d.execute_script(
-            f"return !document.querySelector('{item} .dot').classList.contains('live')"), timeout=3)
+        wait(self.driver, lambda d: d.find_element(By.CSS_SELECTOR, "#model-detail-page .badge.model-live").text == "idle",
+             timeout=3)
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, '#model-sessions tr[data-status="completed"]'),
+             timeout=3, message="the session is not listed")
+
+    def test_3b_model_cards_show_each_models_portfolio_live(self):
+        model = self.alice.call("POST", "/api/v1/models", {
+            "name": "Busy trader", "policy": "momentum",
+            "config": {"ticker": "BTC/USDT", "lookback": 1, "threshold": 0, "quantity": 0.01,
+                       "max_decisions": 12, "decision_interval_ms": 150}})
+        self.go("#/models")
+        card = f'#model-cards article[data-model-id="{model["id"]}"]'
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, card), timeout=5)
+        stat = lambda d, name: d.find_element(By.CSS_SELECTOR, f'{card} [data-stat="{name}"]').text
+        self.assertEqual(stat(self.driver, "Value"), "–", "no portfolio before its first session")
+        click(self.driver, self.driver.find_element(By.CSS_SELECTOR, f"{card} button"))
+        wait(self.driver, lambda d: d.find_element(By.CSS_SELECTOR, f"{card} .badge").text == "live", timeout=5)
+        wait(self.driver, lambda d: stat(d, "Value") != "–", timeout=10, message="the card shows no portfolio value")
+        wait(self.driver, lambda d: int(stat(d, "Trades")) >= 1, timeout=20, message="no closed trade on the card")
         screenshot(self.driver, "models")
+        self.driver.set_window_size(390, 844)
+        try:
+            screenshot(self.driver, "models-phone")
+        finally:
+            self.driver.set_window_size(1400, 1000)
+        # The model page: decisions as markers on the candles, its trades and equity.
+        self.go(f"#/models/{model['id']}")
+        wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#model-detail-page svg.candles .marker")) >= 2,
+             timeout=10, message="no decision markers")
+        titles = self.driver.execute_script(
+            "return [...document.querySelectorAll('#model-detail-page svg.candles .marker title')].map(t => t.textContent)")
+        self.assertTrue(any("Momentum" in t for t in titles), titles)
+        wait(self.driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#model-trades tr"), timeout=10,
+             message="no trades listed")
+        wait(self.driver, lambda d: d.execute_script(
+            "const p = document.querySelector('#model-detail-page svg[aria-label=\"Model equity\"] path.line.primary');"
+            " return p && p.getAttribute('d')"), timeout=10, message="no equity curve")
+        self.driver.execute_script("document.querySelector('svg.candles').scrollIntoView({block: 'center'})")
+        screenshot(self.driver, "model-detail")
 
     def test_4_other_pages_render_live_data(self):
         self.alice.call("POST", "/api/v1/logs", {"bot_id": self.log_bot, "level": "WARNING", "message": "activity feed check"})
@@ -346,7 +381,7 @@ class Dashboard(unittest.TestCase):
         seen = [text for text in feed(self.driver) if text.startswith("while away")]
         self.assertEqual(sorted(seen), sorted(messages), "each event exactly once")
         ids = self.driver.execute_script(
-            "return [...document.querySelectorAll('#activity-feed li')].map(e => e.dataset.logId)")
+            "return [...document.querySelectorAll('#activity-feed li[data-log-id]')].map(e => e.dataset.logId)")
         self.assertEqual(len(ids), len(set(ids)))
         stats = self.driver.execute_script("return window.tickwire.session.client.stats")
         print(f"\n  after the restart: {stats}")
