@@ -28,10 +28,12 @@ if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
   python3 -m pip install -q "schemathesis>=4,<5"
 fi
 
-if [ ! -x .venv-browser/bin/python ] || ! .venv-browser/bin/python -c "import selenium" >/dev/null 2>&1; then
-  log "installing selenium in .venv-browser"
+# The browser tests' and the examples' environment: selenium, and websockets for the example agent.
+if [ ! -x .venv-browser/bin/python ] || ! .venv-browser/bin/python -c "import selenium, websockets" >/dev/null 2>&1
+then
+  log "installing selenium and websockets in .venv-browser"
   python3 -m venv .venv-browser
-  .venv-browser/bin/pip install -q "selenium>=4.20,<5"
+  .venv-browser/bin/pip install -q "selenium>=4.20,<5" "websockets>=13,<16"
 fi
 
 if [ ! -x .venv-research/bin/python ] || ! .venv-research/bin/python -c "import backtesting, talib" >/dev/null 2>&1; then
@@ -157,6 +159,13 @@ log "browser tests (headless Chromium)"
   2>&1 | tee "$workdir/browser.log" || true
 read -r executed failed skipped < <(python3 scripts/count-tests.py unittest "$workdir/browser.log")
 record "browser tests" "$executed" "$failed" "$skipped"
+
+# --- The examples under examples/, each against a real server ----------------------------------------------------
+log "examples (the external agent)"
+(cd Tests/Examples && TICKWIRE_BIN="$tickwire" ../../.venv-browser/bin/python -m unittest discover -v -p 'test_*.py') \
+  2>&1 | tee "$workdir/examples.log" || true
+read -r executed failed skipped < <(python3 scripts/count-tests.py unittest "$workdir/examples.log")
+record "examples" "$executed" "$failed" "$skipped"
 
 # --- WebSocket conformance (Autobahn fast groups) ---------------------------------------------------------------
 log "autobahn (fast groups)"
