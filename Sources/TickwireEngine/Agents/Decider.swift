@@ -12,6 +12,8 @@ struct Decider {
         var reason: String
         /// The price decided on (and filled at); nil before the ticker has one.
         var price: Double?
+        /// How long the external agent took to answer.
+        var answeredIn: Duration?
     }
 
     /// How many of its own decisions an agent is shown.
@@ -102,11 +104,14 @@ struct Decider {
         }
         let request = try await self.request(prices: prices, decisions: decisions, bot: bot)
         let milliseconds = deadline.components.seconds * 1000 + deadline.components.attoseconds / 1_000_000_000_000_000
-        switch await desk.ask(modelId: model.id, request, deadline: deadline) {
+        let clock = ContinuousClock()
+        let asked = clock.now
+        let answer = await desk.ask(modelId: model.id, request, deadline: deadline)
+        switch answer {
         case .decision(let action, let size, let reason):
             return Decision(
                 action: action, size: size, reason: reason.isEmpty ? "The agent decided to \(action.rawValue)" : reason,
-                price: price)
+                price: price, answeredIn: clock.now - asked)
         case .late:
             try await engine.service.publishSessionEvent(
                 session, decisions: decisions, .status,

@@ -89,6 +89,10 @@ extension Engine {
                     "price": decision.price.map(JSONValue.number) ?? .null, "message": .string(decision.reason),
                     "session_id": id, "decision": .number(Double(decisions)),
                 ]
+                if let answeredIn = decision.answeredIn {
+                    let (seconds, attoseconds) = answeredIn.components
+                    data["agent_ms"] = .number(Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+                }
                 let before = try await service.reader.pnl(botId: bot.id)
                 if let price = decision.price,
                     let plan = ModelOrders.plan(
