@@ -119,7 +119,7 @@ def main():
         before, started = decisions(client, ids), time.monotonic()
         time.sleep(arguments.seconds)
         after, elapsed = decisions(client, ids), time.monotonic() - started
-        fills = sum(len(client.call("GET", f"/api/v1/models/{i}/trades?limit=1000")["data"]) for i in ids)
+        fills = sum(len(client.call("GET", f"/api/v1/models/{i}/trades?limit=500")["data"]) for i in ids)
         for i in ids:
             client.call("POST", f"/api/v1/models/{i}/stop")
         rate = (after - before) / elapsed

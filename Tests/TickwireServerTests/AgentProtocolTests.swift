@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import HummingbirdWSClient
+import HummingbirdWSCompression
 import Logging
 import Synchronization
 import Testing
@@ -150,6 +151,59 @@ import TickwireModel
             #expect(try await alice.call(.get, "/api/v1/models/\(model)/stats?interval=1m").status == .ok)
             #expect(try await client.using(bobKey).call(.get, "/api/v1/models/\(model)/trades").status == .notFound)
             #expect(try await alice.call(.get, "/api/v1/models/\(bobs)/stats").status == .notFound)
+        }
+    }
+
+    /// Requests for many models at once reach a compressed agent socket whole: its writes go one at a time (two at
+    /// once corrupted the deflate stream).
+    @Test func manyModelsRequestsArriveIntactOnACompressedSocket() async throws {
+        try await TestServer.with(
+            engine: EngineConfiguration(tickInterval: .milliseconds(10), minimumDecisionInterval: .milliseconds(1))
+        ) { client, _ in
+            let port = try #require(client.port)
+            let token = try #require(client.token)
+            var models: [Int64] = []
+            for index in 0..<8 {
+                let id = try #require(
+                    try await client.call(
+                        .post, "/api/v1/models",
+                        json:
+                            #"{"name":"m\#(index)","policy":"external","config":{"decision_interval_ms":1,"max_decisions":10000}}"#
+                    ).json["id"]?.int)
+                models.append(Int64(id))
+                #expect(try await client.call(.post, "/api/v1/models/\(id)/start").status == .created)
+            }
+            let received = Mutex<[String]>([])
+            let serve = #"{"type":"serve","models":\#(models)}"#
+            _ = try await within(30) {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/api/v1/ws/agent",
+                    configuration: .init(
+                        additionalHeaders: [.authorization: "Bearer \(token)"], extensions: [.perMessageDeflate()]),
+                    logger: Self.logger
+                ) { inbound, outbound, _ in
+                    try await outbound.write(.text(serve))
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message else { continue }
+                        let count = received.withLock { list in
+                            list.append(text)
+                            return list.count
+                        }
+                        let value = Self.json(text)
+                        if value["type"]?.string == "decision_request" {
+                            try await outbound.write(.text(Self.decision(value, "hold")))
+                        }
+                        if count >= 200 {
+                            try await outbound.close(.normalClosure, reason: "done")
+                            return
+                        }
+                    }
+                }
+            }
+            let texts = received.withLock { $0 }
+            #expect(texts.count == 200)
+            #expect(texts.allSatisfy { Self.json($0) != .null }, "every message is whole JSON")
+            #expect(Set(texts.compactMap { Self.json($0)["model_id"]?.int }).count == 8)
         }
     }
 

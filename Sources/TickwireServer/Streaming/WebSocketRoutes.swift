@@ -98,9 +98,10 @@ struct WebSocketRoutes {
                 }
                 if path == StreamPaths.webSocketAgent, let agents = services.agents, let principal {
                     return { inbound, outbound, _ in
+                        let socket = LibrarySocket(outbound: outbound)
+                        defer { socket.finish() }
                         let session = AgentSocketSession(
-                            desk: agents, service: services.streams.service, actor: principal.actor,
-                            socket: LibrarySocket(outbound: outbound))
+                            desk: agents, service: services.streams.service, actor: principal.actor, socket: socket)
                         do {
                             for try await message in inbound.messages(maxSize: maxMessageSize) {
                                 if case .text(let text) = message {
@@ -110,15 +111,15 @@ struct WebSocketRoutes {
                                 }
                             }
                         } catch let error as WebSocketCloseReason {
-                            LibrarySocket(outbound: outbound).close(error.code, reason: error.reason)
+                            socket.close(error.code, reason: error.reason)
                         } catch {}
                         session.end()
                     }
                 }
                 return { inbound, outbound, _ in
-                    await serve(
-                        inbound: inbound, socket: LibrarySocket(outbound: outbound), channel: channel,
-                        principal: principal)
+                    let socket = LibrarySocket(outbound: outbound)
+                    await serve(inbound: inbound, socket: socket, channel: channel, principal: principal)
+                    socket.finish()
                 }
             })
     }
@@ -150,18 +151,42 @@ struct WebSocketRoutes {
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
-    /// hummingbird-websocket's writer as a session's socket.
-    struct LibrarySocket: WebSocketReplySocket {
-        let outbound: WebSocketOutboundWriter
+    /// hummingbird-websocket's writer as a session's socket. Writes go one at a time, in order, through one task: the
+    /// writer of a compressed socket keeps the deflate stream's state, and two writes at once (a reply while a
+    /// subscription drains, two agent requests) would corrupt each other's bytes.
+    final class LibrarySocket: WebSocketReplySocket {
+        private let outbound: WebSocketOutboundWriter
+        private let writes: AsyncStream<(ByteBuffer, CheckedContinuation<Void, any Error>)>.Continuation
+
+        init(outbound: WebSocketOutboundWriter) {
+            self.outbound = outbound
+            let (pending, writes) = AsyncStream<(ByteBuffer, CheckedContinuation<Void, any Error>)>.makeStream()
+            self.writes = writes
+            Task {
+                for await (json, written) in pending {
+                    do {
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: json)))
+                        written.resume()
+                    } catch {
+                        written.resume(throwing: error)
+                    }
+                }
+            }
+        }
 
         func send(_ json: ByteBuffer) async throws {
-            try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: json)))
+            try await withCheckedThrowingContinuation { (written: CheckedContinuation<Void, any Error>) in
+                if case .terminated = writes.yield((json, written)) { written.resume(throwing: CancellationError()) }
+            }
         }
 
         func close(_ code: WebSocketErrorCode, reason: String) {
             let outbound = self.outbound
             Task { try? await outbound.close(code, reason: reason) }
         }
+
+        /// The socket is done: the writing task ends (a send after this fails).
+        func finish() { writes.finish() }
     }
 
     /// `/api/v1/ws/app` in the pipeline: messages go to the session one at a time, from a task that runs only while

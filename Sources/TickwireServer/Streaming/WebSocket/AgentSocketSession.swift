@@ -19,7 +19,9 @@ final class AgentSocketSession: Sendable {
     private let desk: AgentDesk
     private let service: TradingService
     private let actor: Actor
-    private let socket: any WebSocketReplySocket
+    /// Every message to the agent, written by one task in order: a compressed socket's writer keeps the deflate
+    /// stream's state, so two writes at once would corrupt each other.
+    private let outbox: AsyncStream<(String, CheckedContinuation<Void, Never>?)>.Continuation
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -32,7 +34,14 @@ final class AgentSocketSession: Sendable {
         self.desk = desk
         self.service = service
         self.actor = actor
-        self.socket = socket
+        let (messages, outbox) = AsyncStream<(String, CheckedContinuation<Void, Never>?)>.makeStream()
+        self.outbox = outbox
+        Task {
+            for await (text, written) in messages {
+                try? await socket.send(ByteBuffer(string: text))
+                written?.resume()
+            }
+        }
     }
 
     private struct ClientMessage: Decodable {
@@ -86,14 +95,15 @@ final class AgentSocketSession: Sendable {
             state.ended = true
             return state.agent
         }
+        outbox.finish()
         if let agent { Task { [desk] in await desk.disconnect(agent: agent) } }
     }
 
     /// The agent's place at the desk, taken at its first `serve`.
     private func connect() async -> Int {
         if let agent = state.withLock({ $0.agent }) { return agent }
-        let socket = self.socket
-        let agent = await desk.connect { text in try? await socket.send(ByteBuffer(string: text)) }
+        let outbox = self.outbox
+        let agent = await desk.connect { text in outbox.yield((text, nil)) }
         let ended = state.withLock { state in
             state.agent = agent
             return state.ended
@@ -102,8 +112,12 @@ final class AgentSocketSession: Sendable {
         return agent
     }
 
+    /// Returns once the reply is written (so that an error's reply goes before the close it may lead to).
     private func reply(_ message: [String: JSONValue]) async {
-        try? await socket.send(ByteBuffer(string: JSONCoding.encodeToString(message)))
+        let text = JSONCoding.encodeToString(message)
+        await withCheckedContinuation { (written: CheckedContinuation<Void, Never>) in
+            if case .terminated = outbox.yield((text, written)) { written.resume() }
+        }
     }
 
     private func reject(_ code: String, _ message: String, requestId: String? = nil) async throws(WebSocketCloseReason)
