@@ -46,7 +46,8 @@ def call(method, path, body):
     return json.loads(data)
 for b in range(100):
     bot = call("POST", "/api/v1/bots", {"name": f"bot-{b}", "ticker": f"T{b % 20}/USDT", "exchange": "binance",
-                                         "strategy": "sma", "config": {"fast": 5, "slow": 20}, "status": "ACTIVE"})
+                                         "strategy": "sma", "config": {"fast": 5, "slow": 20, "market": "margin"},
+                                         "status": "ACTIVE"})
     for o in range(100):
         order = call("POST", f"/api/v1/bots/{bot['id']}/orders",
                      {"side": "buy" if o % 2 else "sell", "type": "limit", "quantity": 1, "price": 100 + o})
