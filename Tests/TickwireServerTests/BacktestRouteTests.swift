@@ -160,6 +160,25 @@ import TickwireTestSupport
         }
     }
 
+    /// A model's built-in policy is a strategy of the catalogue: it backtests like any other, with the result the
+    /// research core computes.
+    @Test(arguments: ["momentum", "mean_reversion", "rule_based"])
+    func aModelsPolicyBacktestsLikeAnyStrategy(policy: String) async throws {
+        try await TestServer.with(configuration: Self.workers) { client, _ in
+            let dataset = try #require(try await Self.upload(client).json["id"]?.int)
+            let submitted = try await client.call(
+                .post, "/api/v1/backtests", json: #"{"dataset_id":\#(dataset),"strategy":"\#(policy)"}"#)
+            let job = try await Self.finished(client, try #require(submitted.json["id"]?.int))
+            #expect(job["status"]?.string == "completed")
+            let expected = Backtest.run(
+                try Strategies.make(name: policy, config: [:]), on: try OHLCVReader.read(Self.csv),
+                options: BacktestOptions())
+            let expectedJSON = try JSONDecoder().decode(
+                JSONValue.self, from: Data(JSONCoding.encodeToString(expected).utf8))
+            #expect(job["result"] == expectedJSON)
+        }
+    }
+
     @Test func badSubmissionsAreRefusedAtOnceNamingTheField() async throws {
         try await TestServer.with(configuration: Self.workers) { client, _ in
             let dataset = try #require(try await Self.upload(client).json["id"]?.int)
