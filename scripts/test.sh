@@ -35,6 +35,8 @@ then
   python3 -m venv .venv-browser
   .venv-browser/bin/pip install -q "selenium>=4.20,<5" "websockets>=13,<16"
 fi
+# The Python client as a user installs it (again each run: it is part of this tree).
+.venv-browser/bin/pip install -q --force-reinstall --no-deps ./clients/python
 
 if [ ! -x .venv-research/bin/python ] || ! .venv-research/bin/python -c "import backtesting, talib" >/dev/null 2>&1; then
   log "installing backtesting.py 0.6.6 and TA-Lib in .venv-research"
@@ -161,7 +163,7 @@ read -r executed failed skipped < <(python3 scripts/count-tests.py unittest "$wo
 record "browser tests" "$executed" "$failed" "$skipped"
 
 # --- The examples under examples/, each against a real server ----------------------------------------------------
-log "examples (the external agent)"
+log "examples and the Python client (the external agent, the example bot)"
 (cd Tests/Examples && TICKWIRE_BIN="$tickwire" ../../.venv-browser/bin/python -m unittest discover -v -p 'test_*.py') \
   2>&1 | tee "$workdir/examples.log" || true
 read -r executed failed skipped < <(python3 scripts/count-tests.py unittest "$workdir/examples.log")

@@ -1,0 +1,124 @@
+"""The Python client (clients/python) and the example bot built on it, against a real server."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Browser"))
+from harness import API, Server  # noqa: E402
+from tickwire_client import Client, Event, Reset, TickwireError  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+class PythonClient(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.server.start()
+        key = API(cls.server, "alice").call("POST", "/api/v1/keys", {"name": "python client"})["token"]
+        cls.client = Client(cls.server.url, key)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_1_rest_calls_for_bots_orders_fills_trades_and_logs(self):
+        client = self.client
+        bot = client.bots.create(name="py rest", ticker="XRP/USDT", exchange="binance", strategy="manual")
+        self.assertEqual(client.bots.get(bot["id"])["name"], "py rest")
+        order = client.orders.place(bot["id"], side="buy", type="limit", quantity=2, price=0.5)
+        client.orders.fill(order["id"], quantity=2, price=0.5, fee=0.01)
+        self.assertEqual(client.orders.get(order["id"])["status"], "FILLED")
+        sell = client.orders.place(bot["id"], side="sell", type="market", quantity=2)
+        client.orders.fill(sell["id"], quantity=2, price=0.6)
+        self.assertEqual(len(client.fills.list(bot_id=bot["id"])), 2)
+        trades = client.trades.list(bot_id=bot["id"])
+        self.assertEqual(len(trades), 1)
+        self.assertAlmostEqual(trades[0]["pnl"], 0.19)
+        client.logs.write(bot["id"], "hello from python")
+        self.assertIn("hello from python", [log["message"] for log in client.logs.list(bot_id=bot["id"])])
+        self.assertEqual(client.bots.pnl(bot["id"])["trade_count"], 1)
+        with self.assertRaises(TickwireError) as refused:
+            client.orders.place(bot["id"], side="sell", type="market", quantity=1)
+        self.assertEqual((refused.exception.status, refused.exception.code), (422, "short_not_allowed"))
+        with self.assertRaises(TickwireError) as missing:
+            client.bots.get(999999)
+        self.assertEqual(missing.exception.status, 404)
+
+    def test_2_a_stream_survives_a_restart_without_loss_or_repeat(self):
+        bot = self.client.bots.create(name="py stream", ticker="ADA/USDT", exchange="binance", strategy="manual")
+        received, reconnects = [], []
+
+        def follow():
+            for event in self.client.events(["logs"], bot_id=bot["id"], timeout=40,
+                                            on_reconnect=lambda error: reconnects.append(error)):
+                if isinstance(event, Event) and event.type == "log_created":
+                    received.append(event.data["message"])
+                    if len(received) == 10:
+                        return
+
+        thread = threading.Thread(target=follow, daemon=True)
+        thread.start()
+        time.sleep(0.5)
+        for i in range(5):
+            self.client.logs.write(bot["id"], f"line {i}")
+        deadline = time.time() + 5
+        while len(received) < 5 and time.time() < deadline:
+            time.sleep(0.05)
+        self.server.kill()
+        self.server.start()
+        for i in range(5, 10):
+            self.client.logs.write(bot["id"], f"line {i}")
+        thread.join(40)
+        self.assertEqual(received, [f"line {i}" for i in range(10)])
+        self.assertGreaterEqual(len(reconnects), 1, "the restart was seen and survived")
+
+    def test_3_a_position_that_is_gone_is_a_reset(self):
+        items = []
+        for item in self.client.events(["logs"], since="999999999", timeout=3):
+            items.append(item)
+            break
+        self.assertTrue(items and isinstance(items[0], Reset), items)
+
+    def test_4_the_async_client(self):
+        import asyncio
+        from tickwire_client import AsyncClient
+
+        async def scenario():
+            client = AsyncClient(self.client.url, self.client.token)
+            bot = await client.bots.create(name="py async", ticker="DOT/USDT", exchange="binance", strategy="manual")
+
+            async def first_log():
+                async for event in client.events(["logs"], bot_id=bot["id"], timeout=10):
+                    if isinstance(event, Event) and event.type == "log_created":
+                        return event.data["message"]
+
+            follower = asyncio.create_task(first_log())
+            await asyncio.sleep(0.5)  # subscribed from now: write after the stream is open
+            await client.logs.write(bot["id"], "async hello")
+            return await follower
+
+        self.assertEqual(asyncio.run(scenario()), "async hello")
+
+    def test_5_the_example_bot_trades_and_logs_through_the_client(self):
+        run = subprocess.run(
+            [sys.executable, os.path.join(ROOT, "examples", "python-bot", "bot.py"), "--url", self.server.url,
+             "--key", self.client.token, "--ticker", "BTC/USDT", "--fast", "2", "--slow", "4", "--prices", "30"],
+            capture_output=True, text=True, timeout=90)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        bot_id = int(run.stdout.split()[1])
+        logs = [log["message"] for log in self.client.logs.list(bot_id=bot_id)]
+        self.assertTrue(any(message.startswith("python bot: started") for message in logs), logs)
+        self.assertTrue(any("crossed" in message for message in logs), logs)
+        orders = self.client.orders.list(bot_id=bot_id)
+        self.assertGreaterEqual(len(orders), 1)
+        self.assertTrue(any(order["status"] == "FILLED" for order in orders), orders)
+        self.assertEqual(self.client.bots.get(bot_id)["status"], "STOPPED")
+
+
+if __name__ == "__main__":
+    unittest.main()
