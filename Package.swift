@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tickwire", targets: ["tickwire"]),
+        // For bots and tools in Swift: typed REST calls and a resuming event stream.
+        .library(name: "TickwireClient", targets: ["TickwireClient"]),
         // Load generators and speed comparisons; not part of what an operator runs.
         .executable(name: "tickwire-bench", targets: ["tickwire-bench"]),
     ],
@@ -83,6 +85,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The client of bots and tools: REST and the event stream over AsyncHTTPClient; shares the model's types.
+        .target(
+            name: "TickwireClient",
+            dependencies: [
+                "TickwireModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
         // The paper-trading engine: market feeds, strategies, paper broker, bots, agents, intraday cycle.
         .target(
             name: "TickwireEngine",
@@ -121,6 +134,7 @@ let package = Package(
             name: "tickwire",
             dependencies: [
                 "TickwireServer", "TickwireStore", "TickwireHub", "TickwireModel", "TickwireEngine", "TickwireResearch",
+                "TickwireClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -175,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "TickwireServerTests",
             dependencies: [
-                "TickwireResearch",
+                "TickwireResearch", "TickwireClient",
                 "TickwireTestSupport",
                 "TickwireServer", "TickwireModel", "TickwireStore", "TickwireHub", "TickwireEngine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

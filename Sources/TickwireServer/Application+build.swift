@@ -124,6 +124,10 @@ func buildRouter(_ components: Components, configuration: ServerConfiguration) t
 {
     let router = Router(context: TickwireRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
+    if components.metrics != nil {
+        // Requests by route pattern, method and status, with their duration (Hummingbird's own middleware).
+        router.add(middleware: MetricsMiddleware())
+    }
     router.add(middleware: APIHeadersMiddleware())
     router.add(middleware: PathGuardMiddleware())
     if !configuration.auth.corsAllowedOrigins.isEmpty {
@@ -154,7 +158,7 @@ func registerRoutes(
     let auth = components.auth
     let service = streams.service
     let limit = configuration.maxBodySize
-    HealthRoutes(store: service.reader).register(on: router)
+    HealthRoutes(store: service.reader, hub: streams.hub, agents: components.agents).register(on: router)
     let seedStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
     if !configuration.streamingEnabled { seedStreams.add(middleware: StreamingOffMiddleware()) }
     SeedStreamRoutes(streams: streams, bundleInterval: configuration.bundleInterval).register(on: seedStreams)

@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TICKWIRE_LOG_LEVEL, default info).")
     var logLevel: String?
 
+    @Option(help: "Log lines as text or json, one object a line (env TICKWIRE_LOG_FORMAT, default text).")
+    var logFormat: String?
+
     @Option(help: "Seconds between SSE heartbeat comments on idle streams (default 15).")
     var heartbeat: Int?
 
@@ -78,7 +81,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests per second allowed per API key (env TICKWIRE_API_KEY_RATE, default 200; burst twice that).")
     var apiKeyRate: Double?
 
-    @Option(help: "Folder of the dashboard served at / (env TICKWIRE_PUBLIC, default ./Public when it exists).")
+    @Option(
+        help:
+            "Folder of the dashboard served at / (env TICKWIRE_PUBLIC; default ./Public, else beside the executable or in its share/tickwire, else the checkout it was built from)."
+    )
     var publicDirectory: String?
 
     @Flag(help: "Answer every stream route with 503 streaming_disabled (dashboards then poll the REST API).")
@@ -118,6 +124,11 @@ struct Serve: AsyncParsableCommand {
                 ?? 1 << 20,
             logLevel: logLevel ?? environment["TICKWIRE_LOG_LEVEL"] ?? "info")
 
+        switch logFormat ?? environment["TICKWIRE_LOG_FORMAT"] ?? "text" {
+        case "text": break
+        case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        case let other: throw ValidationError("--log-format must be text or json, got '\(other)'")
+        }
         var logger = Logger(label: "tickwire")
         logger.logLevel = settings.logLevel
         // Before anything creates a metric: the hub's and transports' counters then land in this registry.
@@ -202,7 +213,7 @@ struct Serve: AsyncParsableCommand {
             }
             return named
         }
-        return FileManager.default.fileExists(atPath: "Public/index.html") ? "Public" : nil
+        return DashboardLocation.find()
     }
 
     /// The first start of an empty database creates `admin`, with `TICKWIRE_ADMIN_PASSWORD` or a generated password

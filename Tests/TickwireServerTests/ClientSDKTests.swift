@@ -1,0 +1,107 @@
+import Foundation
+import Synchronization
+import Testing
+import TickwireClient
+import TickwireModel
+
+@testable import TickwireServer
+
+/// The Swift SDK (`TickwireClient`) against a live server: typed REST calls, the event stream in order, a reset, and
+/// a stream whose short-lived token expires: it reconnects with a fresh one and resumes without loss or repeat.
+@Suite struct ClientSDKTests {
+    @Test func typedCallsForBotsOrdersFillsTradesAndLogs() async throws {
+        try await TestServer.with { client, _ in
+            let sdk = TickwireClient(
+                url: "http://127.0.0.1:\(try #require(client.port))", credential: .apiKey(try #require(client.token)))
+            let bot = try await sdk.createBot(
+                NewBot(name: "sdk", ticker: "SOL/USDT", exchange: "binance", strategy: "manual"))
+            #expect(try await sdk.bot(id: bot.id).name == "sdk")
+            let buy = try await sdk.placeOrder(botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 2))
+            _ = try await sdk.updateOrder(id: buy.id, OrderPatch(fill: FillRequest(quantity: 2, price: 10)))
+            let sell = try await sdk.placeOrder(botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 2))
+            let filled = try await sdk.updateOrder(id: sell.id, OrderPatch(fill: FillRequest(quantity: 2, price: 11)))
+            #expect(filled.status == .filled)
+            #expect(try await sdk.fills(botId: bot.id).count == 2)
+            #expect(try await sdk.trades(botId: bot.id).first?.pnl == 2)
+            #expect(try await sdk.pnl(botId: bot.id).tradeCount == 1)
+            _ = try await sdk.appendLog(NewLog(botId: bot.id, level: .info, message: "from swift"))
+            #expect(try await sdk.logs(botId: bot.id).map(\.message).contains("from swift"))
+            await #expect(throws: TickwireError.self) { _ = try await sdk.bot(id: 999_999) }
+            do {
+                _ = try await sdk.placeOrder(botId: bot.id, NewOrder(side: .sell, type: .market, quantity: 1))
+                Issue.record("a short on a spot bot was accepted")
+            } catch let error as TickwireError {
+                #expect(error.status == 422)
+                #expect(error.code == "short_not_allowed")
+            }
+        }
+    }
+
+    @Test func theStreamDeliversInOrderAndSaysResetForAPositionThatIsGone() async throws {
+        try await TestServer.with { client, _ in
+            let sdk = TickwireClient(
+                url: "http://127.0.0.1:\(try #require(client.port))", credential: .apiKey(try #require(client.token)))
+            let bot = try await sdk.createBot(NewBot(name: "s", ticker: "SOL/USDT", exchange: "x", strategy: "m"))
+            var gone = sdk.events(topics: ["logs"], since: "999999999").makeAsyncIterator()
+            guard case .reset(let reason, _)? = try await gone.next() else {
+                Issue.record("no reset for a position that does not exist")
+                return
+            }
+            #expect(!reason.isEmpty)
+
+            var events = sdk.events(topics: ["logs"], botId: bot.id).makeAsyncIterator()
+            try await Task.sleep(for: .milliseconds(200))
+            for index in 0..<3 {
+                _ = try await sdk.appendLog(NewLog(botId: bot.id, level: .info, message: "m\(index)"))
+            }
+            var messages: [String] = []
+            while messages.count < 3 {
+                if case .event(let event)? = try await events.next(), event.type == "log_created" {
+                    messages.append(event.data["message"]?.string ?? "")
+                }
+            }
+            #expect(messages == ["m0", "m1", "m2"])
+        }
+    }
+
+    @Test func anExpiredStreamTokenIsRenewedAndTheStreamResumesWithoutLoss() async throws {
+        var configuration = ServerConfiguration()
+        configuration.auth.streamTokenLifetime = .seconds(2)
+        try await TestServer.with(configuration: configuration) { client, _ in
+            let port = try #require(client.port)
+            let key = try #require(client.token)
+            let rest = TickwireClient(url: "http://127.0.0.1:\(port)", credential: .apiKey(key))
+            let bot = try await rest.createBot(NewBot(name: "t", ticker: "SOL/USDT", exchange: "x", strategy: "m"))
+            let issued = Mutex(0)
+            struct Issued: Decodable {
+                let accessToken: String
+                enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
+            }
+            let sdk = TickwireClient(
+                url: "http://127.0.0.1:\(port)",
+                credential: .provider {
+                    issued.withLock { $0 += 1 }
+                    return try await rest.request(
+                        .POST, "/api/v1/auth/stream-token", body: ["topics": ["logs"]], as: Issued.self
+                    ).accessToken
+                })
+            var events = sdk.events(topics: ["logs"], botId: bot.id).makeAsyncIterator()
+            try await Task.sleep(for: .milliseconds(200))
+            let writer = Task {
+                for index in 0..<12 {
+                    _ = try await rest.appendLog(NewLog(botId: bot.id, level: .info, message: "w\(index)"))
+                    try await Task.sleep(for: .milliseconds(400))
+                }
+            }
+            var messages: [String] = []
+            while messages.count < 12 {
+                if case .event(let event)? = try await events.next(), event.type == "log_created" {
+                    messages.append(event.data["message"]?.string ?? "")
+                }
+            }
+            try await writer.value
+            #expect(messages == (0..<12).map { "w\($0)" }, "each once, in order, across the expiries")
+            #expect(issued.withLock { $0 } >= 2, "the token was asked for again after it expired")
+        }
+    }
+}
