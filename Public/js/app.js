@@ -142,6 +142,7 @@ async function startSession(user) {
     pollInterval: Number(params.get("poll_interval") ?? 3000),
     // Every tab of this user in this browser shares one connection (?share=0 to give a tab its own).
     shareAcrossTabs: params.get("share") === "0" ? null : `tickwire:${user.id}:${location.host}`,
+    cache,
   });
   session = { user, state, client, cache, fetcher };
 

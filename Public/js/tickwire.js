@@ -84,6 +84,7 @@ export class TTLCache {
   set(key, value, { ttl = 60_000, topics = [] } = {}) {
     try {
       this.storage?.setItem(this.prefix + key, JSON.stringify({ value, topics, expires: this.now() + ttl }));
+      if (this.#index) for (const topic of topics) this.#tagged(topic).add(this.prefix + key);
     } catch {
       // Quota exceeded or storage disabled: caching is an optimisation only.
     }
@@ -93,17 +94,34 @@ export class TTLCache {
       this.storage?.removeItem(this.prefix + key);
     } catch {}
   }
-  /** Drops every entry tagged with `topic`. */
+  /** Drops every entry tagged with `topic`. An index of the tags (read once from storage, then kept as entries are
+   *  set) makes this cheap enough to run on every pushed event. */
   invalidate(topic) {
-    for (const key of this.#keys()) {
+    if (!this.#index) {
+      this.#index = new Map();
+      for (const key of this.#keys()) {
+        try {
+          for (const tag of JSON.parse(this.storage.getItem(key))?.topics ?? []) this.#tagged(tag).add(key);
+        } catch {}
+      }
+    }
+    const keys = this.#index.get(topic);
+    if (!keys?.size) return;
+    for (const key of keys) {
       try {
-        const entry = JSON.parse(this.storage.getItem(key));
-        if (entry?.topics?.includes(topic)) this.storage.removeItem(key);
+        this.storage.removeItem(key);
       } catch {}
     }
+    keys.clear();
+  }
+  #index = null; // topic -> keys tagged with it
+  #tagged(topic) {
+    if (!this.#index.has(topic)) this.#index.set(topic, new Set());
+    return this.#index.get(topic);
   }
   clear() {
     for (const key of this.#keys()) this.storage.removeItem(key);
+    this.#index = null;
   }
   #keys() {
     const keys = [];
@@ -137,6 +155,20 @@ export class ConditionalFetcher {
   }
 }
 
+/** A `streamToken` provider for `TickwireClient`: `POST /api/v1/auth/stream-token` with the bearer's token. */
+export function streamTokenFrom(baseUrl, bearer, fetchImpl = globalThis.fetch.bind(globalThis)) {
+  return async (topics) => {
+    const response = await fetchImpl(baseUrl + "/api/v1/auth/stream-token", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${await bearer()}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ topics }),
+    });
+    if (!response.ok) throw new Error(`stream token: ${response.status}`);
+    const body = await response.json();
+    return { token: body.access_token, expiresAt: Date.parse(body.expires_at) };
+  };
+}
+
 export class TickwireClient extends EventTarget {
   /**
    * @param {object} options
@@ -148,6 +180,15 @@ export class TickwireClient extends EventTarget {
    * @param {number} [options.pollInterval] ms between polls while polling
    * @param {string[]} [options.extraTypes] custom event types to listen for over SSE
    * @param {string} [options.shareAcrossTabs] share one connection with the other tabs using this name
+   * @param {TTLCache} [options.cache] a cache whose entries tagged with a topic are dropped as that topic's events
+   *   arrive (a page that keeps an entry current writes it back)
+   * @param {string} [options.baseUrl] the server, for a dashboard on another origin (default: this page's)
+   * @param {() => Promise<string>} [options.bearer] an API key or access token for the REST calls the client makes
+   *   (and, over WebSocket, its `auth` message): for pages that sign in without the session cookie
+   * @param {(topics: string[]) => Promise<{token: string, expiresAt: number}>} [options.streamToken] a stream token
+   *   for the SSE URL (`?token=`): asked before each connection and again before the one in use expires, so the
+   *   stream is reopened with a fresh URL (from its last event) instead of being closed for `auth_expired`;
+   *   `streamTokenFrom(baseUrl, bearer)` makes one
    * @param {object} [options.env] injectable browser APIs (tests): fetch, EventSource, WebSocket, setTimeout,
    *   clearTimeout, random, isOnline, location, window
    */
@@ -161,6 +202,7 @@ export class TickwireClient extends EventTarget {
       setTimeout: env.setTimeout ?? globalThis.setTimeout.bind(globalThis),
       clearTimeout: env.clearTimeout ?? globalThis.clearTimeout.bind(globalThis),
       random: env.random ?? Math.random,
+      now: env.now ?? (() => Date.now()),
       isOnline: env.isOnline ?? (() => globalThis.navigator?.onLine !== false),
       location: env.location ?? globalThis.location,
       window: env.window ?? globalThis.window,
@@ -169,6 +211,9 @@ export class TickwireClient extends EventTarget {
     };
     this.shareName = options.shareAcrossTabs ?? null;
     this.baseUrl = options.baseUrl ?? "";
+    this.bearer = options.bearer ?? null;
+    this.cache = options.cache ?? null;
+    this.streamToken = options.streamToken ?? null;
     this.transport = options.transport ?? "sse";
     this.topics = new Set(options.topics ?? []);
     this.lastEventId = options.lastEventId ?? null;
@@ -192,6 +237,8 @@ export class TickwireClient extends EventTarget {
   #pollTimer = null;
   #onlineListeners = null;
   #share = null; // { channel, role: "follower" | "leader", release, buffer, evictedUpTo, id }
+  #token = null; // the stream token in use: { token, expiresAt, renewAt }
+  #renewTimer = null;
 
   // --- Subscribing -------------------------------------------------------------------------------------------
 
@@ -268,14 +315,50 @@ export class TickwireClient extends EventTarget {
     if (!this.env.isOnline()) return this.#setState("offline");
     if (this.state !== "polling") this.#setState(this.#everLive ? "reconnecting" : "connecting");
     this.stats.connects++;
+    if (this.transport !== "websocket" && this.streamToken) return this.#openWithStreamToken();
     this.#connection = this.transport === "websocket" ? this.#openWebSocket() : this.#openEventSource();
   }
 
-  #openEventSource() {
+  /** SSE with `?token=`: a token valid for a while yet (a new one otherwise), and a timer that reopens the stream
+   *  with the next one when 80 % of its life has passed. */
+  async #openWithStreamToken() {
+    let cancelled = false;
+    const pending = { close: () => (cancelled = true) };
+    this.#connection = pending;
+    const now = this.env.now();
+    if (!this.#token || this.#token.renewAt <= now) {
+      try {
+        const issued = await this.streamToken([...this.topics].sort());
+        const expiresAt = typeof issued.expiresAt === "number" ? issued.expiresAt : Date.parse(issued.expiresAt);
+        this.#token = { token: issued.token, expiresAt, renewAt: now + (expiresAt - now) * 0.8 };
+        this.stats.tokens = (this.stats.tokens ?? 0) + 1;
+      } catch (error) {
+        if (cancelled || this.#connection !== pending) return;
+        console.warn("tickwire: no stream token", error);
+        return this.#failed();
+      }
+    }
+    if (cancelled || this.#connection !== pending || !this.#running) return;
+    this.#connection = this.#openEventSource(this.#token.token);
+    this.env.clearTimeout(this.#renewTimer);
+    this.#renewTimer = this.env.setTimeout(() => {
+      this.#token = null;
+      this.#reconnectNow();
+    }, Math.max(1000, this.#token.renewAt - this.env.now()));
+  }
+
+  /** What REST calls of the client send to authenticate: the bearer's token, else the session cookie. */
+  async #authorization() {
+    if (!this.bearer) return { credentials: "same-origin" };
+    return { headers: { Authorization: `Bearer ${await this.bearer()}` } };
+  }
+
+  #openEventSource(token = null) {
     const url = new URL(this.baseUrl + "/api/v1/stream", this.env.location?.href ?? "http://localhost/");
     url.searchParams.set("topics", [...this.topics].sort().join(","));
     if (this.lastEventId !== null) url.searchParams.set("last_event_id", String(this.lastEventId));
-    const source = new this.env.EventSource(url.toString(), { withCredentials: true });
+    if (token) url.searchParams.set("token", token);
+    const source = new this.env.EventSource(url.toString(), { withCredentials: !token });
     let closed = false;
     const close = () => {
       closed = true;
@@ -313,7 +396,9 @@ export class TickwireClient extends EventTarget {
     const socket = new this.env.WebSocket(base.toString());
     let closed = false;
     const send = (message) => socket.readyState === 1 && socket.send(JSON.stringify(message));
-    socket.onopen = () => {
+    socket.onopen = async () => {
+      // Without the session cookie (another origin), the first message authenticates.
+      if (this.bearer) send({ type: "auth", token: await this.bearer() });
       const message = { type: "subscribe", topics: [...this.topics].sort() };
       if (this.lastEventId !== null) message.since = String(this.lastEventId);
       send(message);
@@ -359,6 +444,12 @@ export class TickwireClient extends EventTarget {
   /** The server ended the stream on purpose. Credentials gone: tell the page. Otherwise resume at once. */
   #serverClosed(reason) {
     this.#connection = null;
+    if (reason === "auth_expired" && this.streamToken) {
+      // The stream token ran out before it was renewed (a suspended tab): another one, and on from the last event.
+      this.#token = null;
+      this.#setState("reconnecting");
+      return this.#scheduleRetry(0);
+    }
     if (["revoked", "auth_expired", "auth_required"].includes(reason)) {
       if (this.#share?.role === "leader") this.#share.channel.postMessage({ kind: "unauthorized", reason });
       this.#running = false;
@@ -379,7 +470,7 @@ export class TickwireClient extends EventTarget {
     if (!this.env.isOnline()) return this.#setState("offline");
     let rest = "down";
     try {
-      const response = await this.env.fetch(this.baseUrl + "/api/v1/auth/me", { credentials: "same-origin" });
+      const response = await this.env.fetch(this.baseUrl + "/api/v1/auth/me", await this.#authorization());
       rest = response.status === 401 ? "unauthorized" : response.ok ? "up" : "down";
     } catch {
       rest = "down";
@@ -430,6 +521,7 @@ export class TickwireClient extends EventTarget {
 
   #clearTimers() {
     this.env.clearTimeout(this.#retryTimer);
+    this.env.clearTimeout(this.#renewTimer);
     this.#stopPolling();
   }
 
@@ -511,6 +603,7 @@ export class TickwireClient extends EventTarget {
     this.lastEventId = id;
     this.stats.received++;
     if (this.#share?.role === "leader") this.#relay(event);
+    this.cache?.invalidate(event.topic);
     this.#dispatch(event.type, event);
     if (event.topic !== event.type) this.#dispatch(event.topic, event);
     this.#dispatch("*", event);
@@ -524,6 +617,7 @@ export class TickwireClient extends EventTarget {
       this.#share.evictedUpTo = this.lastEventId;
       this.#share.channel.postMessage({ kind: "reset", to: "*", body });
     }
+    this.cache?.clear();
     const event = { id: body.last_event_id, topic: "reset", type: "reset", data: body };
     this.#dispatch("reset", event);
   }

@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TICKWIRE_LOG_LEVEL, default info).")
     var logLevel: String?
 
+    @Option(help: "Seconds a stream token (for ?token= on stream URLs) lasts, 1 to 600 (default 300).")
+    var streamTokenSeconds = 300
+
     @Option(help: "Log lines as text or json, one object a line (env TICKWIRE_LOG_FORMAT, default text).")
     var logFormat: String?
 
@@ -124,6 +127,9 @@ struct Serve: AsyncParsableCommand {
                 ?? 1 << 20,
             logLevel: logLevel ?? environment["TICKWIRE_LOG_LEVEL"] ?? "info")
 
+        guard (1...600).contains(streamTokenSeconds) else {
+            throw ValidationError("--stream-token-seconds must be 1 to 600")
+        }
         switch logFormat ?? environment["TICKWIRE_LOG_FORMAT"] ?? "text" {
         case "text": break
         case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
@@ -185,6 +191,7 @@ struct Serve: AsyncParsableCommand {
                 heartbeatInterval: .seconds(heartbeat ?? 15), webSocketEcho: webSocketEcho,
                 webSocketMaxFrameSize: webSocketEcho ? 16 << 20 : 64 << 10,
                 auth: AuthConfiguration(
+                    streamTokenLifetime: .seconds(streamTokenSeconds),
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     requestsPerSecond: rate, requestBurst: rate * 2, corsAllowedOrigins: origins),
                 publicDirectory: dashboard, streamingEnabled: !noStreaming,

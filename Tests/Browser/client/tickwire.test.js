@@ -90,6 +90,7 @@ function client(options = {}, shared = {}) {
       isOnline: () => true,
       location: { href: "http://tickwire.test/" },
       window: null,
+      ...options.env,
     },
   });
   return { c, timers, sources, restStatus };
@@ -315,6 +316,66 @@ test("a tab whose position is older than the leader's relay buffer is told to re
   assertEqual(second.c.lastEventId, 500);
   first.c.stop();
   second.c.stop();
+});
+
+test("a stream token provider: the URL carries the token, renewed at 80 % of its life and after auth_expired", async () => {
+  const timers = clock();
+  let issued = 0;
+  const { c, sources } = client({
+    streamToken: async (topics) => {
+      issued++;
+      return { token: `t${issued}:${topics.join(",")}`, expiresAt: 100_000 };
+    },
+    env: { now: () => 0 },
+  }, { timers });
+  c.start();
+  await tick();
+  await tick();
+  assertEqual(sources.made.length, 1);
+  assertEqual(new URL(sources.made[0].url).searchParams.get("token"), "t1:bots,orders");
+  sources.made[0].open();
+  sources.made[0].emit("bot_created", envelope(12, "bots", "bot_created"));
+  await timers.advance(79_999);
+  assertEqual(sources.made.length, 1, "not renewed before 80 % of its life");
+  await timers.advance(1);
+  await tick();
+  await tick();
+  assertEqual(sources.made.length, 2, "reopened with the next token");
+  assertEqual(sources.made[0].closed, true);
+  const renewed = new URL(sources.made[1].url).searchParams;
+  assertEqual([renewed.get("token"), renewed.get("last_event_id")], ["t2:bots,orders", "12"]);
+  sources.made[1].open();
+  sources.made[1].emit("close", { reason: "auth_expired" });
+  await timers.advance(0);
+  await tick();
+  await tick();
+  assertEqual(c.state === "offline", false, "an expired stream token is not a sign-out");
+  assertEqual(new URL(sources.made[2].url).searchParams.get("token"), "t3:bots,orders");
+  c.stop();
+});
+
+test("a client with a cache drops the entries tagged with each event's topic, and all of them on reset", async () => {
+  const storage = new Map();
+  const fakeStorage = {
+    getItem: (k) => storage.get(k) ?? null, setItem: (k, v) => storage.set(k, String(v)),
+    removeItem: (k) => storage.delete(k), key: (i) => [...storage.keys()][i] ?? null,
+    get length() { return storage.size; },
+  };
+  const cache = new TTLCache({ storage: fakeStorage, prefix: "t:" });
+  cache.set("page", { bots: 1 }, { topics: ["bots"] });
+  cache.set("orders", [1], { topics: ["orders"] });
+  const { c, sources } = client({ cache });
+  c.start();
+  sources.made[0].open();
+  sources.made[0].emit("bot_updated", envelope(3, "bots", "bot_updated"));
+  assertEqual(cache.get("page"), undefined, "the bots entry is gone");
+  assertEqual(cache.get("orders"), [1], "the orders entry stays");
+  cache.set("page", { bots: 2 }, { topics: ["bots"] });
+  sources.made[0].emit("bot_updated", envelope(4, "bots", "bot_updated"));
+  assertEqual(cache.get("page"), undefined, "an entry written back is dropped by the next event too");
+  sources.made[0].emit("reset", { reason: "pruned", last_event_id: "9" });
+  assertEqual(cache.get("orders"), undefined, "a reset drops everything");
+  c.stop();
 });
 
 test("TTLCache: values expire, topics invalidate, storage errors are harmless", () => {
