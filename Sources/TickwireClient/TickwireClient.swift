@@ -58,7 +58,7 @@ public struct TickwireClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: (some Encodable)? = String?.none,
         as type: T.Type = T.self
     ) async throws -> T {
-        let bytes = try await send(method, path, query: query, body: body.map { try JSONEncoder().encode($0) })
+        let bytes = try await perform(method, path, query: query, body: body.map { try JSONEncoder().encode($0) })
         return try JSONDecoder().decode(T.self, from: bytes)
     }
 
@@ -66,10 +66,21 @@ public struct TickwireClient: Sendable {
     public func send(
         _ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: (some Encodable)? = String?.none
     ) async throws {
-        _ = try await send(method, path, query: query, body: body.map { try JSONEncoder().encode($0) })
+        _ = try await perform(method, path, query: query, body: body.map { try JSONEncoder().encode($0) })
     }
 
-    func send(_ method: HTTPMethod, _ path: String, query: [String: String?], body: Data?) async throws -> Data {
+    /// A call with a body of another type than JSON (a CSV upload).
+    public func send(
+        _ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: Data, contentType: String
+    ) async throws -> JSONValue {
+        let bytes = try await perform(method, path, query: query, body: body, contentType: contentType)
+        return try JSONDecoder().decode(JSONValue.self, from: bytes)
+    }
+
+    func perform(
+        _ method: HTTPMethod, _ path: String, query: [String: String?], body: Data?,
+        contentType: String = "application/json"
+    ) async throws -> Data {
         var request = HTTPClientRequest(url: url + path + Self.queryString(query))
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -77,7 +88,7 @@ public struct TickwireClient: Sendable {
             request.headers.add(name: "Authorization", value: "Bearer \(try await credential.token())")
         }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(data: body))
         }
         let response = try await http.execute(request, timeout: timeout)

@@ -37,6 +37,8 @@ class Operations(unittest.TestCase):
         self.assertTrue(any(line.startswith("http_server_request_duration_count") and line.endswith(" 3")
                             for line in lines), "\n".join(lines[:20]))
         self.assertIn("tickwire_hub_events_published_total", text)
+        self.assertIn("tickwire_engine_tick_seconds_count", text, "the engine's tick durations")
+        self.assertIn("tickwire_model_sessions_running", text)
 
     def test_tickwire_tail_follows_topics_from_the_terminal(self):
         alice = API(self.server, "alice")
@@ -61,6 +63,35 @@ class Operations(unittest.TestCase):
         self.assertEqual(replay.returncode, 0, replay.stderr)
         self.assertEqual(len(replay.stdout.splitlines()), 2)
         self.assertIn("tailed 1", replay.stdout.splitlines()[0])
+
+    def test_datasets_and_backtests_from_the_command_line(self):
+        key = API(self.server, "alice").call("POST", "/api/v1/keys", {"name": "cli"})["token"]
+        env = dict(os.environ, TICKWIRE_URL=self.server.url, TICKWIRE_TOKEN=key)
+        csv = os.path.join(self.server.folder, "bars.csv")
+        with open(csv, "w") as file:
+            file.write("date,open,high,low,close,volume\n")
+            for day in range(120):
+                price = 100 + (day % 20) - (10 if day % 40 >= 20 else 0)
+                file.write(f"2024-01-01T00:00:00Z,{price},{price + 1},{price - 1},{price},1000\n".replace(
+                    "2024-01-01", f"2024-{1 + day // 28:02d}-{1 + day % 28:02d}"))
+        run = lambda *args: subprocess.run([self.server.binary, *args], env=env, capture_output=True, text=True,
+                                           timeout=60)
+        uploaded = run("datasets", "upload", "--name", "cli bars", "--ticker", "CLI", csv)
+        self.assertEqual(uploaded.returncode, 0, uploaded.stderr)
+        dataset = json.loads(uploaded.stdout)
+        self.assertEqual(dataset["bar_count"], 120)
+        listed = json.loads(run("datasets", "list").stdout)
+        self.assertIn(dataset["id"], [d["id"] for d in listed["data"]])
+        submitted = run("backtests", "submit", "--dataset", str(dataset["id"]), "--strategy", "sma",
+                        "--param", "fast=3", "--param", "slow=8", "--wait")
+        self.assertEqual(submitted.returncode, 0, submitted.stderr)
+        result = json.loads(submitted.stdout)
+        self.assertEqual(result["status"], "completed", result)
+        self.assertIn("stats", result["result"])
+        self.assertEqual(json.loads(run("backtests", "get", str(result["id"])).stdout)["id"], result["id"])
+        refused = run("backtests", "submit", "--dataset", str(dataset["id"]), "--strategy", "nope")
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("unknown strategy", refused.stderr)
 
     def test_readiness_reports_each_dependency(self):
         with urllib.request.urlopen(self.server.url + "/ready", timeout=10) as response:

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import TickwireHub
 import TickwireModel
@@ -164,8 +165,16 @@ public actor Engine: Service {
         tickWaiters.removeValue(forKey: token)?.continuation.resume()
     }
 
+    /// How long each tick took (`tickwire_engine_tick_seconds`): a tick longer than the interval is lag.
+    static let tickDuration = Metrics.Timer(label: "tickwire_engine_tick_seconds", preferredDisplayUnit: .seconds)
+    static let runningSessions = Gauge(label: "tickwire_model_sessions_running")
+
     private func stepLogged() async {
+        let started = ContinuousClock.now
         do { try await step() } catch { logger.warning("engine tick failed", metadata: ["error": "\(error)"]) }
+        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        Self.tickDuration.recordNanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+        Self.runningSessions.record(sessions.count)
     }
 
     /// The paper broker: every working order of an ACTIVE bot on this exchange against its ticker's new price, with

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 import TickwireHub
@@ -24,6 +25,8 @@ struct BacktestWorkers: Service {
     let logger: Logger
     /// Runs cancelled (on any node: the `*_cancelled` events say so) that a worker may still be computing.
     private let cancelled = CancelledRuns()
+    /// Workers computing a run now, and how long each run took.
+    private let busy = BusyWorkers()
 
     func run() async throws {
         if !service.storeIsShared { await requeueRunsLeftRunning() }
@@ -91,6 +94,12 @@ struct BacktestWorkers: Service {
     }
 
     private func execute(_ job: BacktestJob) async {
+        busy.add(1)
+        let started = ContinuousClock.now
+        defer {
+            busy.add(-1)
+            BusyWorkers.duration.recordNanoseconds(Int64(clamping: (ContinuousClock.now - started).nanoseconds))
+        }
         let progress = ProgressReporter(service: service, jobId: job.id)
         let deadline = ContinuousClock.now + timeLimit
         let cancelled = self.cancelled
@@ -113,6 +122,28 @@ struct BacktestWorkers: Service {
         } catch {
             logger.warning("backtest result not stored", metadata: ["job": "\(job.id)", "error": "\(error)"])
         }
+    }
+}
+
+/// `tickwire_backtest_workers_busy` and `tickwire_backtest_run_seconds`.
+private final class BusyWorkers: Sendable {
+    static let gauge = Gauge(label: "tickwire_backtest_workers_busy")
+    static let duration = Metrics.Timer(label: "tickwire_backtest_run_seconds", preferredDisplayUnit: .seconds)
+    private let count = Mutex(0)
+
+    func add(_ delta: Int) {
+        let now = count.withLock { value in
+            value += delta
+            return value
+        }
+        Self.gauge.record(now)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
 }
 
