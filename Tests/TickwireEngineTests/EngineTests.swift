@@ -389,24 +389,34 @@ import TickwireTestSupport
 
     /// A momentum model (lookback 1, 1 %) buys 2 when 100 becomes 102 and sells them when 103 becomes 100: the
     /// broker's 5 bps slippage and 10 bps fee make every figure exact.
+    /// A momentum model (lookback 1, 1 %, quantity 2, 16 decisions) over `steps`, its session started and adopted by
+    /// an engine that ticks only when the test steps it; returns once the session has said it started.
+    static func replayedMomentumModel(_ setup: Setup, adding extra: [String: JSONValue] = [:]) async throws -> (
+        model: TradingModel, subscription: Subscription
+    ) {
+        let owner = try await setup.store.createUser(
+            username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
+        var config: [String: JSONValue] = [
+            "lookback": .number(1), "threshold": .number(1), "quantity": .number(2), "max_decisions": .number(16),
+            "decision_interval_ms": .number(1), "ticker": .string("BTC/USDT"),
+        ]
+        config.merge(extra) { $1 }
+        let model = try await setup.service.createModel(
+            NewTradingModel(name: "quant", policy: "momentum", config: config), by: .user(owner.id))
+        let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
+        let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
+        await setup.engine.adopt(SessionChange(session))
+        _ = try await Self.events(subscription, until: .status)
+        _ = try await Self.events(subscription, until: .status)
+        return (model, subscription)
+    }
+
+    static let replayed = EngineConfiguration(
+        priceInterval: .zero, replay: [steps], minimumDecisionInterval: .milliseconds(1))
+
     @Test func aModelTradesThroughItsOwnBotWithExactFillsAndPnL() async throws {
-        try await Self.with(
-            EngineConfiguration(priceInterval: .zero, replay: [Self.steps], minimumDecisionInterval: .milliseconds(1))
-        ) { setup in
-            let owner = try await setup.store.createUser(
-                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
-            let model = try await setup.service.createModel(
-                NewTradingModel(
-                    name: "quant", policy: "momentum",
-                    config: [
-                        "lookback": .number(1), "threshold": .number(1), "quantity": .number(2),
-                        "max_decisions": .number(16), "decision_interval_ms": .number(1), "ticker": .string("BTC/USDT"),
-                    ]), by: .user(owner.id))
-            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
-            let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
-            await setup.engine.adopt(SessionChange(session))
-            _ = try await Self.events(subscription, until: .status)
-            _ = try await Self.events(subscription, until: .status)
+        try await Self.with(Self.replayed) { setup in
+            let (model, subscription) = try await Self.replayedMomentumModel(setup)
             var trades: [Event] = []
             for _ in 0..<16 {
                 try await setup.engine.step()
@@ -477,24 +487,8 @@ import TickwireTestSupport
     func aBreachedRiskLimitEndsTheSessionSayingWhich(limit: String, value: Double, ticks: Int, message: String)
         async throws
     {
-        try await Self.with(
-            EngineConfiguration(priceInterval: .zero, replay: [Self.steps], minimumDecisionInterval: .milliseconds(1))
-        ) { setup in
-            let owner = try await setup.store.createUser(
-                username: "ann", passwordHash: "-", role: .user, at: .init(milliseconds: 0))
-            let model = try await setup.service.createModel(
-                NewTradingModel(
-                    name: "quant", policy: "momentum",
-                    config: [
-                        "lookback": .number(1), "threshold": .number(1), "quantity": .number(2),
-                        "max_decisions": .number(16), "decision_interval_ms": .number(1),
-                        "ticker": .string("BTC/USDT"), limit: .number(value),
-                    ]), by: .user(owner.id))
-            let subscription = try setup.hub.subscribe(Interest(topics: [.model(model.id)]))
-            let session = try await Self.sessions(setup).startSession(modelId: model.id, by: .user(owner.id))
-            await setup.engine.adopt(SessionChange(session))
-            _ = try await Self.events(subscription, until: .status)
-            _ = try await Self.events(subscription, until: .status)
+        try await Self.with(Self.replayed) { setup in
+            let (model, subscription) = try await Self.replayedMomentumModel(setup, adding: [limit: .number(value)])
             for _ in 0..<(ticks - 1) {
                 try await setup.engine.step()
                 _ = try await Self.events(subscription, until: .trade)

@@ -227,25 +227,9 @@ export function botDetailPage({ state, toast, botId }) {
   }
 
   function renderTrades() {
-    trades.replaceChildren(
-      ...tradeList.map((trade) =>
-        h(
-          "tr", { dataset: { tradeId: String(trade.id), open: String(trade.is_open) } },
-          h("td", { class: trade.direction === "long" ? "up" : "down" }, trade.direction),
-          h("td", {}, formatTime(trade.opened_at)),
-          h("td", {}, trade.is_open ? h("span", { class: "badge" }, "open") : formatTime(trade.closed_at)),
-          h("td", { class: "num" }, formatNumber(trade.size, 4)),
-          h("td", { class: "num" }, formatPrice(trade.entry_price)),
-          h("td", { class: "num" }, trade.exit_price == null ? "–" : formatPrice(trade.exit_price)),
-          h("td", { class: "num" }, formatNumber(trade.fees)),
-          h("td", { class: `num ${trend(trade.pnl)}` }, formatSigned(trade.pnl)),
-          h("td", { class: `num ${trend(trade.return_pct)}` }, `${formatSigned(trade.return_pct)}%`),
-          h("td", {}, trade.is_open
-            ? h("button", { class: "small danger close-trade", onclick: () => forceExit() }, "Close")
-            : ""),
-        ),
-      ),
-    );
+    trades.replaceChildren(...tradeList.map((trade) => tradeRow(trade, trade.is_open
+      ? h("button", { class: "small danger close-trade", onclick: () => forceExit() }, "Close")
+      : "")));
   }
 
   function drawEquity(entry) {
@@ -357,7 +341,7 @@ export function botDetailPage({ state, toast, botId }) {
     h("div", { class: "card" }, h("h2", {}, "Statistics (1-minute bars)"), statistics),
     h("div", { class: "card" }, h("h2", {}, "Trades"), h("div", { class: "table-wrap" }, h(
       "table", { id: "trades-table" },
-      h("thead", {}, h("tr", {}, ["Side", "Opened", "Closed", "Size", "Entry", "Exit", "Fees", "PnL", "Return", ""].map(
+      h("thead", {}, h("tr", {}, [...TRADE_COLUMNS, ""].map(
         (name) => h("th", { scope: "col", class: ["Size", "Entry", "Exit", "Fees", "PnL", "Return"].includes(name) ? "num" : "" }, name),
       ))),
       trades,
@@ -391,6 +375,25 @@ export function botDetailPage({ state, toast, botId }) {
 /** A candle as the API and the events give it, with times in milliseconds. */
 function candleOf(candle) {
   return { ...candle, start: Date.parse(candle.start) };
+}
+
+export const TRADE_COLUMNS = ["Side", "Opened", "Closed", "Size", "Entry", "Exit", "Fees", "PnL", "Return"];
+
+/** A round-trip trade's row (`TRADE_COLUMNS`), and `action` in a last cell. */
+export function tradeRow(trade, action = "") {
+  return h(
+    "tr", { dataset: { tradeId: String(trade.id), open: String(trade.is_open) } },
+    h("td", { class: trade.direction === "long" ? "up" : "down" }, trade.direction),
+    h("td", {}, formatTime(trade.opened_at)),
+    h("td", {}, trade.is_open ? h("span", { class: "badge" }, "open") : formatTime(trade.closed_at)),
+    h("td", { class: "num" }, formatNumber(trade.size, 4)),
+    h("td", { class: "num" }, formatPrice(trade.entry_price)),
+    h("td", { class: "num" }, trade.exit_price == null ? "–" : formatPrice(trade.exit_price)),
+    h("td", { class: "num" }, formatNumber(trade.fees)),
+    h("td", { class: `num ${trend(trade.pnl)}` }, formatSigned(trade.pnl)),
+    h("td", { class: `num ${trend(trade.return_pct)}` }, `${formatSigned(trade.return_pct)}%`),
+    h("td", {}, action),
+  );
 }
 
 /** A log line; `botName` names its bot (else `bot #id`). */

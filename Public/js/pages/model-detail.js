@@ -4,7 +4,8 @@ import { api } from "../api.js";
 import { candleChart } from "../candles.js";
 import { lineChart } from "../chart.js";
 import { instrumentKey } from "../state.js";
-import { formatNumber, formatPrice, formatSigned, formatTime, h, setText, trend } from "../ui.js";
+import { formatNumber, formatSigned, formatTime, h, setText, trend } from "../ui.js";
+import { TRADE_COLUMNS, tradeRow } from "./bot-detail.js";
 import { describeModelEvent, eventIcon, portfolioOf } from "./models.js";
 
 export function modelDetailPage({ state, toast, modelId, loadModels }) {
@@ -77,16 +78,7 @@ export function modelDetailPage({ state, toast, modelId, loadModels }) {
   }
 
   function renderTrades(list) {
-    trades.replaceChildren(...list.map((trade) => h(
-      "tr", { dataset: { tradeId: String(trade.id), open: String(trade.is_open) } },
-      h("td", { class: trade.direction === "long" ? "up" : "down" }, trade.direction),
-      h("td", {}, formatTime(trade.opened_at)),
-      h("td", {}, trade.is_open ? h("span", { class: "badge" }, "open") : formatTime(trade.closed_at)),
-      h("td", { class: "num" }, formatNumber(trade.size, 4)),
-      h("td", { class: "num" }, formatPrice(trade.entry_price)),
-      h("td", { class: "num" }, trade.exit_price == null ? "–" : formatPrice(trade.exit_price)),
-      h("td", { class: `num ${trend(trade.pnl)}` }, formatSigned(trade.pnl)),
-    )));
+    trades.replaceChildren(...list.map((trade) => tradeRow(trade)));
   }
 
   function renderSessions(list) {
@@ -180,7 +172,7 @@ export function modelDetailPage({ state, toast, modelId, loadModels }) {
     h("div", { class: "card" }, h("h2", {}, "Equity"), equityChart.element),
     h("div", { class: "columns" },
       h("div", { class: "card" }, h("h2", {}, "Trades"),
-        table("model-trades-table", ["Side", "Opened", "Closed", "Size", "Entry", "Exit", "PnL"], trades)),
+        table("model-trades-table", [...TRADE_COLUMNS, ""], trades)),
       h("div", { class: "card" }, h("h2", {}, "Sessions"),
         table("model-sessions-table", ["Session", "Status", "Decisions", "Started", "Ended", "Summary"], sessions))),
     h("div", { class: "card" }, h("h2", {}, "Session events"), feed),

@@ -107,10 +107,9 @@ struct ModelRoutes {
         let query = QueryParameters(request)
         let points = try query.int64("points") ?? 500
         guard (4...10_000).contains(points) else { throw APIError.invalidParameter("points", "must be 4 to 10000") }
+        let (from, to) = (try query.timestamp("from"), try query.timestamp("to"))
         guard let bot else { return try JSONResponse.make(ModelEquityBody(botId: nil, points: [])) }
-        let series = try await service.equity(
-            botId: bot.id, from: try query.timestamp("from"), to: try query.timestamp("to"), points: Int(points),
-            by: actor)
+        let series = try await service.equity(botId: bot.id, from: from, to: to, points: Int(points), by: actor)
         return try JSONResponse.make(ModelEquityBody(botId: bot.id, points: series))
     }
 
@@ -119,11 +118,10 @@ struct ModelRoutes {
         let (actor, bot) = try await portfolioBot(context)
         let query = QueryParameters(request)
         let interval = try query.enumeration("interval", CandleInterval.self) ?? .oneHour
+        let (from, to) = (try query.timestamp("from"), try query.timestamp("to"))
         guard let bot else { throw Self.notTradedYet(try context.parameters.id(entity: "trading model")) }
         return try JSONResponse.make(
-            try await service.statistics(
-                botId: bot.id, interval: interval, from: try query.timestamp("from"), to: try query.timestamp("to"),
-                by: actor))
+            try await service.statistics(botId: bot.id, interval: interval, from: from, to: to, by: actor))
     }
 
     /// The model's round-trip trades, newest first, as `/trades?bot_id=`.

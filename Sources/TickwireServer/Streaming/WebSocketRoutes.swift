@@ -81,11 +81,21 @@ struct WebSocketRoutes {
             makeService: { [services] path, principal in
                 if path == StreamPaths.webSocketEcho { return EchoService() }
                 if path == StreamPaths.webSocketAgent, let agents = services.agents, let principal {
-                    return AgentService(desk: agents, service: services.streams.service, actor: principal.actor)
+                    return ConversationService { peer in
+                        AgentSocketSession(
+                            desk: agents, service: services.streams.service, actor: principal.actor, socket: peer)
+                    }
                 }
-                return AppService(services: services, principal: principal)
+                return ConversationService { peer in
+                    let sink = WebSocketChannelSink.make(
+                        onLoopOf: peer.channel, metrics: services.streams.webSocketMetrics)
+                    let session = WebSocketAppSession(
+                        services: services, principal: principal, socket: peer, sink: sink)
+                    session.startAuthTimeout(on: peer.channel.eventLoop)
+                    return session
+                }
             },
-            makeLibraryHandler: { [self] path, principal, channel in
+            makeLibraryHandler: { [services, maxMessageSize] path, principal, channel in
                 if path == StreamPaths.webSocketEcho {
                     return { inbound, outbound, _ in
                         for try await message in inbound.messages(maxSize: maxMessageSize) {
@@ -96,46 +106,35 @@ struct WebSocketRoutes {
                         }
                     }
                 }
-                if path == StreamPaths.webSocketAgent, let agents = services.agents, let principal {
-                    return { inbound, outbound, _ in
-                        let socket = LibrarySocket(outbound: outbound)
-                        defer { socket.finish() }
-                        let session = AgentSocketSession(
-                            desk: agents, service: services.streams.service, actor: principal.actor, socket: socket)
-                        do {
-                            for try await message in inbound.messages(maxSize: maxMessageSize) {
-                                if case .text(let text) = message {
-                                    try await session.receive(text)
-                                } else {
-                                    try await session.receive(nil)
-                                }
-                            }
-                        } catch let error as WebSocketCloseReason {
-                            socket.close(error.code, reason: error.reason)
-                        } catch {}
-                        session.end()
-                    }
-                }
                 return { inbound, outbound, _ in
                     let socket = LibrarySocket(outbound: outbound)
-                    await serve(inbound: inbound, socket: socket, channel: channel, principal: principal)
-                    socket.finish()
+                    let conversation: any SocketConversation
+                    if path == StreamPaths.webSocketAgent, let agents = services.agents, let principal {
+                        conversation = AgentSocketSession(
+                            desk: agents, service: services.streams.service, actor: principal.actor, socket: socket)
+                    } else {
+                        let session = WebSocketAppSession(
+                            services: services, principal: principal, socket: socket, sink: nil)
+                        session.startAuthTimeout(on: channel.eventLoop)
+                        conversation = session
+                    }
+                    await Self.converse(inbound, maxSize: maxMessageSize, socket: socket, with: conversation)
                 }
             })
     }
 
-    /// A compressed socket: the library's inbound stream, read by the connection's task.
-    private func serve(
-        inbound: WebSocketInboundStream, socket: LibrarySocket, channel: any Channel, principal: Principal?
+    /// A compressed socket: the library's inbound stream, read by the connection's task, each message handed to the
+    /// conversation in turn.
+    static func converse(
+        _ inbound: WebSocketInboundStream, maxSize: Int, socket: LibrarySocket,
+        with conversation: any SocketConversation
     ) async {
-        let session = WebSocketAppSession(services: services, principal: principal, socket: socket, sink: nil)
-        session.startAuthTimeout(on: channel.eventLoop)
         do {
-            for try await message in inbound.messages(maxSize: maxMessageSize) {
+            for try await message in inbound.messages(maxSize: maxSize) {
                 if case .text(let text) = message {
-                    try await session.receive(text)
+                    try await conversation.receive(text)
                 } else {
-                    try await session.receive(nil)
+                    try await conversation.receive(nil)
                 }
             }
         } catch let error as WebSocketCloseReason {
@@ -143,7 +142,8 @@ struct WebSocketRoutes {
         } catch {
             // The peer closed or sent a frame the protocol layer rejected; it answers with the close code.
         }
-        session.end()
+        conversation.end()
+        socket.finish()
     }
 
     static func isSameOrigin(_ origin: String, host: String?) -> Bool {
@@ -189,27 +189,26 @@ struct WebSocketRoutes {
         func finish() { writes.finish() }
     }
 
-    /// `/api/v1/ws/app` in the pipeline: messages go to the session one at a time, from a task that runs only while
-    /// messages are waiting.
-    final class AppService: WebSocketService {
-        /// What the session is made of, until the socket opens.
-        private var pending: (services: WebSocketAppServices, principal: Principal?)?
-        private var session: WebSocketAppSession?
+    /// A conversation in the pipeline (`/api/v1/ws/app`, `/api/v1/ws/agent`): messages go to it one at a time, from a
+    /// task that runs only while messages are waiting.
+    final class ConversationService: WebSocketService {
+        /// Makes the conversation once the socket opens.
+        private var make: ((WebSocketPeer) -> any SocketConversation)?
+        private var conversation: (any SocketConversation)?
         private var inbox: SerialInbox?
 
-        init(services: WebSocketAppServices, principal: Principal?) {
-            self.pending = (services, principal)
+        init(_ make: @escaping (WebSocketPeer) -> any SocketConversation) {
+            self.make = make
         }
 
         func opened(_ peer: WebSocketPeer) {
-            guard let (services, principal) = pending else { return }
-            pending = nil
-            let sink = WebSocketChannelSink.make(onLoopOf: peer.channel, metrics: services.streams.webSocketMetrics)
-            let session = WebSocketAppSession(services: services, principal: principal, socket: peer, sink: sink)
-            session.startAuthTimeout(on: peer.channel.eventLoop)
-            self.session = session
+            guard let make else { return }
+            self.make = nil
+            let conversation = make(peer)
+            self.conversation = conversation
             inbox = SerialInbox(
-                handle: { (text: String?) async throws(WebSocketCloseReason) -> Void in try await session.receive(text)
+                handle: { (text: String?) async throws(WebSocketCloseReason) -> Void in
+                    try await conversation.receive(text)
                 },
                 fail: { peer.close($0.code, reason: $0.reason) })
         }
@@ -220,43 +219,10 @@ struct WebSocketRoutes {
 
         func closed() {
             inbox?.stop()
-            session?.end()
-            // The session holds the socket, which holds the handler, which holds this service: let go of it.
+            conversation?.end()
+            // The conversation holds the socket, which holds the handler, which holds this service: let go of it.
             inbox = nil
-            session = nil
-        }
-    }
-
-    /// `/api/v1/ws/agent` in the pipeline: an agent's messages, one at a time.
-    final class AgentService: WebSocketService {
-        private var pending: (desk: AgentDesk, service: TradingService, actor: Actor)?
-        private var session: AgentSocketSession?
-        private var inbox: SerialInbox?
-
-        init(desk: AgentDesk, service: TradingService, actor: Actor) {
-            pending = (desk, service, actor)
-        }
-
-        func opened(_ peer: WebSocketPeer) {
-            guard let (desk, service, actor) = pending else { return }
-            pending = nil
-            let session = AgentSocketSession(desk: desk, service: service, actor: actor, socket: peer)
-            self.session = session
-            inbox = SerialInbox(
-                handle: { (text: String?) async throws(WebSocketCloseReason) -> Void in try await session.receive(text)
-                },
-                fail: { peer.close($0.code, reason: $0.reason) })
-        }
-
-        func received(_ message: WebSocketConnectionHandler.Message, from peer: WebSocketPeer) {
-            if case .text(let text) = message { inbox?.push(text) } else { inbox?.push(nil) }
-        }
-
-        func closed() {
-            inbox?.stop()
-            session?.end()
-            inbox = nil
-            session = nil
+            conversation = nil
         }
     }
 

@@ -13,7 +13,7 @@ import TickwireStore
 /// "size":...,"reason":...}`, `{"type":"ping"}`. Server to client: `serving`, `decision_request`, `pong`, and
 /// `{"type":"error","code":...,"message":...}`. Ten bad messages close the socket with 1008 `too_many_errors`.
 /// Messages are handled one at a time, in order (`receive`).
-final class AgentSocketSession: Sendable {
+final class AgentSocketSession: SocketConversation {
     static let maxErrors = 10
 
     private let desk: AgentDesk

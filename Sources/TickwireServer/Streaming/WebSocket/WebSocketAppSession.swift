@@ -15,6 +15,13 @@ protocol WebSocketReplySocket: Sendable {
     func close(_ code: WebSocketErrorCode, reason: String)
 }
 
+/// What a socket's conversation does with each client message (nil: a binary one), one at a time; `end` when the
+/// socket is gone. Served the same way on both stacks (`WebSocketRoutes.ConversationService`, `converse`).
+protocol SocketConversation: Sendable {
+    func receive(_ text: String?) async throws(WebSocketCloseReason)
+    func end()
+}
+
 /// A reason to close the socket, thrown by message handling.
 struct WebSocketCloseReason: Error {
     var code: WebSocketErrorCode
@@ -37,7 +44,7 @@ final class WebSocketAppServices: Sendable {
 
 /// One `/api/v1/ws/app` socket's conversation (protocol in `WebSocketRoutes`): authentication, subscribe, unsubscribe,
 /// ping, errors, and the delivery of its subscription. Messages are handled one at a time, in order (`receive`).
-final class WebSocketAppSession: Sendable {
+final class WebSocketAppSession: SocketConversation {
     static let maxErrors = 10
     static let authTimeout: Duration = .seconds(10)
 
