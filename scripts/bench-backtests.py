@@ -16,34 +16,9 @@ import tempfile
 import threading
 import time
 
+from benchlib import Client, percentile
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
-
-
-class Client:
-    def __init__(self, port, token):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.token = token
-
-    def call(self, method, path, body=None, content_type="application/json"):
-        headers = {"Authorization": f"Bearer {self.token}"}
-        if body is not None:
-            headers["Content-Type"] = content_type
-            if not isinstance(body, (bytes, str)):
-                body = json.dumps(body)
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        data = response.read()
-        return response.status, (json.loads(data) if data else None)
-
-    def timed(self, method, path, body=None):
-        started = time.perf_counter()
-        status, reply = self.call(method, path, body)
-        return (time.perf_counter() - started) * 1000, status, reply
 
 
 class StreamProbe:

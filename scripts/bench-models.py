@@ -16,33 +16,14 @@ import tempfile
 import threading
 import time
 
+from benchlib import Client, percentile
 from websockets.sync.client import connect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
-
-
-class Client:
-    def __init__(self, port, token):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.token = token
-
-    def call(self, method, path, body=None):
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        self.connection.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
-        response = self.connection.getresponse()
-        data = response.read()
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
-        return json.loads(data) if data else None
-
-
 def decisions(client, ids):
-    return sum(client.call("GET", f"/api/v1/models/{i}/sessions?limit=1")["data"][0]["decisions"] for i in ids)
+    return sum(client.ok("GET", f"/api/v1/models/{i}/sessions?limit=1")["data"][0]["decisions"] for i in ids)
 
 
 def agent(port, token, models, stop):
@@ -61,7 +42,7 @@ def agent(port, token, models, stop):
 
 
 def agent_round_trips(client, port, token, count, seconds):
-    ids = [client.call("POST", "/api/v1/models", {
+    ids = [client.ok("POST", "/api/v1/models", {
         "name": f"external {i}", "policy": "external",
         "config": {"ticker": "BTC/USDT", "decision_interval_ms": 100, "max_decisions": 10000}})["id"]
         for i in range(count)]
@@ -69,15 +50,15 @@ def agent_round_trips(client, port, token, count, seconds):
     thread = threading.Thread(target=agent, args=(port, token, ids, stop), daemon=True)
     thread.start()
     for i in ids:
-        client.call("POST", f"/api/v1/models/{i}/start")
+        client.ok("POST", f"/api/v1/models/{i}/start")
     time.sleep(seconds)
     for i in ids:
-        client.call("POST", f"/api/v1/models/{i}/stop")
+        client.ok("POST", f"/api/v1/models/{i}/stop")
     stop.set()
     thread.join(5)
     latencies = []
     for i in ids:
-        events = client.call("GET", f"/api/v1/models/{i}/events?limit=1000")["data"]
+        events = client.ok("GET", f"/api/v1/models/{i}/events?limit=1000")["data"]
         latencies += [e["data"]["agent_ms"] for e in events if e["type"] == "trade" and "agent_ms" in e["data"]]
     return latencies
 
@@ -109,19 +90,19 @@ def main():
         client = Client(port, token)
         print(f"machine: {os.cpu_count()} cores; engine tick 20 ms; decision interval 100 ms")
 
-        ids = [client.call("POST", "/api/v1/models", {
+        ids = [client.ok("POST", "/api/v1/models", {
             "name": f"model {i}", "policy": ["rule_based", "momentum", "mean_reversion"][i % 3],
             "config": {"ticker": "BTC/USDT", "quantity": 0.001, "decision_interval_ms": 100, "max_decisions": 10000,
                        "lookback": 2, "threshold": 0.01, "period": 10}})["id"] for i in range(arguments.models)]
         for i in ids:
-            client.call("POST", f"/api/v1/models/{i}/start")
+            client.ok("POST", f"/api/v1/models/{i}/start")
         time.sleep(3)
         before, started = decisions(client, ids), time.monotonic()
         time.sleep(arguments.seconds)
         after, elapsed = decisions(client, ids), time.monotonic() - started
-        fills = sum(len(client.call("GET", f"/api/v1/models/{i}/trades?limit=500")["data"]) for i in ids)
+        fills = sum(len(client.ok("GET", f"/api/v1/models/{i}/trades?limit=500")["data"]) for i in ids)
         for i in ids:
-            client.call("POST", f"/api/v1/models/{i}/stop")
+            client.ok("POST", f"/api/v1/models/{i}/stop")
         rate = (after - before) / elapsed
         print(f"{arguments.models} built-in models: {rate:.0f} decisions/s ({rate / arguments.models:.2f} per model;"
               f" the ceiling is {min(10, 50) * arguments.models} at one per 100 ms), {fills} round trips so far")

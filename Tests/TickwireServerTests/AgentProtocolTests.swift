@@ -67,7 +67,7 @@ import TickwireModel
                 try await alice.call(
                     .post, "/api/v1/models",
                     json:
-                        #"{"name":"llm","policy":"external","config":{"max_decisions":6,"decision_interval_ms":1,"deadline_ms":300,"quantity":1}}"#
+                        #"{"name":"llm","policy":"external","config":{"max_decisions":6,"decision_interval_ms":1,"deadline_ms":800,"quantity":1}}"#
                 ).json["id"]?.int)
             let bobs = try #require(
                 try await client.using(bobKey).call(
@@ -122,16 +122,23 @@ import TickwireModel
             try await read { $0["type"]?.string == "complete" }
 
             let trades = events.filter { $0["type"]?.string == "trade" }.compactMap { $0["data"] }
-            #expect(trades.map { $0["action"]?.string ?? "" } == ["buy", "hold", "hold", "sell", "hold", "hold"])
+            // The request the first agent left without answering is usually lost with it (no decision), but on a
+            // loaded machine its deadline may pass before the disconnect is seen: then it is one more late hold.
+            let actions = trades.map { $0["action"]?.string ?? "" }
+            let sell = try #require(actions.firstIndex(of: "sell"))
+            #expect(actions.count == 6)
+            #expect(actions.first == "buy")
+            #expect(actions.filter { $0 != "hold" } == ["buy", "sell"])
+            #expect((3...4).contains(sell), "\(actions)")
             #expect(trades[0]["message"]?.string == "momentum looks good")
             #expect(trades[0]["fill"]?["quantity"]?.number == 1)
             #expect(trades[0]["position"]?.number == 1)
-            #expect(trades[1]["message"]?.string?.hasPrefix("No answer within 300 ms") == true)
-            #expect(trades[3]["position"]?.number == 0)
+            #expect(trades[1]["message"]?.string?.hasPrefix("No answer within 800 ms") == true)
+            #expect(trades[sell]["position"]?.number == 0)
             let statuses = events.filter { $0["type"]?.string == "status" }.compactMap {
                 $0["data"]?["message"]?.string
             }
-            #expect(statuses.contains("The agent did not answer within 300 ms: holding"))
+            #expect(statuses.contains("The agent did not answer within 800 ms: holding"))
             #expect(statuses.filter { $0 == "Agent connected: resuming" }.count == 2)
             let errors = events.filter { $0["type"]?.string == "error" }
             #expect(errors.count == 1)
