@@ -42,8 +42,11 @@ import TickwireModel
             let sdk = TickwireClient(
                 url: "http://127.0.0.1:\(try #require(client.port))", credential: .apiKey(try #require(client.token)))
             let bot = try await sdk.createBot(NewBot(name: "s", ticker: "SOL/USDT", exchange: "x", strategy: "m"))
-            var gone = sdk.events(topics: ["logs"], since: "999999999").makeAsyncIterator()
-            guard case .reset(let reason, _)? = try await gone.next() else {
+            let first = try await within(30) {
+                var gone = sdk.events(topics: ["logs"], since: "999999999").makeAsyncIterator()
+                return try await gone.next()
+            }
+            guard case .reset(let reason, _)? = first else {
                 Issue.record("no reset for a position that does not exist")
                 return
             }
@@ -85,19 +88,23 @@ import TickwireModel
                         .POST, "/api/v1/auth/stream-token", body: ["topics": ["logs"]], as: Issued.self
                     ).accessToken
                 })
-            var events = sdk.events(topics: ["logs"], botId: bot.id).makeAsyncIterator()
-            try await Task.sleep(for: .milliseconds(200))
+            // From a known position, so that nothing depends on when the first connection opens.
+            let since = try #require(try await client.call(.get, "/api/v1/bots/page").json["event_id"]?.string)
             let writer = Task {
                 for index in 0..<12 {
                     _ = try await rest.appendLog(NewLog(botId: bot.id, level: .info, message: "w\(index)"))
                     try await Task.sleep(for: .milliseconds(400))
                 }
             }
-            var messages: [String] = []
-            while messages.count < 12 {
-                if case .event(let event)? = try await events.next(), event.type == "log_created" {
-                    messages.append(event.data["message"]?.string ?? "")
+            let messages = try await within(60) {
+                var events = sdk.events(topics: ["logs"], botId: bot.id, since: since).makeAsyncIterator()
+                var messages: [String] = []
+                while messages.count < 12 {
+                    if case .event(let event)? = try await events.next(), event.type == "log_created" {
+                        messages.append(event.data["message"]?.string ?? "")
+                    }
                 }
+                return messages
             }
             try await writer.value
             #expect(messages == (0..<12).map { "w\($0)" }, "each once, in order, across the expiries")
