@@ -103,7 +103,7 @@ struct Decider {
             return Decision(action: .hold, reason: "No price for \(settings.ticker) yet: holding")
         }
         let request = try await self.request(prices: prices, decisions: decisions, bot: bot)
-        let milliseconds = deadline.components.seconds * 1000 + deadline.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = deadline.milliseconds
         let clock = ContinuousClock()
         let asked = clock.now
         let answer = await desk.ask(modelId: model.id, request, deadline: deadline)

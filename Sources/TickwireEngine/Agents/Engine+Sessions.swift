@@ -93,10 +93,11 @@ extension Engine {
                     let (seconds, attoseconds) = answeredIn.components
                     data["agent_ms"] = .number(Double(seconds) * 1000 + Double(attoseconds) / 1e15)
                 }
-                let before = try await service.reader.pnl(botId: bot.id)
-                if let price = decision.price,
+                // A hold places nothing: the position is read only for a buy or a sell.
+                if decision.action != .hold, let price = decision.price,
                     let plan = ModelOrders.plan(
-                        decision.action, size: decision.size ?? settings.size, position: before.positionQuantity,
+                        decision.action, size: decision.size ?? settings.size,
+                        position: try await service.reader.pnl(botId: bot.id).positionQuantity,
                         allowsShort: settings.allowsShort)
                 {
                     if let breach = settings.limits.breach(of: plan) { throw RiskLimitBreached(limit: breach) }

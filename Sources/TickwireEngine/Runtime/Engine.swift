@@ -172,8 +172,7 @@ public actor Engine: Service {
     private func stepLogged() async {
         let started = ContinuousClock.now
         do { try await step() } catch { logger.warning("engine tick failed", metadata: ["error": "\(error)"]) }
-        let (seconds, attoseconds) = (ContinuousClock.now - started).components
-        Self.tickDuration.recordNanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+        Self.tickDuration.record(duration: ContinuousClock.now - started)
         Self.runningSessions.record(sessions.count)
     }
 

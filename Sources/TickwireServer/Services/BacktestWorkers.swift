@@ -98,7 +98,7 @@ struct BacktestWorkers: Service {
         let started = ContinuousClock.now
         defer {
             busy.add(-1)
-            BusyWorkers.duration.recordNanoseconds(Int64(clamping: (ContinuousClock.now - started).nanoseconds))
+            BusyWorkers.duration.record(duration: ContinuousClock.now - started)
         }
         let progress = ProgressReporter(service: service, jobId: job.id)
         let deadline = ContinuousClock.now + timeLimit
@@ -137,13 +137,6 @@ private final class BusyWorkers: Sendable {
             return value
         }
         Self.gauge.record(now)
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
 }
 

@@ -307,9 +307,6 @@ public final class SQLiteStore: Store {
             for botId in Set(logs.compactMap(\.botId)) {
                 try db.cachedStatement(sql: SharedSQL.touchLiveness).execute(arguments: [botId, now.milliseconds])
             }
-            for botId in Set(logs.compactMap(\.botId)) {
-                try db.cachedStatement(sql: SharedSQL.touchLiveness).execute(arguments: [botId, now.milliseconds])
-            }
             return try self.commit(creation.saved(ids), at: now, in: db)
         }
     }
