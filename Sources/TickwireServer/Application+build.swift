@@ -107,7 +107,7 @@ struct Components {
     init(
         service: TradingService, hub: Hub, configuration: ServerConfiguration,
         sessions: (any ModelSessionControl)? = nil, agents: AgentDesk? = nil,
-        metrics: PrometheusCollectorRegistry? = nil
+        metrics: PrometheusCollectorRegistry? = nil, serverLog: ServerLogTail = ServerLogTail()
     ) async throws {
         self.sessions = sessions
         self.agents = agents
@@ -115,7 +115,7 @@ struct Components {
         let accounts = service.accounts(bcryptCost: configuration.auth.bcryptCost)
         let tokens = try await TokenIssuer.make(
             configuration: configuration.auth, accounts: accounts, clock: { service.now })
-        streams = Streams(hub: hub, service: service, botsPage: BotsPageView())
+        streams = Streams(hub: hub, service: service, botsPage: BotsPageView(), serverLog: serverLog)
         auth = Auth(accounts: accounts, tokens: tokens, configuration: configuration.auth)
     }
 }
@@ -190,7 +190,7 @@ func registerRoutes(
         on: router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: false)))
     EventRoutes(service: service, bodyLimit: limit).register(on: secured)
     RecentEventRoutes(streams: streams).register(on: secured)
-    AdminRoutes(hub: streams.hub).register(on: secured)
+    AdminRoutes(hub: streams.hub, serverLog: streams.serverLog).register(on: secured)
     let apiStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
     if !configuration.streamingEnabled { apiStreams.add(middleware: StreamingOffMiddleware()) }
     StreamRoutes(streams: streams).register(on: apiStreams)
@@ -204,15 +204,16 @@ func registerRoutes(
 /// `services` run beside the server and shut down with it (the paper-trading engine); `sessions` runs
 /// trading-model sessions for `/api/v1/models/{id}/start|stop` (without it those answer 503). `metrics` is the
 /// registry swift-metrics was bootstrapped with; `/metrics` serves it (without it there is no `/metrics`). `agents` is
-/// the engine's desk for external agents: with it, `/api/v1/ws/agent` serves them.
+/// the engine's desk for external agents: with it, `/api/v1/ws/agent` serves them. `serverLog` is the tail the
+/// process's log handler feeds (`TailingLogHandler`): the admin log tail offers its lines.
 public func buildApplication(
     service: TradingService, hub: Hub, configuration: ServerConfiguration, logger: Logger,
     services: [any Service] = [], sessions: (any ModelSessionControl)? = nil, agents: AgentDesk? = nil,
-    metrics: PrometheusCollectorRegistry? = nil
+    metrics: PrometheusCollectorRegistry? = nil, serverLog: ServerLogTail = ServerLogTail()
 ) async throws -> some ApplicationProtocol {
     let components = try await Components(
         service: service, hub: hub, configuration: configuration, sessions: sessions, agents: agents,
-        metrics: metrics)
+        metrics: metrics, serverLog: serverLog)
     let router = try buildRouter(components, configuration: configuration)
     let streamConnectionHandler = StreamConnectionHandler.factory(
         router: router, streamPath: StreamPaths.stream, logger: logger)

@@ -130,10 +130,16 @@ struct Serve: AsyncParsableCommand {
         guard (1...600).contains(streamTokenSeconds) else {
             throw ValidationError("--stream-token-seconds must be 1 to 600")
         }
-        switch logFormat ?? environment["TICKWIRE_LOG_FORMAT"] ?? "text" {
-        case "text": break
-        case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
-        case let other: throw ValidationError("--log-format must be text or json, got '\(other)'")
+        let format = logFormat ?? environment["TICKWIRE_LOG_FORMAT"] ?? "text"
+        guard ["text", "json"].contains(format) else {
+            throw ValidationError("--log-format must be text or json, got '\(format)'")
+        }
+        // Every line also goes to the admin log tail.
+        let serverLog = ServerLogTail()
+        LoggingSystem.bootstrap { label in
+            TailingLogHandler(
+                label: label, tail: serverLog,
+                inner: format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardOutput(label: label))
         }
         var logger = Logger(label: "tickwire")
         logger.logLevel = settings.logLevel
@@ -201,8 +207,9 @@ struct Serve: AsyncParsableCommand {
                 backtestCacheBytes: Int64(max(1, min(backtestCacheMb, 1 << 30))) << 20,
                 backtestLease: .seconds(max(3, min(backtestLeaseSeconds, 3_600))),
                 equityRetention: .seconds(86_400 * max(1, min(equityRetentionDays, 36_500)))),
-            logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, agents: agents, metrics: metrics)
-        logger.info(
+            logger: logger, services: engine.map { [$0] } ?? [], sessions: sessions, agents: agents, metrics: metrics,
+            serverLog: serverLog)
+        logger.notice(
             "Tickwire listening",
             metadata: [
                 "url": "http://\(settings.host):\(settings.port)",

@@ -46,7 +46,7 @@ class Server:
         env = dict(os.environ, TICKWIRE_ADMIN_PASSWORD="browser-admin-password")
         self.process = subprocess.Popen(
             [self.binary, "serve", "--demo", "--port", str(self.port), "--database", self.database,
-             "--public-directory", os.path.join(ROOT, "Public"), "--tick-interval", "250", "--log-level", "warning",
+             "--public-directory", os.path.join(ROOT, "Public"), "--tick-interval", "250", "--log-level", "notice",
              *self.extra, *flags],
             cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         deadline = time.time() + 60

@@ -5,6 +5,7 @@ Screenshots of every page land in artifacts/screenshots/ (TICKWIRE_SCREENSHOTS t
 """
 
 import time
+import urllib.error
 import unittest
 
 from selenium.common.exceptions import ElementClickInterceptedException
@@ -396,7 +397,17 @@ class Dashboard(unittest.TestCase):
             wait(admin, lambda d: "admin tail check" in d.find_element(By.ID, "admin-log-tail").text, timeout=3)
             wait(admin, lambda d: "Log writer" in d.find_element(By.ID, "admin-log-tail").text, timeout=3,
                  message="the tail numbers bots instead of naming them")
+            # The server's own log: its start-up line from the backlog, then a refused sign-in as it happens.
+            server_log = lambda d: d.find_element(By.ID, "server-log-tail").text
+            wait(admin, lambda d: "Tickwire listening" in server_log(d), timeout=5, message="no server log backlog")
+            with self.assertRaises(urllib.error.HTTPError):
+                self.alice.call("POST", "/api/v1/auth/login", {"username": "mallory", "password": "guess"}, auth=False)
+            wait(admin, lambda d: "sign-in refused" in server_log(d) and '"mallory"' in server_log(d), timeout=3,
+                 message="the refused sign-in did not reach the server log tail")
             screenshot(admin, "admin")
+            Select(admin.find_element(By.ID, "server-log-level")).select_by_value("warning")
+            wait(admin, lambda d: "sign-in refused" not in server_log(d) and "Tickwire listening" not in server_log(d),
+                 timeout=3, message="the level filter kept lines below warning")
             # Every user's bots, each with its owner's name.
             admin.get(self.server.url + "/#/bots")
             owner = lambda d: d.execute_script(

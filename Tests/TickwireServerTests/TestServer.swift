@@ -39,6 +39,9 @@ struct TestServer {
     let hub: Hub
     let accounts: AccountService
     let adminToken: String
+    /// What the server's logger wrote (at warning and above), as the admin log tail offers it.
+    let serverLog: ServerLogTail
+    let logger: Logger
 
     /// A user with their own API key, for ownership tests.
     func makeUser(_ username: String, role: Role = .user) async throws -> (user: User, token: String) {
@@ -76,9 +79,12 @@ struct TestServer {
         let hub = Hub(head: try await store.lastEventId(), configuration: hubConfiguration)
         store.publishCommits(to: Fanout(targets: [hub, publisher]))
         let service = TradingService(store: store, engineRules: engine?.rules)
-        var logger =
-            logs.map { recorder in Logger(label: "tickwire-test") { _ in recorder.handler() } }
-            ?? Logger(label: "tickwire-test")
+        let serverLog = ServerLogTail()
+        var logger = Logger(label: "tickwire-test") { label in
+            TailingLogHandler(
+                label: label, tail: serverLog,
+                inner: logs.map { $0.handler() as any LogHandler } ?? StreamLogHandler.standardError(label: label))
+        }
         logger.logLevel = .warning
         var configuration = configuration
         configuration.port = 0
@@ -96,9 +102,10 @@ struct TestServer {
             service: service, hub: hub, configuration: configuration, logger: logger,
             services: running.map { [$0] } ?? [],
             sessions: engine.map { ModelSessions(service: service, configuration: $0) },
-            agents: engine == nil ? nil : agents, metrics: metrics)
+            agents: engine == nil ? nil : agents, metrics: metrics, serverLog: serverLog)
         let server = TestServer(
-            store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken)
+            store: store, publisher: publisher, hub: hub, accounts: accounts, adminToken: adminToken,
+            serverLog: serverLog, logger: logger)
         defer {
             if let scratch {
                 (store as? PostgresStore)?.close()

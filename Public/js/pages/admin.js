@@ -1,9 +1,69 @@
-// Admins: the live log tail of every bot, connected subscribers and event rates.
+// Admins: the live log tail of every bot, the server's own log, connected subscribers and event rates.
 import { api } from "../api.js";
-import { formatNumber, h, setText } from "../ui.js";
+import { formatNumber, formatTime, h, setText } from "../ui.js";
 import { logItem } from "./bot-detail.js";
 
 const STATS_INTERVAL = 5000;
+const SERVER_LINES = 300;
+const LEVELS = ["trace", "debug", "info", "notice", "warning", "error", "critical"];
+
+// The server's own log lines, pushed by `/events/admin/logs?source=server` (no ids: the tail is the process's
+// memory). A reconnect sends the newest lines again, so lines are kept by their `seq`.
+function serverLogPanel(toast) {
+  const list = h("ol", { class: "feed", id: "server-log-tail" });
+  const lines = new Map();
+  let source = null;
+  const level = h(
+    "select",
+    { id: "server-log-level", "aria-label": "Server log level", onchange: () => open() },
+    LEVELS.map((name) => h("option", { value: name, selected: name === "info" }, name)),
+  );
+  function render() {
+    const newest = [...lines.values()].sort((a, b) => b.seq - a.seq).slice(0, SERVER_LINES);
+    list.replaceChildren(
+      ...newest.map((line) =>
+        h(
+          "li",
+          { class: `log ${line.level.toLowerCase()}`, dataset: { seq: line.seq } },
+          h("time", {}, formatTime(line.timestamp)),
+          h("span", { class: "level" }, line.level),
+          h("span", { class: "muted" }, line.label),
+          h("span", { class: "message" }, line.message),
+          line.metadata
+            ? h("span", { class: "muted" }, Object.entries(line.metadata).map(([k, v]) => `${k}=${v}`).join(" "))
+            : null,
+        ),
+      ),
+    );
+  }
+  function open() {
+    source?.close();
+    lines.clear();
+    render();
+    source = new EventSource(`/events/admin/logs?source=server&level=${level.value}`);
+    source.onmessage = (message) => {
+      const line = JSON.parse(message.data);
+      if (line.source !== "server") return;
+      lines.set(line.seq, line);
+      if (lines.size > SERVER_LINES * 2) {
+        for (const seq of [...lines.keys()].sort((a, b) => a - b).slice(0, lines.size - SERVER_LINES)) lines.delete(seq);
+      }
+      render();
+    };
+    source.addEventListener("close", (event) => {
+      // The server ended the stream (shutting down, credentials revoked): EventSource reconnects by itself.
+      if (JSON.parse(event.data).reason === "revoked") toast.error("Server log: signed out");
+    });
+  }
+  open();
+  const element = h(
+    "div",
+    { class: "card" },
+    h("h2", {}, "Server log ", level),
+    list,
+  );
+  return { element, close: () => source?.close() };
+}
 
 export function adminPage({ state, toast, user }) {
   if (user.role !== "admin") {
@@ -20,6 +80,7 @@ export function adminPage({ state, toast, user }) {
     }),
   );
   const topics = h("tbody");
+  const serverLog = serverLogPanel(toast);
   let previous = null;
   let timer = null;
 
@@ -75,7 +136,11 @@ export function adminPage({ state, toast, user }) {
         h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Topic"), h("th", {}, "Subscribers"))), topics),
       ),
     ),
+    serverLog.element,
   );
   update();
-  return { element, update, watches: ["logs", "bots"], dispose: () => clearTimeout(timer) };
+  return { element, update, watches: ["logs", "bots"], dispose: () => {
+    clearTimeout(timer);
+    serverLog.close();
+  } };
 }

@@ -48,6 +48,13 @@ struct AuthRoutes {
                 message: "too many failed sign-ins; try again in \(wait) s", headers: [.retryAfter: String(wait)])
         }
         guard let user = try await auth.accounts.checkPassword(username: body.username, password: body.password) else {
+            // For the operator's log tail; the name is quoted so that it cannot forge a line of its own.
+            context.logger.notice(
+                "sign-in refused",
+                metadata: [
+                    "username": "\(body.username.debugDescription)",
+                    "address": "\(context.remoteAddress.map { "\($0)" } ?? "unknown")",
+                ])
             throw APIError.unauthorized("invalid_credentials", "wrong username or password, or the user is disabled")
         }
         limiter.succeeded(account: body.username, address: context.remoteAddress)

@@ -21,10 +21,12 @@ enum SSEResponse {
     ///   - opening: written first (after the `retry:` prelude), e.g. a snapshot or a `connected` message.
     ///   - render: turns a batch into bytes; `nil` writes nothing for that batch.
     ///   - sink: where the hub may write live events directly; only for streams rendered with `SSEFrames.render`.
+    ///   - onEnd: called once the response has ended (not with a sink: a detached connection outlives the task).
     static func make(
         request: Request, subscription: Subscription, metrics: TransportMetrics, opening: [ByteBuffer] = [],
         sink: (any ChannelSink)? = nil,
-        render: @escaping @Sendable (Deque<Subscription.Item>) async throws -> ByteBuffer? = { SSEFrames.render($0) }
+        render: @escaping @Sendable (Deque<Subscription.Item>) async throws -> ByteBuffer? = { SSEFrames.render($0) },
+        onEnd: (@Sendable () -> Void)? = nil
     ) -> Response {
         Response(
             status: .ok, headers: headers,
@@ -35,6 +37,7 @@ enum SSEResponse {
                 detachable?.watch(subscription)
                 var detached = false
                 defer {
+                    onEnd?()
                     if !detached {
                         subscription.cancel()
                         metrics.connections.decrement()

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 import TickwireHub
@@ -59,23 +60,58 @@ struct SeedStreamRoutes {
         SSEFrames.message(id: snapshot.eventId, data: String(buffer: snapshot.plain))
     }
 
-    /// Every activity log line: the latest 100 first (unless resuming), then each new one, as the log object.
+    /// The admin log tail: bots' activity log lines and the server's own log lines (`source=all`, the default;
+    /// `bots` or `server` for one of them), each at or above `level` if given. Without `Last-Event-ID` the latest 100
+    /// of each come first. Bots' lines are the log objects with their event ids (a reconnect resumes after the last);
+    /// the server's carry `"source":"server"` and a `seq` but no id, since they are this process's memory and not
+    /// the event log: a reconnect does not replay the ones it missed.
     @Sendable func adminLogs(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        let source = try query.string("source") ?? "all"
+        guard ["all", "bots", "server"].contains(source) else {
+            throw APIError.invalidParameter("source", "must be all, bots or server")
+        }
+        let level = try LogLevelQuery.parse(query)
         let principal = try context.principal()
         try await StreamAccess.check(.adminLogs, for: principal, service: streams.service)
-        let lastEventId = try StreamRequest.lastEventId(request, QueryParameters(request))
+        let lastEventId = try StreamRequest.lastEventId(request, query)
         let head = streams.hub.head
+        // Server-only tails still subscribe: the subscription brings heartbeats and ends the stream when the
+        // admin's credentials are revoked.
         let subscription = try streams.subscribe(
             Interest(topics: [.adminLogs]), after: lastEventId ?? head, holder: principal.holder)
+        let withBots = source != "server"
         var opening: [ByteBuffer] = []
-        if lastEventId == nil {
+        if withBots, lastEventId == nil {
             let backlog = try await streams.service.reader.latestEvents(
                 topic: .logs, through: head, limit: Self.adminLogBacklog)
-            opening = backlog.map { SSEFrames.message(id: $0.id, data: $0.data) }
+            opening = backlog.filter { Self.passes($0, level) }.map { SSEFrames.message(id: $0.id, data: $0.data) }
+        }
+        var stop: (@Sendable () -> Void)?
+        if source != "bots" {
+            let watched = streams.serverLog.watch(level: level ?? .trace, backlog: lastEventId == nil ? 100 : 0) {
+                line in
+                guard subscription.snapshot.ended == nil else { return false }
+                subscription.enqueueControl(SSEFrames.message(id: nil, data: line.json))
+                return true
+            }
+            opening += watched.lines.map { SSEFrames.message(id: nil, data: $0.json) }
+            stop = watched.stop
         }
         return SSEResponse.make(
             request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening,
-            render: { items in Self.render(items) { SSEFrames.message(id: $0.id, data: $0.data) } })
+            render: { items in
+                Self.render(items) { event in
+                    withBots && Self.passes(event, level) ? SSEFrames.message(id: event.id, data: event.data) : nil
+                }
+            }, onEnd: stop)
+    }
+
+    /// Whether a bot's log line reaches `level`.
+    static func passes(_ event: Event, _ level: Logger.Level?) -> Bool {
+        guard let level else { return true }
+        guard let log = try? JSONDecoder().decode(ActivityLog.self, from: Data(event.data.utf8)) else { return false }
+        return LogLevelQuery.level(of: log.level) >= level
     }
 
     /// The latest intraday snapshot (its `signals` capped at `limit`, default 120), then each new one.
@@ -144,11 +180,12 @@ struct SeedStreamRoutes {
     }
 
     /// Renders events with `message`, and heartbeats and resets as the multiplexed stream does.
-    static func render(_ items: some Collection<Subscription.Item>, _ message: (Event) -> ByteBuffer) -> ByteBuffer {
+    /// An event `message` renders as nil is left out.
+    static func render(_ items: some Collection<Subscription.Item>, _ message: (Event) -> ByteBuffer?) -> ByteBuffer {
         var buffer = ByteBuffer()
         for item in items {
             switch item {
-            case .event(let shared): buffer.writeImmutableBuffer(message(shared.event))
+            case .event(let shared): if let bytes = message(shared.event) { buffer.writeImmutableBuffer(bytes) }
             default: buffer.writeImmutableBuffer(SSEFrames.render(CollectionOfOne(item)))
             }
         }

@@ -46,6 +46,8 @@ struct Streams: Sendable {
     let hub: Hub
     let service: TradingService
     let botsPage: BotsPageView
+    /// The server's own log lines, for the admin tail.
+    let serverLog: ServerLogTail
     let sseMetrics = TransportMetrics(transport: "sse")
     let webSocketMetrics = TransportMetrics(transport: "websocket")
 
