@@ -158,13 +158,13 @@ func registerRoutes(
     let auth = components.auth
     let service = streams.service
     let limit = configuration.maxBodySize
-    HealthRoutes(store: service.reader, hub: streams.hub, agents: components.agents).register(on: router)
+    HealthRoutes(service: service, hub: streams.hub, agents: components.agents).register(on: router)
     let seedStreams = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: true))
     if !configuration.streamingEnabled { seedStreams.add(middleware: StreamingOffMiddleware()) }
     SeedStreamRoutes(streams: streams, bundleInterval: configuration.bundleInterval).register(on: seedStreams)
     if let registry = components.metrics {
         let operators = router.group().add(middleware: RequireAuthentication(auth: auth, allowStreamTokens: false))
-        MetricsRoute(registry: registry).register(on: operators)
+        MetricsRoute(registry: registry, service: service).register(on: operators)
     }
 
     let api = router.group("api/v1")

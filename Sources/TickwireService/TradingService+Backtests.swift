@@ -134,6 +134,11 @@ extension TradingService {
         return job
     }
 
+    /// Runs waiting for a worker and runs computing, on every node (`/metrics`).
+    public func backtestQueue() async throws -> (queued: Int, running: Int) {
+        try await store.backtestQueue()
+    }
+
     public func backtestJobs(limit: Int, by actor: Actor) async throws -> [BacktestJob] {
         try await store.backtestJobs(ownerId: actor.isAdmin ? nil : actor.userId ?? -1, limit: limit)
     }
@@ -158,6 +163,9 @@ extension TradingService {
 
     /// Whether other processes (nodes) share the store and its queue of runs.
     public var storeIsShared: Bool { store.isContended }
+
+    /// Which node runs the engine now (readiness).
+    public func engineLeaseHolder() async throws -> EngineLeaseHolder { try await store.engineLeaseHolder() }
 
     public func recordBacktestProgress(id: Int64, _ fraction: Double) async throws -> BacktestJob {
         try await store.recordBacktestProgress(id: id, fraction, at: clock()).value

@@ -9,6 +9,9 @@ struct CommandQueue<Job> {
 
     init() {}
 
+    /// Commands waiting (not counting a batch being written).
+    var depth: Int { jobs.count }
+
     /// Queues `job`; true when no drain is running, so the caller must start one.
     mutating func enqueue(_ job: Job) -> Bool {
         jobs.append(job)

@@ -12,6 +12,18 @@ public protocol EngineLease: Sendable {
     /// fenced: it fails with `StoreError.leaseLost`, writing nothing, once the term has ended, even before `body` has
     /// noticed.
     func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async
+
+    /// Who holds the lease now, as the database sees it (readiness).
+    func engineLeaseHolder() async throws -> EngineLeaseHolder
+}
+
+/// Who holds the engine lease: this process, another node (its database session), or nobody (an engine is starting
+/// or failing over, or every node runs without one).
+public enum EngineLeaseHolder: Sendable, Equatable {
+    case thisNode
+    /// `session` is the holder's database backend process id, `address` the node's address as the database sees it.
+    case otherNode(session: Int32, address: String?)
+    case nobody
 }
 
 /// One term of holding the engine lease. The tasks of a term carry it (a task-local), and a store whose lease can be

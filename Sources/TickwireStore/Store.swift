@@ -97,6 +97,8 @@ public protocol StoreReader: EventLogReader {
     /// One user's runs, or every run for `nil`, newest first, without their results.
     func backtestJobs(ownerId: Int64?, limit: Int) async throws -> [BacktestJob]
     func backtestJob(id: Int64) async throws -> BacktestJob
+    /// How many runs wait for a worker and how many are computing, on every node.
+    func backtestQueue() async throws -> (queued: Int, running: Int)
 
     /// Throws `StoreError.unavailable` when the database cannot answer.
     func checkReachable() async throws

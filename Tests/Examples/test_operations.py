@@ -39,6 +39,11 @@ class Operations(unittest.TestCase):
         self.assertIn("tickwire_hub_events_published_total", text)
         self.assertIn("tickwire_engine_tick_seconds_count", text, "the engine's tick durations")
         self.assertIn("tickwire_model_sessions_running", text)
+        # The database: reads and shared write transactions timed, their batch sizes, the commands waiting.
+        for metric in ("tickwire_db_read_seconds_count", "tickwire_db_write_seconds_count",
+                       "tickwire_db_write_batch_commands_count", "tickwire_db_write_queue_depth"):
+            self.assertTrue(any(line.startswith(metric + '{store="sqlite"}') for line in text.splitlines()), metric)
+        self.assertIn("tickwire_backtest_queue_depth", text)
 
     def test_tickwire_tail_follows_topics_from_the_terminal(self):
         alice = API(self.server, "alice")

@@ -35,6 +35,18 @@ extension PostgresStore {
         try await read { db in try await Self.fetchBacktestJob(id: id, on: db) }
     }
 
+    public func backtestQueue() async throws -> (queued: Int, running: Int) {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try await db.rows(
+                "SELECT status, COUNT(*)::bigint AS n FROM backtest_jobs WHERE status IN ('queued', 'running') GROUP BY status"
+            ) {
+                counts[try row["status"].decode(String.self)] = Int(clamping: try row["n"].decode(Int64.self))
+            }
+            return (counts["queued"] ?? 0, counts["running"] ?? 0)
+        }
+    }
+
     public func createDataset(_ dataset: Dataset, content: String, at now: Timestamp) async throws
         -> Committed<Dataset>
     {

@@ -18,6 +18,25 @@ extension PostgresStore {
 
     public var isContended: Bool { true }
 
+    public func engineLeaseHolder() async throws -> EngineLeaseHolder {
+        if leading.withLock({ $0 != nil }) { return .thisNode }
+        // A 64-bit advisory lock key shows in pg_locks as two oids: its high and its low 32 bits.
+        let high = UInt32(truncatingIfNeeded: Self.engineLockKey >> 32)
+        let low = UInt32(truncatingIfNeeded: Self.engineLockKey)
+        let rows = try await read { db in
+            try await db.rows(
+                """
+                SELECT l.pid, host(a.client_addr) AS address FROM pg_locks l
+                LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+                WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(unescaped: String(high))::oid
+                  AND l.objid = \(unescaped: String(low))::oid AND l.objsubid = 1
+                """)
+        }
+        guard let row = rows.first else { return .nobody }
+        return .otherNode(
+            session: try row["pid"].decode(Int32.self), address: try row["address"].decode(String?.self))
+    }
+
     public func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async {
         while !Task.isCancelled {
             let connection: PostgresConnection

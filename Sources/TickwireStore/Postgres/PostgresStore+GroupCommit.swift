@@ -42,16 +42,22 @@ extension PostgresStore {
                 run: { connection in outcome.record(.success(try await body(connection))) },
                 fail: { error in outcome.record(.failure(error)) },
                 finish: { outcome.finish(transactionError: $0) })
-            if writeQueue.withLock({ $0.enqueue(job) }) { Task { await drainWrites() } }
+            let (start, depth) = writeQueue.withLock { ($0.enqueue(job), $0.depth) }
+            metrics.writeQueueDepth.set(depth)
+            if start { Task { await drainWrites() } }
         }
     }
 
     private func drainWrites() async {
         while true {
-            let jobs = writeQueue.withLock { $0.take(upTo: Self.maxBatch) }
+            let (jobs, depth) = writeQueue.withLock { ($0.take(upTo: Self.maxBatch), $0.depth) }
+            metrics.writeQueueDepth.set(depth)
             if jobs.isEmpty { return }
+            metrics.batchSize.record(jobs.count)
             do {
-                let events = try await mapErrors { try await leased { try await self.runBatch(jobs, on: $0) } }
+                let events = try await metrics.timed(metrics.writes) {
+                    try await mapErrors { try await leased { try await self.runBatch(jobs, on: $0) } }
+                }
                 do {
                     try await follower.deliverCommitted(events)
                 } catch {

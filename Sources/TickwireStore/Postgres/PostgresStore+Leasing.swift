@@ -23,13 +23,14 @@ extension PostgresStore {
         deadline: Duration? = PostgresStore.operationDeadline,
         _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
-        try await Self.leased(from: client, at: location, deadline: deadline, operation)
+        try await Self.leased(from: client, at: location, deadline: deadline, metrics: metrics, operation)
     }
 
     static func leased<Value: Sendable>(
         from client: PostgresClient, at location: String, deadline: Duration? = operationDeadline,
-        _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
+        metrics: StoreMetrics? = nil, _ operation: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
+        let asked = ContinuousClock.now
         // The lease runs in its own task and the caller waits on whichever ends first, the operation or the timer:
         // a pool that does not give up a pending lease on cancellation cannot hold the caller. An operation that gets
         // its connection after the caller gave up does nothing (`Lease.begin` refuses it), so a 503 never hides a
@@ -43,6 +44,9 @@ extension PostgresStore {
                     let value: Value? = try await client.withConnection { connection in
                         if connection.isClosed, attempt < 4 { return nil }
                         guard lease.begin(on: connection) else { throw CancellationError() }
+                        metrics?.poolWait.record(duration: ContinuousClock.now - asked)
+                        metrics?.poolInUse.increment()
+                        defer { metrics?.poolInUse.decrement() }
                         return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
                             try await operation(connection)
                         }

@@ -31,6 +31,7 @@ public final class PostgresStore: Store {
     private let publisher = PublisherSlot()
     /// Commands waiting for the next write transaction (`PostgresStore+GroupCommit`).
     let writeQueue = Mutex(CommandQueue<WriteJob>())
+    let metrics = StoreMetrics(store: "postgres")
     /// Delivers the log (this node's commits and every other node's) to the publisher in id order.
     let follower: LogFollower
     /// Whether the notification connection is up (readiness).
@@ -113,10 +114,12 @@ public final class PostgresStore: Store {
         -> Value
     {
         try await mapErrors {
-            try await self.leased { connection in
-                try await connection.transaction(
-                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger
-                ) { try await body(connection) }
+            try await self.metrics.timed(self.metrics.reads) {
+                try await self.leased { connection in
+                    try await connection.transaction(
+                        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger
+                    ) { try await body(connection) }
+                }
             }
         }
     }

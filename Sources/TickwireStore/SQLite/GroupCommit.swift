@@ -23,15 +23,17 @@ final class GroupCommit: Sendable {
     }
 
     private let pool: DatabasePool
+    private let metrics: StoreMetrics
     private let publisher: @Sendable () -> any EventPublisher
     private let onCommit: @Sendable () -> Void
     private let queue = Mutex(CommandQueue<Job>())
 
     init(
-        pool: DatabasePool, publisher: @escaping @Sendable () -> any EventPublisher,
+        pool: DatabasePool, metrics: StoreMetrics, publisher: @escaping @Sendable () -> any EventPublisher,
         onCommit: @escaping @Sendable () -> Void
     ) {
         self.pool = pool
+        self.metrics = metrics
         self.publisher = publisher
         self.onCommit = onCommit
     }
@@ -55,26 +57,32 @@ final class GroupCommit: Sendable {
                     return outcome.record(result)
                 },
                 finish: { outcome.finish(transactionError: $0) })
-            if queue.withLock({ $0.enqueue(job) }) { Task { await drain() } }
+            let (start, depth) = queue.withLock { ($0.enqueue(job), $0.depth) }
+            metrics.writeQueueDepth.set(depth)
+            if start { Task { await drain() } }
         }
     }
 
     private func drain() async {
         while true {
-            let jobs = queue.withLock { $0.take() }
+            let (jobs, depth) = queue.withLock { ($0.take(), $0.depth) }
+            metrics.writeQueueDepth.set(depth)
             if jobs.isEmpty { return }
+            metrics.batchSize.record(jobs.count)
             let publisher = self.publisher()
             let onCommit = self.onCommit
             do {
-                try await pool.write { db in
-                    var collected: [Event] = []
-                    for job in jobs { collected += job.run(db) }
-                    let events = collected
-                    if !events.isEmpty {
-                        db.afterNextTransaction(onCommit: { _ in
-                            publisher.publish(events)
-                            onCommit()
-                        })
+                try await metrics.timed(metrics.writes) {
+                    try await pool.write { db in
+                        var collected: [Event] = []
+                        for job in jobs { collected += job.run(db) }
+                        let events = collected
+                        if !events.isEmpty {
+                            db.afterNextTransaction(onCommit: { _ in
+                                publisher.publish(events)
+                                onCommit()
+                            })
+                        }
                     }
                 }
                 for job in jobs { job.finish(nil) }

@@ -23,15 +23,15 @@ extension SQLiteStore {
     }
 
     public func userCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
     }
 
     public func user(id: Int64) async throws -> User {
-        try await pool.read { db in try Self.fetchUser(id: id, in: db) }
+        try await read { db in try Self.fetchUser(id: id, in: db) }
     }
 
     public func userCredentials(username: String) async throws -> UserCredentials? {
-        try await pool.read { db in
+        try await read { db in
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(sql: "SELECT \(Columns.user), password_hash FROM users WHERE username = ?"),
@@ -42,7 +42,7 @@ extension SQLiteStore {
     }
 
     public func users() async throws -> [User] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT \(Columns.user) FROM users ORDER BY id").map(User.init(row:))
         }
     }
@@ -86,7 +86,7 @@ extension SQLiteStore {
     }
 
     public func apiKeyCredentials(id: String) async throws -> APIKeyCredentials? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(Columns.apiKey) FROM api_keys WHERE id = ?"), arguments: [id]
             ).map(APIKeyCredentials.init(row:))
@@ -94,7 +94,7 @@ extension SQLiteStore {
     }
 
     public func apiKeys(userId: Int64?) async throws -> [APIKey] {
-        try await pool.read { db in
+        try await read { db in
             let c: SQLiteConditions = ListFilters.apiKeys(userId: userId)
             return try Row.fetchAll(
                 db, sql: "SELECT \(Columns.apiKey) FROM api_keys\(c.whereClause) ORDER BY created_at DESC, id",
@@ -139,7 +139,7 @@ extension SQLiteStore {
     }
 
     public func session(id: String) async throws -> Session? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(Columns.session) FROM sessions WHERE id = ?"), arguments: [id]
             ).map(Session.init(row:))
@@ -164,7 +164,7 @@ extension SQLiteStore {
     }
 
     public func setting(_ key: String) async throws -> String? {
-        try await pool.read { db in
+        try await read { db in
             try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
         }
     }
@@ -200,7 +200,7 @@ extension SQLiteStore {
     }
 
     public func model(id: Int64) async throws -> TradingModel {
-        try await pool.read { db in
+        try await read { db in
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(sql: "SELECT \(Columns.model) FROM trading_models WHERE id = ?"),
@@ -211,7 +211,7 @@ extension SQLiteStore {
     }
 
     public func models(ownerId: Int64?) async throws -> [TradingModel] {
-        try await pool.read { db in
+        try await read { db in
             let c: SQLiteConditions = ListFilters.owned(by: ownerId)
             return try Row.fetchAll(
                 db, sql: "SELECT \(Columns.model) FROM trading_models\(c.whereClause) ORDER BY id",

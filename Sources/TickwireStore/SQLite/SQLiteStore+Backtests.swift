@@ -5,7 +5,7 @@ import TickwireModel
 /// so no two workers take the same one.
 extension SQLiteStore {
     public func datasets(ownerId: Int64?) async throws -> [Dataset] {
-        try await pool.read { db in
+        try await read { db in
             let c: SQLiteConditions = ListFilters.owned(by: ownerId)
             return try Row.fetchAll(
                 db, sql: "SELECT \(Columns.dataset) FROM datasets\(c.whereClause) ORDER BY id DESC",
@@ -15,11 +15,11 @@ extension SQLiteStore {
     }
 
     public func dataset(id: Int64) async throws -> Dataset {
-        try await pool.read { db in try Self.fetchDataset(id: id, in: db) }
+        try await read { db in try Self.fetchDataset(id: id, in: db) }
     }
 
     public func datasetContent(id: Int64) async throws -> String {
-        try await pool.read { db in
+        try await read { db in
             guard
                 let content = try String.fetchOne(db, sql: "SELECT content FROM datasets WHERE id = ?", arguments: [id])
             else { throw StoreError.notFound(entity: "dataset", id: String(id)) }
@@ -28,7 +28,7 @@ extension SQLiteStore {
     }
 
     public func backtestJobs(ownerId: Int64?, limit: Int) async throws -> [BacktestJob] {
-        try await pool.read { db in
+        try await read { db in
             let c: SQLiteConditions = ListFilters.owned(by: ownerId)
             return try Row.fetchAll(
                 db,
@@ -39,7 +39,23 @@ extension SQLiteStore {
     }
 
     public func backtestJob(id: Int64) async throws -> BacktestJob {
-        try await pool.read { db in try Self.fetchBacktestJob(id: id, in: db) }
+        try await read { db in try Self.fetchBacktestJob(id: id, in: db) }
+    }
+
+    public func backtestQueue() async throws -> (queued: Int, running: Int) {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT status, COUNT(*) AS n FROM backtest_jobs WHERE status IN ('queued', 'running') GROUP BY status"
+            ) {
+                let status: String? = row["status"]
+                let count: Int? = row["n"]
+                if let status, let count { counts[status] = count }
+            }
+            return (counts["queued"] ?? 0, counts["running"] ?? 0)
+        }
     }
 
     public func createDataset(_ dataset: Dataset, content: String, at now: Timestamp) async throws
@@ -133,7 +149,7 @@ extension SQLiteStore {
     }
 
     public func renewBacktestLease(id: Int64, until: Timestamp) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE backtest_jobs SET lease_until = ? WHERE id = ? AND status = 'running'",
                 arguments: [until.milliseconds, id])
@@ -142,7 +158,7 @@ extension SQLiteStore {
     }
 
     public func evictBacktests(keepingResultBytes bytes: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             let victims = try Int64.fetchAll(db, sql: SharedSQL.backtestsOverBudget, arguments: [bytes])
             var removed = 0
             for start in stride(from: 0, to: victims.count, by: 500) {
@@ -161,7 +177,7 @@ extension SQLiteStore {
     public func pruneBacktests(finishedBefore cutoff: Timestamp) async throws -> Int {
         var removed = 0
         while true {
-            let pass = try await pool.write { db in
+            let pass = try await write { db in
                 try db.execute(sql: SharedSQL.pruneBacktests, arguments: [cutoff.milliseconds])
                 return db.changesCount
             }

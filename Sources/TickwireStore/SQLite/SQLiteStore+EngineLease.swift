@@ -5,4 +5,6 @@ extension SQLiteStore {
     public func whileLeading(retry: Duration, _ body: @escaping @Sendable () async -> Void) async {
         await body()
     }
+
+    public func engineLeaseHolder() async throws -> EngineLeaseHolder { .thisNode }
 }

@@ -4,11 +4,11 @@ import TickwireModel
 /// The event log: reads for resuming clients and the hub, retention, and the append that every write ends with.
 extension SQLiteStore {
     public func lastEventId() async throws -> Int64 {
-        try await pool.read { db in try Self.fetchLastEventId(in: db) }
+        try await read { db in try Self.fetchLastEventId(in: db) }
     }
 
     public func events(after: Int64, limit: Int) async throws -> [Event] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT \(Columns.event) FROM events WHERE id > ? ORDER BY id LIMIT ?"),
                 arguments: [after, limit]
@@ -17,11 +17,11 @@ extension SQLiteStore {
     }
 
     public func oldestEventId() async throws -> Int64? {
-        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM events")) }
+        try await read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM events")) }
     }
 
     public func latestEvents(topic: Topic, through: Int64, limit: Int) async throws -> [Event] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: "SELECT \(Columns.event) FROM events WHERE topic = ? AND id <= ? ORDER BY id DESC LIMIT ?"),
@@ -40,7 +40,7 @@ extension SQLiteStore {
     public func pruneEvents(keepingLast count: Int, olderThan cutoff: Timestamp) async throws -> Int {
         // Only a prefix of the log is ever removed, so what is retained stays contiguous; small batches keep each
         // write transaction short, so the write path never waits long behind retention.
-        let bound: Int64 = try await pool.read { db in
+        let bound: Int64 = try await read { db in
             let newest = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0
             let expired =
                 try Int64.fetchOne(
@@ -49,7 +49,7 @@ extension SQLiteStore {
         }
         var removed = 0
         while true {
-            let batch = try await pool.write { db in
+            let batch = try await write { db in
                 try db.execute(
                     sql: """
                         DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT 5000)

@@ -34,7 +34,7 @@ extension SQLiteStore {
     }
 
     public func liveness(ownerId: Int64?) async throws -> [Liveness] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """

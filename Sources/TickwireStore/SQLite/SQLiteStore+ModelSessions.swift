@@ -72,7 +72,7 @@ extension SQLiteStore {
     }
 
     public func modelSessions(modelId: Int64?) async throws -> [ModelSession] {
-        try await pool.read { db in
+        try await read { db in
             if let modelId {
                 return try Row.fetchAll(
                     db, sql: "SELECT \(Columns.modelSession) FROM model_sessions WHERE model_id = ? ORDER BY id DESC",

@@ -4,7 +4,7 @@ import TickwireModel
 /// Webhooks and their delivery log. Configuration, not events: creating or deleting a webhook tells no one.
 extension SQLiteStore {
     public func createWebhook(_ new: NewWebhook, ownerId: Int64, at now: Timestamp) async throws -> Webhook {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO webhooks (owner_id, url, event_types, secret, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
@@ -17,7 +17,7 @@ extension SQLiteStore {
     }
 
     public func deleteWebhook(id: Int64, ownerId: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM webhooks WHERE id = ? AND (? IS NULL OR owner_id = ?)",
                 arguments: [id, ownerId, ownerId])
@@ -26,7 +26,7 @@ extension SQLiteStore {
     }
 
     public func webhooks(ownerId: Int64?) async throws -> [Webhook] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT \(Columns.webhook) FROM webhooks WHERE ? IS NULL OR owner_id = ? ORDER BY id",
                 arguments: [ownerId, ownerId]
@@ -35,7 +35,7 @@ extension SQLiteStore {
     }
 
     public func webhook(id: Int64) async throws -> Webhook {
-        try await pool.read { db in
+        try await read { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT \(Columns.webhook) FROM webhooks WHERE id = ?", arguments: [id])
@@ -48,7 +48,7 @@ extension SQLiteStore {
         -> Int
     {
         guard let owner = event.ownerId else { return 0 }
-        return try await pool.write { db in
+        return try await write { db in
             try db.execute(
                 sql: SharedSQL.enqueueDeliveries,
                 arguments: [
@@ -61,7 +61,7 @@ extension SQLiteStore {
     public func claimDueDeliveries(at now: Timestamp, leaseUntil: Timestamp, limit: Int) async throws
         -> [(delivery: WebhookDelivery, body: String)]
     {
-        try await pool.write { db in
+        try await write { db in
             let due = try Row.fetchAll(
                 db,
                 sql: """
@@ -78,7 +78,7 @@ extension SQLiteStore {
     }
 
     public func saveDelivery(_ delivery: WebhookDelivery) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE webhook_deliveries SET status = ?, attempts = ?, response_status = ?, error = ?,
@@ -92,7 +92,7 @@ extension SQLiteStore {
     }
 
     public func nextDeliveryDue() async throws -> Timestamp? {
-        try await pool.read { db in
+        try await read { db in
             try Int64.fetchOne(
                 db, sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'"
             ).map(Timestamp.init(milliseconds:))
@@ -100,7 +100,7 @@ extension SQLiteStore {
     }
 
     public func deliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """

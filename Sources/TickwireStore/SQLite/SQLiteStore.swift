@@ -18,6 +18,7 @@ public final class SQLiteStore: Store {
     private let publisher = PublisherSlot()
     private let checkpointer: WALCheckpointer
     let commands: GroupCommit
+    let metrics = StoreMetrics(store: "sqlite")
 
     public init(path: String, equityInterval: Duration = .seconds(60)) throws {
         self.equityInterval = equityInterval
@@ -38,7 +39,17 @@ public final class SQLiteStore: Store {
         self.checkpointer = checkpointer
         let publisher = self.publisher
         self.commands = GroupCommit(
-            pool: pool, publisher: { publisher.current }, onCommit: { checkpointer.noteCommit() })
+            pool: pool, metrics: metrics, publisher: { publisher.current }, onCommit: { checkpointer.noteCommit() })
+    }
+
+    /// A read on one of the pool's snapshot readers, timed.
+    func read<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+        try await metrics.timed(metrics.reads) { try await pool.read(body) }
+    }
+
+    /// A write transaction of its own (not a command: no events), timed.
+    func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+        try await metrics.timed(metrics.writes) { try await pool.write(body) }
     }
 
     public func publishCommits(to publisher: any EventPublisher) {
@@ -68,12 +79,12 @@ public final class SQLiteStore: Store {
     }
 
     public func bot(id: Int64) async throws -> Bot {
-        try await pool.read { db in try Self.fetchBot(id: id, in: db) }
+        try await read { db in try Self.fetchBot(id: id, in: db) }
     }
 
     public func bots(_ filter: BotFilter) async throws -> [Bot] {
         let query = SQLiteQueries.bots(filter)
-        return try await pool.read { db in
+        return try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Bot.init(row:))
         }
     }
@@ -143,7 +154,7 @@ public final class SQLiteStore: Store {
     }
 
     public func order(id: Int64) async throws -> Order {
-        try await pool.read { db in try Self.fetchOrder(id: id, in: db) }
+        try await read { db in try Self.fetchOrder(id: id, in: db) }
     }
 
     public func orders(_ filter: OrderFilter, page: PageRequest) async throws -> Page<Order> {
@@ -181,7 +192,7 @@ public final class SQLiteStore: Store {
     public func candles(
         ticker: String, exchange: String, interval: CandleInterval, from: Timestamp, to: Timestamp, limit: Int
     ) async throws -> [Candle] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: SharedSQL.candles),
                 arguments: [ticker, exchange, interval.rawValue, from.milliseconds, to.milliseconds, limit]
@@ -206,7 +217,7 @@ public final class SQLiteStore: Store {
     }
 
     public func equityPoints(botId: Int64, from: Timestamp, to: Timestamp) async throws -> [EquityPoint] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: SharedSQL.equityPoints),
                 arguments: [botId, from.milliseconds, to.milliseconds]
@@ -218,7 +229,7 @@ public final class SQLiteStore: Store {
     }
 
     public func pruneEquity(before cutoff: Timestamp) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: SharedSQL.pruneEquity, arguments: [cutoff.milliseconds])
             return db.changesCount
         }
@@ -231,7 +242,7 @@ public final class SQLiteStore: Store {
 
     public func fillsInOrder(_ filter: FillFilter) async throws -> [Fill] {
         let query = SQLiteQueries.fillsInOrder(filter)
-        return try await pool.read { db in
+        return try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Fill.init(row:))
         }
     }
@@ -278,7 +289,7 @@ public final class SQLiteStore: Store {
     }
 
     public func openOrders(exchange: String) async throws -> [(order: Order, ticker: String)] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: SQLiteQueries.openOrders), arguments: [exchange]).map { row in
                 (try Order(row: row), row["ticker"])
             }
@@ -361,7 +372,7 @@ public final class SQLiteStore: Store {
 
     public func latestPrices(_ filter: PriceFilter) async throws -> [Price] {
         let query = SQLiteQueries.latestPrices(filter)
-        return try await pool.read { db in
+        return try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(Price.init(row:))
         }
     }
@@ -382,7 +393,7 @@ public final class SQLiteStore: Store {
     // MARK: - PnL and views
 
     public func pnl(botId: Int64) async throws -> BotPnL {
-        try await pool.read { db in
+        try await read { db in
             let bot = try Self.fetchBot(id: botId, in: db)
             let position = try Self.fetchPosition(botId: botId, at: bot.createdAt, in: db)
             let lastPrice = try Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, in: db)
@@ -393,7 +404,7 @@ public final class SQLiteStore: Store {
     public func botsPage(ownerId: Int64?, at now: Timestamp) async throws -> BotsPage {
         let query = SQLiteQueries.bots(BotFilter(ownerId: ownerId))
         // One read transaction: the bundle and its event id come from the same snapshot.
-        return try await pool.read { db in
+        return try await read { db in
             let eventId = try Self.fetchLastEventId(in: db)
             let bots = try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(
                 Bot.init(row:))
@@ -428,7 +439,7 @@ public final class SQLiteStore: Store {
 
     public func checkReachable() async throws {
         do {
-            _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
         } catch {
             throw StoreError.unavailable("SQLite database at \(path): \(error)")
         }
@@ -499,7 +510,7 @@ public final class SQLiteStore: Store {
         _ query: SQLiteQuery, limit: Int, decode: @escaping @Sendable (Row) throws -> Item,
         id: @escaping @Sendable (Item) -> Int64
     ) async throws -> Page<Item> {
-        try await pool.read { db in
+        try await read { db in
             var items = try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(decode)
             var next: Int64?
             if items.count > limit {
