@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import TickwireModel
 
 /// What the event stream yields.
@@ -25,24 +26,32 @@ extension TickwireClient {
     /// The events of `topics` (narrowed to a bot or a ticker) from now, or after `since`, until the task is
     /// cancelled. After any failure it reconnects with exponential backoff and jitter (from 0.5 s to 30 s) and
     /// resumes after the last event it yielded, so nothing is missed or repeated across reconnects and server
-    /// restarts; the credential is asked for again at each connection. A refused request (400, 401, 403, 404) ends
-    /// the stream with its `TickwireError`.
+    /// restarts; the credential is asked for again at each connection. A connection that stays silent for
+    /// `streamIdleTimeout` (no event and no heartbeat: the server or the network went away without closing it) is
+    /// dropped and reopened the same way. A refused request (400, 401, 403, 404) ends the stream with its
+    /// `TickwireError`.
     public func events(
         topics: [String], botId: Int64? = nil, ticker: String? = nil, since: String? = nil
     ) -> AsyncThrowingStream<StreamItem, any Error> {
         let (stream, continuation) = AsyncThrowingStream<StreamItem, any Error>.makeStream()
+        let progress = StreamProgress(position: since)
         let task = Task {
-            var position = since
-            var delay = 0.5
             while !Task.isCancelled {
                 do {
-                    try await follow(topics: topics, botId: botId, ticker: ticker, after: position) { item in
-                        switch item {
-                        case .event(let event): position = event.id
-                        case .reset(_, let lastEventId): position = lastEventId
+                    let heard = HeardFrom()
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try await follow(
+                                topics: topics, botId: botId, ticker: ticker, after: progress.position, heard: heard
+                            ) { item in
+                                progress.advance(past: item)
+                                continuation.yield(item)
+                            }
                         }
-                        delay = 0.5
-                        continuation.yield(item)
+                        group.addTask { try await heard.untilSilentFor(streamIdleTimeout) }
+                        // Whichever ends first: the connection (closed, failed) or the silence.
+                        try await group.next()
+                        group.cancelAll()
                     }
                 } catch let error as TickwireError where [400, 401, 403, 404].contains(error.status) {
                     continuation.finish(throwing: error)
@@ -50,8 +59,7 @@ extension TickwireClient {
                 } catch {
                     if Task.isCancelled { break }
                 }
-                try? await Task.sleep(for: .seconds(delay * Double.random(in: 0.5...1.5)))
-                delay = min(delay * 2, 30)
+                try? await Task.sleep(for: .seconds(progress.nextDelay() * Double.random(in: 0.5...1.5)))
             }
             continuation.finish()
         }
@@ -61,8 +69,8 @@ extension TickwireClient {
 
     /// One connection: yields until it ends.
     private func follow(
-        topics: [String], botId: Int64?, ticker: String?, after position: String?,
-        yield: (StreamItem) -> Void
+        topics: [String], botId: Int64?, ticker: String?, after position: String?, heard: HeardFrom,
+        yield: @Sendable (StreamItem) -> Void
     ) async throws {
         let query: [String: String?] = [
             "topics": topics.joined(separator: ","), "bot_id": botId.map(String.init), "ticker": ticker,
@@ -73,8 +81,7 @@ extension TickwireClient {
             request.headers.add(name: "Authorization", value: "Bearer \(try await credential.token())")
         }
         if let position { request.headers.add(name: "Last-Event-ID", value: position) }
-        // No overall deadline: the stream is meant to stay open. A dead connection shows as no bytes, not even the
-        // 15 s heartbeat, within the read timeout of the HTTP client.
+        // No overall deadline: the stream is meant to stay open (the silence watch ends a dead one).
         let response = try await http.execute(request, deadline: .distantFuture)
         guard response.status.code == 200 else {
             let body = try await response.body.collect(upTo: 1 << 20)
@@ -82,6 +89,7 @@ extension TickwireClient {
         }
         var parser = SSEParser()
         for try await chunk in response.body {
+            heard.now()
             for message in parser.feed(chunk.readableBytesView) {
                 if let item = try Self.item(message) { yield(item) }
             }
@@ -115,6 +123,53 @@ extension TickwireClient {
         let reason: String
     }
 }
+
+/// Where a stream is (the last position yielded) and how long to wait before its next connection.
+private final class StreamProgress: Sendable {
+    private let state: Mutex<(position: String?, delay: Double)>
+
+    init(position: String?) { state = Mutex((position, 0.5)) }
+
+    var position: String? { state.withLock { $0.position } }
+
+    /// An item was yielded: resume after it, and reconnect quickly next time.
+    func advance(past item: StreamItem) {
+        state.withLock { state in
+            switch item {
+            case .event(let event): state.position = event.id
+            case .reset(_, let lastEventId): state.position = lastEventId
+            }
+            state.delay = 0.5
+        }
+    }
+
+    /// The wait before the next connection: doubled after each one that yielded nothing, up to 30 s.
+    func nextDelay() -> Double {
+        state.withLock { state in
+            let delay = state.delay
+            state.delay = min(delay * 2, 30)
+            return delay
+        }
+    }
+}
+
+/// When the connection last sent anything (an event or a heartbeat).
+private final class HeardFrom: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+
+    func now() { last.withLock { $0 = .now } }
+
+    /// Throws `StreamSilent` once nothing has been heard for `idle`.
+    func untilSilentFor(_ idle: Duration) async throws {
+        while true {
+            let deadline = last.withLock { $0 } + idle
+            if ContinuousClock.now >= deadline { throw StreamSilent() }
+            try await Task.sleep(until: deadline)
+        }
+    }
+}
+
+struct StreamSilent: Error {}
 
 /// Server-Sent Events, parsed as bytes arrive: `event:`, `data:` (joined by newlines) and `id:` fields, a blank line
 /// ending each message, `:` comments (heartbeats) skipped.

@@ -35,6 +35,9 @@ public struct TickwireClient: Sendable {
     let http: HTTPClient
     /// How long a call may take.
     public var timeout: TimeAmount = .seconds(30)
+    /// How long an event stream may stay silent before it is reopened: above the server's heartbeat interval
+    /// (`--heartbeat`, 15 s by default), so that only a dead connection is dropped.
+    public var streamIdleTimeout: Duration = .seconds(45)
 
     public init(url: String, credential: Credential?, http: HTTPClient = .shared) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url

@@ -111,4 +111,44 @@ import TickwireModel
             #expect(issued.withLock { $0 } >= 2, "the token was asked for again after it expired")
         }
     }
+
+    @Test func aSilentStreamIsReopenedAndResumesWithoutLoss() async throws {
+        // No heartbeats: a stream with no events is as silent as a dead connection.
+        var configuration = ServerConfiguration()
+        configuration.heartbeatInterval = .seconds(3600)
+        try await TestServer.with(configuration: configuration) { client, _ in
+            let port = try #require(client.port)
+            let key = try #require(client.token)
+            let rest = TickwireClient(url: "http://127.0.0.1:\(port)", credential: .apiKey(key))
+            let bot = try await rest.createBot(NewBot(name: "s", ticker: "SOL/USDT", exchange: "x", strategy: "m"))
+            let connections = Mutex(0)
+            var sdk = TickwireClient(
+                url: "http://127.0.0.1:\(port)",
+                credential: .provider {
+                    connections.withLock { $0 += 1 }
+                    return key
+                })
+            sdk.streamIdleTimeout = .milliseconds(700)
+            let silentAware = sdk
+            let since = try #require(try await client.call(.get, "/api/v1/bots/page").json["event_id"]?.string)
+            _ = try await rest.appendLog(NewLog(botId: bot.id, level: .info, message: "before"))
+            let writer = Task {
+                try await Task.sleep(for: .seconds(3))
+                _ = try await rest.appendLog(NewLog(botId: bot.id, level: .info, message: "after the silence"))
+            }
+            let messages = try await within(30) {
+                var events = silentAware.events(topics: ["logs"], botId: bot.id, since: since).makeAsyncIterator()
+                var messages: [String] = []
+                while messages.count < 2 {
+                    if case .event(let event)? = try await events.next(), event.type == "log_created" {
+                        messages.append(event.data["message"]?.string ?? "")
+                    }
+                }
+                return messages
+            }
+            try await writer.value
+            #expect(messages == ["before", "after the silence"], "each once, in order, across the reopenings")
+            #expect(connections.withLock { $0 } >= 2, "the silent connection was dropped and reopened")
+        }
+    }
 }
