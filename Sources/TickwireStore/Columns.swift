@@ -70,13 +70,6 @@ enum SharedSQL {
         SELECT \(Columns.candle) FROM candles WHERE ticker = ? AND exchange = ? AND span = ? AND start >= ?
         AND start <= ? ORDER BY start DESC LIMIT ?
         """
-    /// A bot's working orders: their remaining quantity, signed, and what the buys would cost at their limit (a
-    /// market buy at the second `?`, the last price).
-    static let workingOrders = """
-        SELECT COALESCE(SUM(CASE WHEN side = 'buy' THEN quantity - filled_quantity ELSE filled_quantity - quantity END),
-        0) AS working, COALESCE(SUM(CASE WHEN side = 'buy' THEN (quantity - filled_quantity) * COALESCE(price, ?)
-        ELSE 0 END), 0) AS buy_cost FROM orders WHERE bot_id = ? AND status IN ('NEW', 'PARTIALLY_FILLED')
-        """
     /// The bot (first `?`) was seen at the second `?`: its order and log writes count as a heartbeat.
     static let touchLiveness = """
         INSERT INTO bot_liveness (bot_id, last_seen) VALUES (?, ?)

@@ -302,6 +302,7 @@ enum PostgresMigrations {
             "v10-model-portfolio",
             ["ALTER TABLE trading_models ADD COLUMN bot_id BIGINT REFERENCES bots(id) ON DELETE SET NULL"]
         ),
+        ("v11-working-order-totals", WorkingOrderTotals.postgres),
     ]
 
     static func migrate(_ store: PostgresStore, logger: Logger) async throws {

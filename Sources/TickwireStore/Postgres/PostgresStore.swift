@@ -193,7 +193,7 @@ public final class PostgresStore: Store {
             binds.append(lastPrice ?? 0)
             binds.append(botId)
             let working = try await db.rows(
-                PostgresQuery(unsafeSQL: Self.numbered(SharedSQL.workingOrders), binds: binds)
+                PostgresQuery(unsafeSQL: Self.numbered(WorkingOrderTotals.read), binds: binds)
             ).first
             try OrderCommands.check(
                 new, bot: bot,

@@ -323,6 +323,9 @@ enum SQLiteMigrations {
             try db.execute(
                 sql: "ALTER TABLE trading_models ADD COLUMN bot_id INTEGER REFERENCES bots(id) ON DELETE SET NULL")
         }
+        migrator.registerMigration("v14-working-order-totals") { db in
+            for statement in WorkingOrderTotals.sqlite { try db.execute(sql: statement) }
+        }
         return migrator
     }
 }

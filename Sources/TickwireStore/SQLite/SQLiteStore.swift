@@ -127,7 +127,7 @@ public final class SQLiteStore: Store {
             }
             let lastPrice = try Self.fetchLatestPrice(ticker: bot.ticker, exchange: bot.exchange, in: db)
             let working = try Row.fetchOne(
-                db.cachedStatement(sql: SharedSQL.workingOrders), arguments: [lastPrice ?? 0, botId])
+                db.cachedStatement(sql: WorkingOrderTotals.read), arguments: [lastPrice ?? 0, botId])
             try OrderCommands.check(
                 new, bot: bot,
                 exposure: Exposure(
