@@ -86,23 +86,41 @@ class PythonClient(unittest.TestCase):
 
     def test_4_the_async_client(self):
         import asyncio
+        import threading
         from tickwire_client import AsyncClient
 
         async def scenario():
-            client = AsyncClient(self.client.url, self.client.token)
+            client = AsyncClient(self.client.url, self.client.token, idle_timeout=1)
+            threads = threading.active_count()
             bot = await client.bots.create(name="py async", ticker="DOT/USDT", exchange="binance", strategy="manual")
+            since = (await client.request("GET", "/api/v1/bots/page"))["event_id"]
+            reconnects = []
 
-            async def first_log():
-                async for event in client.events(["logs"], bot_id=bot["id"], timeout=10):
+            async def logs(count):
+                messages = []
+                async for event in client.events(["logs"], bot_id=bot["id"], since=since, timeout=20,
+                                                 on_reconnect=reconnects.append):
                     if isinstance(event, Event) and event.type == "log_created":
-                        return event.data["message"]
+                        messages.append(event.data["message"])
+                        if len(messages) == count:
+                            return messages
 
-            follower = asyncio.create_task(first_log())
-            await asyncio.sleep(0.5)  # subscribed from now: write after the stream is open
+            follower = asyncio.create_task(logs(2))
             await client.logs.write(bot["id"], "async hello")
-            return await follower
+            # Silent for longer than the idle timeout (no event, no heartbeat within it): dropped, reopened, resumed.
+            await asyncio.sleep(2.5)
+            await client.logs.write(bot["id"], "after the silence")
+            messages = await asyncio.wait_for(follower, 20)
+            self.assertEqual(threading.active_count(), threads, "the async client started threads")
+            self.assertEqual(await client.logs.list(bot_id=bot["id"]), await client.logs.list(bot_id=bot["id"]))
+            with self.assertRaises(TickwireError) as refused:
+                await client.orders.place(bot["id"], side="sell", quantity=-1)
+            self.assertIn(refused.exception.status, (400, 422))
+            return messages, reconnects
 
-        self.assertEqual(asyncio.run(scenario()), "async hello")
+        messages, reconnects = asyncio.run(scenario())
+        self.assertEqual(messages, ["async hello", "after the silence"], "each once, in order")
+        self.assertTrue(reconnects and all("silent" in str(error) for error in reconnects), reconnects)
 
     def test_5_the_example_bot_trades_and_logs_through_the_client(self):
         run = subprocess.run(

@@ -8,10 +8,12 @@
     for event in client.events(["orders", "logs"], bot_id=bot["id"]):
         print(event.type, event.data)
 
-`AsyncClient` offers the same calls as coroutines, and `events` as an async iterator.
+`AsyncClient` offers the same calls as coroutines on asyncio's own sockets, and `events` as an async iterator.
 """
 
-from ._client import AsyncClient, Client, Event, Reset, TickwireError
+from ._async import AsyncClient
+from ._client import Client, TickwireError
+from ._sse import Event, Reset
 
 __all__ = ["AsyncClient", "Client", "Event", "Reset", "TickwireError"]
 __version__ = "0.1.0"

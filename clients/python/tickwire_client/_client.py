@@ -1,19 +1,18 @@
-"""The client: `Client` (blocking) and `AsyncClient` (asyncio), over `urllib` and `http.client`."""
+"""The blocking client, `Client`, over `urllib` and `http.client`; the resources both clients share."""
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
 import os
 import random
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Dict, Iterable, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
+
+from ._sse import IDLE_TIMEOUT, Event, Reset, SSEDecoder, stream_query
 
 JSON = Any
 
@@ -28,36 +27,20 @@ class TickwireError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Event:
-    """One event of the log: `id` orders every event of the server."""
-
-    id: str
-    topic: str
-    type: str
-    timestamp: str
-    data: JSON
-
-
-@dataclass(frozen=True)
-class Reset:
-    """The position asked for is gone (pruned, or from another database): refetch your snapshot, then go on."""
-
-    reason: str
-    last_event_id: str
-
-
 class _Resource:
-    def __init__(self, client: "Client"):
+    """A group of calls. Each returns what `_call` returns: the answer with `Client`, a coroutine with
+    `AsyncClient` (its `_send` is one)."""
+
+    def __init__(self, client: Any):
         self._client = client
 
-    def _call(self, method: str, path: str, body: JSON = None, **query: Any) -> JSON:
-        return self._client.request(method, path, body, query)
+    def _call(self, method: str, path: str, body: JSON = None, pick: Optional[str] = None, **query: Any) -> Any:
+        return self._client._send(method, path, body, query, pick=pick)
 
 
 class Bots(_Resource):
     def list(self, **filters: Any) -> List[JSON]:
-        return self._call("GET", "/api/v1/bots", **filters)["data"]
+        return self._call("GET", "/api/v1/bots", pick="data", **filters)
 
     def get(self, bot_id: int) -> JSON:
         return self._call("GET", f"/api/v1/bots/{bot_id}")
@@ -88,7 +71,7 @@ class Bots(_Resource):
         return self._call("POST", f"/api/v1/bots/{bot_id}/exit", quantity=quantity)
 
     def equity(self, bot_id: int, points: int = 500) -> JSON:
-        return self._call("GET", f"/api/v1/bots/{bot_id}/equity", points=points)["points"]
+        return self._call("GET", f"/api/v1/bots/{bot_id}/equity", pick="points", points=points)
 
     def stats(self, bot_id: int, interval: str = "1h") -> JSON:
         return self._call("GET", f"/api/v1/bots/{bot_id}/stats", interval=interval)
@@ -108,7 +91,7 @@ class Orders(_Resource):
         return self._call("GET", f"/api/v1/orders/{order_id}")
 
     def list(self, bot_id: Optional[int] = None, status: Optional[str] = None, limit: int = 100) -> List[JSON]:
-        return self._call("GET", "/api/v1/orders", bot_id=bot_id, status=status, limit=limit)["data"]
+        return self._call("GET", "/api/v1/orders", pick="data", bot_id=bot_id, status=status, limit=limit)
 
     def fill(self, order_id: int, quantity: float, price: float, fee: Optional[float] = None) -> JSON:
         fill: Dict[str, JSON] = {"quantity": quantity, "price": price}
@@ -122,12 +105,12 @@ class Orders(_Resource):
 
 class Fills(_Resource):
     def list(self, bot_id: Optional[int] = None, limit: int = 100) -> List[JSON]:
-        return self._call("GET", "/api/v1/fills", bot_id=bot_id, limit=limit)["data"]
+        return self._call("GET", "/api/v1/fills", pick="data", bot_id=bot_id, limit=limit)
 
 
 class Trades(_Resource):
     def list(self, bot_id: Optional[int] = None, open: Optional[bool] = None, limit: int = 100) -> List[JSON]:
-        return self._call("GET", "/api/v1/trades", bot_id=bot_id, open=open, limit=limit)["data"]
+        return self._call("GET", "/api/v1/trades", pick="data", bot_id=bot_id, open=open, limit=limit)
 
 
 class Logs(_Resource):
@@ -135,7 +118,7 @@ class Logs(_Resource):
         return self._call("POST", "/api/v1/logs", {"bot_id": bot_id, "level": level, "message": message})
 
     def list(self, bot_id: Optional[int] = None, limit: int = 100) -> List[JSON]:
-        return self._call("GET", "/api/v1/logs", bot_id=bot_id, limit=limit)["data"]
+        return self._call("GET", "/api/v1/logs", pick="data", bot_id=bot_id, limit=limit)
 
 
 class Prices(_Resource):
@@ -143,12 +126,12 @@ class Prices(_Resource):
         return self._call("POST", "/api/v1/prices", list(prices))
 
     def latest(self, ticker: Optional[str] = None) -> List[JSON]:
-        return self._call("GET", "/api/v1/prices", ticker=ticker)["data"]
+        return self._call("GET", "/api/v1/prices", pick="data", ticker=ticker)
 
 
 class Models(_Resource):
     def list(self) -> List[JSON]:
-        return self._call("GET", "/api/v1/models")["data"]
+        return self._call("GET", "/api/v1/models", pick="data")
 
     def get(self, model_id: int) -> JSON:
         return self._call("GET", f"/api/v1/models/{model_id}")
@@ -163,7 +146,7 @@ class Models(_Resource):
         return self._call("POST", f"/api/v1/models/{model_id}/stop")
 
     def sessions(self, model_id: int) -> List[JSON]:
-        return self._call("GET", f"/api/v1/models/{model_id}/sessions")["data"]
+        return self._call("GET", f"/api/v1/models/{model_id}/sessions", pick="data")
 
     def portfolio(self, model_id: int) -> JSON:
         return self._call("GET", f"/api/v1/models/{model_id}/portfolio")
@@ -171,8 +154,8 @@ class Models(_Resource):
 
 class Backtests(_Resource):
     def upload_dataset(self, name: str, ticker: str, csv: str) -> JSON:
-        return self._client.request("POST", "/api/v1/datasets", csv, {"name": name, "ticker": ticker},
-                                    content_type="text/csv")
+        return self._client._send("POST", "/api/v1/datasets", csv, {"name": name, "ticker": ticker},
+                                  content_type="text/csv")
 
     def submit(self, dataset_id: int, strategy: str, params: Optional[Dict[str, JSON]] = None, **options: Any) -> JSON:
         body = {"dataset_id": dataset_id, "strategy": strategy, "params": params or {}, **options}
@@ -182,7 +165,7 @@ class Backtests(_Resource):
         return self._call("GET", f"/api/v1/backtests/{run_id}")
 
     def list(self) -> List[JSON]:
-        return self._call("GET", "/api/v1/backtests")["data"]
+        return self._call("GET", "/api/v1/backtests", pick="data")
 
     def wait(self, run_id: int, timeout: float = 120) -> JSON:
         """The run once it is completed, failed or cancelled (read on each of its `backtests` events)."""
@@ -219,25 +202,19 @@ class Client:
     def request(self, method: str, path: str, body: JSON = None, query: Optional[Dict[str, Any]] = None,
                 content_type: str = "application/json") -> JSON:
         """One call; raises `TickwireError` with the server's error body on an error status."""
-        url = self.url + path
-        params = {key: _query_value(value) for key, value in (query or {}).items() if value is not None}
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
-        data = None
-        if body is not None:
-            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", content_type)
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
+        url, headers, data = _prepare(self.url, self.token, path, body, query, content_type)
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 text = response.read()
         except urllib.error.HTTPError as error:
             raise _error(error.code, error.read()) from None
         return json.loads(text) if text else None
+
+    def _send(self, method: str, path: str, body: JSON, query: Optional[Dict[str, Any]], pick: Optional[str] = None,
+              content_type: str = "application/json") -> JSON:
+        answer = self.request(method, path, body, query, content_type)
+        return answer[pick] if pick else answer
 
     def events(self, topics: List[str], bot_id: Optional[int] = None, ticker: Optional[str] = None,
                since: Optional[str] = None, timeout: Optional[float] = None,
@@ -273,34 +250,27 @@ class _EventStream:
     def __init__(self, client: Client, topics: List[str], bot_id: Optional[int], ticker: Optional[str],
                  since: Optional[str]):
         self.client = client
-        self.topics = topics
-        self.bot_id = bot_id
-        self.ticker = ticker
-        self.last_event_id = since
+        self.query = stream_query(topics, bot_id, ticker)
+        self.decoder = SSEDecoder(since)
 
     def read(self, deadline: Optional[float]) -> Iterator[Union[Event, Reset]]:
         parsed = urllib.parse.urlsplit(self.client.url)
         connection_type = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
         remaining = None if deadline is None else max(0.1, deadline - time.monotonic())
-        # Idle streams get a heartbeat every 15 s: a read that waits longer than that means a dead connection.
-        connection = connection_type(parsed.hostname, parsed.port, timeout=min(remaining or 45, 45))
-        query = {"topics": ",".join(self.topics)}
-        if self.bot_id is not None:
-            query["bot_id"] = str(self.bot_id)
-        if self.ticker is not None:
-            query["ticker"] = self.ticker
+        # A read that waits longer than the idle timeout means a dead connection.
+        connection = connection_type(parsed.hostname, parsed.port, timeout=min(remaining or IDLE_TIMEOUT, IDLE_TIMEOUT))
         headers = {"Accept": "text/event-stream"}
         if self.client.token:
             headers["Authorization"] = f"Bearer {self.client.token}"
-        if self.last_event_id is not None:
-            headers["Last-Event-ID"] = self.last_event_id
+        if self.decoder.last_event_id is not None:
+            headers["Last-Event-ID"] = self.decoder.last_event_id
+        self.decoder.restart()
         try:
-            connection.request("GET", (parsed.path or "") + "/api/v1/stream?" + urllib.parse.urlencode(query),
+            connection.request("GET", (parsed.path or "") + "/api/v1/stream?" + urllib.parse.urlencode(self.query),
                                headers=headers)
             response = connection.getresponse()
             if response.status != 200:
                 raise _error(response.status, response.read())
-            event_type, data, event_id = None, [], None
             while True:
                 if deadline is not None and time.monotonic() >= deadline:
                     return
@@ -312,105 +282,11 @@ class _EventStream:
                     raise
                 if not raw:
                     raise ConnectionError("the stream ended")
-                line = raw.decode("utf-8").rstrip("\r\n")
-                if line == "":
-                    if data:
-                        item = self._item(event_type, "\n".join(data), event_id)
-                        if item is not None:
-                            yield item
-                    event_type, data, event_id = None, [], None
-                elif line.startswith(":"):
-                    continue
-                else:
-                    name, _, value = line.partition(":")
-                    value = value[1:] if value.startswith(" ") else value
-                    if name == "event":
-                        event_type = value
-                    elif name == "data":
-                        data.append(value)
-                    elif name == "id":
-                        event_id = value
+                item = self.decoder.line(raw.decode("utf-8").rstrip("\r\n"))
+                if item is not None:
+                    yield item
         finally:
             connection.close()
-
-    def _item(self, event_type: Optional[str], data: str, event_id: Optional[str]) -> Optional[Union[Event, Reset]]:
-        payload = json.loads(data)
-        if event_type == "reset":
-            self.last_event_id = payload.get("last_event_id", event_id)
-            return Reset(reason=payload.get("reason", ""), last_event_id=str(self.last_event_id))
-        if event_type == "close":
-            raise ConnectionError(f"the server closed the stream: {payload.get('reason')}")
-        if not isinstance(payload, dict) or "topic" not in payload:
-            return None
-        self.last_event_id = str(payload.get("id", event_id))
-        return Event(id=str(payload["id"]), topic=payload["topic"], type=payload["type"],
-                     timestamp=payload.get("timestamp", ""), data=payload.get("data"))
-
-
-class AsyncClient:
-    """`Client`'s calls as coroutines (each runs in a worker thread), and `events` as an async iterator."""
-
-    def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 30):
-        self.sync = Client(url, token, timeout)
-
-    async def request(self, method: str, path: str, body: JSON = None, query: Optional[Dict[str, Any]] = None) -> JSON:
-        return await asyncio.to_thread(self.sync.request, method, path, body, query)
-
-    def __getattr__(self, name: str) -> Any:
-        resource = getattr(self.sync, name)
-        if not isinstance(resource, _Resource):
-            raise AttributeError(name)
-        return _AsyncResource(resource)
-
-    async def events(self, topics: List[str], **options: Any) -> AsyncIterator[Union[Event, Reset]]:
-        queue: "asyncio.Queue[Any]" = asyncio.Queue(maxsize=1024)
-        loop = asyncio.get_running_loop()
-        stop = False
-
-        def put(item: Any) -> bool:
-            if stop:
-                return False
-            try:
-                asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
-                return True
-            except RuntimeError:  # the loop has closed
-                return False
-
-        def pump() -> None:
-            try:
-                for item in self.sync.events(topics, **options):
-                    if not put(item):
-                        return
-            except BaseException as error:  # handed to the consumer
-                put(error)
-            else:
-                put(StopAsyncIteration())
-
-        # A daemon thread, not the loop's executor: a stream blocked in a read must not hold up the loop's shutdown.
-        threading.Thread(target=pump, daemon=True).start()
-        try:
-            while True:
-                item = await queue.get()
-                if isinstance(item, StopAsyncIteration):
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop = True
-
-
-class _AsyncResource:
-    def __init__(self, resource: _Resource):
-        self._resource = resource
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self._resource, name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return await asyncio.to_thread(method, *args, **kwargs)
-
-        return call
 
 
 def _query_value(value: Any) -> str:
@@ -425,3 +301,20 @@ def _error(status: int, body: bytes) -> TickwireError:
         return TickwireError(status, error.get("code", "error"), error.get("message", ""))
     except (ValueError, KeyError, TypeError):
         return TickwireError(status, "error", body[:200].decode("utf-8", "replace"))
+
+
+def _prepare(base: str, token: Optional[str], path: str, body: JSON, query: Optional[Dict[str, Any]],
+             content_type: str) -> tuple:
+    """The URL, headers and body bytes of one call (both clients)."""
+    url = base + path
+    params = {key: _query_value(value) for key, value in (query or {}).items() if value is not None}
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    data = None
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        headers["Content-Type"] = content_type
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return url, headers, data

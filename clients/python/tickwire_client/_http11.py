@@ -1,0 +1,120 @@
+"""Just enough HTTP/1.1 on asyncio streams for `AsyncClient`: one request per connection, bodies by length or
+chunked, and a streamed body read line by line (the event stream)."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import urllib.parse
+from typing import AsyncIterator, Dict, Optional, Tuple
+
+
+class Response:
+    def __init__(self, status: int, headers: Dict[str, str], reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter):
+        self.status = status
+        self.headers = headers
+        self._reader = reader
+        self._writer = writer
+        self._chunked = headers.get("transfer-encoding", "").lower() == "chunked"
+        self._left_in_chunk = 0
+        self._done = False
+
+    async def read(self) -> bytes:
+        """The whole body."""
+        if self._chunked:
+            parts = []
+            while True:
+                part = await self._next_chunk()
+                if part is None:
+                    return b"".join(parts)
+                parts.append(part)
+        length = self.headers.get("content-length")
+        if length is not None:
+            return await self._reader.readexactly(int(length))
+        return await self._reader.read()
+
+    async def lines(self, idle_timeout: Optional[float]) -> AsyncIterator[str]:
+        """The body's lines, without their line breaks; `asyncio.TimeoutError` when nothing arrives for
+        `idle_timeout` seconds."""
+        pending = b""
+        while True:
+            data = await asyncio.wait_for(self._next_piece(), idle_timeout)
+            if data is None:
+                return
+            pending += data
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                yield line.rstrip(b"\r").decode("utf-8")
+
+    async def _next_piece(self) -> Optional[bytes]:
+        if self._chunked:
+            return await self._next_chunk()
+        data = await self._reader.read(65536)
+        return data or None
+
+    async def _next_chunk(self) -> Optional[bytes]:
+        if self._done:
+            return None
+        if self._left_in_chunk == 0:
+            size_line = await self._reader.readline()
+            if not size_line:
+                raise ConnectionError("the connection closed inside a chunked body")
+            size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                await self._reader.readline()  # the blank line after the last chunk (no trailers are sent)
+                self._done = True
+                return None
+            self._left_in_chunk = size
+        data = await self._reader.read(self._left_in_chunk)
+        if not data:
+            raise ConnectionError("the connection closed inside a chunk")
+        self._left_in_chunk -= len(data)
+        if self._left_in_chunk == 0:
+            await self._reader.readexactly(2)  # the chunk's CRLF
+        return data
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+async def open_request(method: str, url: str, headers: Dict[str, str], body: Optional[bytes],
+                       timeout: float) -> Response:
+    """Sends one request and reads the answer's head (within `timeout` seconds); the caller reads the body and
+    closes the response."""
+    parts = urllib.parse.urlsplit(url)
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(parts.hostname, port, ssl=ssl.create_default_context() if secure else None),
+        timeout)
+    try:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        head = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close"]
+        head += [f"{name}: {value}" for name, value in headers.items()]
+        if body is not None:
+            head.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
+        await writer.drain()
+        status, response_headers = await asyncio.wait_for(_read_head(reader), timeout)
+        return Response(status, response_headers, reader, writer)
+    except BaseException:
+        writer.close()
+        raise
+
+
+async def _read_head(reader: asyncio.StreamReader) -> Tuple[int, Dict[str, str]]:
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("the server closed the connection before answering")
+    try:
+        status = int(status_line.split()[1])
+    except (IndexError, ValueError):
+        raise ConnectionError(f"not an HTTP answer: {status_line[:80]!r}") from None
+    headers: Dict[str, str] = {}
+    while True:
+        line = (await reader.readline()).decode("latin-1").rstrip("\r\n")
+        if not line:
+            return status, headers
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
