@@ -151,4 +151,43 @@ import TickwireModel
             #expect(connections.withLock { $0 } >= 2, "the silent connection was dropped and reopened")
         }
     }
+
+    @Test func typedCallsForDatasetsBacktestsCandlesAndEquity() async throws {
+        try await TestServer.with(configuration: BacktestRouteTests.workers) { client, _ in
+            let port = try #require(client.port)
+            let key = try #require(client.token)
+            let sdk = TickwireClient(url: "http://127.0.0.1:\(port)", credential: .apiKey(key))
+            let dataset = try await sdk.uploadDataset(name: "zigzag", ticker: "ZZ", csv: BacktestRouteTests.csv)
+            #expect(dataset.barCount == 300)
+            #expect(try await sdk.datasets().map(\.id) == [dataset.id])
+            let submitted = try await sdk.submitBacktest(
+                BacktestRequest(
+                    datasetId: dataset.id, strategy: "sma", params: ["fast": .number(5), "slow": .number(20)]))
+            let run = try await within(60) { try await sdk.waitForBacktest(id: submitted.id) }
+            #expect(run.status == .completed)
+            guard case .object(let result)? = run.result, case .object(let stats)? = result["stats"] else {
+                Issue.record("no statistics in \(String(describing: run.result))")
+                return
+            }
+            #expect(stats["return_pct"] != nil)
+            #expect(try await sdk.backtests().map(\.id).contains(submitted.id))
+
+            let start = Timestamp(milliseconds: 1_700_000_000_000)
+            _ = try await sdk.recordPrices(
+                (0..<3).map {
+                    NewPrice(
+                        ticker: "SDK", exchange: "x", price: 100 + Double($0),
+                        timestamp: Timestamp(milliseconds: start.milliseconds + Int64($0) * 60_000))
+                })
+            let candles = try await sdk.candles(ticker: "SDK", exchange: "x")
+            #expect(candles.map(\.close) == [100, 101, 102])
+
+            let bot = try await sdk.createBot(NewBot(name: "e", ticker: "SDK", exchange: "x", strategy: "manual"))
+            let order = try await sdk.placeOrder(botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 1))
+            _ = try await sdk.updateOrder(id: order.id, OrderPatch(fill: FillRequest(quantity: 1, price: 102)))
+            #expect(try await sdk.equity(botId: bot.id).isEmpty == false)
+            try await sdk.deleteDataset(id: dataset.id)
+            await #expect(throws: TickwireError.self) { try await sdk.dataset(id: dataset.id) }
+        }
+    }
 }

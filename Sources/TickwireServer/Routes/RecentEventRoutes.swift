@@ -6,13 +6,19 @@ import TickwireService
 /// The latest events of topics that have no table of their own, so a page can render before its stream delivers
 /// anything: `GET /api/v1/intraday` (the newest intraday snapshot) and `GET /api/v1/models/{id}/events` (a model's
 /// last session events, oldest first). Each answer carries `event_id`, the log position it reflects, so a client
-/// can subscribe after it and miss nothing.
+/// can subscribe after it and miss nothing. `GET /api/v1/events/head` is that position alone: read it, then the
+/// state you need, then stream after it (an event in between is delivered, never missed).
 struct RecentEventRoutes {
     let streams: Streams
 
     func register(on api: RouterGroup<TickwireRequestContext>) {
         api.get("intraday", use: intraday)
         api.get("models/:id/events", use: modelEvents)
+        api.get("events/head", use: head)
+    }
+
+    @Sendable func head(_ request: Request, context: TickwireRequestContext) async throws -> Response {
+        JSONResponse.make(bytes: .init(string: #"{"event_id":"\#(streams.hub.head)"}"#))
     }
 
     @Sendable func intraday(_ request: Request, context: TickwireRequestContext) async throws -> Response {
