@@ -131,7 +131,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Resources/openapi.yaml")]
+            resources: [.copy("Resources/openapi.yaml")],
+            plugins: ["EmbedDashboard"]
         ),
         .executableTarget(
             name: "tickwire",
@@ -158,6 +159,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Builds `Public/` into TickwireServer, so a binary started anywhere serves the dashboard.
+        .executableTarget(name: "embed-dashboard"),
+        .plugin(name: "EmbedDashboard", capability: .buildTool(), dependencies: ["embed-dashboard"]),
         // What the test targets share: waiting on a condition with one deadline rule.
         .target(name: "TickwireTestSupport", path: "Tests/TickwireTestSupport"),
         .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),

@@ -77,7 +77,7 @@ swift_stage() {
 # Style is part of the build: any difference from `swift format` (configured in .swift-format) fails the run.
 log "swift format lint --strict"
 format_status=0
-swift format lint --strict --recursive Sources Tests || format_status=1
+swift format lint --strict --recursive Sources Tests Plugins Package.swift || format_status=1
 record "swift format lint" 1 "$format_status"
 
 # A private PostgreSQL cluster: the store tests run against it as well as SQLite. If it cannot start, the run

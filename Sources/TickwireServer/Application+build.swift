@@ -33,6 +33,8 @@ public struct ServerConfiguration: Sendable {
     public var auth: AuthConfiguration
     /// Serve the dashboard from this folder at `/` (nil: no dashboard).
     public var publicDirectory: String?
+    /// Without a `publicDirectory`, serve the dashboard built into the binary (`EmbeddedDashboard`).
+    public var embeddedDashboard: Bool
     /// Refuse stream routes with 503 `streaming_disabled` (to exercise clients' polling fallback).
     public var streamingEnabled: Bool
     /// A connection must send its first request head within `firstRequestHeadTimeout`, and is closed after
@@ -63,7 +65,8 @@ public struct ServerConfiguration: Sendable {
         bundleInterval: Duration = .milliseconds(250), retentionAge: Duration = .seconds(7 * 86400),
         retentionCount: Int = 1_000_000, hub: HubConfiguration = .init(), webSocketEcho: Bool = false,
         webSocketMaxFrameSize: Int = 64 << 10, auth: AuthConfiguration = .init(), publicDirectory: String? = nil,
-        streamingEnabled: Bool = true, firstRequestHeadTimeout: Duration = .seconds(10),
+        embeddedDashboard: Bool = false, streamingEnabled: Bool = true,
+        firstRequestHeadTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(120), maxDatasetSize: Int = 50 << 20, backtestWorkers: Int = 0,
         backtestTimeLimit: Duration = .seconds(600), backtestRetention: Duration = .seconds(30 * 86_400),
         backtestCacheBytes: Int64 = 1 << 30, backtestLease: Duration = .seconds(30),
@@ -92,6 +95,7 @@ public struct ServerConfiguration: Sendable {
         self.webSocketMaxFrameSize = webSocketMaxFrameSize
         self.auth = auth
         self.publicDirectory = publicDirectory
+        self.embeddedDashboard = embeddedDashboard
         self.streamingEnabled = streamingEnabled
     }
 }
@@ -134,12 +138,15 @@ func buildRouter(_ components: Components, configuration: ServerConfiguration) t
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.auth.corsAllowedOrigins)))
     }
     router.add(middleware: CompressionMiddleware())
+    // After the routes (a path no route knows is looked up here); `no-cache` keeps the dashboard fresh while its ETag
+    // still saves the transfer.
+    let revalidate = CacheControl([(MediaType(type: .any), [.noCache])])
     if let folder = configuration.publicDirectory {
-        // After the routes (a path no route knows is looked up here); `no-cache` keeps the dashboard fresh while
-        // its ETag still saves the transfer.
+        router.add(middleware: FileMiddleware(folder, cacheControl: revalidate, searchForIndexHtml: true))
+    } else if configuration.embeddedDashboard {
         router.add(
             middleware: FileMiddleware(
-                folder, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+                fileProvider: EmbeddedDashboard(), cacheControl: revalidate, searchForIndexHtml: true))
     }
     router.add(middleware: Authenticator(auth: components.auth))
     try registerRoutes(on: router, components, configuration: configuration)

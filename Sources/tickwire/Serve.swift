@@ -86,7 +86,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "Folder of the dashboard served at / (env TICKWIRE_PUBLIC; default ./Public, else beside the executable or in its share/tickwire, else the checkout it was built from)."
+            "Folder of the dashboard served at / (env TICKWIRE_PUBLIC; default ./Public, else beside the executable or in its share/tickwire, else the copy built into the binary)."
     )
     var publicDirectory: String?
 
@@ -200,7 +200,7 @@ struct Serve: AsyncParsableCommand {
                     streamTokenLifetime: .seconds(streamTokenSeconds),
                     signingKey: environment["TICKWIRE_JWT_SECRET"], secureCookies: secureCookies,
                     requestsPerSecond: rate, requestBurst: rate * 2, corsAllowedOrigins: origins),
-                publicDirectory: dashboard, streamingEnabled: !noStreaming,
+                publicDirectory: dashboard, embeddedDashboard: true, streamingEnabled: !noStreaming,
                 maxDatasetSize: max(1, maxDatasetSize), backtestWorkers: max(0, min(backtestWorkers, 64)),
                 backtestTimeLimit: .seconds(max(1, min(backtestTimeLimit, 86_400))),
                 backtestRetention: .seconds(86_400 * max(1, min(backtestRetentionDays, 36_500))),
@@ -214,11 +214,13 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "url": "http://\(settings.host):\(settings.port)",
                 "database": "\(StoreLocation.redacted(settings.database))",
+                "dashboard": "\(dashboard ?? "built in")",
             ])
         try await app.runService()
     }
 
-    /// The dashboard's folder: the one named (it must exist), else `./Public` if there is one, else no dashboard.
+    /// The dashboard's folder: the one named (it must exist), else one `DashboardLocation` finds, else none (the copy
+    /// built into the binary is served).
     private func dashboardFolder(_ environment: [String: String]) throws -> String? {
         var isFolder: ObjCBool = false
         if let named = publicDirectory ?? environment["TICKWIRE_PUBLIC"] {

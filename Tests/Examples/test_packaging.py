@@ -1,5 +1,5 @@
-"""The binary serves its dashboard wherever it is started: from an empty folder (it finds the checkout it was built
-from), and from an install layout (`bin/tickwire` beside `share/tickwire/Public`) with no checkout in sight."""
+"""The binary serves its dashboard wherever it is started: copied alone into an empty folder (the dashboard is built
+into it), and from an install layout (`bin/tickwire` beside `share/tickwire/Public`, which then wins)."""
 
 import os
 import shutil
@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -49,9 +50,33 @@ class Packaging(unittest.TestCase):
             process.terminate()
             process.wait(10)
 
-    def test_started_from_an_empty_folder(self):
+    def test_a_binary_copied_alone_serves_the_dashboard_built_into_it(self):
         with tempfile.TemporaryDirectory() as folder:
-            self.check(BINARY, folder)
+            binary = os.path.join(folder, "tickwire")
+            shutil.copy2(BINARY, binary)
+            data = os.path.join(folder, "data")
+            os.makedirs(data)
+            self.check(binary, data)
+            # Every file of the checkout's dashboard, byte for byte, with its type and an ETag that revalidates.
+            process, status, _ = serve_from(binary, data)
+            try:
+                port = process.args[process.args.index("--port") + 1]
+                for path in ["js/app.js", "css/app.css", "js/pages/admin.js"]:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as response:
+                        body = response.read()
+                        etag = response.headers["ETag"]
+                        kind = response.headers["Content-Type"]
+                    with open(os.path.join(ROOT, "Public", path), "rb") as file:
+                        self.assertEqual(body, file.read(), path)
+                    self.assertTrue(kind.startswith("text/javascript") or kind.startswith("text/css"), kind)
+                    request = urllib.request.Request(f"http://127.0.0.1:{port}/{path}",
+                                                     headers={"If-None-Match": etag})
+                    with self.assertRaises(urllib.error.HTTPError) as revalidated:
+                        urllib.request.urlopen(request, timeout=5)
+                    self.assertEqual(revalidated.exception.code, 304)
+            finally:
+                process.terminate()
+                process.wait(10)
 
     def test_an_install_layout_carries_its_dashboard(self):
         with tempfile.TemporaryDirectory() as prefix:
