@@ -1,5 +1,6 @@
 """The Python client (clients/python) and the example bot built on it, against a real server."""
 
+import json
 import os
 import subprocess
 import sys
@@ -76,6 +77,27 @@ class PythonClient(unittest.TestCase):
         thread.join(40)
         self.assertEqual(received, [f"line {i}" for i in range(10)])
         self.assertGreaterEqual(len(reconnects), 1, "the restart was seen and survived")
+
+    def test_2b_the_swift_sdk_stream_survives_a_restart_too(self):
+        # `tickwire tail` is the Swift SDK's event stream on a terminal: kill -9 the server under it.
+        bot = self.client.bots.create(name="swift stream", ticker="ATOM/USDT", exchange="binance", strategy="manual")
+        since = self.client.request("GET", "/api/v1/events/head")["event_id"]
+        env = dict(os.environ, TICKWIRE_URL=self.server.url, TICKWIRE_TOKEN=self.client.token)
+        tail = subprocess.Popen([self.server.binary, "tail", "--topics", "logs", "--bot-id", str(bot["id"]), "--since",
+                                 since, "--json", "--count", "10"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        for i in range(5):
+            self.client.logs.write(bot["id"], f"swift {i}")
+        time.sleep(1)
+        self.server.kill()
+        self.server.start()
+        for i in range(5, 10):
+            self.client.logs.write(bot["id"], f"swift {i}")
+        out, err = tail.communicate(timeout=60)
+        self.assertEqual(tail.returncode, 0, err)
+        lines = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual([line["data"]["message"] for line in lines], [f"swift {i}" for i in range(10)],
+                         "each once, in order, across the kill -9")
 
     def test_3_a_position_that_is_gone_is_a_reset(self):
         items = []
