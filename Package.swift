@@ -164,7 +164,7 @@ let package = Package(
         .plugin(name: "EmbedDashboard", capability: .buildTool(), dependencies: ["embed-dashboard"]),
         // What the test targets share: waiting on a condition with one deadline rule.
         .target(name: "TickwireTestSupport", path: "Tests/TickwireTestSupport"),
-        .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel"]),
+        .testTarget(name: "TickwireModelTests", dependencies: ["TickwireModel", "TickwireTestSupport"]),
         .testTarget(
             name: "TickwireTransportTests",
             dependencies: [

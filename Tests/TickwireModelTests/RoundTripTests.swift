@@ -1,4 +1,5 @@
 import Testing
+import TickwireTestSupport
 
 @testable import TickwireModel
 
@@ -154,18 +155,5 @@ import Testing
         #expect(BotPnL(bot: bot, position: position, lastPrice: 99).maxDrawdownPct == 2)
         #expect(abs(BotPnL(bot: bot, position: position, lastPrice: 70).maxDrawdownPct - 3) < 1e-9)
         #expect(abs(BotPnL(bot: bot, position: position, lastPrice: 70).returnPct - -3) < 1e-9)
-    }
-}
-
-/// A small deterministic generator for the cases above.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,6 +2,7 @@ import GRDB
 import PostgresNIO
 import Testing
 import TickwireModel
+import TickwireTestSupport
 
 @testable import TickwireStore
 
@@ -103,19 +104,6 @@ import TickwireModel
             _ = try await store.deleteBot(id: bots[1], at: at(1000))
             #expect(try await Self.both(store, botId: bots[1], lastPrice: 50).kept == [0, 0])
         }
-    }
-}
-
-/// A small deterministic generator (the sequence must be the same on every run and both stores).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
