@@ -9,6 +9,18 @@ import TickwireModel
 /// The Swift SDK (`TickwireClient`) against a live server: typed REST calls, the event stream in order, a reset, and
 /// a stream whose short-lived token expires: it reconnects with a fresh one and resumes without loss or repeat.
 @Suite struct ClientSDKTests {
+    /// The first `count` log lines of a bot the SDK's stream delivers after `since`.
+    static func logMessages(_ sdk: TickwireClient, botId: Int64, since: String, count: Int) async throws -> [String] {
+        var events = sdk.events(topics: ["logs"], botId: botId, since: since).makeAsyncIterator()
+        var messages: [String] = []
+        while messages.count < count {
+            if case .event(let event)? = try await events.next(), event.type == "log_created" {
+                messages.append(event.data["message"]?.string ?? "")
+            }
+        }
+        return messages
+    }
+
     @Test func typedCallsForBotsOrdersFillsTradesAndLogs() async throws {
         try await TestServer.with { client, _ in
             let sdk = TickwireClient(
@@ -97,14 +109,7 @@ import TickwireModel
                 }
             }
             let messages = try await within(60) {
-                var events = sdk.events(topics: ["logs"], botId: bot.id, since: since).makeAsyncIterator()
-                var messages: [String] = []
-                while messages.count < 12 {
-                    if case .event(let event)? = try await events.next(), event.type == "log_created" {
-                        messages.append(event.data["message"]?.string ?? "")
-                    }
-                }
-                return messages
+                try await Self.logMessages(sdk, botId: bot.id, since: since, count: 12)
             }
             try await writer.value
             #expect(messages == (0..<12).map { "w\($0)" }, "each once, in order, across the expiries")
@@ -137,14 +142,7 @@ import TickwireModel
                 _ = try await rest.appendLog(NewLog(botId: bot.id, level: .info, message: "after the silence"))
             }
             let messages = try await within(30) {
-                var events = silentAware.events(topics: ["logs"], botId: bot.id, since: since).makeAsyncIterator()
-                var messages: [String] = []
-                while messages.count < 2 {
-                    if case .event(let event)? = try await events.next(), event.type == "log_created" {
-                        messages.append(event.data["message"]?.string ?? "")
-                    }
-                }
-                return messages
+                try await Self.logMessages(silentAware, botId: bot.id, since: since, count: 2)
             }
             try await writer.value
             #expect(messages == ["before", "after the silence"], "each once, in order, across the reopenings")
