@@ -1,8 +1,10 @@
 import Foundation
+import HummingbirdWSClient
 import Logging
 import Synchronization
 import Testing
 import TickwireModel
+import TickwireTestSupport
 
 @testable import TickwireServer
 
@@ -43,6 +45,12 @@ import TickwireModel
         #expect(tail.watcherCount == 1)
         tail.append(level: .info, label: "t", message: "one", at: Self.time)
         #expect(tail.watcherCount == 0)
+        // One whose connection ended while nothing was logged goes when the next registers.
+        let ended = Mutex(false)
+        _ = tail.watch(level: .trace, backlog: 0, alive: { !ended.withLock { $0 } }) { _ in true }
+        ended.withLock { $0 = true }
+        _ = tail.watch(level: .trace, backlog: 0) { _ in true }
+        #expect(tail.watcherCount == 1)
     }
 
     @Test func theHandlerKeepsWhatTheLoggerLetsThroughWithItsMetadata() throws {
@@ -98,6 +106,65 @@ import TickwireModel
                 try await client.using(user.token).call(.get, "/events/admin/logs?source=server").status == .forbidden)
             #expect(try await client.call(.get, "/events/admin/logs?level=loud").errorCode == "invalid_parameter")
             #expect(try await client.call(.get, "/events/admin/logs?source=disk").errorCode == "invalid_parameter")
+        }
+    }
+    @Test func theMultiplexedStreamCarriesServerLinesForAdminLogs() async throws {
+        try await TestServer.with { client, server in
+            let sse = try await client.sse("/api/v1/stream?topics=admin.logs")
+            defer { Task { await sse.close() } }
+            server.logger.error("on the stream")
+            let line = try await sse.nextEvent()
+            #expect(line.event == "server_log" && line.id == nil)
+            #expect(StreamTests.data(line)["topic"]?.string == "admin.logs")
+            #expect(StreamTests.data(line)["data"]?["message"]?.string == "on the stream")
+            try await client.call(.post, "/api/v1/logs", json: #"{"level":"INFO","message":"a bot's line"}"#)
+            let event = try await sse.nextEvent()
+            #expect(event.event == "log_created" && event.id != nil)
+        }
+    }
+
+    @Test func aWebSocketGetsServerLinesOnlyWhileSubscribedToAdminLogs() async throws {
+        try await TestServer.with { client, server in
+            let port = try #require(client.port)
+            let token = try #require(client.token)
+            let received = Mutex<[JSONValue]>([])
+            _ = try await within(10) {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/api/v1/ws/app",
+                    configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]),
+                    logger: WebSocketTests.logger
+                ) { inbound, outbound, _ in
+                    var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                    func next() async throws -> JSONValue {
+                        guard case .text(let text)? = try await messages.next() else { throw TestFailure("closed") }
+                        let message = WebSocketTests.json(text)
+                        received.withLock { $0.append(message) }
+                        return message
+                    }
+                    try await outbound.write(.text(#"{"type":"subscribe","topics":["logs"]}"#))
+                    _ = try await next()
+                    server.logger.error("before admin.logs")
+                    try await outbound.write(.text(#"{"type":"subscribe","topics":["admin.logs"]}"#))
+                    _ = try await next()
+                    server.logger.error("after admin.logs")
+                    try await client.call(.post, "/api/v1/logs", json: #"{"level":"INFO","message":"a bot's line"}"#)
+                    _ = try await next()
+                    _ = try await next()
+                    try await outbound.write(.text(#"{"type":"unsubscribe","topics":["admin.logs"]}"#))
+                    _ = try await next()
+                    server.logger.error("after unsubscribing")
+                    try await client.call(.post, "/api/v1/logs", json: #"{"level":"INFO","message":"the last"}"#)
+                    _ = try await next()
+                    try await outbound.close(.normalClosure, reason: "done")
+                }
+            }
+            let messages = received.withLock { $0 }
+            #expect(
+                messages.map { $0["type"]?.string ?? "" } == [
+                    "subscribed", "subscribed", "server_log", "log_created", "unsubscribed", "log_created",
+                ])
+            #expect(messages[2]["data"]?["message"]?.string == "after admin.logs")
+            #expect(messages[5]["data"]?["message"]?.string == "the last")
         }
     }
 }

@@ -37,7 +37,7 @@ public final class ServerLogTail: Sendable {
     private struct State {
         var lines: Deque<Line> = []
         var nextSeq: Int64 = 1
-        var watchers: [Int: (level: Logger.Level, watcher: Watcher)] = [:]
+        var watchers: [Int: (level: Logger.Level, alive: @Sendable () -> Bool, watcher: Watcher)] = [:]
         var nextWatcher = 0
     }
 
@@ -71,14 +71,20 @@ public final class ServerLogTail: Sendable {
     }
 
     /// Calls `watcher` with each line logged from now on at or above `level`, and returns the newest `backlog` lines
-    /// at or above it, oldest first, taken at the same moment (none is missed or seen twice). `stop` unregisters it.
-    public func watch(level: Logger.Level, backlog: Int, _ watcher: @escaping Watcher) -> (
-        lines: [Line], stop: @Sendable () -> Void
-    ) {
-        state.withLock { state in
+    /// at or above it, oldest first, taken at the same moment (none is missed or seen twice). `stop` unregisters it;
+    /// so does `watcher` returning false, and `alive` returning false when the next watcher registers (for watchers
+    /// whose connection may end while no line is logged).
+    public func watch(
+        level: Logger.Level, backlog: Int, alive: @escaping @Sendable () -> Bool = { true },
+        _ watcher: @escaping Watcher
+    ) -> (lines: [Line], stop: @Sendable () -> Void) {
+        let checks = state.withLock { $0.watchers.map { ($0.key, $0.value.alive) } }
+        let gone = checks.filter { !$0.1() }.map(\.0)
+        return state.withLock { state in
+            for id in gone { state.watchers[id] = nil }
             let id = state.nextWatcher
             state.nextWatcher += 1
-            state.watchers[id] = (level, watcher)
+            state.watchers[id] = (level, alive, watcher)
             let lines = Array(state.lines.filter { $0.level >= level }.suffix(max(0, backlog)))
             return (lines, { [weak self] in self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) } })
         }

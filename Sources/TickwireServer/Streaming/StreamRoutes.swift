@@ -9,7 +9,8 @@ import TickwireTransport
 ///
 /// `?topics=bots,orders,logs` (plus `bot_id`, `ticker` filters), resumable with `Last-Event-ID` or
 /// `?last_event_id=`. `?snapshot=bots_page` first sends the bots-page bundle as a `snapshot` event whose id is the
-/// log position it was read at; the events that follow are exactly those after it.
+/// log position it was read at; the events that follow are exactly those after it. With `admin.logs` (admins), the
+/// server's own log lines come too, as `server_log` messages without an id (`ServerLogFeed`).
 struct StreamRoutes {
     let streams: Streams
 
@@ -33,6 +34,9 @@ struct StreamRoutes {
             parsed.lastEventId = page.eventId
         }
         let subscription = try streams.subscribe(parsed.interest, after: parsed.lastEventId, holder: principal.holder)
+        if parsed.interest.topics.contains(.adminLogs) {
+            ServerLogFeed.follow(streams.serverLog, into: subscription, render: ServerLogFeed.sse)
+        }
         return SSEResponse.make(
             request: request, subscription: subscription, metrics: streams.sseMetrics, opening: opening,
             // (A HEAD request's body is suppressed by the encoder, so it must not be written around it.)

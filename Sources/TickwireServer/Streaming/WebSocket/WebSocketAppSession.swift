@@ -223,6 +223,9 @@ final class WebSocketAppSession: SocketConversation {
             return state.ended
         }
         if ended { return subscription.cancel() }
+        if principal.isAdmin {
+            ServerLogFeed.follow(streams.serverLog, into: subscription, render: ServerLogFeed.webSocket)
+        }
         deliver(subscription)
     }
 
