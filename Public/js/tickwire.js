@@ -29,7 +29,7 @@ export const EVENT_TYPES = Object.freeze([
   "price_update", "candle", "system", "intraday_snapshot", "connected", "status", "trade", "session_complete", "complete",
   "error", "dataset_created", "dataset_deleted", "backtest_queued", "backtest_progress", "backtest_completed",
   "backtest_failed", "backtest_cancelled", "sweep_queued", "sweep_progress", "sweep_completed", "sweep_failed",
-  "sweep_cancelled",
+  "sweep_cancelled", "server_log",
 ]);
 
 /** Delay before reconnect attempt `attempt` (0-based): doubling from `min` to `max`, with jitter so that clients
@@ -411,7 +411,7 @@ export class TickwireClient extends EventTarget {
       } catch {
         return;
       }
-      if (body.id !== undefined && body.topic !== undefined) return this.#receive(body);
+      if (body.topic !== undefined && (body.id !== undefined || body.type === "server_log")) return this.#receive(body);
       if (body.type === "subscribed" && this.state !== "live") return this.#opened();
       if (body.type === "reset") return this.#reset(body);
       if (body.type === "error") console.warn("tickwire: server refused a message", body.code, body.message);
@@ -595,6 +595,8 @@ export class TickwireClient extends EventTarget {
   // --- Events ------------------------------------------------------------------------------------------------
 
   #receive(event) {
+    // The server's own log lines (`admin.logs`) have no position in the log: passed on, never counted as one.
+    if (event.id === undefined) return this.#dispatchAll(event);
     const id = Number(event.id);
     if (this.lastEventId !== null && id <= this.lastEventId) {
       this.stats.duplicates++;
@@ -604,6 +606,10 @@ export class TickwireClient extends EventTarget {
     this.stats.received++;
     if (this.#share?.role === "leader") this.#relay(event);
     this.cache?.invalidate(event.topic);
+    this.#dispatchAll(event);
+  }
+
+  #dispatchAll(event) {
     this.#dispatch(event.type, event);
     if (event.topic !== event.type) this.#dispatch(event.topic, event);
     this.#dispatch("*", event);

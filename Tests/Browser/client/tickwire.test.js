@@ -143,6 +143,21 @@ test("events reach handlers by type, topic and '*'; duplicates and older ids are
   c.stop();
 });
 
+test("server log lines (no id) reach handlers without moving the position", async () => {
+  const { c, sources } = client({ topics: ["admin.logs"] });
+  const lines = [];
+  c.on("server_log", (e) => lines.push(e.data.message));
+  c.start();
+  const s = sources.made[0];
+  s.open();
+  s.emit("log_created", envelope(8, "logs", "log_created"));
+  s.emit("server_log", { topic: "admin.logs", type: "server_log", data: { message: "disk full" } });
+  assertEqual(lines, ["disk full"]);
+  assertEqual(c.lastEventId, 8);
+  assertEqual(c.stats.duplicates, 0);
+  c.stop();
+});
+
 test("a model-session 'error' event is an event, not a connection failure", async () => {
   const { c, sources } = client({ topics: ["models.1"] });
   const errors = [];
