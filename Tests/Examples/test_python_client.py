@@ -99,6 +99,33 @@ class PythonClient(unittest.TestCase):
         self.assertEqual([line["data"]["message"] for line in lines], [f"swift {i}" for i in range(10)],
                          "each once, in order, across the kill -9")
 
+    def test_2c_datasets_and_backtests_sync_and_async(self):
+        import asyncio
+        from tickwire_client import AsyncClient
+
+        rows = ["date,open,high,low,close,volume"]
+        for day in range(200):
+            price = 100 + 10 * ((day // 15) % 2) + day * 0.05
+            rows.append(f"2024-{1 + day // 28:02d}-{1 + day % 28:02d},{price},{price + 1},{price - 1},{price},1000")
+        dataset = self.client.datasets.upload("py bars", "PYB", "\n".join(rows))
+        self.assertEqual(dataset["bar_count"], 200)
+        self.assertIn(dataset["id"], [d["id"] for d in self.client.datasets.list()])
+        run = self.client.backtests.submit(dataset["id"], "sma", {"fast": 3, "slow": 9})
+        done = self.client.backtests.wait(run["id"], timeout=60)
+        self.assertEqual(done["status"], "completed", done)
+        self.assertIn("return_pct", done["result"]["stats"])
+
+        async def scenario():
+            client = AsyncClient(self.client.url, self.client.token)
+            submitted = await client.backtests.submit(dataset["id"], "sma", {"fast": 4, "slow": 12})
+            return await client.backtests.wait(submitted["id"], timeout=60)
+
+        self.assertEqual(asyncio.run(scenario())["status"], "completed")
+        self.client.datasets.delete(dataset["id"])
+        with self.assertRaises(TickwireError) as gone:
+            self.client.datasets.get(dataset["id"])
+        self.assertEqual(gone.exception.status, 404)
+
     def test_3_a_position_that_is_gone_is_a_reset(self):
         items = []
         for item in self.client.events(["logs"], since="999999999", timeout=3):

@@ -21,12 +21,15 @@ _FINISHED = ("backtest_completed", "backtest_failed", "backtest_cancelled")
 
 class AsyncBacktests(blocking.Backtests):
     async def wait(self, run_id: int, timeout: float = 120) -> JSON:  # type: ignore[override]
-        """The run once it is completed, failed or cancelled (read on each of its `backtests` events)."""
+        """As `Backtests.wait`: followed from the position read before the run, so an end in between is not
+        missed."""
         deadline = time.monotonic() + timeout
+        since = await self._client.head()
         run = await self.get(run_id)
         if run["status"] in ("completed", "failed", "cancelled"):
             return run
-        async for event in self._client.events(["backtests"], timeout=max(1.0, deadline - time.monotonic())):
+        async for event in self._client.events(["backtests"], since=since,
+                                               timeout=max(1.0, deadline - time.monotonic())):
             if isinstance(event, Event) and isinstance(event.data, dict) and event.data.get("id") == run_id:
                 if event.type in _FINISHED:
                     return await self.get(run_id)
@@ -34,7 +37,7 @@ class AsyncBacktests(blocking.Backtests):
 
 
 class AsyncClient:
-    """`Client`'s resources (`bots`, `orders`, `fills`, `trades`, `logs`, `prices`, `models`, `backtests`), each call
+    """`Client`'s resources (`bots`, `orders`, `fills`, `trades`, `logs`, `prices`, `models`, `datasets`, `backtests`), each call
     a coroutine. One connection per call; `timeout` bounds each call."""
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 30,
@@ -50,6 +53,7 @@ class AsyncClient:
         self.logs = blocking.Logs(self)
         self.prices = blocking.Prices(self)
         self.models = blocking.Models(self)
+        self.datasets = blocking.Datasets(self)
         self.backtests = AsyncBacktests(self)
 
     async def request(self, method: str, path: str, body: JSON = None, query: Optional[Dict[str, Any]] = None,
@@ -68,6 +72,10 @@ class AsyncClient:
             return json.loads(text) if text else None
 
         return await asyncio.wait_for(call(), self.timeout)
+
+    async def head(self) -> str:
+        """The log's newest event id (see `Client.head`)."""
+        return (await self.request("GET", "/api/v1/events/head"))["event_id"]
 
     async def _send(self, method: str, path: str, body: JSON, query: Optional[Dict[str, Any]],
                     pick: Optional[str] = None, content_type: str = "application/json") -> JSON:

@@ -152,6 +152,22 @@ class Models(_Resource):
         return self._call("GET", f"/api/v1/models/{model_id}/portfolio")
 
 
+class Datasets(_Resource):
+    def list(self) -> List[JSON]:
+        return self._call("GET", "/api/v1/datasets", pick="data")
+
+    def get(self, dataset_id: int) -> JSON:
+        return self._call("GET", f"/api/v1/datasets/{dataset_id}")
+
+    def upload(self, name: str, ticker: str, csv: str) -> JSON:
+        """OHLCV bars as CSV (`date,open,high,low,close[,volume]`)."""
+        return self._client._send("POST", "/api/v1/datasets", csv, {"name": name, "ticker": ticker},
+                                  content_type="text/csv")
+
+    def delete(self, dataset_id: int) -> None:
+        return self._call("DELETE", f"/api/v1/datasets/{dataset_id}")
+
+
 class Backtests(_Resource):
     def upload_dataset(self, name: str, ticker: str, csv: str) -> JSON:
         return self._client._send("POST", "/api/v1/datasets", csv, {"name": name, "ticker": ticker},
@@ -168,12 +184,15 @@ class Backtests(_Resource):
         return self._call("GET", "/api/v1/backtests", pick="data")
 
     def wait(self, run_id: int, timeout: float = 120) -> JSON:
-        """The run once it is completed, failed or cancelled (read on each of its `backtests` events)."""
+        """The run once it is completed, failed or cancelled: read again on each of its `backtests` events, followed
+        from the position read before the run, so an end in between is not missed."""
         deadline = time.monotonic() + timeout
+        since = self._client.head()
         run = self.get(run_id)
         if run["status"] in ("completed", "failed", "cancelled"):
             return run
-        for event in self._client.events(["backtests"], timeout=max(1.0, deadline - time.monotonic())):
+        for event in self._client.events(["backtests"], since=since,
+                                         timeout=max(1.0, deadline - time.monotonic())):
             if isinstance(event, Event) and isinstance(event.data, dict) and event.data.get("id") == run_id:
                 if event.type in ("backtest_completed", "backtest_failed", "backtest_cancelled"):
                     return self.get(run_id)
@@ -197,6 +216,7 @@ class Client:
         self.logs = Logs(self)
         self.prices = Prices(self)
         self.models = Models(self)
+        self.datasets = Datasets(self)
         self.backtests = Backtests(self)
 
     def request(self, method: str, path: str, body: JSON = None, query: Optional[Dict[str, Any]] = None,
@@ -210,6 +230,10 @@ class Client:
         except urllib.error.HTTPError as error:
             raise _error(error.code, error.read()) from None
         return json.loads(text) if text else None
+
+    def head(self) -> str:
+        """The log's newest event id: read it, then the state you need, then `events(since=...)` misses nothing."""
+        return self.request("GET", "/api/v1/events/head")["event_id"]
 
     def _send(self, method: str, path: str, body: JSON, query: Optional[Dict[str, Any]], pick: Optional[str] = None,
               content_type: str = "application/json") -> JSON:
