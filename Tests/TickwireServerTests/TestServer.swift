@@ -95,8 +95,16 @@ struct TestServer {
         let (_, adminToken) = try await accounts.createAPIKey(for: admin.id, NewAPIKey(name: "tests"))
         try await before?(store, admin)
         let agents = AgentDesk()
-        let running = try engine.map {
-            try Engine(service: service, hub: hub, configuration: $0, logger: logger, agents: agents)
+        // As `tickwire serve` runs it: behind the engine lease (on PostgreSQL, taken within a moment of starting).
+        let engineLogger = logger
+        let running = try engine.map { configuration in
+            let makeEngine = { @Sendable in
+                try Engine(
+                    service: service, hub: hub, configuration: configuration, logger: engineLogger, agents: agents)
+            }
+            return EngineLeader(
+                lease: store, first: try makeEngine(), retry: .milliseconds(100), logger: engineLogger,
+                makeEngine: makeEngine)
         }
         let app = try await buildApplication(
             service: service, hub: hub, configuration: configuration, logger: logger,
@@ -121,6 +129,11 @@ struct TestServer {
             // The server's own subscriptions (credential watcher, webhook dispatcher) are taken as its services
             // start: a test that counts subscribers starts from them.
             try await eventually("the server's own subscriptions") { hub.subscriberCount >= 2 }
+            if engine != nil {
+                try await eventually("this node to hold the engine lease") {
+                    try await service.engineLeaseHolder() == .thisNode
+                }
+            }
             try await body(AuthedClient(base: client, token: adminToken), server)
         }
         // Every WebSocket the server served is gone with it: nothing holds a closed socket's handler, or the

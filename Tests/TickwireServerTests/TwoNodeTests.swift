@@ -76,8 +76,9 @@ struct TwoNodeTests {
         let service = TradingService(store: store)
         let engineConfiguration = EngineConfiguration(
             tickInterval: .milliseconds(50), minimumDecisionInterval: .milliseconds(1))
+        let agents = AgentDesk()
         let makeEngine = { @Sendable in
-            try Engine(service: service, hub: hub, configuration: engineConfiguration, logger: logger)
+            try Engine(service: service, hub: hub, configuration: engineConfiguration, logger: logger, agents: agents)
         }
         let leader =
             engine
@@ -87,7 +88,8 @@ struct TwoNodeTests {
         let app = try await buildApplication(
             service: service, hub: hub, configuration: configuration, logger: logger,
             services: leader.map { [$0] } ?? [],
-            sessions: engine ? ModelSessions(service: service, configuration: engineConfiguration) : nil)
+            sessions: engine ? ModelSessions(service: service, configuration: engineConfiguration) : nil,
+            agents: engine ? agents : nil)
         return (app, leader)
     }
 
@@ -144,6 +146,32 @@ struct TwoNodeTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(await leader.leader?.engine?.runsSession(Int64(session)) == false, "the leader's agent stops")
+        }
+    }
+
+    /// An external agent is served only by the node that runs the engine: the other refuses its upgrade with 503
+    /// `engine_elsewhere`, and `/ready` on each says where the engine is.
+    @Test func agentsAreServedWhereTheEngineRuns() async throws {
+        try await Self.withTwoNodes(engines: true) { a, b in
+            let (leader, standby) = try await Self.leaderAndStandby(a, b)
+            let handshake: [(String, String)] = [
+                ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13"),
+                ("Authorization", "Bearer \(leader.client.token ?? "")"),
+            ]
+            let refused = try await SSETestClient.connect(
+                port: try #require(standby.client.port), path: "/api/v1/ws/agent", headers: handshake)
+            await refused.close()
+            #expect(refused.status == .serviceUnavailable)
+            let accepted = try await SSETestClient.connect(
+                port: try #require(leader.client.port), path: "/api/v1/ws/agent", headers: handshake)
+            await accepted.close()
+            #expect(accepted.status == .switchingProtocols)
+            #expect(
+                try await leader.client.call(.get, "/ready").json["checks"]?["engine"]?["lease"]?.string == "this_node")
+            #expect(
+                try await standby.client.call(.get, "/ready").json["checks"]?["engine"]?["lease"]?.string
+                    == "other_node")
         }
     }
 

@@ -55,6 +55,15 @@ struct WebSocketRoutes {
                 if case .streamToken = identity.credential {
                     throw APIError(.forbidden, code: "forbidden", message: "a stream token cannot serve models")
                 }
+                // Sessions run where the engine runs: an agent served by another node of a cluster would wait for
+                // requests that never come. Refused, it reconnects (through the balancer) until it reaches the
+                // engine's node.
+                if try await services.streams.service.engineLeaseHolder() != .thisNode {
+                    throw APIError(
+                        .serviceUnavailable, code: "engine_elsewhere",
+                        message: "the trading engine runs on another node (or is moving): connect again",
+                        headers: [.retryAfter: "1"])
+                }
                 return Self.accept(context)
             }
         }

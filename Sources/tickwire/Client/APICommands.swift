@@ -94,18 +94,11 @@ struct BacktestsCommand: AsyncParsableCommand {
             if let cash { body["cash"] = .number(cash) }
             if let commission { body["commission"] = .number(commission) }
             let client = server.client
-            // Subscribed before submitting, so that a run finished at once is not missed.
-            let events = client.events(topics: ["backtests"])
             let run = try await client.request(.POST, "/api/v1/backtests", body: body, as: JSONValue.self)
-            guard wait, case .number(let id)? = member(run, "id"), let runId = Int64(exactly: id),
-                member(run, "status") != .string("completed"), member(run, "status") != .string("failed")
-            else { return printJSON(run) }
-            for try await item in events {
-                guard case .event(let event) = item, member(event.data, "id") == .number(id),
-                    ["backtest_completed", "backtest_failed", "backtest_cancelled"].contains(event.type)
-                else { continue }
-                break
+            guard wait, case .number(let id)? = member(run, "id"), let runId = Int64(exactly: id) else {
+                return printJSON(run)
             }
+            _ = try await client.waitForBacktest(id: runId)
             printJSON(try await client.request(.GET, "/api/v1/backtests/\(runId)", as: JSONValue.self))
         }
     }
