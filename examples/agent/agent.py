@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 
@@ -64,6 +64,13 @@ def serve(url, key, models, decisions=None):
                           flush=True)
                     if decisions is not None and answered >= decisions:
                         return answered
+        except InvalidStatus as error:
+            # 503: this node does not run the engine (a cluster behind a balancer): try again, maybe another node.
+            if error.response.status_code != 503:
+                raise
+            print(f"refused by this node ({error}); again in {delay:.0f} s", file=sys.stderr)
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
         except (ConnectionClosed, OSError) as error:
             print(f"disconnected ({error}); again in {delay:.0f} s", file=sys.stderr)
             time.sleep(delay)
