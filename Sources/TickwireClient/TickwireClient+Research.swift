@@ -55,7 +55,7 @@ extension TickwireClient {
     /// The run once it is completed, failed or cancelled: read again on each of its `backtests` events (pushed, not
     /// polled), from the position the run was read at, so an end in between is not missed.
     public func waitForBacktest(id: Int64) async throws -> BacktestRun {
-        let since = try await request(.GET, "/api/v1/events/head", as: EventHead.self).eventId
+        let since = try await eventHead()
         var run = try await backtest(id: id)
         if run.status.isFinal { return run }
         for try await item in events(topics: ["backtests"], since: since) {

@@ -188,4 +188,63 @@ import TickwireModel
             await #expect(throws: TickwireError.self) { try await sdk.dataset(id: dataset.id) }
         }
     }
+
+    @Test func typedCallsForControlKeysWebhooksAndReports() async throws {
+        try await TestServer.with { client, _ in
+            let port = try #require(client.port)
+            let sdk = TickwireClient(url: "http://127.0.0.1:\(port)", credential: .apiKey(try #require(client.token)))
+            let bot = try await sdk.createBot(NewBot(name: "c", ticker: "CTL", exchange: "x", strategy: "manual"))
+            #expect(try await sdk.toggleBot(id: bot.id).status == .active)
+            let buy = try await sdk.placeOrder(botId: bot.id, NewOrder(side: .buy, type: .market, quantity: 2))
+            _ = try await sdk.updateOrder(id: buy.id, OrderPatch(fill: FillRequest(quantity: 2, price: 10)))
+            let exit = try await sdk.exitPosition(botId: bot.id, quantity: 1)
+            #expect(exit.order?.side == .sell && exit.order?.quantity == 1)
+            guard case .object = try await sdk.botStatistics(botId: bot.id) else {
+                Issue.record("no stats")
+                return
+            }
+            guard case .object = try await sdk.profit(group: "week") else {
+                Issue.record("no profit")
+                return
+            }
+            guard case .object = try await sdk.strategies() else {
+                Issue.record("no catalogue")
+                return
+            }
+            #expect(Int64(try await sdk.eventHead()) ?? 0 > 0)
+
+            let session = try await TickwireClient.signIn(
+                url: sdk.url, username: "admin", password: TestServer.password)
+            await #expect(throws: TickwireError.self, "keys are managed from a session") {
+                try await sdk.createAPIKey(NewAPIKey(name: "sdk"))
+            }
+            guard case .object(let created) = try await session.createAPIKey(NewAPIKey(name: "sdk")),
+                case .string(let keyId)? = created["id"], case .string(let token)? = created["token"]
+            else {
+                Issue.record("no key")
+                return
+            }
+            let other = TickwireClient(url: sdk.url, credential: .apiKey(token))
+            #expect(try await other.bots().map(\.id).contains(bot.id))
+            #expect(try await sdk.apiKeys().contains { $0.id == keyId })
+            #expect(try await session.revokeAPIKey(id: keyId).revokedAt != nil)
+            await #expect(throws: TickwireError.self) { try await other.bots() }
+
+            guard
+                case .object(let hook) = try await sdk.createWebhook(
+                    NewWebhook(
+                        url: "http://127.0.0.1:9/hook", eventTypes: ["order_filled"], secret: "s3cret-s3cret-s3cret")),
+                case .number(let hookId)? = hook["id"]
+            else {
+                Issue.record("no webhook")
+                return
+            }
+            try await sdk.deleteWebhook(id: Int64(hookId))
+            guard case .object(let hooks) = try await sdk.webhooks(), case .array(let list)? = hooks["data"] else {
+                Issue.record("no webhook list")
+                return
+            }
+            #expect(list.isEmpty)
+        }
+    }
 }
