@@ -161,6 +161,10 @@ class PythonClient(unittest.TestCase):
             await client.logs.write(bot["id"], "after the silence")
             messages = await asyncio.wait_for(follower, 20)
             self.assertEqual(threading.active_count(), threads, "the async client started threads")
+            calls = client._pool.opened
+            for _ in range(20):
+                await client.bots.get(bot["id"])
+            self.assertLessEqual(client._pool.opened - calls, 1, "sequential calls reuse one kept-alive connection")
             self.assertEqual(await client.logs.list(bot_id=bot["id"]), await client.logs.list(bot_id=bot["id"]))
             with self.assertRaises(TickwireError) as refused:
                 await client.orders.place(bot["id"], side="sell", quantity=-1)

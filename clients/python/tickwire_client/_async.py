@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Union
 
 from . import _client as blocking
 from ._client import JSON, TickwireError, _error, _prepare
-from ._http11 import open_request
+from ._http11 import Pool, open_request
 from ._sse import IDLE_TIMEOUT, Event, Reset, SSEDecoder, stream_query
 
 _FINISHED = ("backtest_completed", "backtest_failed", "backtest_cancelled")
@@ -38,7 +38,8 @@ class AsyncBacktests(blocking.Backtests):
 
 class AsyncClient:
     """`Client`'s resources (`bots`, `orders`, `fills`, `trades`, `logs`, `prices`, `models`, `datasets`, `backtests`), each call
-    a coroutine. One connection per call; `timeout` bounds each call."""
+    a coroutine on a kept-alive connection (up to 8 idle ones are kept); `timeout` bounds each call. `close()` (or
+    `async with`) closes them."""
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 30,
                  idle_timeout: float = IDLE_TIMEOUT):
@@ -46,6 +47,7 @@ class AsyncClient:
         self.token = token or os.environ.get("TICKWIRE_TOKEN")
         self.timeout = timeout
         self.idle_timeout = idle_timeout
+        self._pool = Pool()
         self.bots = blocking.Bots(self)
         self.orders = blocking.Orders(self)
         self.fills = blocking.Fills(self)
@@ -61,21 +63,24 @@ class AsyncClient:
         """One call; raises `TickwireError` with the server's error body on an error status."""
         url, headers, data = _prepare(self.url, self.token, path, body, query, content_type)
 
-        async def call() -> JSON:
-            response = await open_request(method, url, headers, data, self.timeout)
-            try:
-                text = await response.read()
-            finally:
-                response.close()
-            if response.status >= 400:
-                raise _error(response.status, text)
-            return json.loads(text) if text else None
-
-        return await asyncio.wait_for(call(), self.timeout)
+        status, text = await self._pool.fetch(method, url, headers, data, self.timeout)
+        if status >= 400:
+            raise _error(status, text)
+        return json.loads(text) if text else None
 
     async def head(self) -> str:
         """The log's newest event id (see `Client.head`)."""
         return (await self.request("GET", "/api/v1/events/head"))["event_id"]
+
+    def close(self) -> None:
+        """Closes the kept-alive connections (streams close with their iteration)."""
+        self._pool.close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *_: Any) -> None:
+        self.close()
 
     async def _send(self, method: str, path: str, body: JSON, query: Optional[Dict[str, Any]],
                     pick: Optional[str] = None, content_type: str = "application/json") -> JSON:

@@ -1,12 +1,12 @@
-"""Just enough HTTP/1.1 on asyncio streams for `AsyncClient`: one request per connection, bodies by length or
-chunked, and a streamed body read line by line (the event stream)."""
+"""Just enough HTTP/1.1 on asyncio streams for `AsyncClient`: calls on kept-alive connections (`Pool`), bodies by
+length or chunked, and a streamed body read line by line on a connection of its own (the event stream)."""
 
 from __future__ import annotations
 
 import asyncio
 import ssl
 import urllib.parse
-from typing import AsyncIterator, Dict, Optional, Tuple
+from typing import AsyncIterator, Dict, List, Optional, Tuple
 
 
 class Response:
@@ -78,29 +78,99 @@ class Response:
         self._writer.close()
 
 
-async def open_request(method: str, url: str, headers: Dict[str, str], body: Optional[bytes],
-                       timeout: float) -> Response:
-    """Sends one request and reads the answer's head (within `timeout` seconds); the caller reads the body and
-    closes the response."""
-    parts = urllib.parse.urlsplit(url)
+Connection = Tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _connect(parts: urllib.parse.SplitResult, timeout: float) -> Connection:
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
-    reader, writer = await asyncio.wait_for(
+    return await asyncio.wait_for(
         asyncio.open_connection(parts.hostname, port, ssl=ssl.create_default_context() if secure else None),
         timeout)
+
+
+def _request_bytes(method: str, parts: urllib.parse.SplitResult, headers: Dict[str, str], body: Optional[bytes],
+                   keep_alive: bool) -> bytes:
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    head = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+    if not keep_alive:
+        head.append("Connection: close")
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    if body is not None:
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b"")
+
+
+async def open_request(method: str, url: str, headers: Dict[str, str], body: Optional[bytes],
+                       timeout: float) -> Response:
+    """Sends one request on a connection of its own and reads the answer's head (within `timeout` seconds); the
+    caller reads the body and closes the response (the event stream)."""
+    parts = urllib.parse.urlsplit(url)
+    reader, writer = await _connect(parts, timeout)
     try:
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        head = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close"]
-        head += [f"{name}: {value}" for name, value in headers.items()]
-        if body is not None:
-            head.append(f"Content-Length: {len(body)}")
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
+        writer.write(_request_bytes(method, parts, headers, body, keep_alive=False))
         await writer.drain()
         status, response_headers = await asyncio.wait_for(_read_head(reader), timeout)
         return Response(status, response_headers, reader, writer)
     except BaseException:
         writer.close()
         raise
+
+
+class Pool:
+    """Idle kept-alive connections by origin, at most `size` each: a call takes one (or opens one) and gives it back
+    once its answer is read whole, unless the server said `Connection: close`."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._idle: Dict[Tuple[str, str, int], List[Connection]] = {}
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self.opened = 0
+
+    async def fetch(self, method: str, url: str, headers: Dict[str, str], body: Optional[bytes],
+                    timeout: float) -> Tuple[int, bytes]:
+        """The status and the whole body. A kept-alive connection the server has closed meanwhile (the answer's
+        head never starts) is replaced once; nothing reached the server on it, so nothing is sent twice."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # Connections belong to the loop that opened them (a client used by two `asyncio.run`s).
+            self._idle.clear()
+            self._loop = loop
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.hostname or "", parts.port or 0)
+        idle = self._idle.setdefault(key, [])
+        while True:
+            reused = bool(idle)
+            reader, writer = idle.pop() if reused else await _connect(parts, timeout)
+            if not reused:
+                self.opened += 1
+            try:
+                writer.write(_request_bytes(method, parts, headers, body, keep_alive=True))
+                await writer.drain()
+                try:
+                    status, response_headers = await asyncio.wait_for(_read_head(reader), timeout)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    if reused:
+                        writer.close()
+                        continue
+                    raise
+                response = Response(status, response_headers, reader, writer)
+                data = await asyncio.wait_for(response.read(), timeout)
+            except BaseException:
+                writer.close()
+                raise
+            closing = response_headers.get("connection", "").lower() == "close"
+            if closing or len(idle) >= self.size or reader.at_eof():
+                writer.close()
+            else:
+                idle.append((reader, writer))
+            return status, data
+
+    def close(self) -> None:
+        for connections in self._idle.values():
+            for _, writer in connections:
+                writer.close()
+        self._idle.clear()
 
 
 async def _read_head(reader: asyncio.StreamReader) -> Tuple[int, Dict[str, str]]:
