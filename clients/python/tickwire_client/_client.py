@@ -1,4 +1,5 @@
-"""The blocking client, `Client`, over `urllib` and `http.client`; the resources both clients share."""
+"""The blocking client, `Client`, over `http.client` (a kept-alive connection per thread); the resources both
+clients share."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import http.client
 import json
 import os
 import random
+import select
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 from ._sse import IDLE_TIMEOUT, Event, Reset, SSEDecoder, stream_query
 
 JSON = Any
+_IDEMPOTENT = ("GET", "HEAD", "PUT", "DELETE")
 
 
 class TickwireError(Exception):
@@ -209,6 +211,7 @@ class Client:
         self.url = (url or os.environ.get("TICKWIRE_URL") or "http://127.0.0.1:8080").rstrip("/")
         self.token = token or os.environ.get("TICKWIRE_TOKEN")
         self.timeout = timeout
+        self._local = threading.local()
         self.bots = Bots(self)
         self.orders = Orders(self)
         self.fills = Fills(self)
@@ -223,13 +226,47 @@ class Client:
                 content_type: str = "application/json") -> JSON:
         """One call; raises `TickwireError` with the server's error body on an error status."""
         url, headers, data = _prepare(self.url, self.token, path, body, query, content_type)
-        request = urllib.request.Request(url, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+        parts = urllib.parse.urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        while True:
+            connection, reused = self._connection()
+            try:
+                connection.request(method, target, body=data, headers=headers)
+                response = connection.getresponse()
                 text = response.read()
-        except urllib.error.HTTPError as error:
-            raise _error(error.code, error.read()) from None
-        return json.loads(text) if text else None
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # A kept-alive connection lost as it was used (the check in `_connection` catches most): again on a
+                # new one if repeating the call cannot write twice.
+                connection.close()
+                self._local.connection = None
+                if reused and method in _IDEMPOTENT:
+                    continue
+                raise
+            except BaseException:
+                connection.close()
+                self._local.connection = None
+                raise
+            if response.will_close:
+                connection.close()
+                self._local.connection = None
+            if response.status >= 400:
+                raise _error(response.status, text)
+            return json.loads(text) if text else None
+
+    def _connection(self) -> tuple:
+        """This thread's kept-alive connection (calls from several threads each get their own), and whether it
+        served a call before."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            # A socket that is readable while idle has been closed by the server (its idle timeout): not reused.
+            if connection.sock is not None and not select.select([connection.sock], [], [], 0)[0]:
+                return connection, True
+            connection.close()
+        parts = urllib.parse.urlsplit(self.url)
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = kind(parts.hostname, parts.port, timeout=self.timeout)
+        self._local.connection = connection
+        return connection, False
 
     def head(self) -> str:
         """The log's newest event id: read it, then the state you need, then `events(since=...)` misses nothing."""

@@ -129,8 +129,8 @@ class Pool:
 
     async def fetch(self, method: str, url: str, headers: Dict[str, str], body: Optional[bytes],
                     timeout: float) -> Tuple[int, bytes]:
-        """The status and the whole body. A kept-alive connection the server has closed meanwhile (the answer's
-        head never starts) is replaced once; nothing reached the server on it, so nothing is sent twice."""
+        """The status and the whole body. Idle connections the server has closed are dropped before use; one lost as
+        it is used is replaced for a call that can be repeated (GET, HEAD, PUT, DELETE), else the error is raised."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             # Connections belong to the loop that opened them (a client used by two `asyncio.run`s).
@@ -139,6 +139,8 @@ class Pool:
         parts = urllib.parse.urlsplit(url)
         key = (parts.scheme, parts.hostname or "", parts.port or 0)
         idle = self._idle.setdefault(key, [])
+        while idle and idle[-1][0].at_eof():
+            idle.pop()[1].close()  # closed by the server while idle (its idle timeout)
         while True:
             reused = bool(idle)
             reader, writer = idle.pop() if reused else await _connect(parts, timeout)
@@ -150,7 +152,8 @@ class Pool:
                 try:
                     status, response_headers = await asyncio.wait_for(_read_head(reader), timeout)
                 except (ConnectionError, asyncio.IncompleteReadError):
-                    if reused:
+                    # Lost as it was used: again on a new connection if repeating the call cannot write twice.
+                    if reused and method in ("GET", "HEAD", "PUT", "DELETE"):
                         writer.close()
                         continue
                     raise
