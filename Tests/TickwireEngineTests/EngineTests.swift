@@ -212,16 +212,15 @@ import TickwireTestSupport
         }
     }
 
-    /// Collects the events of `subscription` until one of type `last` arrives (at most 10 s).
+    /// Collects the events of `subscription` until one of type `last` arrives (at most 10 s), with the rest of its batch.
     static func events(_ subscription: Subscription, until last: EventType) async throws -> [Event] {
         try await withThrowingTaskGroup(of: [Event]?.self) { group in
             group.addTask {
                 var events: [Event] = []
                 while true {
-                    for case .event(let shared) in try await subscription.next() {
-                        events.append(shared.event)
-                        if shared.event.type == last { return events }
-                    }
+                    // The whole batch: events taken after `last` would be lost to the next call.
+                    for case .event(let shared) in try await subscription.next() { events.append(shared.event) }
+                    if events.contains(where: { $0.type == last }) { return events }
                 }
             }
             group.addTask {

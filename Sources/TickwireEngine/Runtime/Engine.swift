@@ -43,7 +43,7 @@ public actor Engine: Service {
     var recentPrices: [String: [Double]] = [:]
     var tickCounts: [String: Int] = [:]
     /// Sessions waiting for their ticker's next tick, by a token of each wait.
-    var tickWaiters: [Int: (ticker: String, continuation: CheckedContinuation<Void, Never>)] = [:]
+    var tickWaiters: [Int: (ticker: String, after: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
     var nextTickWaiter = 0
     /// Where the agents of `external` models answer.
     public nonisolated let agents: AgentDesk
@@ -139,8 +139,9 @@ public actor Engine: Service {
         }
         try await fillOrders(ticks)
         await runStrategies(on: ticks)
-        let priced = Set(ticks.map(\.ticker))
-        for (token, waiter) in tickWaiters where priced.contains(waiter.ticker) {
+        // Only those waiting for a tick after one they have seen: a session can decide on this tick while the step
+        // is suspended (recording prices) and wait again before the step ends, and must not wake for it twice.
+        for (token, waiter) in tickWaiters where (tickCounts[waiter.ticker] ?? 0) > waiter.after {
             tickWaiters[token] = nil
             waiter.continuation.resume()
         }
@@ -154,7 +155,7 @@ public actor Engine: Service {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 if Task.isCancelled { return continuation.resume() }
-                tickWaiters[token] = (ticker, continuation)
+                tickWaiters[token] = (ticker, count, continuation)
             }
         } onCancel: {
             Task { await self.stopWaitingForTick(token) }
