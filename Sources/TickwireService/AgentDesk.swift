@@ -18,6 +18,7 @@ public actor AgentDesk {
 
     private struct Agent {
         var send: @Sendable (String) async -> Void
+        var dismiss: @Sendable (String) -> Void
         var models: Set<Int64> = []
     }
 
@@ -35,11 +36,22 @@ public actor AgentDesk {
 
     public init() {}
 
-    /// A new agent connection; `send` writes one text message to it.
-    public func connect(send: @escaping @Sendable (String) async -> Void) -> Int {
+    /// A new agent connection; `send` writes one text message to it, `dismiss` closes it with a reason.
+    public func connect(
+        send: @escaping @Sendable (String) async -> Void, dismiss: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> Int {
         nextId += 1
-        agents[nextId] = Agent(send: send)
+        agents[nextId] = Agent(send: send, dismiss: dismiss)
         return nextId
+    }
+
+    /// Closes every agent connection (the engine stopped running here: its sessions now run on another node, whose
+    /// desk the agents must reach by connecting again).
+    public func dismissAll(reason: String) {
+        for (id, agent) in agents {
+            agent.dismiss(reason)
+            disconnect(agent: id)
+        }
     }
 
     /// The agent answers for `models` from now on (the caller checked they are its user's).

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdWSClient
 import Logging
 import Synchronization
 import Testing
@@ -104,6 +105,18 @@ struct TwoNodeTests {
         throw TestFailure("no node took the engine lease within 10 s")
     }
 
+    /// Ends the session that holds the engine lease, as a lost database connection would.
+    static func dropEngineLease(_ store: PostgresStore) async throws {
+        try await store.client.query(
+            """
+            SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND classid = \(Int64(PostgresStore.engineLockKey >> 32))
+              AND objid = \(Int64(PostgresStore.engineLockKey & 0xFFFF_FFFF))
+            """)
+    }
+
     /// A trading model with `config`, created through `node`, and a stream of its events on `watcher`.
     static func model(
         _ name: String, config: String, on node: Node, watchedOn watcher: Node
@@ -175,6 +188,36 @@ struct TwoNodeTests {
         }
     }
 
+    /// When the engine leaves a node, the agents connected there are closed with 1013 `engine_moved`, so that they
+    /// connect again and reach the node that runs it now.
+    @Test func agentsAreDismissedWhenTheEngineLeavesTheirNode() async throws {
+        try await Self.withTwoNodes(engines: true) { a, b in
+            let (leader, _) = try await Self.leaderAndStandby(a, b)
+            let created = try await leader.client.call(
+                .post, "/api/v1/models", json: #"{"name":"outside","policy":"external"}"#)
+            let model = try #require(created.json["id"]?.int)
+            let port = try #require(leader.client.port)
+            let token = try #require(leader.client.token)
+            let close = try await within(20) {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/api/v1/ws/agent",
+                    configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]),
+                    logger: Logger(label: "agent")
+                ) { inbound, outbound, _ in
+                    try await outbound.write(.text(#"{"type":"serve","models":[\#(model)]}"#))
+                    var serving = false
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message, !serving, text.contains("serving") else { continue }
+                        serving = true
+                        try await Self.dropEngineLease(leader.store)
+                    }
+                }
+            }
+            #expect(close?.closeCode == .unknown(1013))
+            #expect(close?.reason == "engine_moved")
+        }
+    }
+
     /// The lease's connection is killed mid-session: whichever node runs the engine next resumes the session, and
     /// every decision is written once, in order (the old term's writes are fenced).
     @Test func aSessionSurvivesTheEngineMovingNodes() async throws {
@@ -186,14 +229,7 @@ struct TwoNodeTests {
             #expect(try await a.client.call(.post, "/api/v1/models/\(model)/start").status == .created)
             var events: [SSEMessage] = []
             while events.filter({ $0.event == "trade" }).count < 3 { events.append(try await stream.nextEvent()) }
-            try await leader.store.client.query(
-                """
-                SELECT pg_terminate_backend(pid) FROM pg_locks
-                WHERE locktype = 'advisory' AND granted
-                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND classid = \(Int64(PostgresStore.engineLockKey >> 32))
-                  AND objid = \(Int64(PostgresStore.engineLockKey & 0xFFFF_FFFF))
-                """)
+            try await Self.dropEngineLease(leader.store)
             while events.last?.event != "complete" { events.append(try await stream.nextEvent()) }
             #expect(events.contains { ($0.data ?? "").contains("Resuming trading session after") })
             let decisions = events.filter { $0.event == "trade" }.compactMap { event in

@@ -56,5 +56,8 @@ public final class EngineLeader: Service {
             logger.error("the trading engine stopped", metadata: ["error": "\(error)"])
         }
         current.withLock { $0 = nil }
+        // The term is over (the lease was lost, or the server stops): agents connected here would wait for
+        // requests that now go to another node.
+        await engine.agents.dismissAll(reason: "engine_moved")
     }
 }

@@ -89,8 +89,10 @@ struct SeedStreamRoutes {
         }
         var stop: (@Sendable () -> Void)?
         if source != "bots" {
-            let watched = streams.serverLog.watch(level: level ?? .trace, backlog: lastEventId == nil ? 100 : 0) {
-                line in
+            let watched = streams.serverLog.watch(
+                level: level ?? .trace, backlog: lastEventId == nil ? 100 : 0,
+                alive: { subscription.snapshot.ended == nil }
+            ) { line in
                 guard subscription.snapshot.ended == nil else { return false }
                 subscription.enqueueControl(SSEFrames.message(id: nil, data: line.json))
                 return true

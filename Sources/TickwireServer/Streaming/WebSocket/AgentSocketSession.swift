@@ -19,6 +19,7 @@ final class AgentSocketSession: SocketConversation {
     private let desk: AgentDesk
     private let service: TradingService
     private let actor: Actor
+    private let socket: any WebSocketReplySocket
     /// Every message to the agent, written by one task in order: a compressed socket's writer keeps the deflate
     /// stream's state, so two writes at once would corrupt each other.
     private let outbox: AsyncStream<(String, CheckedContinuation<Void, Never>?)>.Continuation
@@ -34,6 +35,7 @@ final class AgentSocketSession: SocketConversation {
         self.desk = desk
         self.service = service
         self.actor = actor
+        self.socket = socket
         let (messages, outbox) = AsyncStream<(String, CheckedContinuation<Void, Never>?)>.makeStream()
         self.outbox = outbox
         Task {
@@ -103,7 +105,12 @@ final class AgentSocketSession: SocketConversation {
     private func connect() async -> Int {
         if let agent = state.withLock({ $0.agent }) { return agent }
         let outbox = self.outbox
-        let agent = await desk.connect { text in outbox.yield((text, nil)) }
+        let socket = self.socket
+        // Dismissed when the engine stops running on this node: 1013 (try again later), so the agent reconnects
+        // and reaches the node that runs it now.
+        let agent = await desk.connect(
+            send: { text in outbox.yield((text, nil)) },
+            dismiss: { reason in socket.close(WebSocketErrorCode(codeNumber: 1013), reason: reason) })
         let ended = state.withLock { state in
             state.agent = agent
             return state.ended
