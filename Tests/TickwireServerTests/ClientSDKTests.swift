@@ -14,7 +14,9 @@ import TickwireModel
         var events = sdk.events(topics: ["logs"], botId: botId, since: since).makeAsyncIterator()
         var messages: [String] = []
         while messages.count < count {
-            if case .event(let event)? = try await events.next(), event.type == "log_created" {
+            // A stream that ended (its task cancelled by the deadline) must end this loop, not spin on nil.
+            guard let item = try await events.next() else { throw TestFailure("the stream ended") }
+            if case .event(let event) = item, event.type == "log_created" {
                 messages.append(event.data["message"]?.string ?? "")
             }
         }
@@ -71,7 +73,8 @@ import TickwireModel
             }
             var messages: [String] = []
             while messages.count < 3 {
-                if case .event(let event)? = try await events.next(), event.type == "log_created" {
+                guard let item = try await events.next() else { throw TestFailure("the stream ended") }
+                if case .event(let event) = item, event.type == "log_created" {
                     messages.append(event.data["message"]?.string ?? "")
                 }
             }
@@ -92,7 +95,7 @@ import TickwireModel
                 let accessToken: String
                 enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
             }
-            let sdk = TickwireClient(
+            var renewing = TickwireClient(
                 url: "http://127.0.0.1:\(port)",
                 credential: .provider {
                     issued.withLock { $0 += 1 }
@@ -100,6 +103,9 @@ import TickwireModel
                         .POST, "/api/v1/auth/stream-token", body: ["topics": ["logs"]], as: Issued.self
                     ).accessToken
                 })
+            // Lines come every 0.4 s: a connection silent for 5 s is stuck (seen once under CI load), not idle.
+            renewing.streamIdleTimeout = .seconds(5)
+            let sdk = renewing
             // From a known position, so that nothing depends on when the first connection opens.
             let since = try #require(try await client.call(.get, "/api/v1/bots/page").json["event_id"]?.string)
             let writer = Task {
