@@ -26,10 +26,11 @@ extension TickwireClient {
     /// The events of `topics` (narrowed to a bot or a ticker) from now, or after `since`, until the task is
     /// cancelled. After any failure it reconnects with exponential backoff and jitter (from 0.5 s to 30 s) and
     /// resumes after the last event it yielded, so nothing is missed or repeated across reconnects and server
-    /// restarts; the credential is asked for again at each connection. A connection that stays silent for
+    /// restarts; the credential is asked for again at each connection, at once when the server ended the stream because
+    /// its token expired. A connection that stays silent for
     /// `streamIdleTimeout` (no event and no heartbeat: the server or the network went away without closing it) is
     /// dropped and reopened the same way. A refused request (400, 401, 403, 404) ends the stream with its
-    /// `TickwireError`.
+    /// `TickwireError`, except a 401 with a `.provider` credential, asked for a new token up to three times first.
     public func events(
         topics: [String], botId: Int64? = nil, ticker: String? = nil, since: String? = nil
     ) -> AsyncThrowingStream<StreamItem, any Error> {
@@ -52,6 +53,17 @@ extension TickwireClient {
                         // Whichever ends first: the connection (closed, failed) or the silence.
                         try await group.next()
                         group.cancelAll()
+                    }
+                } catch let closed as StreamClosed where closed.reason.contains("auth_expired") {
+                    // The credential's token expired: at once with the provider's next one, not after a backoff
+                    // (on a loaded machine every connection of a short-lived token can end before it yields).
+                    try? await Task.sleep(for: .milliseconds(50))
+                    continue
+                } catch let error as TickwireError where error.status == 401 && credential?.isProvider == true {
+                    // A token from the provider that expired on its way: asked for again, three times at most.
+                    if progress.refused() > 3 {
+                        continuation.finish(throwing: error)
+                        return
                     }
                 } catch let error as TickwireError where [400, 401, 403, 404].contains(error.status) {
                     continuation.finish(throwing: error)
@@ -126,9 +138,9 @@ extension TickwireClient {
 
 /// Where a stream is (the last position yielded) and how long to wait before its next connection.
 private final class StreamProgress: Sendable {
-    private let state: Mutex<(position: String?, delay: Double)>
+    private let state: Mutex<(position: String?, delay: Double, refusals: Int)>
 
-    init(position: String?) { state = Mutex((position, 0.5)) }
+    init(position: String?) { state = Mutex((position, 0.5, 0)) }
 
     var position: String? { state.withLock { $0.position } }
 
@@ -140,6 +152,15 @@ private final class StreamProgress: Sendable {
             case .reset(_, let lastEventId): state.position = lastEventId
             }
             state.delay = 0.5
+            state.refusals = 0
+        }
+    }
+
+    /// A connection was refused (401): how many times in a row now.
+    func refused() -> Int {
+        state.withLock { state in
+            state.refusals += 1
+            return state.refusals
         }
     }
 

@@ -22,6 +22,10 @@ public struct TickwireClient: Sendable {
         case apiKey(String)
         case provider(@Sendable () async throws -> String)
 
+        var isProvider: Bool {
+            if case .provider = self { true } else { false }
+        }
+
         func token() async throws -> String {
             switch self {
             case .apiKey(let key): key

@@ -253,4 +253,42 @@ import TickwireModel
             #expect(list.isEmpty)
         }
     }
+
+    @Test func anIdleStreamRenewsItsTokenAtOnceAfterEachExpiry() async throws {
+        var configuration = ServerConfiguration()
+        configuration.auth.streamTokenLifetime = .seconds(1)
+        try await TestServer.with(configuration: configuration) { client, _ in
+            let port = try #require(client.port)
+            let rest = TickwireClient(url: "http://127.0.0.1:\(port)", credential: .apiKey(try #require(client.token)))
+            let bot = try await rest.createBot(NewBot(name: "i", ticker: "SOL/USDT", exchange: "x", strategy: "m"))
+            let issued = Mutex(0)
+            struct Issued: Decodable {
+                let accessToken: String
+                enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
+            }
+            let sdk = TickwireClient(
+                url: rest.url,
+                credential: .provider {
+                    issued.withLock { $0 += 1 }
+                    return try await rest.request(
+                        .POST, "/api/v1/auth/stream-token", body: ["topics": ["logs"]], as: Issued.self
+                    ).accessToken
+                })
+            let since = try await rest.eventHead()
+            // Nine one-second tokens expire with nothing to deliver. Renewed at once, that is about nine tokens; a
+            // backoff that grew after each would have asked for five at most (0.5, 1, 2, 4 s between them).
+            let writer = Task {
+                try await Task.sleep(for: .seconds(9))
+                let asked = issued.withLock { $0 }
+                _ = try await rest.appendLog(NewLog(botId: bot.id, level: .info, message: "after nine expiries"))
+                return asked
+            }
+            let messages = try await within(40) {
+                try await Self.logMessages(sdk, botId: bot.id, since: since, count: 1)
+            }
+            #expect(messages == ["after nine expiries"])
+            let asked = try await writer.value
+            #expect(asked >= 7, "\(asked) tokens in 9 s: one per expiry")
+        }
+    }
 }
