@@ -7,19 +7,15 @@ with one model and with 20 models served by one agent. Results go in BENCHMARKS.
     swift build -c release && scripts/bench-models.py [--models 100] [--seconds 20]
 """
 import argparse
-import http.client
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-from benchlib import Client, percentile
+from benchlib import Client, percentile, start_server
 from websockets.sync.client import connect
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def decisions(client, ids):
@@ -68,25 +64,9 @@ def main():
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20)
     arguments = parser.parse_args()
-    binary = os.path.join(ROOT, ".build", "release", "tickwire")
-    folder = tempfile.mkdtemp(prefix="tickwire-bench-models-")
-    database = os.path.join(folder, "bench.db")
     port = 18977
-    env = dict(os.environ, TICKWIRE_ADMIN_PASSWORD="bench-admin-password")
-    server = subprocess.Popen(
-        [binary, "serve", "--port", str(port), "--database", database, "--tick-interval", "20", "--log-level",
-         "warning", "--api-key-rate", "100000"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, token = start_server(port, "--tick-interval", "20", "--api-key-rate", "100000")
     try:
-        for _ in range(300):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                connection.request("GET", "/ready")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        token = subprocess.check_output(
-            [binary, "tokens", "create", "--database", database, "--user", "admin", "--name", "bench"], text=True).strip()
         client = Client(port, token)
         print(f"machine: {os.cpu_count()} cores; engine tick 20 ms; decision interval 100 ms")
 

@@ -5,15 +5,11 @@ at zero), on loopback. Needs `pip install ./clients/python`. Results go in BENCH
 
 import argparse
 import asyncio
-import http.client
 import os
-import subprocess
-import tempfile
 import time
 
+from benchlib import start_server
 from tickwire_client import AsyncClient, Client
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def sync_calls(url, token, count):
@@ -45,25 +41,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=2000)
     arguments = parser.parse_args()
-    binary = os.path.join(ROOT, ".build", "release", "tickwire")
-    folder = tempfile.mkdtemp(prefix="tickwire-bench-python-")
-    database = os.path.join(folder, "bench.db")
     port = 18978
-    env = dict(os.environ, TICKWIRE_ADMIN_PASSWORD="bench-admin-password")
-    server = subprocess.Popen(
-        [binary, "serve", "--port", str(port), "--database", database, "--no-engine", "--log-level", "warning",
-         "--api-key-rate", "1000000"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, token = start_server(port, "--no-engine", "--api-key-rate", "1000000")
     try:
-        for _ in range(300):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                connection.request("GET", "/ready")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        token = subprocess.check_output(
-            [binary, "tokens", "create", "--database", database, "--user", "admin", "--name", "bench"], text=True).strip()
         url = f"http://127.0.0.1:{port}"
         print(f"machine: {os.cpu_count()} cores; {arguments.calls} sequential GET /api/v1/bots/{{id}} per run")
         print(f"Client (kept alive):            {sync_calls(url, token, arguments.calls):8.0f} calls/s")

@@ -1,8 +1,35 @@
-"""What the Python benchmark scripts share: percentiles and a keep-alive JSON client for one server."""
+"""What the Python benchmark scripts share: a fresh release server, percentiles and a keep-alive JSON client."""
 
 import http.client
 import json
+import os
+import subprocess
+import tempfile
 import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start_server(port, *flags):
+    """`tickwire serve` (release build) on a fresh SQLite file with `flags`, ready; returns the process and an admin
+    API key. The caller terminates it."""
+    binary = os.path.join(ROOT, ".build", "release", "tickwire")
+    database = os.path.join(tempfile.mkdtemp(prefix="tickwire-bench-"), "bench.db")
+    env = dict(os.environ, TICKWIRE_ADMIN_PASSWORD="bench-admin-password")
+    server = subprocess.Popen(
+        [binary, "serve", "--port", str(port), "--database", database, "--log-level", "warning", *flags],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/ready")
+            if connection.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.05)
+    token = subprocess.check_output(
+        [binary, "tokens", "create", "--database", database, "--user", "admin", "--name", "bench"], text=True).strip()
+    return server, token
 
 
 def percentile(values, p):
