@@ -45,14 +45,17 @@ extension TickwireClient {
     public static func signIn(url: String, username: String, password: String, http: HTTPClient = .shared)
         async throws -> TickwireClient
     {
-        struct Signed: Decodable {
-            let accessToken: String
-            enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
-        }
         let anonymous = TickwireClient(url: url, credential: nil, http: http)
         let signed = try await anonymous.request(
-            .POST, "/api/v1/auth/login", body: ["username": username, "password": password], as: Signed.self)
+            .POST, "/api/v1/auth/login", body: ["username": username, "password": password], as: AccessToken.self)
         return TickwireClient(url: url, credential: .apiKey(signed.accessToken), http: http)
+    }
+
+    /// A short-lived token for streaming `topics` only, e.g. for a `.provider` credential or a browser's
+    /// EventSource URL.
+    public func streamToken(topics: [String]) async throws -> String {
+        try await request(.POST, "/api/v1/auth/stream-token", body: ["topics": topics], as: AccessToken.self)
+            .accessToken
     }
 
     /// A new API key of the caller (from a signed-in session: `signIn`): its record and `token`, shown this once.
@@ -70,4 +73,9 @@ extension TickwireClient {
     }
     public func webhooks() async throws -> JSONValue { try await request(.GET, "/api/v1/webhooks") }
     public func deleteWebhook(id: Int64) async throws { try await send(.DELETE, "/api/v1/webhooks/\(id)") }
+}
+
+struct AccessToken: Decodable {
+    let accessToken: String
+    enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
 }

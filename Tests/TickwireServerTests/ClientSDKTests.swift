@@ -91,17 +91,11 @@ import TickwireModel
             let rest = TickwireClient(url: "http://127.0.0.1:\(port)", credential: .apiKey(key))
             let bot = try await rest.createBot(NewBot(name: "t", ticker: "SOL/USDT", exchange: "x", strategy: "m"))
             let issued = Mutex(0)
-            struct Issued: Decodable {
-                let accessToken: String
-                enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
-            }
             var renewing = TickwireClient(
                 url: "http://127.0.0.1:\(port)",
                 credential: .provider {
                     issued.withLock { $0 += 1 }
-                    return try await rest.request(
-                        .POST, "/api/v1/auth/stream-token", body: ["topics": ["logs"]], as: Issued.self
-                    ).accessToken
+                    return try await rest.streamToken(topics: ["logs"])
                 })
             // Lines come every 0.4 s: a connection silent for 5 s is stuck (seen once under CI load), not idle.
             renewing.streamIdleTimeout = .seconds(5)
@@ -262,17 +256,11 @@ import TickwireModel
             let rest = TickwireClient(url: "http://127.0.0.1:\(port)", credential: .apiKey(try #require(client.token)))
             let bot = try await rest.createBot(NewBot(name: "i", ticker: "SOL/USDT", exchange: "x", strategy: "m"))
             let issued = Mutex(0)
-            struct Issued: Decodable {
-                let accessToken: String
-                enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
-            }
             let sdk = TickwireClient(
                 url: rest.url,
                 credential: .provider {
                     issued.withLock { $0 += 1 }
-                    return try await rest.request(
-                        .POST, "/api/v1/auth/stream-token", body: ["topics": ["logs"]], as: Issued.self
-                    ).accessToken
+                    return try await rest.streamToken(topics: ["logs"])
                 })
             let since = try await rest.eventHead()
             // Nine one-second tokens expire with nothing to deliver. Renewed at once, that is about nine tokens; a
